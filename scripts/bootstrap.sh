@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything Flightdeck's build and tests need, from package registries only (crates.io,
+# npm, Debian). Idempotent: a second run only checks versions. `--test` adds the test tools.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$FLIGHTDECK_ROOT"
+
+want_test_tools=false
+[[ "${1:-}" == "--test" ]] && want_test_tools=true
+
+dioxus_version=$(sed -n 's/^dioxus = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+[[ -n "$dioxus_version" ]] || { echo "bootstrap: no exact dioxus version pinned in Cargo.toml" >&2; exit 1; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [[ "$(dx --version 2>/dev/null | awk '{print $2}')" != "$dioxus_version" ]]; then
+  step "cargo install dioxus-cli $dioxus_version (about 17 minutes on 2 cores, once)"
+  cargo install dioxus-cli --version "$dioxus_version" --locked
+fi
+
+# wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock exactly. Without --locked: its own
+# lock file pins a crate version missing from the index.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+[[ -n "$bindgen_version" ]] || { echo "bootstrap: wasm-bindgen not found in Cargo.lock" >&2; exit 1; }
+if [[ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]]; then
+  step "cargo install wasm-bindgen-cli $bindgen_version (about 6 minutes, once)"
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+
+# Tailwind, esbuild, wasm-opt (binaryen), playwright-core and lighthouse, pinned by package-lock.json.
+if ! cmp -s package-lock.json node_modules/.flightdeck-lock.json 2>/dev/null; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.flightdeck-lock.json
+fi
+
+if $want_test_tools && [[ ! -x "$CHROMIUM" ]]; then
+  step "apt-get install chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi
+
+step "toolchain ready: dx $dioxus_version, wasm-bindgen $bindgen_version, $(tailwindcss --help 2>/dev/null | sed -n 2p | xargs), $(wasm-opt --version)"

@@ -1,0 +1,63 @@
+//! The app root: the one `Route` enum, the stylesheet, and the theme class every page renders under.
+
+use crate::pages::{Agents, Analytics, Approvals, Audit, Dashboard, Login, NotFound, Settings};
+use crate::shell::Shell;
+use crate::theme::use_theme_provider;
+use dioxus::prelude::*;
+
+const TAILWIND: Asset = asset!("/assets/tailwind.css");
+
+/// Every page of Flightdeck. The server renders any of them; the browser then navigates between
+/// them without reloading.
+#[derive(Clone, Debug, PartialEq, Routable)]
+#[rustfmt::skip]
+pub enum Route {
+    #[layout(Shell)]
+        /// The widget dashboard.
+        #[route("/")]
+        Dashboard {},
+        /// Human-in-the-loop approvals of agents' tool runs.
+        #[route("/approvals")]
+        Approvals {},
+        /// The agent registry, health mesh and MCP servers.
+        #[route("/agents")]
+        Agents {},
+        /// The append-only audit log.
+        #[route("/audit")]
+        Audit {},
+        /// Usage analytics.
+        #[route("/analytics")]
+        Analytics {},
+        /// User and workspace settings.
+        #[route("/settings")]
+        Settings {},
+    #[end_layout]
+    /// Sign in.
+    #[route("/login")]
+    Login {},
+    /// Anything else: a 404 page.
+    #[route("/:..segments")]
+    NotFound { segments: Vec<String> },
+}
+
+/// The root component: provides the theme and renders the router inside the themed root.
+#[component]
+pub fn App() -> Element {
+    let theme = use_theme_provider();
+    // Flips once the browser has hydrated the server's HTML; tests and styles can key on it.
+    let mut hydrated = use_signal(|| false);
+    use_effect(move || hydrated.set(true));
+
+    rsx! {
+        document::Stylesheet { href: TAILWIND }
+        div {
+            id: "app",
+            class: "{theme.scheme().css_class()}",
+            "data-theme": "{(theme.choice)().as_str()}",
+            "data-hydrated": "{hydrated}",
+            div { class: "min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100",
+                Router::<Route> {}
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Server configuration: every setting comes from an environment variable, is validated once at
+//! start, and a bad one stops the server with a message naming the variable and what it accepts.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Validated configuration of one server process.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Where to listen (`IP`, `PORT`; port 0 picks a free one).
+    pub addr: SocketAddr,
+    /// Where records live on the embedded default (`FLIGHTDECK_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// The built web app to serve (`DIOXUS_PUBLIC_PATH`, default `public/` beside the binary).
+    pub public_dir: PathBuf,
+    /// How long open connections may finish after SIGINT/SIGTERM (`FLIGHTDECK_SHUTDOWN_GRACE_SECS`).
+    pub shutdown_grace: Duration,
+}
+
+/// Why the configuration was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    /// A variable is set to something it cannot be.
+    #[error("{var}={value:?} is invalid: expected {expected}")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// What it was set to.
+        value: String,
+        /// What it accepts.
+        expected: &'static str,
+    },
+}
+
+const DEFAULT_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+const DEFAULT_PORT: u16 = 8080;
+const DEFAULT_DATA_DIR: &str = "data";
+const DEFAULT_GRACE_SECS: u64 = 10;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment, or a map in tests). Empty values
+    /// count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let ip =
+            parse(get("IP"), "IP", "an IP address such as 127.0.0.1 or ::1")?.unwrap_or(DEFAULT_IP);
+        let port =
+            parse(get("PORT"), "PORT", "a port number from 0 to 65535")?.unwrap_or(DEFAULT_PORT);
+        let grace_secs = parse::<u64>(
+            get("FLIGHTDECK_SHUTDOWN_GRACE_SECS"),
+            "FLIGHTDECK_SHUTDOWN_GRACE_SECS",
+            "a whole number of seconds from 0 to 3600",
+        )?
+        .unwrap_or(DEFAULT_GRACE_SECS);
+        if grace_secs > 3600 {
+            return Err(ConfigError::Invalid {
+                var: "FLIGHTDECK_SHUTDOWN_GRACE_SECS",
+                value: grace_secs.to_string(),
+                expected: "a whole number of seconds from 0 to 3600",
+            });
+        }
+
+        let data_dir = get("FLIGHTDECK_DATA_DIR")
+            .map_or_else(|| PathBuf::from(DEFAULT_DATA_DIR), PathBuf::from);
+        let public_dir = get("DIOXUS_PUBLIC_PATH").map_or_else(default_public_dir, PathBuf::from);
+
+        Ok(Self {
+            addr: SocketAddr::new(ip, port),
+            data_dir,
+            public_dir,
+            shutdown_grace: Duration::from_secs(grace_secs),
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    value: Option<String>,
+    var: &'static str,
+    expected: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    value
+        .map(|raw| {
+            raw.trim().parse().map_err(|_| ConfigError::Invalid {
+                var,
+                value: raw,
+                expected,
+            })
+        })
+        .transpose()
+}
+
+/// `public/` beside the running binary, where `dx bundle` puts the web app (the same rule Dioxus uses).
+fn default_public_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("public")))
+        .unwrap_or_else(|| PathBuf::from("public"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_loopback_8080_with_a_local_data_dir() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.addr, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(10));
+        assert!(config.public_dir.ends_with("public"));
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let config = config(&[
+            ("IP", "::1"),
+            ("PORT", "0"),
+            ("FLIGHTDECK_DATA_DIR", "/tmp/fd"),
+            ("DIOXUS_PUBLIC_PATH", "/srv/public"),
+            ("FLIGHTDECK_SHUTDOWN_GRACE_SECS", "3"),
+        ])
+        .unwrap();
+        assert_eq!(config.addr, "[::1]:0".parse().unwrap());
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/fd"));
+        assert_eq!(config.public_dir, PathBuf::from("/srv/public"));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        assert_eq!(
+            config(&[("PORT", " "), ("IP", "")]).unwrap().addr.port(),
+            8080
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_what_it_accepts() {
+        let err = config(&[("PORT", "80800")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "PORT=\"80800\" is invalid: expected a port number from 0 to 65535"
+        );
+        let err = config(&[("IP", "localhost")]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("IP=\"localhost\" is invalid"),
+            "{err}"
+        );
+        let err = config(&[("FLIGHTDECK_SHUTDOWN_GRACE_SECS", "-1")]).unwrap_err();
+        assert!(
+            err.to_string().contains("FLIGHTDECK_SHUTDOWN_GRACE_SECS"),
+            "{err}"
+        );
+        let err = config(&[("FLIGHTDECK_SHUTDOWN_GRACE_SECS", "7200")]).unwrap_err();
+        assert!(err.to_string().contains("0 to 3600"), "{err}");
+    }
+}

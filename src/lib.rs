@@ -1,0 +1,15 @@
+//! Flightdeck: the control room for fleets of AI agents.
+//! One crate built twice by dx: the browser bundle (`web`) hydrates what the server (`server`) renders.
+
+pub mod app;
+pub mod icons;
+pub mod pages;
+pub mod shell;
+pub mod theme;
+
+#[cfg(feature = "server")]
+pub mod config;
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "server")]
+pub mod state;

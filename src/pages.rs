@@ -1,0 +1,205 @@
+//! The pages of the app shell. Each says what it will hold until its domain lands; a page moves
+//! into its domain folder (`src/<domain>/ui.rs`) when that domain is built.
+
+use crate::app::Route;
+use dioxus::prelude::*;
+
+/// A page's title, heading and summary, shared by every page.
+#[component]
+fn PageHeader(title: &'static str, summary: &'static str) -> Element {
+    rsx! {
+        document::Title { "{title} · Flightdeck" }
+        header { class: "mb-6",
+            h1 { class: "text-2xl font-semibold tracking-tight", "{title}" }
+            p { class: "mt-1 max-w-3xl text-slate-600 dark:text-slate-300", "{summary}" }
+        }
+    }
+}
+
+/// A card listing what a page will offer.
+#[component]
+fn ComingSoon(features: Vec<&'static str>) -> Element {
+    rsx! {
+        section {
+            class: "rounded-lg border border-dashed border-slate-300 bg-white p-6 dark:border-slate-700 dark:bg-slate-900",
+            aria_label: "Coming soon",
+            h2 { class: "text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-300",
+                "What this page will hold"
+            }
+            ul { class: "mt-3 list-disc space-y-1 pl-5 text-slate-700 dark:text-slate-300",
+                for feature in features {
+                    li { key: "{feature}", "{feature}" }
+                }
+            }
+        }
+    }
+}
+
+const WIDGETS: [(&str, &str); 7] = [
+    (
+        "Project status",
+        "Progress and health of each project the agents work on.",
+    ),
+    (
+        "Tasks",
+        "What every agent is doing, filterable by status and assignee.",
+    ),
+    ("Metrics", "KPIs with their change and a trend line."),
+    ("Alerts", "What needs an operator's attention now."),
+    ("Vitals", "Heartbeats, latency and health of every agent."),
+    ("Activity", "The live feed of what the fleet did."),
+    ("Approval queue", "Tool runs waiting for a human decision."),
+];
+
+/// `/` — the widget dashboard.
+#[component]
+pub fn Dashboard() -> Element {
+    rsx! {
+        PageHeader {
+            title: "Dashboard",
+            summary: "Your fleet at a glance. Widgets fill in live as agents report; add, remove, move and resize them, and the layout follows you to every tab and device.",
+        }
+        div { id: "widget-grid", class: "grid gap-4 sm:grid-cols-2 xl:grid-cols-3",
+            for (name, about) in WIDGETS {
+                article {
+                    key: "{name}",
+                    class: "rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900",
+                    h2 { class: "font-medium", "{name}" }
+                    p { class: "mt-1 text-sm text-slate-600 dark:text-slate-300", "{about}" }
+                    div { class: "mt-4 h-16 animate-pulse rounded bg-slate-100 dark:bg-slate-800", aria_hidden: "true" }
+                }
+            }
+        }
+    }
+}
+
+/// `/approvals` — human-in-the-loop approvals.
+#[component]
+pub fn Approvals() -> Element {
+    rsx! {
+        PageHeader {
+            title: "Approvals",
+            summary: "Agents ask before they run risky tools. Decide here; the waiting agent hears at once.",
+        }
+        ComingSoon {
+            features: vec![
+                "The queue of pending tool runs, oldest first, with agent, tool, arguments, risk, reason and time left.",
+                "Approve, reject or cancel, one at a time or in bulk, with an optional comment.",
+                "Deadlines enforced by the server; every decision recorded in the audit log.",
+            ],
+        }
+    }
+}
+
+/// `/agents` — the fleet, its health mesh and MCP servers.
+#[component]
+pub fn Agents() -> Element {
+    rsx! {
+        PageHeader {
+            title: "Agents",
+            summary: "Every agent in the workspace, how healthy it is, and the MCP servers it can reach.",
+        }
+        ComingSoon {
+            features: vec![
+                "Register agents and issue or revoke their API tokens.",
+                "Health checks run in parallel, each with its own timeout: healthy, degraded, unreachable or timed out.",
+                "MCP servers per workspace with their connection status and tools.",
+            ],
+        }
+    }
+}
+
+/// `/audit` — the append-only audit log.
+#[component]
+pub fn Audit() -> Element {
+    rsx! {
+        PageHeader {
+            title: "Audit log",
+            summary: "Who did what, when: every sign-in, decision and change, append-only and hash-chained.",
+        }
+        ComingSoon {
+            features: vec![
+                "Filter by date, user, action and resource; search; deep pagination.",
+                "Before and after of each change shown as a diff.",
+                "CSV export of the current filter and the chain's verification status.",
+            ],
+        }
+    }
+}
+
+/// `/analytics` — usage analytics.
+#[component]
+pub fn Analytics() -> Element {
+    rsx! {
+        PageHeader {
+            title: "Analytics",
+            summary: "How the fleet is used: calls, errors, tool runs, tokens and cost over any period.",
+        }
+        ComingSoon {
+            features: vec![
+                "Metric cards and time-series charts for a day, week, month or custom period.",
+                "Top agents by use, error rate and performance.",
+                "Reports exported as CSV or JSON, on demand or on a schedule.",
+            ],
+        }
+    }
+}
+
+/// `/settings` — user and workspace settings.
+#[component]
+pub fn Settings() -> Element {
+    rsx! {
+        PageHeader {
+            title: "Settings",
+            summary: "Your preferences, saved with your account. The theme switch in the top bar already works and is remembered.",
+        }
+        ComingSoon {
+            features: vec![
+                "System: auto-refresh interval and which notifications you get.",
+                "Interface: theme, language and timezone.",
+                "Export: default format and scheduled reports.",
+                "Keyboard shortcuts, customisable.",
+            ],
+        }
+    }
+}
+
+/// `/login` — sign in, outside the shell.
+#[component]
+pub fn Login() -> Element {
+    rsx! {
+        document::Title { "Sign in · Flightdeck" }
+        main { class: "flex min-h-screen items-center justify-center px-4",
+            section { class: "w-full max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900",
+                h1 { class: "text-xl font-semibold", "Sign in to Flightdeck" }
+                p { class: "mt-2 text-sm text-slate-600 dark:text-slate-300",
+                    "Accounts and workspaces are on their way: you will sign in here with your email and password. Until then the demo workspace is open to everyone."
+                }
+                Link {
+                    to: Route::Dashboard {},
+                    class: "mt-6 inline-flex w-full justify-center rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600",
+                    "Open the demo workspace"
+                }
+            }
+        }
+    }
+}
+
+/// Any unknown path: says so, and answers 404 when rendered on the server.
+#[component]
+pub fn NotFound(segments: Vec<String>) -> Element {
+    #[cfg(feature = "server")]
+    dioxus::fullstack::FullstackContext::commit_http_status(
+        dioxus::fullstack::StatusCode::NOT_FOUND,
+        None,
+    );
+    let path = segments.join("/");
+    rsx! {
+        document::Title { "Not found · Flightdeck" }
+        main { class: "flex min-h-screen flex-col items-center justify-center gap-4 px-4 text-center",
+            h1 { class: "text-2xl font-semibold", "Page not found" }
+            p { class: "text-slate-600 dark:text-slate-300", "There is no page at /{path}." }
+            Link { to: Route::Dashboard {}, class: "text-sky-700 underline dark:text-sky-300", "Go to the dashboard" }
+        }
+    }
+}

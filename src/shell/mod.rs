@@ -1,0 +1,44 @@
+//! The layout every signed-in page shares: sidebar navigation, top bar, offline notice, content.
+
+mod nav;
+mod offline;
+mod sidebar;
+mod topbar;
+
+pub use nav::{NavItem, NAV_ITEMS};
+
+use crate::app::Route;
+use dioxus::prelude::*;
+use offline::OfflineNotice;
+use sidebar::Sidebar;
+use topbar::TopBar;
+
+/// The shell layout: a fixed sidebar from `md` up, a drawer behind the menu button below it.
+#[component]
+pub fn Shell() -> Element {
+    let mut menu_open = use_signal(|| false);
+
+    rsx! {
+        a {
+            href: "#content",
+            class: "sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-slate-900",
+            "Skip to content"
+        }
+        div {
+            class: "flex min-h-screen",
+            onkeydown: move |event: KeyboardEvent| {
+                if event.key() == Key::Escape && menu_open() {
+                    menu_open.set(false);
+                }
+            },
+            Sidebar { open: menu_open }
+            div { class: "flex min-w-0 flex-1 flex-col",
+                TopBar { menu_open }
+                OfflineNotice {}
+                main { id: "content", class: "flex-1 px-4 py-6 sm:px-6 lg:px-8", tabindex: "-1",
+                    Outlet::<Route> {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The sidebar: the navigation, fixed on wide screens and a drawer on phones.
+
+use super::NAV_ITEMS;
+use crate::app::Route;
+use crate::icons::{Glyph, Icon};
+use dioxus::prelude::*;
+
+const LINK: &str = "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600";
+const IDLE: &str = "text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white";
+const ACTIVE: &str = "bg-sky-50 text-sky-800 dark:bg-sky-900/40 dark:text-sky-200";
+
+/// Navigation; `open` shows it as a drawer below `md`. `Link` marks the current page with
+/// `aria-current="page"`.
+#[component]
+pub fn Sidebar(open: Signal<bool>) -> Element {
+    let current = use_route::<Route>();
+    let drawer = if open() {
+        "translate-x-0"
+    } else {
+        "-translate-x-full"
+    };
+
+    rsx! {
+        if open() {
+            div {
+                class: "fixed inset-0 z-30 bg-slate-900/50 md:hidden",
+                aria_hidden: "true",
+                onclick: move |_| open.set(false),
+            }
+        }
+        nav {
+            id: "sidebar",
+            aria_label: "Main",
+            class: "fixed inset-y-0 left-0 z-40 flex w-64 flex-col border-r border-slate-200 bg-white transition-transform duration-200 dark:border-slate-800 dark:bg-slate-900 md:sticky md:top-0 md:h-screen md:translate-x-0 {drawer}",
+            div { class: "flex h-16 items-center justify-between px-4",
+                Link {
+                    to: Route::Dashboard {},
+                    class: "flex items-center gap-2 text-lg font-semibold tracking-tight",
+                    onclick: move |_| open.set(false),
+                    span { class: "inline-flex h-8 w-8 items-center justify-center rounded-md bg-sky-600 text-white", "F" }
+                    "Flightdeck"
+                }
+                button {
+                    r#type: "button",
+                    class: "rounded-md p-2 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800 md:hidden",
+                    aria_label: "Close menu",
+                    onclick: move |_| open.set(false),
+                    Icon { glyph: Glyph::Close }
+                }
+            }
+            ul { class: "flex-1 space-y-1 px-3 py-2",
+                for item in NAV_ITEMS {
+                    li { key: "{item.label}",
+                        Link {
+                            class: if item.route == current { "{LINK} {ACTIVE}" } else { "{LINK} {IDLE}" },
+                            to: item.route,
+                            onclick: move |_| open.set(false),
+                            Icon { glyph: item.glyph }
+                            "{item.label}"
+                        }
+                    }
+                }
+            }
+            p { class: "px-6 py-4 text-xs text-slate-500 dark:text-slate-400", "Demo workspace" }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+// End-to-end: the release build in headless Chromium. Server rendering, hydration, navigation,
+// theme (persisted, no flash, live auto), the phone layout, and the PWA (installable, offline).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser, hydrated } from "./helpers.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function withPage(options, body) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  try {
+    await body(page, context);
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(errors, [], "no uncaught errors in the page");
+}
+
+const appClass = (page) => page.getAttribute("#app", "class");
+
+test("the HTML is server-rendered: content is there with JavaScript off", async () => {
+  await withPage({ javaScriptEnabled: false }, async (page) => {
+    const response = await page.goto(`${server.url}/agents`);
+    assert.equal(response.status(), 200);
+    assert.equal(await page.textContent("h1"), "Agents");
+    assert.equal(await page.title(), "Agents · Flightdeck");
+    assert.equal(await page.locator("#sidebar a", { hasText: "Approvals" }).count(), 1);
+    assert.equal(await page.getAttribute("#app", "data-hydrated"), "false");
+  });
+});
+
+test("the stylesheet carries Tailwind's rules, dark mode included", async () => {
+  await withPage({}, async (page) => {
+    await page.goto(server.url);
+    const href = await page.getAttribute('link[rel="stylesheet"][href*="tailwind"]', "href");
+    assert.ok(href, "a Tailwind stylesheet is linked");
+    const css = await (await page.request.get(new URL(href, server.url).href)).text();
+    assert.match(css, /\.dark\\:bg-slate-950/);
+    assert.match(css, /@media \(min-width:768px\)/);
+  });
+});
+
+test("it hydrates: the theme toggle responds to a click", async () => {
+  await withPage({ colorScheme: "light" }, async (page) => {
+    await page.goto(server.url);
+    await hydrated(page);
+    assert.equal(await page.getAttribute("#theme-toggle", "data-choice"), "auto");
+    await page.click("#theme-toggle");
+    assert.equal(await page.getAttribute("#theme-toggle", "data-choice"), "light");
+    await page.click("#theme-toggle");
+    assert.equal(await page.getAttribute("#theme-toggle", "data-choice"), "dark");
+    assert.equal(await appClass(page), "dark");
+  });
+});
+
+test("navigation moves between pages without reloading, and back works", async () => {
+  await withPage({}, async (page) => {
+    await page.goto(server.url);
+    await hydrated(page);
+    await page.evaluate(() => (window.__sameDocument = true));
+    for (const [label, path, heading] of [
+      ["Approvals", "/approvals", "Approvals"],
+      ["Agents", "/agents", "Agents"],
+      ["Audit log", "/audit", "Audit log"],
+      ["Analytics", "/analytics", "Analytics"],
+      ["Settings", "/settings", "Settings"],
+      ["Dashboard", "/", "Dashboard"],
+    ]) {
+      await page.click(`#sidebar a:has-text("${label}")`);
+      await page.waitForURL(`${server.url}${path}`);
+      await page.waitForFunction((text) => document.querySelector("h1")?.textContent === text, heading);
+      assert.equal(await page.getAttribute(`#sidebar a:has-text("${label}")`, "aria-current"), "page");
+    }
+    await page.goBack();
+    await page.waitForURL(`${server.url}/settings`);
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Settings");
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, "no full reload");
+  });
+});
+
+test("the theme choice persists across a reload, rendered by the server (no flash)", async () => {
+  await withPage({ colorScheme: "light" }, async (page) => {
+    await page.goto(server.url);
+    await hydrated(page);
+    while ((await page.getAttribute("#theme-toggle", "data-choice")) !== "dark") await page.click("#theme-toggle");
+    const response = await page.reload();
+    // The HTML as sent, before any script ran, already says dark.
+    assert.match(await response.text(), /id="app" class="dark"/);
+    await hydrated(page);
+    assert.equal(await appClass(page), "dark");
+    assert.equal(await page.getAttribute("#theme-toggle", "data-choice"), "dark");
+    const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    assert.equal(background, "rgb(2, 6, 23)", "slate-950 behind the page");
+  });
+});
+
+test("auto follows the system scheme, live and on the first load", async () => {
+  await withPage({ colorScheme: "dark" }, async (page) => {
+    const response = await page.goto(server.url);
+    // First visit ever: Chromium sent the colour-scheme client hint, so the server rendered dark.
+    assert.match(await response.text(), /id="app" class="dark"/);
+    await hydrated(page);
+    assert.equal(await page.getAttribute("#theme-toggle", "data-choice"), "auto");
+    assert.equal(await appClass(page), "dark");
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.waitForFunction(() => document.querySelector("#app").className === "light");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.waitForFunction(() => document.querySelector("#app").className === "dark");
+  });
+});
+
+test("on a phone the sidebar is a drawer: menu opens it, Escape and links close it", async () => {
+  await withPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }, async (page) => {
+    await page.goto(server.url);
+    await hydrated(page);
+    const sidebarLeft = () => page.evaluate(() => document.querySelector("#sidebar").getBoundingClientRect().right);
+    assert.ok((await sidebarLeft()) <= 0, "drawer starts off-screen");
+    assert.ok(await page.isVisible("#menu-button"));
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no horizontal scroll (${width}px)`);
+
+    await page.click("#menu-button");
+    await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().left >= 0);
+    await page.keyboard.press("Escape");
+    await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().right <= 0);
+
+    await page.click("#menu-button");
+    await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().left >= 0);
+    await page.click('#sidebar a:has-text("Agents")');
+    await page.waitForURL(`${server.url}/agents`);
+    await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().right <= 0);
+  });
+});
+
+test("the app is an installable PWA whose service worker serves the shell offline", async () => {
+  await withPage({}, async (page, context) => {
+    await page.goto(server.url);
+    await hydrated(page);
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    assert.equal(scope, `${server.url}/`);
+
+    const cdp = await context.newCDPSession(page);
+    const manifest = await cdp.send("Page.getAppManifest");
+    assert.deepEqual(manifest.errors, []);
+    assert.match(manifest.url, /manifest\.webmanifest$/);
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    assert.deepEqual(installabilityErrors, [], "Chromium considers the app installable");
+
+    // The worker precached the shell on install; go offline and reload.
+    await page.waitForFunction(async () => (await caches.open("flightdeck-shell-v1").then((c) => c.keys())).length > 3);
+    await context.setOffline(true);
+    await page.reload();
+    await hydrated(page);
+    assert.equal(await page.textContent("h1"), "Dashboard");
+    assert.ok(await page.isVisible("#offline-notice"));
+    assert.match(await page.textContent("#offline-notice"), /You are offline/);
+
+    await context.setOffline(false);
+    await page.waitForSelector("#offline-notice", { state: "detached" });
+  });
+});
+
+test("unknown paths get the not-found page with status 404", async () => {
+  await withPage({}, async (page) => {
+    const response = await page.goto(`${server.url}/does/not/exist`);
+    assert.equal(response.status(), 404);
+    assert.equal(await page.textContent("h1"), "Page not found");
+  });
+});

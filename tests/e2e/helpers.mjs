@@ -1,0 +1,70 @@
+// Shared by the end-to-end tests and the size report: starts the release server (dist/server) on
+// a free loopback port with its own data folder, and launches Debian's headless Chromium.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const DIST = join(ROOT, "dist");
+export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+// As root in a sandbox-less container, and without reaching for the (closed) internet.
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+];
+
+/** Starts dist/server on 127.0.0.1:0; resolves once it logs its address. */
+export async function startServer(env = {}) {
+  const server = join(DIST, "server");
+  if (!existsSync(server)) throw new Error(`${server} is missing: run scripts/build.sh first`);
+  const dataDir = mkdtempSync(join(tmpdir(), "flightdeck-e2e-"));
+  const child = spawn(server, [], {
+    cwd: DIST,
+    env: { PATH: process.env.PATH, IP: "127.0.0.1", PORT: "0", FLIGHTDECK_DATA_DIR: dataDir, RUST_LOG: "info", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 30_000);
+    child.stderr.on("data", (chunk) => {
+      log += chunk;
+      const match = log.match(/listening on (http:\/\/[\d.:]+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${log}`)));
+  });
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((resolve) => child.once("exit", resolve));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Launches headless Chromium. */
+export function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** Waits until the browser has hydrated the server's HTML. */
+export async function hydrated(page) {
+  await page.waitForSelector('#app[data-hydrated="true"]', { timeout: 30_000 });
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real server binary on a loopback port 0, driven over HTTP.
+
+mod assets;
+mod helpers;
+mod lifecycle;
+mod pages;
