@@ -25,6 +25,6 @@ step "end-to-end tests (headless Chromium)"
 node --test --test-concurrency=1 tests/e2e/
 
 step "size report"
-node tests/e2e/size-report.mjs
+node scripts/size-report.mjs
 
 step "all tests passed"

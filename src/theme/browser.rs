@@ -45,6 +45,18 @@ pub(super) fn remember_choice(choice: super::ThemeChoice) {
     remember(CHOICE_COOKIE, choice.as_str());
 }
 
+/// Puts the scheme's class on `<html>` (replacing what the pre-paint script in index.html set).
+pub(super) fn mark_document(scheme: Scheme) {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element());
+    if let Some(root) = root {
+        let _ = root
+            .class_list()
+            .toggle_with_force("dark", scheme == Scheme::Dark);
+    }
+}
+
 /// Calls `on_change` with the current system scheme now and again whenever it changes,
 /// remembering each value for the server. The listener lives as long as the page.
 pub(super) fn follow_system(mut on_change: impl FnMut(Scheme) + 'static) {

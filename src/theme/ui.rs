@@ -39,7 +39,10 @@ pub fn use_theme_provider() -> Theme {
     let choice = use_signal(|| initial.choice);
     let system = use_signal(|| initial.system);
     use_effect(move || follow_system(system));
-    use_context_provider(|| Theme { choice, system })
+    let theme = use_context_provider(|| Theme { choice, system });
+    // Re-runs whenever the scheme changes: <html> carries it too, for the page behind the app.
+    use_effect(move || mark_document(theme.scheme()));
+    theme
 }
 
 fn initial_snapshot() -> ThemeSnapshot {
@@ -67,6 +70,14 @@ fn follow_system(mut system: Signal<Scheme>) {
 
 #[cfg(not(feature = "web"))]
 fn follow_system(_system: Signal<Scheme>) {}
+
+#[cfg(feature = "web")]
+fn mark_document(scheme: Scheme) {
+    super::browser::mark_document(scheme);
+}
+
+#[cfg(not(feature = "web"))]
+fn mark_document(_scheme: Scheme) {}
 
 /// Top-bar button cycling light → dark → auto; the change applies instantly and persists.
 #[component]

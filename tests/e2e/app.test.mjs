@@ -2,7 +2,7 @@
 // theme (persisted, no flash, live auto), the phone layout, and the PWA (installable, offline).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, hydrated } from "./helpers.mjs";
+import { startServer, launchBrowser, launchPersistent, hydrated } from "./helpers.mjs";
 
 let server;
 let browser;
@@ -17,8 +17,8 @@ after(async () => {
   await server?.stop();
 });
 
-async function withPage(options, body) {
-  const context = await browser.newContext(options);
+async function withPage(options, body, on = browser) {
+  const context = await on.newContext(options);
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (err) => errors.push(err.message));
@@ -50,7 +50,7 @@ test("the stylesheet carries Tailwind's rules, dark mode included", async () => 
     assert.ok(href, "a Tailwind stylesheet is linked");
     const css = await (await page.request.get(new URL(href, server.url).href)).text();
     assert.match(css, /\.dark\\:bg-slate-950/);
-    assert.match(css, /@media \(min-width:768px\)/);
+    assert.match(css, /@media \((?:min-width:\s*768px|width>=768px)\)/);
   });
 });
 
@@ -108,18 +108,51 @@ test("the theme choice persists across a reload, rendered by the server (no flas
   });
 });
 
-test("auto follows the system scheme, live and on the first load", async () => {
-  await withPage({ colorScheme: "dark" }, async (page) => {
-    const response = await page.goto(server.url);
-    // First visit ever: Chromium sent the colour-scheme client hint, so the server rendered dark.
-    assert.match(await response.text(), /id="app" class="dark"/);
+test("auto follows an emulated change of the system scheme, live", async () => {
+  await withPage({ colorScheme: "light" }, async (page) => {
+    await page.goto(server.url);
     await hydrated(page);
     assert.equal(await page.getAttribute("#theme-toggle", "data-choice"), "auto");
-    assert.equal(await appClass(page), "dark");
-    await page.emulateMedia({ colorScheme: "light" });
-    await page.waitForFunction(() => document.querySelector("#app").className === "light");
+    assert.equal(await appClass(page), "light");
     await page.emulateMedia({ colorScheme: "dark" });
     await page.waitForFunction(() => document.querySelector("#app").className === "dark");
+    assert.equal(await page.evaluate(() => document.documentElement.classList.contains("dark")), true);
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.waitForFunction(() => document.querySelector("#app").className === "light");
+    assert.equal(await page.evaluate(() => document.documentElement.classList.contains("dark")), false);
+  });
+});
+
+const DARK_BG = "rgb(2, 6, 23)"; // slate-950
+const shellBackground = (page) => page.evaluate(() => getComputedStyle(document.querySelector("#app > div")).backgroundColor);
+
+test("a first visit with a dark system is dark from the first paint", async () => {
+  // Chromium on a dark desktop: it sends the colour-scheme client hint, the server renders dark.
+  const darkDesktop = await launchBrowser(["--force-dark-mode"]);
+  try {
+    await withPage(
+      { colorScheme: null },
+      async (page) => {
+        const response = await page.goto(server.url);
+        assert.match(await response.text(), /id="app" class="dark"/);
+        await hydrated(page);
+        assert.equal(await appClass(page), "dark");
+      },
+      darkDesktop,
+    );
+  } finally {
+    await darkDesktop.close();
+  }
+
+  // A browser without the hint: the pre-paint script applies the system scheme, with the app's
+  // scripts blocked so that nothing else can.
+  await withPage({ colorScheme: "dark" }, async (page) => {
+    await page.route(/\/assets\/.*\.(js|wasm)$/, (route) => route.abort());
+    const response = await page.goto(server.url);
+    assert.match(await response.text(), /id="app" class="light"/, "the server could not know");
+    assert.equal(await page.evaluate(() => document.documentElement.classList.contains("dark")), true);
+    assert.equal(await shellBackground(page), DARK_BG);
+    assert.equal(await page.getAttribute("#app", "data-hydrated"), "false");
   });
 });
 
@@ -147,7 +180,10 @@ test("on a phone the sidebar is a drawer: menu opens it, Escape and links close 
 });
 
 test("the app is an installable PWA whose service worker serves the shell offline", async () => {
-  await withPage({}, async (page, context) => {
+  // Installability needs a real profile: Playwright's contexts are incognito.
+  const context = await launchPersistent();
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(server.url);
     await hydrated(page);
     const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
@@ -159,6 +195,8 @@ test("the app is an installable PWA whose service worker serves the shell offlin
     assert.match(manifest.url, /manifest\.webmanifest$/);
     const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
     assert.deepEqual(installabilityErrors, [], "Chromium considers the app installable");
+    // A second CDP session keeps Playwright's offline emulation from reaching navigator.onLine.
+    await cdp.detach();
 
     // The worker precached the shell on install; go offline and reload.
     await page.waitForFunction(async () => (await caches.open("flightdeck-shell-v1").then((c) => c.keys())).length > 3);
@@ -166,12 +204,14 @@ test("the app is an installable PWA whose service worker serves the shell offlin
     await page.reload();
     await hydrated(page);
     assert.equal(await page.textContent("h1"), "Dashboard");
-    assert.ok(await page.isVisible("#offline-notice"));
+    await page.waitForSelector("#offline-notice", { state: "visible", timeout: 10_000 });
     assert.match(await page.textContent("#offline-notice"), /You are offline/);
 
     await context.setOffline(false);
     await page.waitForSelector("#offline-notice", { state: "detached" });
-  });
+  } finally {
+    await context.close();
+  }
 });
 
 test("unknown paths get the not-found page with status 404", async () => {

@@ -59,9 +59,26 @@ export async function startServer(env = {}) {
   };
 }
 
-/** Launches headless Chromium. */
-export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+/** Launches headless Chromium; its contexts are incognito. */
+export function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
+}
+
+/** Launches headless Chromium on a fresh, non-incognito profile (removed on close). */
+export async function launchPersistent(options = {}) {
+  const profile = mkdtempSync(join(tmpdir(), "flightdeck-profile-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    ...options,
+  });
+  const close = context.close.bind(context);
+  context.close = async () => {
+    await close();
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  };
+  return context;
 }
 
 /** Waits until the browser has hydrated the server's HTML. */
