@@ -41,7 +41,10 @@ async function precacheShell() {
   const html = await response.clone().text();
   await cache.put("/", response);
   const urls = new Set(["/manifest.webmanifest"]);
-  for (const match of html.matchAll(/(?:src|href)="(\/(?:assets|icons)\/[^"?#]+)"/g)) urls.add(match[1]);
+  // dx writes asset paths as "/./assets/…"; the wasm is named by its preload link.
+  for (const match of html.matchAll(/(?:src|href)="(\/(?:\.\/)?(?:assets|icons)\/[^"?#]+)"/g)) {
+    urls.add(new URL(match[1], self.location.origin).pathname);
+  }
   await Promise.allSettled([...urls].map((url) => cache.add(url)));
 }
 

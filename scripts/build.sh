@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the release app into dist/: dist/server and dist/public/ (wasm-opt'd, with .br and .gz
-# beside every asset so the server sends them precompressed).
+# beside every compressible file so the server sends them precompressed).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FLIGHTDECK_ROOT"
 "$FLIGHTDECK_ROOT/scripts/build-css.sh"
 step "dx bundle --release"
+# dx adds to existing folders (its staging folder and dist/): old hashed assets would linger.
+rm -rf dist "$CARGO_TARGET_DIR/dx/flightdeck/release/web/public"
 dx bundle --platform web --release --out-dir dist
-# dx writes brotli variants; add gzip for clients without brotli.
-find dist/public -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg' -o -name '*.webmanifest' -o -name '*.html' \) \
-  -exec gzip -9 -k -f {} \;
+node scripts/precompress.mjs dist/public
 step "built: $(du -sh dist | cut -f1) in dist/"

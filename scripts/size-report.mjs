@@ -53,7 +53,8 @@ function bundleTable() {
 async function firstLoad(url) {
   const page = await rawGet(`${url}/`, "identity");
   const html = page.body.toString("utf8");
-  const assets = [...new Set([...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:wasm|js|css))"/g)].map((m) => m[1]))];
+  const named = [...html.matchAll(/(?:src|href)="(\/(?:\.\/)?assets\/[^"]+\.(?:wasm|js|css))"/g)];
+  const assets = [...new Set(named.map((m) => new URL(m[1], url).pathname))];
   const htmlBr = await rawGet(`${url}/`, "br, gzip");
   console.log(`\nFirst load of / as sent by the server (Accept-Encoding: br, gzip)`);
   console.log(`${"resource".padEnd(48)}${"sent".padStart(10)}  encoding  cache-control`);
@@ -98,6 +99,8 @@ function lighthouse(url) {
     console.log(
       `FCP ${metric("first-contentful-paint")}  LCP ${metric("largest-contentful-paint")}  TBT ${metric("total-blocking-time")}  CLS ${metric("cumulative-layout-shift")}  Speed Index ${metric("speed-index")}`,
     );
+    const lcp = lhr.audits["largest-contentful-paint-element"]?.details?.items?.[0]?.items?.[0]?.node?.snippet;
+    if (lcp) console.log(`LCP element: ${lcp.slice(0, 120)}`);
     const failing = Object.values(lhr.audits)
       .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === "binary")
       .map((a) => a.id);

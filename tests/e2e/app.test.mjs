@@ -126,14 +126,22 @@ test("auto follows an emulated change of the system scheme, live", async () => {
 const DARK_BG = "rgb(2, 6, 23)"; // slate-950
 const shellBackground = (page) => page.evaluate(() => getComputedStyle(document.querySelector("#app > div")).backgroundColor);
 
-test("a first visit with a dark system is dark from the first paint", async () => {
-  // Chromium on a dark desktop: it sends the colour-scheme client hint, the server renders dark.
+test("with a dark system, auto is dark from the first paint of the first visit", async () => {
+  // Chromium on a dark desktop. Its first request carries no hint yet: the pre-paint script
+  // applies the system scheme, with the app's scripts blocked so that nothing else can.
   const darkDesktop = await launchBrowser(["--force-dark-mode"]);
   try {
     await withPage(
       { colorScheme: null },
       async (page) => {
-        const response = await page.goto(server.url);
+        await page.route(/\/assets\/.*\.(js|wasm)$/, (route) => route.abort());
+        await page.goto(server.url);
+        assert.equal(await page.evaluate(() => document.documentElement.classList.contains("dark")), true);
+        assert.equal(await shellBackground(page), DARK_BG);
+        assert.equal(await page.getAttribute("#app", "data-hydrated"), "false");
+        // From then on Chromium sends the colour-scheme hint the server asked for: the HTML itself is dark.
+        await page.unroute(/\/assets\/.*\.(js|wasm)$/);
+        const response = await page.goto(`${server.url}/agents`);
         assert.match(await response.text(), /id="app" class="dark"/);
         await hydrated(page);
         assert.equal(await appClass(page), "dark");
@@ -143,17 +151,6 @@ test("a first visit with a dark system is dark from the first paint", async () =
   } finally {
     await darkDesktop.close();
   }
-
-  // A browser without the hint: the pre-paint script applies the system scheme, with the app's
-  // scripts blocked so that nothing else can.
-  await withPage({ colorScheme: "dark" }, async (page) => {
-    await page.route(/\/assets\/.*\.(js|wasm)$/, (route) => route.abort());
-    const response = await page.goto(server.url);
-    assert.match(await response.text(), /id="app" class="light"/, "the server could not know");
-    assert.equal(await page.evaluate(() => document.documentElement.classList.contains("dark")), true);
-    assert.equal(await shellBackground(page), DARK_BG);
-    assert.equal(await page.getAttribute("#app", "data-hydrated"), "false");
-  });
 });
 
 test("on a phone the sidebar is a drawer: menu opens it, Escape and links close it", async () => {
@@ -198,8 +195,12 @@ test("the app is an installable PWA whose service worker serves the shell offlin
     // A second CDP session keeps Playwright's offline emulation from reaching navigator.onLine.
     await cdp.detach();
 
-    // The worker precached the shell on install; go offline and reload.
-    await page.waitForFunction(async () => (await caches.open("flightdeck-shell-v1").then((c) => c.keys())).length > 3);
+    // The worker precached the shell on install: the page, its stylesheet, script and wasm.
+    await page.waitForFunction(async () => {
+      const keys = (await (await caches.open("flightdeck-shell-v1")).keys()).map((r) => new URL(r.url).pathname);
+      return ["/", ".css", ".js", ".wasm"].every((end) => keys.some((key) => key.endsWith(end)));
+    });
+    // Go offline and reload.
     await context.setOffline(true);
     await page.reload();
     await hydrated(page);

@@ -132,7 +132,6 @@ async fn pages_ask_for_the_colour_scheme_hint_and_are_not_cached_stale() {
     let response = app.get("/").await;
     let headers = response.headers();
     assert_eq!(headers["accept-ch"], "Sec-CH-Prefers-Color-Scheme");
-    assert_eq!(headers["critical-ch"], "Sec-CH-Prefers-Color-Scheme");
     let vary: Vec<_> = headers
         .get_all(VARY)
         .iter()
