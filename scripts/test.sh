@@ -5,6 +5,9 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FLIGHTDECK_ROOT"
 
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+
 "$FLIGHTDECK_ROOT/scripts/bootstrap.sh" --test
 "$FLIGHTDECK_ROOT/scripts/build-css.sh"
 
@@ -15,16 +18,22 @@ step "clippy (server build)"
 cargo clippy --features server --all-targets -- -D warnings
 step "clippy (web build)"
 cargo clippy --features web --target wasm32-unknown-unknown -- -D warnings
+step "clippy (all features)"
+cargo clippy --all-features --all-targets -- -D warnings
 
 step "unit and integration tests"
-cargo test --features server
+# The lib's unit tests and tests/server (the bin and doc-tests hold none).
+cargo test --features server --lib --test server 2>&1 | tee -a "$results"
 
 "$FLIGHTDECK_ROOT/scripts/build.sh"
 
 step "end-to-end tests (headless Chromium)"
-node --test --test-concurrency=1 tests/e2e/
+node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee -a "$results"
 
 step "size report"
 node scripts/size-report.mjs
 
+# Every runner above stops the script on a failure, so reaching here means none failed.
+passed=$(awk '/^test result:/ { n += $4 } /^# pass / { n += $3 } END { print n + 0 }' "$results")
 step "all tests passed"
+echo "summary: $passed passed, 0 failed"
