@@ -1,7 +1,7 @@
 //! The app root: the one `Route` enum, the stylesheet, and the theme class every page renders under.
 
 use crate::pages::{Agents, Analytics, Approvals, Audit, Dashboard, Login, NotFound, Settings};
-use crate::shell::Shell;
+use crate::shell::{use_online_provider, Shell};
 use crate::theme::use_theme_provider;
 use dioxus::prelude::*;
 
@@ -40,10 +40,12 @@ pub enum Route {
     NotFound { segments: Vec<String> },
 }
 
-/// The root component: provides the theme and renders the router inside the themed root.
+/// The root component: provides the theme and the online status, and renders the router inside
+/// the themed root. (Browser listeners belong here: the root never unmounts.)
 #[component]
 pub fn App() -> Element {
     let theme = use_theme_provider();
+    use_online_provider();
     // Flips once the browser has hydrated the server's HTML; tests and styles can key on it.
     let mut hydrated = use_signal(|| false);
     use_effect(move || hydrated.set(true));

@@ -1,14 +1,17 @@
 //! The layout every signed-in page shares: sidebar navigation, top bar, offline notice, content.
 
+mod drawer;
 mod nav;
 mod offline;
 mod sidebar;
 mod topbar;
 
 pub use nav::{NavItem, NAV_ITEMS};
+pub use offline::use_online_provider;
 
 use crate::app::Route;
 use dioxus::prelude::*;
+use drawer::Drawer;
 use offline::OfflineNotice;
 use sidebar::Sidebar;
 use topbar::TopBar;
@@ -16,7 +19,7 @@ use topbar::TopBar;
 /// The shell layout: a fixed sidebar from `md` up, a drawer behind the menu button below it.
 #[component]
 pub fn Shell() -> Element {
-    let mut menu_open = use_signal(|| false);
+    let drawer = Drawer::use_new();
 
     rsx! {
         a {
@@ -27,13 +30,13 @@ pub fn Shell() -> Element {
         div {
             class: "flex min-h-screen",
             onkeydown: move |event: KeyboardEvent| {
-                if event.key() == Key::Escape && menu_open() {
-                    menu_open.set(false);
+                if event.key() == Key::Escape {
+                    drawer.close(true);
                 }
             },
-            Sidebar { open: menu_open }
+            Sidebar { drawer }
             div { class: "flex min-w-0 flex-1 flex-col",
-                TopBar { menu_open }
+                TopBar { drawer }
                 OfflineNotice {}
                 main { id: "content", class: "flex-1 px-4 py-6 sm:px-6 lg:px-8", tabindex: "-1",
                     Outlet::<Route> {}

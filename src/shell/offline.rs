@@ -1,13 +1,26 @@
-//! The offline notice: shown while the browser reports no network, e.g. when the service worker
-//! served the cached shell.
+//! Whether the browser is online, provided once at the root (its listeners live as long as the
+//! page), and the notice the shell shows while offline, e.g. when the service worker served the
+//! cached shell.
 
 use crate::icons::{Glyph, Icon};
 use dioxus::prelude::*;
 
+/// The browser's connectivity; always online while rendering on the server.
+#[derive(Clone, Copy, PartialEq)]
+pub struct Online(pub Signal<bool>);
+
+/// Provides [`Online`] to the whole app. Call it from the root component only: the browser
+/// listeners it registers are never removed.
+pub fn use_online_provider() -> Online {
+    let online = use_signal(|| true);
+    use_effect(move || follow_online(online));
+    use_context_provider(|| Online(online))
+}
+
 /// A banner that appears while offline and disappears when the connection returns.
 #[component]
 pub fn OfflineNotice() -> Element {
-    let online = use_online();
+    let Online(online) = use_context::<Online>();
     if online() {
         return rsx! {};
     }
@@ -20,13 +33,6 @@ pub fn OfflineNotice() -> Element {
             "You are offline. This is the last loaded copy of Flightdeck; live data resumes when the connection returns."
         }
     }
-}
-
-/// Whether the browser is online; always true while rendering on the server.
-fn use_online() -> Signal<bool> {
-    let online = use_signal(|| true);
-    use_effect(move || follow_online(online));
-    online
 }
 
 #[cfg(feature = "web")]

@@ -1,5 +1,6 @@
 //! The sidebar: the navigation, fixed on wide screens and a drawer on phones.
 
+use super::drawer::Drawer;
 use super::NAV_ITEMS;
 use crate::app::Route;
 use crate::icons::{Glyph, Icon};
@@ -9,34 +10,35 @@ const LINK: &str = "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-me
 const IDLE: &str = "text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white";
 const ACTIVE: &str = "bg-sky-50 text-sky-800 dark:bg-sky-900/40 dark:text-sky-200";
 
-/// Navigation; `open` shows it as a drawer below `md`. `Link` marks the current page with
-/// `aria-current="page"`.
+/// Navigation, always shown from `md` up and as a drawer below it. A closed drawer is also
+/// invisible, so Tab does not walk into it. `Link` marks the current page `aria-current="page"`.
 #[component]
-pub fn Sidebar(open: Signal<bool>) -> Element {
+pub fn Sidebar(drawer: Drawer) -> Element {
     let current = use_route::<Route>();
-    let drawer = if open() {
+    let open = (drawer.is_open)();
+    let position = if open {
         "translate-x-0"
     } else {
-        "-translate-x-full"
+        "-translate-x-full max-md:invisible"
     };
 
     rsx! {
-        if open() {
+        if open {
             div {
                 class: "fixed inset-0 z-30 bg-slate-900/50 md:hidden",
                 aria_hidden: "true",
-                onclick: move |_| open.set(false),
+                onclick: move |_| drawer.close(true),
             }
         }
         nav {
             id: "sidebar",
             aria_label: "Main",
-            class: "fixed inset-y-0 left-0 z-40 flex w-64 flex-col border-r border-slate-200 bg-white transition-transform duration-200 dark:border-slate-800 dark:bg-slate-900 md:sticky md:top-0 md:h-screen md:translate-x-0 {drawer}",
+            class: "fixed inset-y-0 left-0 z-40 flex w-64 flex-col border-r border-slate-200 bg-white transition-transform duration-200 dark:border-slate-800 dark:bg-slate-900 md:sticky md:top-0 md:h-screen md:translate-x-0 {position}",
             div { class: "flex h-16 items-center justify-between px-4",
                 Link {
                     to: Route::Dashboard {},
                     class: "flex items-center gap-2 text-lg font-semibold tracking-tight",
-                    onclick: move |_| open.set(false),
+                    onclick: move |_| drawer.close(false),
                     span { class: "inline-flex h-8 w-8 items-center justify-center rounded-md bg-sky-600 text-white", "F" }
                     "Flightdeck"
                 }
@@ -44,7 +46,8 @@ pub fn Sidebar(open: Signal<bool>) -> Element {
                     r#type: "button",
                     class: "rounded-md p-2 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800 md:hidden",
                     aria_label: "Close menu",
-                    onclick: move |_| open.set(false),
+                    onmounted: move |event| drawer.first.set(Some(event.data())),
+                    onclick: move |_| drawer.close(true),
                     Icon { glyph: Glyph::Close }
                 }
             }
@@ -54,7 +57,7 @@ pub fn Sidebar(open: Signal<bool>) -> Element {
                         Link {
                             class: if item.route == current { "{LINK} {ACTIVE}" } else { "{LINK} {IDLE}" },
                             to: item.route,
-                            onclick: move |_| open.set(false),
+                            onclick: move |_| drawer.close(false),
                             Icon { glyph: item.glyph }
                             "{item.label}"
                         }

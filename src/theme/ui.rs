@@ -33,7 +33,8 @@ impl Theme {
 }
 
 /// Provides the [`Theme`] context from what the request said (on the server) or what hydration
-/// carried (in the browser), then follows the system scheme live once hydrated.
+/// carried (in the browser), then follows the system scheme live once hydrated. Call it from the
+/// root component only: the browser listener it registers is never removed.
 pub fn use_theme_provider() -> Theme {
     let initial = use_server_cached(initial_snapshot);
     let choice = use_signal(|| initial.choice);

@@ -153,7 +153,7 @@ test("with a dark system, auto is dark from the first paint of the first visit",
   }
 });
 
-test("on a phone the sidebar is a drawer: menu opens it, Escape and links close it", async () => {
+test("on a phone the sidebar is a drawer: menu opens it and focuses it, Escape and links close it", async () => {
   await withPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }, async (page) => {
     await page.goto(server.url);
     await hydrated(page);
@@ -163,10 +163,14 @@ test("on a phone the sidebar is a drawer: menu opens it, Escape and links close 
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no horizontal scroll (${width}px)`);
 
+    assert.equal(await page.isVisible('#sidebar a:has-text("Agents")'), false, "a closed drawer is out of reach");
+
     await page.click("#menu-button");
     await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().left >= 0);
+    await page.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Close menu");
     await page.keyboard.press("Escape");
     await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().right <= 0);
+    await page.waitForFunction(() => document.activeElement?.id === "menu-button");
 
     await page.click("#menu-button");
     await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().left >= 0);
@@ -213,6 +217,21 @@ test("the app is an installable PWA whose service worker serves the shell offlin
   } finally {
     await context.close();
   }
+});
+
+test("the offline notice follows the connection, also after leaving the shell and coming back", async () => {
+  await withPage({}, async (page, context) => {
+    await page.goto(server.url);
+    await hydrated(page);
+    await page.click('a:has-text("Sign in")');
+    await page.waitForURL(`${server.url}/login`);
+    await page.click('a:has-text("Open the demo workspace")');
+    await page.waitForURL(`${server.url}/`);
+    await context.setOffline(true);
+    await page.waitForSelector("#offline-notice", { state: "visible" });
+    await context.setOffline(false);
+    await page.waitForSelector("#offline-notice", { state: "detached" });
+  });
 });
 
 test("unknown paths get the not-found page with status 404", async () => {
