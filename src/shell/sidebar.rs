@@ -64,7 +64,6 @@ pub fn Sidebar(drawer: Drawer) -> Element {
                     }
                 }
             }
-            p { class: "px-6 py-4 text-xs text-slate-500 dark:text-slate-400", "Demo workspace" }
         }
     }
 }
