@@ -2,6 +2,7 @@
 //! One crate built twice by dx: the browser bundle (`web`) hydrates what the server (`server`) renders.
 
 pub mod app;
+pub mod dashboard;
 pub mod icons;
 pub mod pages;
 pub mod shell;
