@@ -1,6 +1,7 @@
 //! The app root: the one `Route` enum, the stylesheet, and the theme class every page renders under.
 
-use crate::pages::{Agents, Analytics, Approvals, Audit, Dashboard, Login, NotFound, Settings};
+use crate::dashboard::Dashboard;
+use crate::pages::{Agents, Analytics, Approvals, Audit, Login, NotFound, Settings};
 use crate::shell::{use_online_provider, Shell};
 use crate::theme::use_theme_provider;
 use dioxus::prelude::*;

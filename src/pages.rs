@@ -1,12 +1,12 @@
-//! The pages of the app shell. Each says what it will hold until its domain lands; a page moves
-//! into its domain folder (`src/<domain>/ui.rs`) when that domain is built.
+//! The pages of the app shell whose domains are not built yet: each says what it will hold. A page
+//! moves into its domain folder (`src/<domain>/ui.rs`) when that domain is built, as the dashboard did.
 
 use crate::app::Route;
 use dioxus::prelude::*;
 
 /// A page's title, heading and summary, shared by every page.
 #[component]
-fn PageHeader(title: &'static str, summary: &'static str) -> Element {
+pub(crate) fn PageHeader(title: &'static str, summary: &'static str) -> Element {
     rsx! {
         document::Title { "{title} · Flightdeck" }
         header { class: "mb-6",
@@ -29,44 +29,6 @@ fn ComingSoon(features: Vec<&'static str>) -> Element {
             ul { class: "mt-3 list-disc space-y-1 pl-5 text-slate-700 dark:text-slate-300",
                 for feature in features {
                     li { key: "{feature}", "{feature}" }
-                }
-            }
-        }
-    }
-}
-
-const WIDGETS: [(&str, &str); 7] = [
-    (
-        "Project status",
-        "Progress and health of each project the agents work on.",
-    ),
-    (
-        "Tasks",
-        "What every agent is doing, filterable by status and assignee.",
-    ),
-    ("Metrics", "KPIs with their change and a trend line."),
-    ("Alerts", "What needs an operator's attention now."),
-    ("Vitals", "Heartbeats, latency and health of every agent."),
-    ("Activity", "The live feed of what the fleet did."),
-    ("Approval queue", "Tool runs waiting for a human decision."),
-];
-
-/// `/` — the widget dashboard.
-#[component]
-pub fn Dashboard() -> Element {
-    rsx! {
-        PageHeader {
-            title: "Dashboard",
-            summary: "Your fleet at a glance. Widgets fill in live as agents report; add, remove, move and resize them, and the layout follows you to every tab and device.",
-        }
-        div { id: "widget-grid", class: "grid gap-4 sm:grid-cols-2 xl:grid-cols-3",
-            for (name, about) in WIDGETS {
-                article {
-                    key: "{name}",
-                    class: "rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900",
-                    h2 { class: "font-medium", "{name}" }
-                    p { class: "mt-1 text-sm text-slate-600 dark:text-slate-300", "{about}" }
-                    div { class: "mt-4 h-16 animate-pulse rounded bg-slate-100 dark:bg-slate-800", aria_hidden: "true" }
                 }
             }
         }

@@ -3,7 +3,12 @@
 //! `widgets.w1` or `preferences.theme` names one piece of it (the sync protocol edits by path).
 
 pub mod compress;
+#[cfg(feature = "web")]
+pub mod local;
 pub mod migrate;
+mod ui;
+
+pub use ui::Dashboard;
 
 use crate::theme::ThemeChoice;
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,92 @@
+//! The dashboard state in this browser's localStorage: migrated when loaded, compressed past
+//! 50 KB when saved, and never lost. What cannot be read is kept under a backup key and reported.
+//! An interrupted save (value written, flag not yet) is still readable: the loader tries both forms.
+
+use super::compress::{self, Encoded};
+use super::migrate::load_or_default;
+use super::DashboardState;
+use dioxus::logger::tracing;
+use gloo_storage::{LocalStorage, Storage};
+
+/// Where the state lives.
+pub const KEY: &str = "flightdeck:dashboard";
+/// Where a state that could not be read is kept.
+pub const BACKUP_KEY: &str = "flightdeck:dashboard:backup";
+
+/// What loading found.
+pub struct LocalState {
+    /// The state to show.
+    pub state: DashboardState,
+    /// Something the user should know (a state set aside).
+    pub notice: Option<String>,
+}
+
+/// Loads the saved state, or the defaults when there is none.
+pub fn load() -> LocalState {
+    let storage = LocalStorage::raw();
+    let Ok(Some(stored)) = storage.get_item(KEY) else {
+        return LocalState {
+            state: DashboardState::default(),
+            notice: None,
+        };
+    };
+    let flagged = matches!(storage.get_item(&compress::flag_key(KEY)), Ok(Some(_)));
+    let json = compress::decode(&stored, flagged)
+        .ok()
+        .filter(|json| serde_json::from_str::<serde_json::Value>(json).is_ok())
+        .or_else(|| compress::decode(&stored, !flagged).ok());
+    let parsed = json
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok());
+    let Some(value) = parsed else {
+        return set_aside(&stored, "it is not readable JSON");
+    };
+    let loaded = load_or_default(value);
+    for step in &loaded.log {
+        tracing::info!("dashboard state migrated: {step}");
+    }
+    match loaded.set_aside {
+        None => LocalState {
+            state: loaded.state,
+            notice: None,
+        },
+        Some((original, err)) => set_aside(&original.to_string(), &err.to_string()),
+    }
+}
+
+fn set_aside(original: &str, why: &str) -> LocalState {
+    tracing::warn!("saved dashboard state set aside: {why}");
+    let kept = LocalStorage::raw().set_item(BACKUP_KEY, original).is_ok();
+    let notice = if kept {
+        format!("Your saved dashboard could not be loaded ({why}). The defaults are shown; the old copy is kept in this browser.")
+    } else {
+        format!("Your saved dashboard could not be loaded ({why}). The defaults are shown.")
+    };
+    LocalState {
+        state: DashboardState::default(),
+        notice: Some(notice),
+    }
+}
+
+/// Saves the state; the error says why it could not be kept (e.g. the storage quota is full).
+pub fn save(state: &DashboardState) -> Result<(), String> {
+    let json = serde_json::to_string(state).map_err(|err| err.to_string())?;
+    let storage = LocalStorage::raw();
+    let flag = compress::flag_key(KEY);
+    let written = match compress::encode(&json) {
+        Encoded::Plain(text) => storage
+            .set_item(KEY, &text)
+            .and_then(|()| storage.remove_item(&flag)),
+        Encoded::Compressed { text, ratio } => {
+            tracing::info!(
+                "dashboard state compressed: {} → {} UTF-16 units (ratio {ratio:.3})",
+                json.encode_utf16().count(),
+                text.encode_utf16().count()
+            );
+            storage
+                .set_item(KEY, &text)
+                .and_then(|()| storage.set_item(&flag, "1"))
+        }
+    };
+    written.map_err(|_| "this browser's storage is full or unavailable".to_string())
+}
