@@ -1,23 +1,12 @@
 // End-to-end: the release build in headless Chromium. Server rendering, hydration, navigation,
 // theme (persisted, no flash, live auto), the phone layout, and the PWA (installable, offline).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, launchPersistent, hydrated } from "./helpers.mjs";
+import { serverAndBrowser, launchBrowser, launchPersistent, hydrated } from "./helpers.mjs";
 
-let server;
-let browser;
+const env = serverAndBrowser();
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function withPage(options, body, on = browser) {
+async function withPage(options, body, on = env.browser) {
   const context = await on.newContext(options);
   const page = await context.newPage();
   const errors = [];
@@ -34,7 +23,7 @@ const appClass = (page) => page.getAttribute("#app", "class");
 
 test("the HTML is server-rendered: content is there with JavaScript off", async () => {
   await withPage({ javaScriptEnabled: false }, async (page) => {
-    const response = await page.goto(`${server.url}/agents`);
+    const response = await page.goto(`${env.server.url}/agents`);
     assert.equal(response.status(), 200);
     assert.equal(await page.textContent("h1"), "Agents");
     assert.equal(await page.title(), "Agents · Flightdeck");
@@ -45,10 +34,10 @@ test("the HTML is server-rendered: content is there with JavaScript off", async 
 
 test("the stylesheet carries Tailwind's rules, dark mode included", async () => {
   await withPage({}, async (page) => {
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     const href = await page.getAttribute('link[rel="stylesheet"][href*="tailwind"]', "href");
     assert.ok(href, "a Tailwind stylesheet is linked");
-    const css = await (await page.request.get(new URL(href, server.url).href)).text();
+    const css = await (await page.request.get(new URL(href, env.server.url).href)).text();
     assert.match(css, /\.dark\\:bg-slate-950/);
     assert.match(css, /@media \((?:min-width:\s*768px|width>=768px)\)/);
   });
@@ -56,7 +45,7 @@ test("the stylesheet carries Tailwind's rules, dark mode included", async () => 
 
 test("it hydrates: the theme toggle responds to a click", async () => {
   await withPage({ colorScheme: "light" }, async (page) => {
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await hydrated(page);
     assert.equal(await page.getAttribute("#theme-toggle", "data-choice"), "auto");
     await page.click("#theme-toggle");
@@ -69,7 +58,7 @@ test("it hydrates: the theme toggle responds to a click", async () => {
 
 test("navigation moves between pages without reloading, and back works", async () => {
   await withPage({}, async (page) => {
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await hydrated(page);
     await page.evaluate(() => (window.__sameDocument = true));
     for (const [label, path, heading] of [
@@ -81,12 +70,12 @@ test("navigation moves between pages without reloading, and back works", async (
       ["Dashboard", "/", "Dashboard"],
     ]) {
       await page.click(`#sidebar a:has-text("${label}")`);
-      await page.waitForURL(`${server.url}${path}`);
+      await page.waitForURL(`${env.server.url}${path}`);
       await page.waitForFunction((text) => document.querySelector("h1")?.textContent === text, heading);
       assert.equal(await page.getAttribute(`#sidebar a:has-text("${label}")`, "aria-current"), "page");
     }
     await page.goBack();
-    await page.waitForURL(`${server.url}/settings`);
+    await page.waitForURL(`${env.server.url}/settings`);
     await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Settings");
     assert.equal(await page.evaluate(() => window.__sameDocument), true, "no full reload");
   });
@@ -94,7 +83,7 @@ test("navigation moves between pages without reloading, and back works", async (
 
 test("the theme choice persists across a reload, rendered by the server (no flash)", async () => {
   await withPage({ colorScheme: "light" }, async (page) => {
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await hydrated(page);
     while ((await page.getAttribute("#theme-toggle", "data-choice")) !== "dark") await page.click("#theme-toggle");
     const response = await page.reload();
@@ -110,7 +99,7 @@ test("the theme choice persists across a reload, rendered by the server (no flas
 
 test("auto follows an emulated change of the system scheme, live", async () => {
   await withPage({ colorScheme: "light" }, async (page) => {
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await hydrated(page);
     assert.equal(await page.getAttribute("#theme-toggle", "data-choice"), "auto");
     assert.equal(await appClass(page), "light");
@@ -135,13 +124,13 @@ test("with a dark system, auto is dark from the first paint of the first visit",
       { colorScheme: null },
       async (page) => {
         await page.route(/\/assets\/.*\.(js|wasm)$/, (route) => route.abort());
-        await page.goto(server.url);
+        await page.goto(env.server.url);
         assert.equal(await page.evaluate(() => document.documentElement.classList.contains("dark")), true);
         assert.equal(await shellBackground(page), DARK_BG);
         assert.equal(await page.getAttribute("#app", "data-hydrated"), "false");
         // From then on Chromium sends the colour-scheme hint the server asked for: the HTML itself is dark.
         await page.unroute(/\/assets\/.*\.(js|wasm)$/);
-        const response = await page.goto(`${server.url}/agents`);
+        const response = await page.goto(`${env.server.url}/agents`);
         assert.match(await response.text(), /id="app" class="dark"/);
         await hydrated(page);
         assert.equal(await appClass(page), "dark");
@@ -155,7 +144,7 @@ test("with a dark system, auto is dark from the first paint of the first visit",
 
 test("on a phone the sidebar is a drawer: menu opens it and focuses it, Escape and links close it", async () => {
   await withPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }, async (page) => {
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await hydrated(page);
     const sidebarLeft = () => page.evaluate(() => document.querySelector("#sidebar").getBoundingClientRect().right);
     assert.ok((await sidebarLeft()) <= 0, "drawer starts off-screen");
@@ -175,7 +164,7 @@ test("on a phone the sidebar is a drawer: menu opens it and focuses it, Escape a
     await page.click("#menu-button");
     await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().left >= 0);
     await page.click('#sidebar a:has-text("Agents")');
-    await page.waitForURL(`${server.url}/agents`);
+    await page.waitForURL(`${env.server.url}/agents`);
     await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().right <= 0);
   });
 });
@@ -185,10 +174,10 @@ test("the app is an installable PWA whose service worker serves the shell offlin
   const context = await launchPersistent();
   try {
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await hydrated(page);
     const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
-    assert.equal(scope, `${server.url}/`);
+    assert.equal(scope, `${env.server.url}/`);
 
     const cdp = await context.newCDPSession(page);
     const manifest = await cdp.send("Page.getAppManifest");
@@ -221,12 +210,12 @@ test("the app is an installable PWA whose service worker serves the shell offlin
 
 test("the offline notice follows the connection, also after leaving the shell and coming back", async () => {
   await withPage({}, async (page, context) => {
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await hydrated(page);
     await page.click('a:has-text("Sign in")');
-    await page.waitForURL(`${server.url}/login`);
+    await page.waitForURL(`${env.server.url}/login`);
     await page.click('a:has-text("Open the demo workspace")');
-    await page.waitForURL(`${server.url}/`);
+    await page.waitForURL(`${env.server.url}/`);
     await context.setOffline(true);
     await page.waitForSelector("#offline-notice", { state: "visible" });
     await context.setOffline(false);
@@ -236,7 +225,7 @@ test("the offline notice follows the connection, also after leaving the shell an
 
 test("unknown paths get the not-found page with status 404", async () => {
   await withPage({}, async (page) => {
-    const response = await page.goto(`${server.url}/does/not/exist`);
+    const response = await page.goto(`${env.server.url}/does/not/exist`);
     assert.equal(response.status(), 404);
     assert.equal(await page.textContent("h1"), "Page not found");
   });

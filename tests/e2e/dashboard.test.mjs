@@ -1,33 +1,22 @@
 // End-to-end: the dashboard state kept in the browser. Preferences survive a reload, a state past
 // 50 KB is stored compressed (lz-string) and reloads intact, an old v1 state is migrated on load,
 // and one that cannot be read is set aside with a notice instead of being lost.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startServer, launchBrowser, hydrated } from "./helpers.mjs";
+import { ROOT, serverAndBrowser, hydrated } from "./helpers.mjs";
 
 const KEY = "flightdeck:dashboard";
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function withPage(body) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (err) => errors.push(err.message));
   try {
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await hydrated(page);
     await body(page);
   } finally {

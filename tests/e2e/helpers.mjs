@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { before, after } from "node:test";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DIST = join(ROOT, "dist");
@@ -84,4 +85,18 @@ export async function launchPersistent(options = {}) {
 /** Waits until the browser has hydrated the server's HTML. */
 export async function hydrated(page) {
   await page.waitForSelector('#app[data-hydrated="true"]', { timeout: 30_000 });
+}
+
+/** For one test file: starts the server and a browser before its tests and stops them after. */
+export function serverAndBrowser() {
+  const shared = {};
+  before(async () => {
+    shared.server = await startServer();
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.server?.stop();
+  });
+  return shared;
 }
