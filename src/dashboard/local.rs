@@ -31,13 +31,11 @@ pub fn load() -> LocalState {
         };
     };
     let flagged = matches!(storage.get_item(&compress::flag_key(KEY)), Ok(Some(_)));
-    let json = compress::decode(&stored, flagged)
-        .ok()
-        .filter(|json| serde_json::from_str::<serde_json::Value>(json).is_ok())
-        .or_else(|| compress::decode(&stored, !flagged).ok());
-    let parsed = json
-        .as_deref()
-        .and_then(|json| serde_json::from_str(json).ok());
+    // The flagged form first; the other one reads a save interrupted between its two writes.
+    let parsed = [flagged, !flagged].into_iter().find_map(|compressed| {
+        let json = compress::decode(&stored, compressed).ok()?;
+        serde_json::from_str::<serde_json::Value>(&json).ok()
+    });
     let Some(value) = parsed else {
         return set_aside(&stored, "it is not readable JSON");
     };
