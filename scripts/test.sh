@@ -21,6 +21,9 @@ cargo clippy --features web --target wasm32-unknown-unknown -- -D warnings
 step "clippy (all features)"
 cargo clippy --all-features --all-targets -- -D warnings
 
+# A throwaway Redis and PostgreSQL for the tests below, stopped on exit.
+source "$FLIGHTDECK_ROOT/scripts/services.sh"
+
 step "unit and integration tests"
 # The lib's unit tests and tests/server (the bin and doc-tests hold none).
 cargo test --features server --lib --test server 2>&1 | tee -a "$results"

@@ -1,7 +1,9 @@
 //! The app root: the one `Route` enum, the stylesheet, and the theme class every page renders under.
 
+use crate::auth::Login;
 use crate::dashboard::Dashboard;
-use crate::pages::{Agents, Analytics, Approvals, Audit, Login, NotFound, Settings};
+use crate::pages::{Agents, Analytics, Approvals, Audit, NotFound};
+use crate::settings::SettingsPage;
 use crate::shell::{use_online_provider, Shell};
 use crate::theme::use_theme_provider;
 use dioxus::prelude::*;
@@ -30,7 +32,7 @@ pub enum Route {
         #[route("/analytics")]
         Analytics {},
         /// User and workspace settings.
-        #[route("/settings")]
+        #[route("/settings", SettingsPage)]
         Settings {},
     #[end_layout]
     /// Sign in.

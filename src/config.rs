@@ -16,6 +16,17 @@ pub struct Config {
     pub public_dir: PathBuf,
     /// How long open connections may finish after SIGINT/SIGTERM (`FLIGHTDECK_SHUTDOWN_GRACE_SECS`).
     pub shutdown_grace: Duration,
+    /// PostgreSQL for the records instead of the SQLite file (`DATABASE_URL`).
+    pub database_url: Option<String>,
+    /// Redis for dashboard state, sessions and fan-out (`REDIS_URL`).
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so that deployments (and tests) can share one server
+    /// (`FLIGHTDECK_REDIS_PREFIX`, default `flightdeck`).
+    pub redis_prefix: String,
+    /// How long an untouched dashboard state is kept (`DASHBOARD_STATE_TTL`, seconds, default 30 days).
+    pub state_ttl: Duration,
+    /// The largest dashboard-state request body accepted (`DASHBOARD_STATE_MAX_BYTES`, default 1 MiB).
+    pub state_max_bytes: usize,
 }
 
 /// Why the configuration was refused.
@@ -37,6 +48,8 @@ const DEFAULT_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 const DEFAULT_PORT: u16 = 8080;
 const DEFAULT_DATA_DIR: &str = "data";
 const DEFAULT_GRACE_SECS: u64 = 10;
+const DEFAULT_STATE_TTL_SECS: u64 = 30 * 24 * 3600;
+const DEFAULT_STATE_MAX_BYTES: usize = 1024 * 1024;
 
 impl Config {
     /// Reads the process environment.
@@ -71,11 +84,88 @@ impl Config {
             .map_or_else(|| PathBuf::from(DEFAULT_DATA_DIR), PathBuf::from);
         let public_dir = get("DIOXUS_PUBLIC_PATH").map_or_else(default_public_dir, PathBuf::from);
 
+        let database_url = get("DATABASE_URL")
+            .map(|url| {
+                if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                    Ok(url)
+                } else {
+                    Err(ConfigError::Invalid {
+                        var: "DATABASE_URL",
+                        value: url,
+                        expected: "a postgres:// or postgresql:// URL (unset: the SQLite file in FLIGHTDECK_DATA_DIR)",
+                    })
+                }
+            })
+            .transpose()?;
+        let redis_url = get("REDIS_URL")
+            .map(|url| {
+                if url.starts_with("redis://") || url.starts_with("rediss://") {
+                    Ok(url)
+                } else {
+                    Err(ConfigError::Invalid {
+                        var: "REDIS_URL",
+                        value: url,
+                        expected: "a redis:// or rediss:// URL",
+                    })
+                }
+            })
+            .transpose()?;
+        let redis_prefix = match get("FLIGHTDECK_REDIS_PREFIX") {
+            None => "flightdeck".to_string(),
+            Some(prefix)
+                if prefix
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_:.".contains(c)) =>
+            {
+                prefix
+            }
+            Some(prefix) => {
+                return Err(ConfigError::Invalid {
+                    var: "FLIGHTDECK_REDIS_PREFIX",
+                    value: prefix,
+                    expected: "letters, digits and - _ : .",
+                })
+            }
+        };
+        const TTL_EXPECTED: &str = "a whole number of seconds from 1 to 31536000 (a year)";
+        let ttl_secs = parse::<u64>(
+            get("DASHBOARD_STATE_TTL"),
+            "DASHBOARD_STATE_TTL",
+            TTL_EXPECTED,
+        )?
+        .unwrap_or(DEFAULT_STATE_TTL_SECS);
+        if !(1..=31_536_000).contains(&ttl_secs) {
+            return Err(ConfigError::Invalid {
+                var: "DASHBOARD_STATE_TTL",
+                value: ttl_secs.to_string(),
+                expected: TTL_EXPECTED,
+            });
+        }
+        const MAX_EXPECTED: &str = "a whole number of bytes from 1024 to 67108864 (64 MiB)";
+        let state_max_bytes = parse::<usize>(
+            get("DASHBOARD_STATE_MAX_BYTES"),
+            "DASHBOARD_STATE_MAX_BYTES",
+            MAX_EXPECTED,
+        )?
+        .unwrap_or(DEFAULT_STATE_MAX_BYTES);
+        if !(1024..=64 * 1024 * 1024).contains(&state_max_bytes) {
+            return Err(ConfigError::Invalid {
+                var: "DASHBOARD_STATE_MAX_BYTES",
+                value: state_max_bytes.to_string(),
+                expected: MAX_EXPECTED,
+            });
+        }
+
         Ok(Self {
             addr: SocketAddr::new(ip, port),
             data_dir,
             public_dir,
             shutdown_grace: Duration::from_secs(grace_secs),
+            database_url,
+            redis_url,
+            redis_prefix,
+            state_ttl: Duration::from_secs(ttl_secs),
+            state_max_bytes,
         })
     }
 }
@@ -124,6 +214,39 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("data"));
         assert_eq!(config.shutdown_grace, Duration::from_secs(10));
         assert!(config.public_dir.ends_with("public"));
+        assert_eq!(config.database_url, None);
+        assert_eq!(config.redis_url, None);
+        assert_eq!(config.state_ttl, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(config.state_max_bytes, 1024 * 1024);
+    }
+
+    #[test]
+    fn storage_variables_are_read_and_checked() {
+        let read = config(&[
+            ("DATABASE_URL", "postgres://127.0.0.1/fd"),
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+            ("FLIGHTDECK_REDIS_PREFIX", "test:42"),
+            ("DASHBOARD_STATE_TTL", "60"),
+            ("DASHBOARD_STATE_MAX_BYTES", "2048"),
+        ])
+        .unwrap();
+        assert_eq!(
+            read.database_url.as_deref(),
+            Some("postgres://127.0.0.1/fd")
+        );
+        assert_eq!(read.redis_prefix, "test:42");
+        assert_eq!(read.state_ttl, Duration::from_secs(60));
+        assert_eq!(read.state_max_bytes, 2048);
+        for (var, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "127.0.0.1:6379"),
+            ("FLIGHTDECK_REDIS_PREFIX", "a b"),
+            ("DASHBOARD_STATE_TTL", "0"),
+            ("DASHBOARD_STATE_MAX_BYTES", "10"),
+        ] {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert!(err.to_string().starts_with(&format!("{var}=")), "{err}");
+        }
     }
 
     #[test]

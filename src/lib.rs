@@ -2,14 +2,22 @@
 //! One crate built twice by dx: the browser bundle (`web`) hydrates what the server (`server`) renders.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod dashboard;
+pub mod http;
 pub mod icons;
 pub mod pages;
+pub mod settings;
 pub mod shell;
 pub mod theme;
 
 #[cfg(feature = "server")]
 pub mod config;
+#[cfg(feature = "server")]
+pub mod hot;
+#[cfg(feature = "server")]
+pub mod records;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "server")]

@@ -107,46 +107,6 @@ pub fn Analytics() -> Element {
     }
 }
 
-/// `/settings` — user and workspace settings.
-#[component]
-pub fn Settings() -> Element {
-    rsx! {
-        PageHeader {
-            title: "Settings",
-            summary: "Your preferences, saved with your account. The theme switch in the top bar already works and is remembered.",
-        }
-        ComingSoon {
-            features: vec![
-                "System: auto-refresh interval and which notifications you get.",
-                "Interface: theme, language and timezone.",
-                "Export: default format and scheduled reports.",
-                "Keyboard shortcuts, customisable.",
-            ],
-        }
-    }
-}
-
-/// `/login` — sign in, outside the shell.
-#[component]
-pub fn Login() -> Element {
-    rsx! {
-        document::Title { "Sign in · Flightdeck" }
-        main { class: "flex min-h-screen items-center justify-center px-4",
-            section { class: "w-full max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900",
-                h1 { class: "text-xl font-semibold", "Sign in to Flightdeck" }
-                p { class: "mt-2 text-sm text-slate-600 dark:text-slate-300",
-                    "Accounts and workspaces are on their way: you will sign in here with your email and password. Until then the demo workspace is open to everyone."
-                }
-                Link {
-                    to: Route::Dashboard {},
-                    class: "mt-6 inline-flex w-full justify-center rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600",
-                    "Open the demo workspace"
-                }
-            }
-        }
-    }
-}
-
 /// Any unknown path: says so, and answers 404 when rendered on the server.
 #[component]
 pub fn NotFound(segments: Vec<String>) -> Element {

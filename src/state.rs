@@ -1,7 +1,12 @@
-//! The state every handler shares. Today it holds the configuration and the prepared data
-//! directory; the record store, the hot state store and the sync hub join it as they are built.
+//! The state every handler shares: the configuration, the records database, Redis when
+//! configured, the dashboard-state store and the session store, all connected and migrated
+//! before the server listens.
 
+use crate::auth::sessions::Sessions;
 use crate::config::Config;
+use crate::dashboard::store::StateStore;
+use crate::hot::Hot;
+use crate::records::Records;
 use anyhow::{bail, Context};
 use std::path::Path;
 use std::sync::Arc;
@@ -11,14 +16,45 @@ use std::sync::Arc;
 pub struct AppState {
     /// The validated configuration.
     pub config: Arc<Config>,
+    /// Users, workspaces, settings, audit log (SQLite or PostgreSQL).
+    pub records: Records,
+    /// Redis, when `REDIS_URL` is set.
+    pub hot: Option<Hot>,
+    /// Dashboard states (Redis when set, else the records database).
+    pub states: StateStore,
+    /// Sessions (Redis when set, else the records database).
+    pub sessions: Sessions,
 }
 
 impl AppState {
-    /// Prepares what the configuration points at (creating the data directory) and wraps it.
-    pub fn new(config: Config) -> anyhow::Result<Self> {
+    /// Prepares the data directory, connects to every store and brings schemas up to date.
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
         prepare_data_dir(&config.data_dir)?;
+        let records = Records::connect(&config).await?;
+        let hot = match &config.redis_url {
+            Some(url) => Some(Hot::connect(url, &config.redis_prefix).await?),
+            None => None,
+        };
+        let states = StateStore::new(&records, hot.as_ref(), config.state_ttl);
+        let sessions = Sessions::new(&records, hot.as_ref())
+            .await
+            .context("cannot prepare the session store")?;
+        tracing::info!(
+            records = records.kind(),
+            dashboard_states = states.kind(),
+            sessions = if hot.is_some() {
+                "redis"
+            } else {
+                records.kind()
+            },
+            "stores ready"
+        );
         Ok(Self {
             config: Arc::new(config),
+            records,
+            hot,
+            states,
+            sessions,
         })
     }
 }

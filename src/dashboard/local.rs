@@ -1,6 +1,7 @@
-//! The dashboard state in this browser's localStorage: migrated when loaded, compressed past
-//! 50 KB when saved, and never lost. What cannot be read is kept under a backup key and reported.
-//! An interrupted save (value written, flag not yet) is still readable: the loader tries both forms.
+//! The dashboard state in this browser's localStorage, one entry per user and workspace: migrated
+//! when loaded, compressed past 50 KB when saved, and never lost. What cannot be read is kept under
+//! a backup key and reported. An interrupted save (value written, flag not yet) is still readable:
+//! the loader tries both forms.
 
 use super::compress::{self, Encoded};
 use super::migrate::load_or_default;
@@ -8,36 +9,41 @@ use super::DashboardState;
 use dioxus::logger::tracing;
 use gloo_storage::{LocalStorage, Storage};
 
-/// Where the state lives.
-pub const KEY: &str = "flightdeck:dashboard";
+/// The entry of one user's dashboard in one workspace.
+pub fn key(user_id: &str, workspace_id: &str) -> String {
+    format!("flightdeck:dashboard:{workspace_id}:{user_id}")
+}
+
 /// Where a state that could not be read is kept.
-pub const BACKUP_KEY: &str = "flightdeck:dashboard:backup";
+pub fn backup_key(key: &str) -> String {
+    format!("{key}:backup")
+}
 
 /// What loading found.
 pub struct LocalState {
-    /// The state to show.
-    pub state: DashboardState,
+    /// The saved state, if there is a readable one.
+    pub state: Option<DashboardState>,
     /// Something the user should know (a state set aside).
     pub notice: Option<String>,
 }
 
-/// Loads the saved state, or the defaults when there is none.
-pub fn load() -> LocalState {
+/// Loads the state saved under `key`.
+pub fn load(key: &str) -> LocalState {
     let storage = LocalStorage::raw();
-    let Ok(Some(stored)) = storage.get_item(KEY) else {
+    let Ok(Some(stored)) = storage.get_item(key) else {
         return LocalState {
-            state: DashboardState::default(),
+            state: None,
             notice: None,
         };
     };
-    let flagged = matches!(storage.get_item(&compress::flag_key(KEY)), Ok(Some(_)));
+    let flagged = matches!(storage.get_item(&compress::flag_key(key)), Ok(Some(_)));
     // The flagged form first; the other one reads a save interrupted between its two writes.
     let parsed = [flagged, !flagged].into_iter().find_map(|compressed| {
         let json = compress::decode(&stored, compressed).ok()?;
         serde_json::from_str::<serde_json::Value>(&json).ok()
     });
     let Some(value) = parsed else {
-        return set_aside(&stored, "it is not readable JSON");
+        return set_aside(key, &stored, "it is not readable JSON");
     };
     let loaded = load_or_default(value);
     for step in &loaded.log {
@@ -45,35 +51,37 @@ pub fn load() -> LocalState {
     }
     match loaded.set_aside {
         None => LocalState {
-            state: loaded.state,
+            state: Some(loaded.state),
             notice: None,
         },
-        Some((original, err)) => set_aside(&original.to_string(), &err.to_string()),
+        Some((original, err)) => set_aside(key, &original.to_string(), &err.to_string()),
     }
 }
 
-fn set_aside(original: &str, why: &str) -> LocalState {
+fn set_aside(key: &str, original: &str, why: &str) -> LocalState {
     tracing::warn!("saved dashboard state set aside: {why}");
-    let kept = LocalStorage::raw().set_item(BACKUP_KEY, original).is_ok();
+    let kept = LocalStorage::raw()
+        .set_item(&backup_key(key), original)
+        .is_ok();
     let notice = if kept {
         format!("Your saved dashboard could not be loaded ({why}). The defaults are shown; the old copy is kept in this browser.")
     } else {
         format!("Your saved dashboard could not be loaded ({why}). The defaults are shown.")
     };
     LocalState {
-        state: DashboardState::default(),
+        state: None,
         notice: Some(notice),
     }
 }
 
-/// Saves the state; the error says why it could not be kept (e.g. the storage quota is full).
-pub fn save(state: &DashboardState) -> Result<(), String> {
+/// Saves the state under `key`; the error says why it could not be kept (e.g. the quota is full).
+pub fn save(key: &str, state: &DashboardState) -> Result<(), String> {
     let json = serde_json::to_string(state).map_err(|err| err.to_string())?;
     let storage = LocalStorage::raw();
-    let flag = compress::flag_key(KEY);
+    let flag = compress::flag_key(key);
     let written = match compress::encode(&json) {
         Encoded::Plain(text) => storage
-            .set_item(KEY, &text)
+            .set_item(key, &text)
             .and_then(|()| storage.remove_item(&flag)),
         Encoded::Compressed { text, ratio } => {
             tracing::info!(
@@ -82,7 +90,7 @@ pub fn save(state: &DashboardState) -> Result<(), String> {
                 text.encode_utf16().count()
             );
             storage
-                .set_item(KEY, &text)
+                .set_item(key, &text)
                 .and_then(|()| storage.set_item(&flag, "1"))
         }
     };

@@ -17,13 +17,18 @@ struct Step {
 }
 
 /// Every step, oldest first. Add the next one here when [`STATE_VERSION`] increments.
-const STEPS: [Step; 2] = [
+const STEPS: [Step; 3] = [
     Step {
         from: 1,
         what: "widgets list → map by id, flat x/y/w/h → position and size, settings → config, theme → preferences",
         run: v1_to_v2,
     },
     Step { from: 2, what: "adds revision, saved filters, updatedAt and preferences.density", run: v2_to_v3 },
+    Step {
+        from: 3,
+        what: "moves the theme out to the user's settings, adds per-section change times",
+        run: v3_to_v4,
+    },
 ];
 
 /// Why a stored state could not be brought up to date.
@@ -47,8 +52,13 @@ pub enum MigrationError {
         reason: String,
     },
     /// The migrated document is not a valid current state.
-    #[error("migrated state is invalid: {0}")]
-    Invalid(String),
+    #[error("{}{reason}", path.as_ref().map(|p| format!("{p}: ")).unwrap_or_default())]
+    Invalid {
+        /// The JSON path of the offending field, when it is one field.
+        path: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// A state brought up to date.
@@ -102,11 +112,21 @@ pub fn migrate(stored: Value) -> Result<Migrated, MigrationError> {
             step.what
         ));
     }
-    let state: DashboardState = serde_json::from_value(Value::Object(doc))
-        .map_err(|err| MigrationError::Invalid(err.to_string()))?;
-    state
-        .validate()
-        .map_err(|err| MigrationError::Invalid(err.to_string()))?;
+    let state: DashboardState =
+        serde_path_to_error::deserialize(Value::Object(doc)).map_err(|err| {
+            let path = err.path().to_string();
+            MigrationError::Invalid {
+                path: (path != ".").then_some(path),
+                reason: err.into_inner().to_string(),
+            }
+        })?;
+    state.validate().map_err(|err| MigrationError::Invalid {
+        path: match &err {
+            super::StateError::Widget { id, .. } => Some(format!("widgets.{id}")),
+            super::StateError::Version { .. } => Some("version".into()),
+        },
+        reason: err.to_string(),
+    })?;
     Ok(Migrated {
         state,
         from_version,
@@ -185,6 +205,20 @@ fn v2_to_v3(mut doc: Doc) -> Result<Doc, String> {
     Ok(doc)
 }
 
+fn v3_to_v4(mut doc: Doc) -> Result<Doc, String> {
+    match doc.get_mut("preferences") {
+        Some(Value::Object(preferences)) => {
+            preferences.remove("theme");
+        }
+        _ => return Err("preferences must be an object".into()),
+    }
+    let updated_at = doc.get("updatedAt").cloned().unwrap_or(json!(0));
+    doc.entry("sectionTimes").or_insert(
+        json!({ "widgets": updated_at, "preferences": updated_at, "filters": updated_at }),
+    );
+    Ok(doc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,22 +234,38 @@ mod tests {
     }
 
     #[test]
-    fn a_v1_state_becomes_the_expected_v3_state() {
+    fn a_v1_state_becomes_the_expected_current_state() {
         let migrated = migrate(fixture("v1-operator.json")).unwrap();
         assert_eq!(migrated.from_version, 1);
-        assert_eq!(migrated.log.len(), 2);
+        assert_eq!(migrated.log.len(), 3);
         assert!(migrated.log[0].starts_with("v1 → v2"));
-        let expected: DashboardState = serde_json::from_value(fixture("v3-operator.json")).unwrap();
+        let expected: DashboardState = serde_json::from_value(fixture("v4-operator.json")).unwrap();
         assert_eq!(migrated.state, expected);
     }
 
     #[test]
-    fn a_v2_state_takes_only_the_last_step() {
-        let migrated = migrate(fixture("v2-operator.json")).unwrap();
-        assert_eq!(migrated.from_version, 2);
-        assert_eq!(migrated.log.len(), 1);
-        let expected: DashboardState = serde_json::from_value(fixture("v3-operator.json")).unwrap();
-        assert_eq!(migrated.state, expected);
+    fn later_versions_take_only_the_steps_they_need() {
+        for (name, from) in [("v2-operator.json", 2), ("v3-operator.json", 3)] {
+            let migrated = migrate(fixture(name)).unwrap();
+            assert_eq!(migrated.from_version, from, "{name}");
+            assert_eq!(migrated.log.len() as u32, STATE_VERSION - from, "{name}");
+            let expected: DashboardState =
+                serde_json::from_value(fixture("v4-operator.json")).unwrap();
+            assert_eq!(migrated.state, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn version_4_keeps_the_change_time_for_every_section() {
+        let stored = json!({ "version": 3, "revision": 7, "widgets": {}, "preferences": { "theme": "dark", "density": "compact" }, "filters": {}, "updatedAt": 1234 });
+        let state = migrate(stored).unwrap().state;
+        assert_eq!(state.revision, 7);
+        assert_eq!(state.section_times.widgets, 1234);
+        assert_eq!(state.section_times.filters, 1234);
+        assert_eq!(
+            state.preferences.density,
+            crate::dashboard::Density::Compact
+        );
     }
 
     #[test]
@@ -256,7 +306,9 @@ mod tests {
     #[test]
     fn a_migrated_state_that_does_not_fit_the_grid_is_invalid() {
         let stored = json!({ "version": 1, "widgets": [{ "id": "w1", "type": "metrics", "x": 10, "w": 4 }] });
-        assert!(matches!(migrate(stored), Err(MigrationError::Invalid(_))));
+        assert!(
+            matches!(migrate(stored), Err(MigrationError::Invalid { path: Some(p), .. }) if p == "widgets.w1")
+        );
     }
 
     proptest! {

@@ -1,21 +1,27 @@
 //! The dashboard state: a user's widget layout, preferences and saved filters in one versioned
 //! document, shared by the browser and the server. Maps are keyed by id so that a path such as
-//! `widgets.w1` or `preferences.theme` names one piece of it (the sync protocol edits by path).
+//! `widgets.w1` or `preferences.density` names one piece of it (the sync protocol edits by path).
 
+#[cfg(feature = "server")]
+pub mod api;
 pub mod compress;
 #[cfg(feature = "web")]
 pub mod local;
+pub mod merge;
 pub mod migrate;
+#[cfg(feature = "web")]
+mod remote;
+#[cfg(feature = "server")]
+pub mod store;
 mod ui;
 
 pub use ui::Dashboard;
 
-use crate::theme::ThemeChoice;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The schema version this build writes; [`migrate`] brings older documents up to it.
-pub const STATE_VERSION: u32 = 3;
+pub const STATE_VERSION: u32 = 4;
 /// Columns of the widget grid.
 pub const GRID_COLUMNS: u16 = 12;
 
@@ -35,6 +41,31 @@ pub struct DashboardState {
     pub filters: BTreeMap<String, SavedFilter>,
     /// When it last changed, in milliseconds since the Unix epoch.
     pub updated_at: i64,
+    /// When each top-level section last changed: merging two copies keeps each section's newer one.
+    pub section_times: SectionTimes,
+}
+
+/// The last change of each top-level section, in milliseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionTimes {
+    /// `widgets`.
+    pub widgets: i64,
+    /// `preferences`.
+    pub preferences: i64,
+    /// `filters`.
+    pub filters: i64,
+}
+
+/// A top-level section of the state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    /// The widget layout.
+    Widgets,
+    /// Display preferences.
+    Preferences,
+    /// Saved filters.
+    Filters,
 }
 
 /// A widget placed on the grid.
@@ -71,12 +102,11 @@ pub struct GridSize {
     pub h: u16,
 }
 
-/// The preferences that live with the dashboard (and so sync with it).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The preferences that live with the dashboard (and so sync with it). The theme is a user
+/// setting since version 4 (it applies to every page, not only the dashboard).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Preferences {
-    /// Light, dark or auto.
-    pub theme: ThemeChoice,
     /// How tightly widgets are packed.
     pub density: Density,
 }
@@ -155,17 +185,26 @@ impl Default for DashboardState {
             version: STATE_VERSION,
             revision: 0,
             widgets,
-            preferences: Preferences {
-                theme: ThemeChoice::Auto,
-                density: Density::Comfortable,
-            },
+            preferences: Preferences::default(),
             filters: BTreeMap::new(),
             updated_at: 0,
+            section_times: SectionTimes::default(),
         }
     }
 }
 
 impl DashboardState {
+    /// Records that `section` changed at `now` (milliseconds since the Unix epoch).
+    pub fn touch(&mut self, section: Section, now: i64) {
+        self.updated_at = self.updated_at.max(now);
+        let time = match section {
+            Section::Widgets => &mut self.section_times.widgets,
+            Section::Preferences => &mut self.section_times.preferences,
+            Section::Filters => &mut self.section_times.filters,
+        };
+        *time = (*time).max(now);
+    }
+
     /// Checks what types cannot: the version, and that every widget fits the grid.
     pub fn validate(&self) -> Result<(), StateError> {
         if self.version != STATE_VERSION {
@@ -226,25 +265,29 @@ pub(crate) mod tests {
         (
             any::<u64>(),
             prop::collection::btree_map("w[0-9]{1,4}", widget, 0..12),
-            prop_oneof![
-                Just(ThemeChoice::Light),
-                Just(ThemeChoice::Dark),
-                Just(ThemeChoice::Auto)
-            ],
             prop_oneof![Just(Density::Comfortable), Just(Density::Compact)],
             prop::collection::btree_map("[a-z]{1,10}", filter, 0..3),
-            0i64..4_000_000_000_000,
+            [
+                0i64..4_000_000_000_000,
+                0i64..4_000_000_000_000,
+                0i64..4_000_000_000_000,
+            ],
         )
-            .prop_map(|(revision, widgets, theme, density, filters, updated_at)| {
-                DashboardState {
+            .prop_map(
+                |(revision, widgets, density, filters, [w, p, f])| DashboardState {
                     version: STATE_VERSION,
                     revision,
                     widgets,
-                    preferences: Preferences { theme, density },
+                    preferences: Preferences { density },
                     filters,
-                    updated_at,
-                }
-            })
+                    updated_at: w.max(p).max(f),
+                    section_times: SectionTimes {
+                        widgets: w,
+                        preferences: p,
+                        filters: f,
+                    },
+                },
+            )
     }
 
     #[test]

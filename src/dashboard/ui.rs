@@ -1,7 +1,11 @@
 //! The dashboard page: the widget grid drawn from the dashboard state. The server renders the
-//! default layout; once hydrated, the browser loads its saved state and saves every change.
+//! default layout; once hydrated, the browser reconciles its saved copy with the server's and
+//! saves every change to both.
 
-use super::{DashboardState, Density};
+#[cfg(feature = "web")]
+use super::merge::{merge_sections, on_sign_in};
+use super::{DashboardState, Density, Section};
+use crate::auth::SessionContext;
 use crate::pages::PageHeader;
 use dioxus::prelude::*;
 
@@ -28,12 +32,35 @@ fn describe(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// Where the dashboard's copy stands against the server's.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
+enum SyncStatus {
+    /// Reading this browser's copy and the server's.
+    Loading,
+    /// Sending a change.
+    Saving,
+    /// Both copies agree.
+    Saved,
+    /// The server could not take the last change; it is kept in this browser.
+    Unsaved(String),
+}
+
 /// `/` — the widget dashboard.
 #[component]
 pub fn Dashboard() -> Element {
+    let session = use_context::<SessionContext>();
     let mut state = use_signal(DashboardState::default);
-    let mut notice = use_signal(|| None::<String>);
-    use_effect(move || load_saved(state, notice));
+    let notice = use_signal(|| None::<String>);
+    let status = use_signal(|| SyncStatus::Loading);
+    // Once the session is known: this browser's copy and the server's, reconciled.
+    use_effect(move || {
+        if let Some(me) = (session.me)() {
+            let key = storage_key(&me.user.id, &me.workspace.id);
+            spawn(restore(key, state, notice, status));
+        }
+    });
+    let key = (session.me)().map(|me| storage_key(&me.user.id, &me.workspace.id));
 
     let current = state();
     let compact = current.preferences.density == Density::Compact;
@@ -43,18 +70,29 @@ pub fn Dashboard() -> Element {
     });
 
     let toggle_density = move |_| {
+        let Some(key) = key.clone() else { return };
         let mut next = state();
         next.preferences.density = if compact {
             Density::Comfortable
         } else {
             Density::Compact
         };
-        state.set(next.clone());
-        if let Err(why) = save(&next) {
-            notice.set(Some(format!(
-                "Your change is shown but could not be saved: {why}."
-            )));
-        }
+        next.touch(Section::Preferences, now_ms());
+        state.set(next);
+        spawn(save(key, state, notice, status));
+    };
+
+    let status_text = match status() {
+        SyncStatus::Loading => "Loading your dashboard…".to_string(),
+        SyncStatus::Saving => "Saving…".to_string(),
+        SyncStatus::Saved => "All changes saved".to_string(),
+        SyncStatus::Unsaved(why) => format!("Kept in this browser only: {why}"),
+    };
+    let status_kind = match status() {
+        SyncStatus::Loading => "loading",
+        SyncStatus::Saving => "saving",
+        SyncStatus::Saved => "saved",
+        SyncStatus::Unsaved(_) => "unsaved",
     };
 
     rsx! {
@@ -62,12 +100,14 @@ pub fn Dashboard() -> Element {
             title: "Dashboard",
             summary: "Your fleet at a glance. Widgets fill in live as agents report; add, remove, move and resize them, and the layout follows you to every tab and device.",
         }
-        div { class: "mb-4 flex justify-end",
+        div { class: "mb-4 flex items-center justify-between gap-4",
+            p { id: "dashboard-sync", "data-status": status_kind, role: "status", class: "text-sm text-slate-500 dark:text-slate-400", "{status_text}" }
             button {
                 id: "density-toggle",
                 r#type: "button",
                 class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800",
                 aria_pressed: "{compact}",
+                disabled: status() == SyncStatus::Loading,
                 onclick: toggle_density,
                 "Compact layout"
             }
@@ -108,21 +148,101 @@ fn WidgetCard(kind: String, compact: bool) -> Element {
 }
 
 #[cfg(feature = "web")]
-fn load_saved(mut state: Signal<DashboardState>, mut notice: Signal<Option<String>>) {
-    let loaded = super::local::load();
-    state.set(loaded.state);
-    notice.set(loaded.notice);
+fn storage_key(user_id: &str, workspace_id: &str) -> String {
+    super::local::key(user_id, workspace_id)
 }
 
 #[cfg(not(feature = "web"))]
-fn load_saved(_state: Signal<DashboardState>, _notice: Signal<Option<String>>) {}
-
-#[cfg(feature = "web")]
-fn save(state: &DashboardState) -> Result<(), String> {
-    super::local::save(state)
+fn storage_key(user_id: &str, workspace_id: &str) -> String {
+    format!("{workspace_id}:{user_id}")
 }
 
-#[cfg(not(feature = "web"))]
-fn save(_state: &DashboardState) -> Result<(), String> {
-    Ok(())
+fn now_ms() -> i64 {
+    #[cfg(feature = "web")]
+    return js_sys::Date::now() as i64;
+    #[allow(unreachable_code)]
+    0
+}
+
+/// On arrival: this browser's copy and the server's, reconciled as [`on_sign_in`] says (a copy
+/// cleared from this browser comes back from the server; one the server lacks is sent to it).
+async fn restore(
+    key: String,
+    mut state: Signal<DashboardState>,
+    mut notice: Signal<Option<String>>,
+    mut status: Signal<SyncStatus>,
+) {
+    #[cfg(feature = "web")]
+    {
+        let local = super::local::load(&key);
+        notice.set(local.notice);
+        let server = match super::remote::fetch().await {
+            Ok(server) => server,
+            Err(err) => {
+                state.set(local.state.unwrap_or_default());
+                status.set(SyncStatus::Unsaved(err.to_string()));
+                return;
+            }
+        };
+        match on_sign_in(local.state, server) {
+            None => status.set(SyncStatus::Saved),
+            Some(plan) => {
+                state.set(plan.state.clone());
+                if let Err(why) = super::local::save(&key, &plan.state) {
+                    notice.set(Some(format!("This browser could not keep a copy: {why}.")));
+                }
+                if plan.push {
+                    save(key, state, notice, status).await;
+                } else {
+                    status.set(SyncStatus::Saved);
+                }
+            }
+        }
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = (key, &mut state, &mut notice, &mut status);
+}
+
+/// Keeps the current state in this browser, then on the server; a save refused as stale is
+/// merged section by section with the server's copy and sent again.
+async fn save(
+    key: String,
+    mut state: Signal<DashboardState>,
+    mut notice: Signal<Option<String>>,
+    mut status: Signal<SyncStatus>,
+) {
+    #[cfg(feature = "web")]
+    {
+        use super::remote::{push, Pushed};
+        if let Err(why) = super::local::save(&key, &state()) {
+            notice.set(Some(format!(
+                "Your change is shown but this browser could not keep it: {why}."
+            )));
+        }
+        status.set(SyncStatus::Saving);
+        for _ in 0..3 {
+            match push(&state()).await {
+                Ok(Pushed::Saved(revision)) => {
+                    state.with_mut(|current| current.revision = current.revision.max(revision));
+                    let _ = super::local::save(&key, &state());
+                    status.set(SyncStatus::Saved);
+                    return;
+                }
+                Ok(Pushed::Stale(server)) => {
+                    let merged = merge_sections(&state(), &server);
+                    state.set(merged);
+                    let _ = super::local::save(&key, &state());
+                }
+                Err(err) => {
+                    status.set(SyncStatus::Unsaved(err.to_string()));
+                    return;
+                }
+            }
+        }
+        status.set(SyncStatus::Unsaved(
+            "the server kept receiving newer changes; reload to catch up".into(),
+        ));
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = (key, &mut state, &mut notice, &mut status);
 }

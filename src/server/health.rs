@@ -40,7 +40,13 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
     let data_dir_check = tokio::task::spawn_blocking(move || check_writable(&data_dir))
         .await
         .unwrap_or_else(|join| Err(join.to_string()));
-    let checks = vec![check("data_dir", data_dir_check)];
+    let mut checks = vec![
+        check("data_dir", data_dir_check),
+        check(state.records.kind(), state.records.ping().await),
+    ];
+    if let Some(hot) = &state.hot {
+        checks.push(check("redis", hot.ping().await));
+    }
 
     let ready = checks.iter().all(|check| check.ok);
     if !ready {

@@ -7,15 +7,19 @@ mod health;
 pub use assets::is_content_hashed;
 
 use crate::app::App;
+use crate::auth::sessions::{SessionAuth, AUTH_KEY};
 use crate::config::Config;
+use crate::http::ApiError;
 use crate::state::AppState;
 use crate::theme::CLIENT_HINT;
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::header::{HeaderName, CACHE_CONTROL, VARY};
 use axum::http::HeaderValue;
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{any, get};
 use axum::Router;
 use dioxus::server::{DioxusRouterExt, FullstackState, ServeConfig};
 use std::io::IsTerminal;
@@ -24,6 +28,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions::Session;
 
 /// Runs the server until it is told to stop; the exit code says how it ended.
 pub fn run() -> ExitCode {
@@ -65,11 +70,14 @@ fn init_tracing() {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
     let grace = config.shutdown_grace;
-    let state = AppState::new(config)?;
+    let state = AppState::connect(config).await?;
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr} (set by IP and PORT)"))?;
-    tracing::info!("Flightdeck listening on http://{}", listener.local_addr()?);
+    let local = listener.local_addr()?;
+    crate::auth::seed::ensure_demo(&state.records, &format!("http://{local}")).await?;
+    state.sessions.spawn_cleanup();
+    tracing::info!("Flightdeck listening on http://{local}");
 
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(async move {
@@ -126,25 +134,57 @@ async fn shutdown_signal() {
 /// rendering of every page, compressed for clients that accept it.
 pub fn router(state: AppState) -> Router {
     let public_dir = state.config.public_dir.clone();
+    let sessions = state.sessions.layer();
+    let api = Router::new()
+        .merge(crate::auth::api::routes())
+        .merge(crate::dashboard::api::routes(state.config.state_max_bytes))
+        .merge(crate::settings::api::routes())
+        .merge(crate::audit::api::routes())
+        .route("/api/{*rest}", any(unknown_api))
+        .layer(sessions.clone());
     let ops = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(api)
         .with_state(state);
+    let pages = Router::<FullstackState>::new()
+        .fallback(get(render_page))
+        .layer(sessions);
     let app = Router::<FullstackState>::new()
         .register_server_functions()
         .merge(assets::routes(&public_dir))
-        .fallback(get(render_page))
+        .merge(pages)
         .with_state(FullstackState::new(ServeConfig::new(), App));
     ops.merge(app)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }
 
+/// Any other `/api/...` path: a JSON 404 rather than a rendered page.
+async fn unknown_api() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no such API endpoint")
+}
+
+/// Whether a page may be shown without signing in.
+fn is_public_page(path: &str) -> bool {
+    path == "/login"
+}
+
 /// Renders a page. Its HTML depends on the theme cookies and the colour-scheme client hint, so
 /// the response asks Chromium for that hint on later requests and tells caches what it varies
 /// on. (Not `Critical-CH`: it would restart every first navigation, measured +0.2 s LCP in
 /// Lighthouse; the pre-paint script in index.html covers first visits instead.)
-async fn render_page(state: State<FullstackState>, request: Request) -> Response {
+async fn render_page(state: State<FullstackState>, session: Session, request: Request) -> Response {
+    let signed_in = matches!(session.get::<SessionAuth>(AUTH_KEY).await, Ok(Some(_)));
+    let path = request.uri().path().to_owned();
+    if !signed_in && !is_public_page(&path) {
+        let next = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        let target = format!("/login?next={}", urlencode(next));
+        return Redirect::to(&target).into_response();
+    }
+    if signed_in && is_public_page(&path) {
+        return Redirect::to("/").into_response();
+    }
     let mut response = FullstackState::render_handler(state, request).await;
     let headers = response.headers_mut();
     let hint = HeaderValue::from_static("Sec-CH-Prefers-Color-Scheme");
@@ -153,4 +193,16 @@ async fn render_page(state: State<FullstackState>, request: Request) -> Response
     headers.append(VARY, HeaderValue::from_static(CLIENT_HINT));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
+}
+
+/// Percent-encodes a path for a query value (everything but unreserved characters and `/`).
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }

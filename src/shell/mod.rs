@@ -10,6 +10,7 @@ pub use nav::{NavItem, NAV_ITEMS};
 pub use offline::use_online_provider;
 
 use crate::app::Route;
+use crate::auth::use_session_provider;
 use dioxus::prelude::*;
 use drawer::Drawer;
 use offline::OfflineNotice;
@@ -20,6 +21,7 @@ use topbar::TopBar;
 #[component]
 pub fn Shell() -> Element {
     let drawer = Drawer::use_new();
+    use_session_provider();
 
     rsx! {
         a {

@@ -1,14 +1,28 @@
-//! The top bar: the menu button on phones, the current page's name, and the theme toggle.
+//! The top bar: the menu button on phones, the workspace switcher, the theme toggle and the
+//! signed-in user's menu.
 
 use super::drawer::Drawer;
-use crate::app::Route;
+use crate::auth::{SessionContext, UserMenu, WorkspaceSwitcher};
 use crate::icons::{Glyph, Icon};
-use crate::theme::ThemeToggle;
+use crate::theme::{ThemeChoice, ThemeToggle};
 use dioxus::prelude::*;
 
 /// The bar above every page.
 #[component]
 pub fn TopBar(drawer: Drawer) -> Element {
+    let session = use_context::<SessionContext>();
+    // The theme is a user setting: a choice made here is saved with the account too.
+    let save_theme = move |choice: ThemeChoice| {
+        let Some(mut settings) = (session.settings)().map(|all| all.user) else {
+            return;
+        };
+        settings.ui.theme = choice;
+        spawn(async move {
+            if let Err(err) = session.save_user_settings(settings).await {
+                dioxus::logger::tracing::warn!("theme not saved to the account: {err}");
+            }
+        });
+    };
     rsx! {
         header { class: "sticky top-0 z-20 flex h-16 items-center gap-3 border-b border-slate-200 bg-white/90 px-4 backdrop-blur dark:border-slate-800 dark:bg-slate-900/90 sm:px-6",
             button {
@@ -22,13 +36,9 @@ pub fn TopBar(drawer: Drawer) -> Element {
                 onclick: move |_| drawer.open(),
                 Icon { glyph: Glyph::Menu }
             }
-            p { class: "flex-1 truncate text-sm text-slate-500 dark:text-slate-400", "Demo workspace" }
-            ThemeToggle {}
-            Link {
-                to: Route::Login {},
-                class: "rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800",
-                "Sign in"
-            }
+            div { class: "flex min-w-0 flex-1 items-center", WorkspaceSwitcher {} }
+            ThemeToggle { on_change: save_theme }
+            UserMenu {}
         }
     }
 }

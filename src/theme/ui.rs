@@ -82,7 +82,10 @@ fn mark_document(_scheme: Scheme) {}
 
 /// Top-bar button cycling light → dark → auto; the change applies instantly and persists.
 #[component]
-pub fn ThemeToggle() -> Element {
+pub fn ThemeToggle(
+    /// Called with each new choice, after it is applied.
+    on_change: Option<EventHandler<ThemeChoice>>,
+) -> Element {
     let mut theme = use_context::<Theme>();
     let choice = (theme.choice)();
     let next = choice.next();
@@ -99,7 +102,12 @@ pub fn ThemeToggle() -> Element {
             title: "Theme: {choice.label()}. Switch to {next.label()}.",
             aria_label: "Theme: {choice.label()}. Switch to {next.label()}.",
             "data-choice": choice.as_str(),
-            onclick: move |_| theme.choose(next),
+            onclick: move |_| {
+                theme.choose(next);
+                if let Some(handler) = on_change {
+                    handler.call(next);
+                }
+            },
             Icon { glyph, class: "h-5 w-5" }
             span { class: "hidden sm:inline", "{choice.label()}" }
         }

@@ -1,5 +1,7 @@
 //! `spawn_app`: starts the server binary on 127.0.0.1:0 with its own data and public folders,
-//! learns its address from the log, and stops it when dropped.
+//! learns its address from the log, and stops it when dropped. A [`Stack`] says which stores it
+//! uses: the embedded default (SQLite in its data dir) or PostgreSQL + Redis, each test with its
+//! own database and key prefix (the servers are started by scripts/test.sh; see `services.sh`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,18 +19,97 @@ pub struct TestApp {
     pub client: reqwest::Client,
     child: Child,
     log: Arc<Mutex<String>>,
-    _root: tempfile::TempDir,
+    _root: Option<tempfile::TempDir>,
+}
+
+/// Where a test's server keeps its records, states and sessions. Keeps them across restarts.
+pub struct Stack {
+    /// `embedded` or `postgres+redis`.
+    pub name: &'static str,
+    root: tempfile::TempDir,
+    /// Extra environment (DATABASE_URL, REDIS_URL, FLIGHTDECK_REDIS_PREFIX).
+    pub env: Vec<(String, String)>,
+}
+
+fn service_url(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: run the tests through scripts/test.sh, which starts a throwaway PostgreSQL and Redis on loopback (scripts/services.sh), or set it yourself")
+    })
+}
+
+impl Stack {
+    /// SQLite in a fresh data dir, in-process fan-out.
+    pub fn embedded() -> Self {
+        Self {
+            name: "embedded",
+            root: tempfile::tempdir().expect("tempdir"),
+            env: Vec::new(),
+        }
+    }
+
+    /// A fresh PostgreSQL database and Redis key prefix.
+    pub async fn scaled() -> Self {
+        use sqlx::Connection;
+        let admin = service_url("FLIGHTDECK_TEST_DATABASE_URL");
+        let redis = service_url("FLIGHTDECK_TEST_REDIS_URL");
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let database = format!("test_{id}");
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("connect to the test PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {database}"))
+            .execute(&mut conn)
+            .await
+            .expect("create a test database");
+        let url = match admin.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{database}"),
+            None => panic!("FLIGHTDECK_TEST_DATABASE_URL has no database part: {admin}"),
+        };
+        Self {
+            name: "postgres+redis",
+            root: tempfile::tempdir().expect("tempdir"),
+            env: vec![
+                ("DATABASE_URL".into(), url),
+                ("REDIS_URL".into(), redis),
+                ("FLIGHTDECK_REDIS_PREFIX".into(), format!("test-{id}")),
+            ],
+        }
+    }
+
+    /// Starts a server on this stack with extra environment.
+    pub fn spawn(&self, extra: &[(&str, &str)]) -> TestApp {
+        let mut env = self.env.clone();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        spawn_process(self.root.path(), &env)
+    }
+
+    /// The environment value this stack sets, if any.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Starts a server whose public folder holds what `populate` puts there.
 pub fn spawn_app_with(populate: impl FnOnce(&Path)) -> TestApp {
     let root = tempfile::tempdir().expect("tempdir");
-    let data_dir = root.path().join("data");
     let public_dir = root.path().join("public");
     std::fs::create_dir_all(&public_dir).unwrap();
     populate(&public_dir);
+    let mut app = spawn_process(root.path(), &[]);
+    app._root = Some(root);
+    app
+}
 
-    let mut child = Command::new(BIN)
+fn spawn_process(root: &Path, env: &[(String, String)]) -> TestApp {
+    let data_dir = root.join("data");
+    let public_dir = root.join("public");
+    std::fs::create_dir_all(&public_dir).unwrap();
+
+    let mut command = Command::new(BIN);
+    command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("IP", "127.0.0.1")
@@ -36,7 +117,11 @@ pub fn spawn_app_with(populate: impl FnOnce(&Path)) -> TestApp {
         .env("FLIGHTDECK_DATA_DIR", &data_dir)
         .env("DIOXUS_PUBLIC_PATH", &public_dir)
         .env("FLIGHTDECK_SHUTDOWN_GRACE_SECS", "2")
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", "info");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -70,11 +155,20 @@ pub fn spawn_app_with(populate: impl FnOnce(&Path)) -> TestApp {
     TestApp {
         base,
         data_dir,
-        client: reqwest::Client::new(),
+        client: new_client(),
         child,
         log,
-        _root: root,
+        _root: None,
     }
+}
+
+/// An HTTP client that keeps cookies, as a browser would.
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 /// Starts a server with no web build (an empty public folder).
@@ -97,6 +191,57 @@ impl TestApp {
 
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
+    }
+
+    /// The demo admin's password, as printed once in the log.
+    pub fn demo_password(&self) -> Option<String> {
+        let log = self.log();
+        let at = log.find("with password ")? + "with password ".len();
+        Some(log[at..].split_whitespace().next()?.to_string())
+    }
+
+    /// A new cookie-keeping client signed in with `email` and `password`.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = new_client();
+        let response = client
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(
+            response.status(),
+            200,
+            "login as {email}: {}",
+            response.text().await.unwrap_or_default()
+        );
+        client
+    }
+
+    /// A client signed in as the demo admin.
+    pub async fn demo_admin(&self) -> reqwest::Client {
+        let password = self
+            .demo_password()
+            .expect("the demo credentials in the log");
+        self.sign_in("admin@flightdeck.local", &password).await
+    }
+
+    /// A new account with its own workspace; returns its signed-in client and `me`.
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        workspace: &str,
+    ) -> (reqwest::Client, serde_json::Value) {
+        let client = new_client();
+        let response = client
+            .post(self.url("/api/auth/signup"))
+            .json(&serde_json::json!({ "email": email, "password": "correct horse battery", "workspace": workspace }))
+            .send()
+            .await
+            .expect("signup request");
+        assert_eq!(response.status(), 201, "signup {email}");
+        let me = response.json().await.unwrap();
+        (client, me)
     }
 
     pub fn pid(&self) -> i32 {

@@ -23,6 +23,8 @@ async fn readyz_reports_each_dependency_and_turns_503_when_one_fails() {
     assert_eq!(report["status"], "ready");
     assert_eq!(report["checks"][0]["name"], "data_dir");
     assert_eq!(report["checks"][0]["ok"], true);
+    assert_eq!(report["checks"][1]["name"], "sqlite");
+    assert_eq!(report["checks"][1]["ok"], true);
 
     std::fs::remove_dir_all(&app.data_dir).unwrap();
     let response = app.get("/readyz").await;

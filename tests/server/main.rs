@@ -1,6 +1,7 @@
 //! Integration tests: the real server binary on a loopback port 0, driven over HTTP.
 
 mod assets;
+mod contract;
 mod helpers;
 mod lifecycle;
 mod pages;

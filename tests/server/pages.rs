@@ -32,7 +32,8 @@ fn app_class(html: &str) -> &str {
 
 #[tokio::test]
 async fn every_page_is_rendered_on_the_server_with_the_navigation() {
-    let app = spawn_app();
+    let mut app = spawn_app();
+    app.client = app.demo_admin().await;
     for (path, heading) in [
         ("/", "Dashboard"),
         ("/approvals", "Approvals"),
@@ -71,12 +72,35 @@ async fn the_login_page_renders_outside_the_shell() {
     let app = spawn_app();
     let html = without_comments(&app.get("/login").await.text().await.unwrap());
     assert!(html.contains("Sign in to Flightdeck"));
+    assert!(html.contains("id=\"login-form\""));
     assert!(!html.contains("id=\"sidebar\""));
 }
 
 #[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in_and_back() {
+    let mut app = spawn_app();
+    for (path, next) in [
+        ("/", "/"),
+        ("/approvals?status=pending", "/approvals%3Fstatus%3Dpending"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(
+            response.headers()["location"],
+            format!("/login?next={next}").as_str()
+        );
+    }
+    app.client = app.demo_admin().await;
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+    let response = app.get("/login").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/");
+}
+
+#[tokio::test]
 async fn unknown_paths_get_a_404_page() {
-    let app = spawn_app();
+    let mut app = spawn_app();
+    app.client = app.demo_admin().await;
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let html = without_comments(&response.text().await.unwrap());
@@ -88,7 +112,7 @@ async fn unknown_paths_get_a_404_page() {
 async fn the_theme_is_in_the_first_html() {
     let app = spawn_app();
     let render = |cookie: Option<&'static str>, hint: Option<&'static str>| {
-        let mut request = app.client.get(app.url("/"));
+        let mut request = app.client.get(app.url("/login"));
         if let Some(cookie) = cookie {
             request = request.header(COOKIE, cookie);
         }
@@ -129,7 +153,7 @@ async fn the_theme_is_in_the_first_html() {
 #[tokio::test]
 async fn pages_ask_for_the_colour_scheme_hint_and_are_not_cached_stale() {
     let app = spawn_app();
-    let response = app.get("/").await;
+    let response = app.get("/login").await;
     let headers = response.headers();
     assert_eq!(headers["accept-ch"], "Sec-CH-Prefers-Color-Scheme");
     let vary: Vec<_> = headers
@@ -156,7 +180,7 @@ async fn pages_are_compressed_for_browsers_that_accept_it() {
     ] {
         let response = app
             .client
-            .get(app.url("/"))
+            .get(app.url("/login"))
             .header(ACCEPT_ENCODING, accept)
             .send()
             .await

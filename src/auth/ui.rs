@@ -1,0 +1,348 @@
+//! Accounts in the UI: the session context (who is signed in, where, their settings), the sign-in
+//! and sign-up page, the workspace switcher and the user menu of the top bar.
+
+use super::{LoginRequest, Me, SignupRequest, SwitchWorkspace};
+use crate::http::{call, CallError};
+use crate::settings::{AllSettings, UserSettings};
+use crate::theme::Theme;
+use dioxus::prelude::*;
+use serde_json::json;
+
+/// The signed-in session, provided by the shell: empty until the browser has asked the server.
+#[derive(Clone, Copy, PartialEq)]
+pub struct SessionContext {
+    /// Who, where, as what.
+    pub me: Signal<Option<Me>>,
+    /// Their settings and the workspace's.
+    pub settings: Signal<Option<AllSettings>>,
+    /// Why loading failed, when it did.
+    pub error: Signal<Option<String>>,
+}
+
+impl SessionContext {
+    /// Saves the user's settings and applies them at once; the error says why not.
+    pub async fn save_user_settings(mut self, next: UserSettings) -> Result<(), String> {
+        let body = serde_json::to_value(&next).map_err(|err| err.to_string())?;
+        let saved: UserSettings = call("PUT", "/api/settings/user", Some(body))
+            .await
+            .map_err(|err| err.to_string())?;
+        if let Some(all) = self.settings.write().as_mut() {
+            all.user = saved;
+        }
+        Ok(())
+    }
+}
+
+/// Loads the session once hydrated (sending a signed-out browser to the sign-in page), and
+/// applies the user's theme and language from their settings.
+pub fn use_session_provider() -> SessionContext {
+    let me = use_signal(|| None);
+    let settings = use_signal(|| None);
+    let error = use_signal(|| None);
+    let session = use_context_provider(|| SessionContext {
+        me,
+        settings,
+        error,
+    });
+    let theme = use_context::<Theme>();
+    use_effect(move || {
+        spawn(load_session(session, theme));
+    });
+    session
+}
+
+async fn load_session(mut session: SessionContext, mut theme: Theme) {
+    match call::<Me>("GET", "/api/auth/me", None).await {
+        Ok(me) => session.me.set(Some(me)),
+        Err(err) if err.status == 401 => return go_to_sign_in(),
+        Err(err) => return session.error.set(Some(err.to_string())),
+    }
+    match call::<AllSettings>("GET", "/api/settings", None).await {
+        Ok(all) => {
+            if (theme.choice)() != all.user.ui.theme {
+                theme.choose(all.user.ui.theme);
+            }
+            set_language(all.user.ui.language.code());
+            session.settings.set(Some(all));
+        }
+        Err(err) => session.error.set(Some(err.to_string())),
+    }
+}
+
+/// Sends the browser to the sign-in page, to come back here afterwards.
+fn go_to_sign_in() {
+    #[cfg(feature = "web")]
+    if let Some(window) = web_sys::window() {
+        let location = window.location();
+        let here = format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
+        );
+        let _ = location.set_href(&format!("/login?next={}", js_encode(&here)));
+    }
+}
+
+/// Loads `path` as a new page (after signing in, out, or switching workspace: everything reloads).
+pub(crate) fn load_page(path: &str) {
+    #[cfg(feature = "web")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = path;
+}
+
+/// Marks the document's language (`<html lang>`), for screen readers and hyphenation.
+pub(crate) fn set_language(code: &str) {
+    #[cfg(feature = "web")]
+    if let Some(root) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+    {
+        let _ = root.set_attribute("lang", code);
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = code;
+}
+
+#[cfg(feature = "web")]
+fn js_encode(text: &str) -> String {
+    String::from(js_sys_encode(text))
+}
+
+#[cfg(feature = "web")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = encodeURIComponent)]
+    fn js_sys_encode(text: &str) -> String;
+    #[wasm_bindgen(js_name = decodeURIComponent, catch)]
+    fn js_sys_decode(text: &str) -> Result<String, wasm_bindgen::JsValue>;
+}
+
+/// Where to go after signing in: the `next` query parameter when it is a path on this site.
+fn next_page() -> String {
+    #[cfg(feature = "web")]
+    {
+        let search = web_sys::window()
+            .and_then(|window| window.location().search().ok())
+            .unwrap_or_default();
+        let next = search
+            .trim_start_matches('?')
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("next="))
+            .and_then(|raw| js_sys_decode(raw).ok())
+            .unwrap_or_default();
+        if safe_next(&next) {
+            return next;
+        }
+    }
+    "/".to_string()
+}
+
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
+/// Only same-site paths: `/x`, never `//host` or `/\host` (which browsers treat as another site).
+fn safe_next(next: &str) -> bool {
+    next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\")
+}
+
+const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-600 focus:outline-none focus:ring-1 focus:ring-sky-600 dark:border-slate-700 dark:bg-slate-950";
+const PRIMARY: &str = "inline-flex w-full justify-center rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-60 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600";
+
+/// `/login` — sign in, or create an account with its own workspace.
+#[component]
+pub fn Login() -> Element {
+    let mut signing_up = use_signal(|| false);
+    let mut email = use_signal(String::new);
+    let mut password = use_signal(String::new);
+    let mut workspace = use_signal(String::new);
+    let mut error = use_signal(|| None::<CallError>);
+    let mut busy = use_signal(|| false);
+
+    let submit = move |event: FormEvent| {
+        event.prevent_default();
+        busy.set(true);
+        error.set(None);
+        spawn(async move {
+            let result = if signing_up() {
+                let body = SignupRequest {
+                    email: email(),
+                    password: password(),
+                    workspace: workspace(),
+                };
+                call::<Me>("POST", "/api/auth/signup", serde_json::to_value(body).ok()).await
+            } else {
+                let body = LoginRequest {
+                    email: email(),
+                    password: password(),
+                };
+                call::<Me>("POST", "/api/auth/login", serde_json::to_value(body).ok()).await
+            };
+            match result {
+                Ok(_) => load_page(&next_page()),
+                Err(err) => {
+                    error.set(Some(err));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+
+    let field_error = |name: &str| {
+        error()
+            .filter(|err| err.body.field.as_deref() == Some(name))
+            .map(|err| err.body.error)
+    };
+    let general_error = error()
+        .filter(|err| err.body.field.is_none())
+        .map(|err| err.body.error);
+    let (title, action, switch) = if signing_up() {
+        (
+            "Create your Flightdeck account",
+            "Create account",
+            "I already have an account",
+        )
+    } else {
+        ("Sign in to Flightdeck", "Sign in", "Create an account")
+    };
+
+    rsx! {
+        document::Title { "Sign in · Flightdeck" }
+        main { class: "flex min-h-screen items-center justify-center px-4",
+            section { class: "w-full max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900",
+                h1 { class: "text-xl font-semibold", "{title}" }
+                form { id: "login-form", class: "mt-6 space-y-4", onsubmit: submit, novalidate: true,
+                    label { class: "block text-sm font-medium",
+                        "Email"
+                        input { id: "email", name: "email", r#type: "email", autocomplete: "username", required: true, class: INPUT,
+                            value: "{email}", oninput: move |e| email.set(e.value()),
+                            aria_invalid: field_error("email").is_some(),
+                        }
+                    }
+                    if let Some(text) = field_error("email") {
+                        p { class: "text-sm text-red-700 dark:text-red-300", "{text}" }
+                    }
+                    label { class: "block text-sm font-medium",
+                        "Password"
+                        input { id: "password", name: "password", r#type: "password", required: true, class: INPUT,
+                            autocomplete: if signing_up() { "new-password" } else { "current-password" },
+                            value: "{password}", oninput: move |e| password.set(e.value()),
+                            aria_invalid: field_error("password").is_some(),
+                        }
+                    }
+                    if let Some(text) = field_error("password") {
+                        p { class: "text-sm text-red-700 dark:text-red-300", "{text}" }
+                    }
+                    if signing_up() {
+                        label { class: "block text-sm font-medium",
+                            "Workspace name"
+                            input { id: "workspace", name: "workspace", required: true, class: INPUT,
+                                value: "{workspace}", oninput: move |e| workspace.set(e.value()),
+                            }
+                        }
+                        if let Some(text) = field_error("workspace") {
+                            p { class: "text-sm text-red-700 dark:text-red-300", "{text}" }
+                        }
+                    }
+                    if let Some(text) = general_error {
+                        p { id: "login-error", role: "alert", class: "rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200", "{text}" }
+                    }
+                    button { id: "login-submit", r#type: "submit", class: PRIMARY, disabled: busy(),
+                        if busy() { "Please wait…" } else { "{action}" }
+                    }
+                }
+                button {
+                    id: "login-mode",
+                    r#type: "button",
+                    class: "mt-4 text-sm text-sky-700 underline dark:text-sky-300",
+                    onclick: move |_| { signing_up.toggle(); error.set(None); },
+                    "{switch}"
+                }
+                p { class: "mt-4 text-xs text-slate-500 dark:text-slate-400",
+                    "First start? The server log shows the demo admin's email and password."
+                }
+            }
+        }
+    }
+}
+
+/// The top bar's workspace picker: switching reloads the app in the other workspace.
+#[component]
+pub fn WorkspaceSwitcher() -> Element {
+    let session = use_context::<SessionContext>();
+    let mut error = use_signal(|| None::<String>);
+    let Some(me) = (session.me)() else {
+        return rsx! {
+            span { class: "h-5 w-32 animate-pulse rounded bg-slate-200 dark:bg-slate-800", aria_hidden: "true" }
+        };
+    };
+    let current = me.workspace.id.clone();
+    rsx! {
+        label { class: "flex min-w-0 items-center gap-2 text-sm",
+            span { class: "sr-only", "Workspace" }
+            select {
+                id: "workspace-switcher",
+                class: "max-w-[12rem] truncate rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900",
+                onchange: move |event| {
+                    let workspace_id = event.value();
+                    spawn(async move {
+                        let body = serde_json::to_value(SwitchWorkspace { workspace_id }).ok();
+                        match call::<Me>("POST", "/api/auth/workspace", body).await {
+                            Ok(_) => load_page("/"),
+                            Err(err) => error.set(Some(err.to_string())),
+                        }
+                    });
+                },
+                for workspace in me.workspaces {
+                    option { value: "{workspace.id}", selected: workspace.id == current,
+                        "{workspace.name} ({workspace.role.as_str()})"
+                    }
+                }
+            }
+            if let Some(text) = error() {
+                span { role: "alert", class: "text-red-700 dark:text-red-300", "{text}" }
+            }
+        }
+    }
+}
+
+/// The signed-in user's address and the sign-out button.
+#[component]
+pub fn UserMenu() -> Element {
+    let session = use_context::<SessionContext>();
+    let email = (session.me)().map(|me| me.user.email).unwrap_or_default();
+    rsx! {
+        span { id: "user-email", class: "hidden truncate text-sm text-slate-600 dark:text-slate-300 lg:inline", "{email}" }
+        button {
+            id: "sign-out",
+            r#type: "button",
+            class: "rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:text-slate-200 dark:hover:bg-slate-800",
+            onclick: move |_| {
+                spawn(async move {
+                    let _ = call::<serde_json::Value>("POST", "/api/auth/logout", Some(json!({}))).await;
+                    load_page("/login");
+                });
+            },
+            "Sign out"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed_after_sign_in() {
+        assert!(safe_next("/approvals?status=pending"));
+        for bad in [
+            "",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+        ] {
+            assert!(!safe_next(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The JSON API's error shape, shared by the server that writes it and the browser that reads it:
+//! `{"error": "what was wrong", "field": "state.widgets.w1.size"}` with an HTTP status that says
+//! what kind of wrong (400 input, 401 not signed in, 403 not allowed, 404, 409 conflict, 413 too big).
+
+use serde::{Deserialize, Serialize};
+
+/// The body of every error answer of `/api/*`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A sentence for the user or the script author.
+    pub error: String,
+    /// The input field it is about, when it is about one (a JSON path for nested ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[cfg(feature = "server")]
+pub use server::{ApiError, JsonBody};
+
+#[cfg(feature = "server")]
+mod server {
+    use super::ErrorBody;
+    use axum::body::Bytes;
+    use axum::extract::rejection::BytesRejection;
+    use axum::extract::{FromRequest, Request};
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+    use axum::Json;
+    use serde::de::DeserializeOwned;
+
+    /// An error answer: status, message and the field it is about.
+    #[derive(Debug)]
+    pub struct ApiError {
+        /// The HTTP status.
+        pub status: StatusCode,
+        /// What the client is told.
+        pub body: ErrorBody,
+    }
+
+    impl ApiError {
+        /// An error not about one field.
+        pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+            Self {
+                status,
+                body: ErrorBody {
+                    error: message.into(),
+                    field: None,
+                },
+            }
+        }
+
+        /// A 400 about one field.
+        pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+            Self {
+                status: StatusCode::BAD_REQUEST,
+                body: ErrorBody {
+                    error: message.into(),
+                    field: Some(field.into()),
+                },
+            }
+        }
+
+        /// A 500 whose cause is logged here and never sent.
+        pub fn internal(err: impl std::fmt::Display) -> Self {
+            tracing::error!("internal error: {err:#}");
+            Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on the server; nothing was changed",
+            )
+        }
+    }
+
+    impl From<anyhow::Error> for ApiError {
+        fn from(err: anyhow::Error) -> Self {
+            Self::internal(format!("{err:#}"))
+        }
+    }
+
+    impl IntoResponse for ApiError {
+        fn into_response(self) -> Response {
+            (self.status, Json(self.body)).into_response()
+        }
+    }
+
+    /// A JSON body parsed with the path of the first bad field in its error: a malformed body
+    /// is a 400 naming the field, an oversize one (past the route's `DefaultBodyLimit`) a 413.
+    pub struct JsonBody<T>(pub T);
+
+    impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+        type Rejection = ApiError;
+
+        async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+            let bytes = Bytes::from_request(request, state).await.map_err(
+                |rejection: BytesRejection| {
+                    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        ApiError::new(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "the request body is larger than this server accepts",
+                        )
+                    } else {
+                        ApiError::new(rejection.status(), rejection.body_text())
+                    }
+                },
+            )?;
+            parse(&bytes).map(JsonBody)
+        }
+    }
+
+    /// Parses JSON, naming the path of the first field that does not fit.
+    pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            let message = if inner.is_syntax() || inner.is_eof() {
+                format!("the body is not valid JSON: {inner}")
+            } else {
+                format!("{path}: {inner}")
+            };
+            // The root is "."; a syntax error reports where it stopped as "?".
+            let field = (path != "." && !path.contains('?')).then_some(path);
+            ApiError {
+                status: axum::http::StatusCode::BAD_REQUEST,
+                body: ErrorBody {
+                    error: message,
+                    field,
+                },
+            }
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            inner: Inner,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            count: u32,
+        }
+
+        #[test]
+        fn errors_name_the_path_of_the_bad_field() {
+            let err = parse::<Outer>(br#"{"inner": {"count": "x"}}"#).unwrap_err();
+            assert_eq!(err.status, StatusCode::BAD_REQUEST);
+            assert_eq!(err.body.field.as_deref(), Some("inner.count"));
+            assert!(
+                err.body.error.starts_with("inner.count: invalid type"),
+                "{}",
+                err.body.error
+            );
+            let err = parse::<Outer>(b"{not json").unwrap_err();
+            assert!(err.body.error.starts_with("the body is not valid JSON"));
+            assert_eq!(err.body.field, None);
+        }
+    }
+}
+
+/// What a call of the JSON API from the browser can end in besides success.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallError {
+    /// The HTTP status (0 when the server could not be reached).
+    pub status: u16,
+    /// The error body.
+    pub body: ErrorBody,
+    /// The whole body as JSON, for answers that carry more (a 409's server copy).
+    pub raw: serde_json::Value,
+}
+
+impl CallError {
+    /// A failure before any answer.
+    pub fn unreachable(why: impl std::fmt::Display) -> Self {
+        Self {
+            status: 0,
+            body: ErrorBody {
+                error: format!("the server could not be reached ({why})"),
+                field: None,
+            },
+            raw: serde_json::Value::Null,
+        }
+    }
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.body.error)
+    }
+}
+
+/// Calls the JSON API from the browser: `method` on `path` with an optional JSON body, parsing a
+/// JSON answer. Outside the browser (server rendering) it does nothing and says so.
+pub async fn call<T: serde::de::DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<T, CallError> {
+    #[cfg(feature = "web")]
+    {
+        use gloo_net::http::{Method, RequestBuilder};
+        let method = Method::from_bytes(method.as_bytes()).map_err(CallError::unreachable)?;
+        let builder = RequestBuilder::new(path)
+            .method(method)
+            .header("accept", "application/json");
+        let request = match body {
+            Some(body) => builder.json(&body),
+            None => builder.build(),
+        }
+        .map_err(CallError::unreachable)?;
+        let response = request.send().await.map_err(CallError::unreachable)?;
+        let status = response.status();
+        let text = response.text().await.map_err(CallError::unreachable)?;
+        if response.ok() {
+            return serde_json::from_str(&text).map_err(|err| CallError {
+                status,
+                body: ErrorBody {
+                    error: format!("the server's answer was not understood ({err})"),
+                    field: None,
+                },
+                raw: serde_json::Value::Null,
+            });
+        }
+        let raw: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let body = serde_json::from_value(raw.clone()).unwrap_or(ErrorBody {
+            error: format!("the server answered {status}"),
+            field: None,
+        });
+        Err(CallError { status, body, raw })
+    }
+    #[cfg(not(feature = "web"))]
+    {
+        let _ = (method, body);
+        Err(CallError::unreachable(format!(
+            "{path} is only called from the browser"
+        )))
+    }
+}

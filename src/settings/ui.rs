@@ -1,0 +1,310 @@
+//! `/settings`: every category on one page. Each change is saved as it is made and applied at
+//! once (theme, language); the workspace's shared settings are read-only for a viewer, and admins
+//! manage members here.
+
+use super::{
+    AllSettings, ExportFormat, ExportSchedule, Language, UserSettings, WorkspaceSettings,
+    REFRESH_RANGE, TIMEZONES,
+};
+use crate::auth::{Member, Role, SessionContext, SetMember};
+use crate::http::call;
+use crate::pages::PageHeader;
+use crate::theme::{Theme, ThemeChoice};
+use dioxus::prelude::*;
+
+const SECTION: &str = "rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900";
+const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950 disabled:opacity-60";
+const ROW: &str = "flex items-center justify-between gap-4 py-2 text-sm";
+
+/// `/settings`.
+#[component]
+pub fn SettingsPage() -> Element {
+    let session = use_context::<SessionContext>();
+    let status = use_signal(|| None::<Result<String, String>>);
+    rsx! {
+        PageHeader {
+            title: "Settings",
+            summary: "Your own settings follow you to every device; the workspace's are shared by everyone in it. Changes are saved as you make them.",
+        }
+        match (session.settings)() {
+            None => rsx! {
+                if let Some(err) = (session.error)() {
+                    p { role: "alert", class: "text-red-700 dark:text-red-300", "Settings could not be loaded: {err}" }
+                } else {
+                    div { id: "settings-loading", class: "h-40 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-900", aria_busy: "true" }
+                }
+            },
+            Some(all) => rsx! {
+                div { id: "settings", class: "grid gap-6 lg:grid-cols-2",
+                    UserSection { all: all.clone(), status }
+                    WorkspaceSection { all, status }
+                    if (session.me)().is_some_and(|me| me.role.can_manage_members()) {
+                        MembersSection {}
+                    }
+                }
+                SaveStatus { status }
+            },
+        }
+    }
+}
+
+#[component]
+fn SaveStatus(status: Signal<Option<Result<String, String>>>) -> Element {
+    rsx! {
+        p { id: "settings-status", role: "status", aria_live: "polite", class: "mt-4 min-h-5 text-sm",
+            match status() {
+                Some(Ok(text)) => rsx! { span { class: "text-emerald-700 dark:text-emerald-300", "{text}" } },
+                Some(Err(text)) => rsx! { span { class: "text-red-700 dark:text-red-300", "{text}" } },
+                None => rsx! {},
+            }
+        }
+    }
+}
+
+#[component]
+fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>) -> Element {
+    let session = use_context::<SessionContext>();
+    let mut theme = use_context::<Theme>();
+    let user = all.user;
+    let save = move |next: UserSettings| {
+        let mut status = status;
+        spawn(async move {
+            let applied_theme = next.ui.theme;
+            let language = next.ui.language;
+            match session.save_user_settings(next).await {
+                Ok(()) => {
+                    if (theme.choice)() != applied_theme {
+                        theme.choose(applied_theme);
+                    }
+                    crate::auth::set_language(language.code());
+                    status.set(Some(Ok("Saved.".into())));
+                }
+                Err(err) => status.set(Some(Err(format!("Not saved: {err}")))),
+            }
+        });
+    };
+    let (for_edit, for_toggle) = (user.clone(), user.clone());
+    let edit = move |change: fn(&mut UserSettings, String)| {
+        let user = for_edit.clone();
+        move |event: FormEvent| {
+            let mut next = user.clone();
+            change(&mut next, event.value());
+            save(next);
+        }
+    };
+    let toggle = move |change: fn(&mut UserSettings, bool)| {
+        let user = for_toggle.clone();
+        move |event: FormEvent| {
+            let mut next = user.clone();
+            change(&mut next, event.checked());
+            save(next);
+        }
+    };
+    let notifications = user.system.notifications.clone();
+    rsx! {
+        section { id: "user-settings", class: SECTION,
+            h2 { class: "text-lg font-medium", "Yours" }
+            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "System" }
+            label { class: "block text-sm",
+                "Auto-refresh every (seconds, {REFRESH_RANGE.start()}–{REFRESH_RANGE.end()})"
+                input { id: "auto-refresh", r#type: "number", min: "{REFRESH_RANGE.start()}", max: "{REFRESH_RANGE.end()}",
+                    class: SELECT, value: "{user.system.auto_refresh_seconds}",
+                    onchange: edit(|s, v| s.system.auto_refresh_seconds = v.trim().parse().unwrap_or(0)),
+                }
+            }
+            label { class: ROW, "Notifications"
+                input { id: "notifications", r#type: "checkbox", checked: notifications.enabled,
+                    onchange: toggle(|s, on| s.system.notifications.enabled = on) }
+            }
+            label { class: ROW, "Tool approval requests"
+                input { id: "notify-approval", r#type: "checkbox", checked: notifications.tool_approval, disabled: !notifications.enabled,
+                    onchange: toggle(|s, on| s.system.notifications.tool_approval = on) }
+            }
+            label { class: ROW, "Agent state changes"
+                input { id: "notify-agent", r#type: "checkbox", checked: notifications.agent_state_change, disabled: !notifications.enabled,
+                    onchange: toggle(|s, on| s.system.notifications.agent_state_change = on) }
+            }
+            label { class: ROW, "System alerts"
+                input { id: "notify-alert", r#type: "checkbox", checked: notifications.system_alert, disabled: !notifications.enabled,
+                    onchange: toggle(|s, on| s.system.notifications.system_alert = on) }
+            }
+            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Interface" }
+            label { class: "block text-sm", "Theme"
+                select { id: "theme-setting", class: SELECT,
+                    onchange: edit(|s, v| s.ui.theme = ThemeChoice::parse(&v).unwrap_or_default()),
+                    for choice in [ThemeChoice::Auto, ThemeChoice::Light, ThemeChoice::Dark] {
+                        option { value: choice.as_str(), selected: user.ui.theme == choice, "{choice.label()}" }
+                    }
+                }
+            }
+            label { class: "mt-3 block text-sm", "Language"
+                select { id: "language", class: SELECT,
+                    onchange: edit(|s, v| s.ui.language = Language::parse(&v).unwrap_or_default()),
+                    for (language, name) in Language::ALL {
+                        option { value: language.code(), selected: user.ui.language == language, "{name}" }
+                    }
+                }
+            }
+            label { class: "mt-3 block text-sm", "Time zone"
+                select { id: "timezone", class: SELECT,
+                    onchange: edit(|s, v| s.ui.timezone = v),
+                    if !TIMEZONES.contains(&user.ui.timezone.as_str()) {
+                        option { value: "{user.ui.timezone}", selected: true, "{user.ui.timezone}" }
+                    }
+                    for zone in TIMEZONES {
+                        option { value: zone, selected: user.ui.timezone == zone, "{zone}" }
+                    }
+                }
+            }
+            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Advanced" }
+            label { class: ROW, "Include my actions in usage analytics"
+                input { id: "analytics-consent", r#type: "checkbox", checked: user.advanced.analytics_consent,
+                    onchange: toggle(|s, on| s.advanced.analytics_consent = on) }
+            }
+        }
+    }
+}
+
+#[component]
+fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, String>>>) -> Element {
+    let mut session = use_context::<SessionContext>();
+    let shared = all.workspace;
+    let allowed = all.can_change_workspace;
+    let save = move |next: WorkspaceSettings| {
+        let mut status = status;
+        spawn(async move {
+            let body = serde_json::to_value(&next).ok();
+            match call::<WorkspaceSettings>("PUT", "/api/settings/workspace", body).await {
+                Ok(saved) => {
+                    if let Some(all) = session.settings.write().as_mut() {
+                        all.workspace = saved;
+                    }
+                    status.set(Some(Ok("Saved for the whole workspace.".into())));
+                }
+                Err(err) => status.set(Some(Err(format!("Not saved: {err}")))),
+            }
+        });
+    };
+    let (for_edit, for_toggle) = (shared.clone(), shared.clone());
+    let edit = move |change: fn(&mut WorkspaceSettings, String)| {
+        let shared = for_edit.clone();
+        move |event: FormEvent| {
+            let mut next = shared.clone();
+            change(&mut next, event.value());
+            save(next);
+        }
+    };
+    let toggle = move |change: fn(&mut WorkspaceSettings, bool)| {
+        let shared = for_toggle.clone();
+        move |event: FormEvent| {
+            let mut next = shared.clone();
+            change(&mut next, event.checked());
+            save(next);
+        }
+    };
+    rsx! {
+        section { id: "workspace-settings", class: SECTION,
+            h2 { class: "text-lg font-medium", "Workspace" }
+            if !allowed {
+                p { id: "workspace-settings-readonly", class: "mt-2 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700 dark:bg-slate-800 dark:text-slate-200",
+                    "Shared by everyone in this workspace. As a viewer you can see them; an admin or operator can change them."
+                }
+            }
+            fieldset { disabled: !allowed,
+                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Export" }
+                label { class: "block text-sm", "Default format"
+                    select { id: "export-format", class: SELECT,
+                        onchange: edit(|s, v| s.export.default_format = if v == "json" { ExportFormat::Json } else { ExportFormat::Csv }),
+                        option { value: "csv", selected: shared.export.default_format == ExportFormat::Csv, "CSV" }
+                        option { value: "json", selected: shared.export.default_format == ExportFormat::Json, "JSON" }
+                    }
+                }
+                label { class: ROW, "Export automatically"
+                    input { id: "auto-export", r#type: "checkbox", checked: shared.export.auto_export,
+                        onchange: toggle(|s, on| s.export.auto_export = on) }
+                }
+                label { class: "block text-sm", "Schedule"
+                    select { id: "export-schedule", class: SELECT, disabled: !shared.export.auto_export,
+                        onchange: edit(|s, v| s.export.schedule = if v == "daily" { ExportSchedule::Daily } else { ExportSchedule::Weekly }),
+                        option { value: "daily", selected: shared.export.schedule == ExportSchedule::Daily, "Daily" }
+                        option { value: "weekly", selected: shared.export.schedule == ExportSchedule::Weekly, "Weekly" }
+                    }
+                }
+            }
+            fieldset { disabled: !allowed,
+                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Advanced" }
+                label { class: ROW, "Beta features"
+                    input { id: "beta-features", r#type: "checkbox", checked: shared.advanced.beta_features,
+                        onchange: toggle(|s, on| s.advanced.beta_features = on) }
+                }
+            }
+        }
+    }
+}
+
+/// Admins: who belongs to the workspace, and adding an account with a role.
+#[component]
+fn MembersSection() -> Element {
+    let mut members = use_signal(Vec::<Member>::new);
+    let mut email = use_signal(String::new);
+    let mut role = use_signal(|| Role::Viewer);
+    let mut message = use_signal(|| None::<Result<String, String>>);
+    use_effect(move || {
+        spawn(async move {
+            if let Ok(list) = call::<Vec<Member>>("GET", "/api/workspace/members", None).await {
+                members.set(list);
+            }
+        });
+    });
+    let add = move |event: FormEvent| {
+        event.prevent_default();
+        spawn(async move {
+            let body = serde_json::to_value(SetMember {
+                email: email(),
+                role: role(),
+            })
+            .ok();
+            match call::<Vec<Member>>("PUT", "/api/workspace/members", body).await {
+                Ok(list) => {
+                    members.set(list);
+                    message.set(Some(Ok(format!("{} is now {}.", email(), role().as_str()))));
+                    email.set(String::new());
+                }
+                Err(err) => message.set(Some(Err(err.to_string()))),
+            }
+        });
+    };
+    rsx! {
+        section { id: "members", class: "{SECTION} lg:col-span-2",
+            h2 { class: "text-lg font-medium", "Members" }
+            ul { class: "mt-3 divide-y divide-slate-200 dark:divide-slate-800",
+                for member in members() {
+                    li { key: "{member.user_id}", class: ROW,
+                        span { "{member.email}" }
+                        span { class: "text-slate-500", "{member.role.as_str()}" }
+                    }
+                }
+            }
+            form { id: "member-form", class: "mt-4 flex flex-wrap items-end gap-3", onsubmit: add,
+                label { class: "flex-1 text-sm", "Email of an existing account"
+                    input { id: "member-email", r#type: "email", required: true, class: SELECT,
+                        value: "{email}", oninput: move |e| email.set(e.value()) }
+                }
+                label { class: "text-sm", "Role"
+                    select { id: "member-role", class: SELECT,
+                        onchange: move |e| role.set(Role::parse(&e.value()).unwrap_or(Role::Viewer)),
+                        for option_role in Role::ALL {
+                            option { value: option_role.as_str(), selected: role() == option_role, "{option_role.as_str()}" }
+                        }
+                    }
+                }
+                button { r#type: "submit", class: "rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800", "Add or change" }
+            }
+            match message() {
+                Some(Ok(text)) => rsx! { p { role: "status", class: "mt-2 text-sm text-emerald-700 dark:text-emerald-300", "{text}" } },
+                Some(Err(text)) => rsx! { p { role: "alert", class: "mt-2 text-sm text-red-700 dark:text-red-300", "{text}" } },
+                None => rsx! {},
+            }
+        }
+    }
+}
