@@ -51,14 +51,15 @@ function bundleTable() {
 }
 
 async function firstLoad(url) {
-  const page = await rawGet(`${url}/`, "identity");
+  // /login: the first page a new visitor loads (every other page asks them to sign in first).
+  const page = await rawGet(`${url}/login`, "identity");
   const html = page.body.toString("utf8");
   const named = [...html.matchAll(/(?:src|href)="(\/(?:\.\/)?assets\/[^"]+\.(?:wasm|js|css))"/g)];
   const assets = [...new Set(named.map((m) => new URL(m[1], url).pathname))];
-  const htmlBr = await rawGet(`${url}/`, "br, gzip");
-  console.log(`\nFirst load of / as sent by the server (Accept-Encoding: br, gzip)`);
+  const htmlBr = await rawGet(`${url}/login`, "br, gzip");
+  console.log(`\nFirst load of /login as sent by the server (Accept-Encoding: br, gzip)`);
   console.log(`${"resource".padEnd(48)}${"sent".padStart(10)}  encoding  cache-control`);
-  console.log(`${"/ (HTML)".padEnd(48)}${KB(htmlBr.bytes)}  ${String(htmlBr.headers["content-encoding"] ?? "none").padEnd(8)}  ${htmlBr.headers["cache-control"]}`);
+  console.log(`${"/login (HTML)".padEnd(48)}${KB(htmlBr.bytes)}  ${String(htmlBr.headers["content-encoding"] ?? "none").padEnd(8)}  ${htmlBr.headers["cache-control"]}`);
   let total = 0;
   const problems = [];
   for (const path of assets) {
@@ -120,7 +121,7 @@ let problems = [];
 try {
   bundleTable();
   problems = await firstLoad(server.url);
-  if (!process.argv.includes("--no-lighthouse")) lighthouse(server.url);
+  if (!process.argv.includes("--no-lighthouse")) lighthouse(`${server.url}/login`);
 } finally {
   await server.stop();
 }

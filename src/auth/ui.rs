@@ -108,7 +108,7 @@ pub(crate) fn set_language(code: &str) {
 
 #[cfg(feature = "web")]
 fn js_encode(text: &str) -> String {
-    String::from(js_sys_encode(text))
+    js_sys_encode(text)
 }
 
 #[cfg(feature = "web")]

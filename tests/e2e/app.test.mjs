@@ -2,12 +2,13 @@
 // theme (persisted, no flash, live auto), the phone layout, and the PWA (installable, offline).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, launchBrowser, launchPersistent, hydrated } from "./helpers.mjs";
+import { serverAndBrowser, launchBrowser, launchPersistent, hydrated, signIn } from "./helpers.mjs";
 
 const env = serverAndBrowser();
 
 async function withPage(options, body, on = env.browser) {
   const context = await on.newContext(options);
+  await signIn(context, env.server);
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (err) => errors.push(err.message));
@@ -173,6 +174,7 @@ test("the app is an installable PWA whose service worker serves the shell offlin
   // Installability needs a real profile: Playwright's contexts are incognito.
   const context = await launchPersistent();
   try {
+    await signIn(context, env.server);
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(env.server.url);
     await hydrated(page);
@@ -208,14 +210,19 @@ test("the app is an installable PWA whose service worker serves the shell offlin
   }
 });
 
-test("the offline notice follows the connection, also after leaving the shell and coming back", async () => {
+test("the offline notice follows the connection, also after signing out and in again", async () => {
   await withPage({}, async (page, context) => {
     await page.goto(env.server.url);
     await hydrated(page);
-    await page.click('a:has-text("Sign in")');
+    await page.click("#sign-out");
     await page.waitForURL(`${env.server.url}/login`);
-    await page.click('a:has-text("Open the demo workspace")');
+    await hydrated(page);
+    const { email, password } = env.server.demo();
+    await page.fill("#email", email);
+    await page.fill("#password", password);
+    await page.click("#login-submit");
     await page.waitForURL(`${env.server.url}/`);
+    await hydrated(page);
     await context.setOffline(true);
     await page.waitForSelector("#offline-notice", { state: "visible" });
     await context.setOffline(false);

@@ -50,6 +50,12 @@ export async function startServer(env = {}) {
   return {
     url,
     log: () => log,
+    /** The demo admin's credentials, as printed once in the log on the first start. */
+    demo() {
+      const match = log.match(/as (\S+@\S+) with password (\S+)/);
+      if (!match) throw new Error(`no demo credentials in the log:\n${log}`);
+      return { email: match[1], password: match[2] };
+    },
     async stop() {
       if (child.exitCode === null) {
         child.kill("SIGTERM");
@@ -58,6 +64,20 @@ export async function startServer(env = {}) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Signs a browser context in (its cookie jar gets the session), as the demo admin by default. */
+export async function signIn(context, server, credentials = server.demo()) {
+  const response = await context.request.post(`${server.url}/api/auth/login`, { data: credentials });
+  if (response.status() !== 200) throw new Error(`sign-in as ${credentials.email}: ${response.status()} ${await response.text()}`);
+  return response.json();
+}
+
+/** Creates an account with its own workspace through the API, signed in on `context`. */
+export async function signUp(context, server, email, workspace, password = "correct horse battery") {
+  const response = await context.request.post(`${server.url}/api/auth/signup`, { data: { email, password, workspace } });
+  if (response.status() !== 201) throw new Error(`sign-up as ${email}: ${response.status()} ${await response.text()}`);
+  return response.json();
 }
 
 /** Launches headless Chromium; its contexts are incognito. */
