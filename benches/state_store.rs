@@ -25,7 +25,10 @@ async fn run(store: &StateStore, writers: usize, json: &str) -> (Vec<Duration>, 
             let json = json.to_owned();
             let user = format!("bench-{run_id}-{writer}");
             tokio::spawn(async move {
-                let scope = Scope { user_id: &user, workspace_id: "bench" };
+                let scope = Scope {
+                    user_id: &user,
+                    workspace_id: "bench",
+                };
                 let (mut saves, mut loads) = (Vec::new(), Vec::new());
                 let mut revision = 0;
                 for _ in 0..ROUNDS_PER_WRITER {
@@ -36,7 +39,11 @@ async fn run(store: &StateStore, writers: usize, json: &str) -> (Vec<Duration>, 
                     }
                     saves.push(started.elapsed());
                     let started = Instant::now();
-                    store.load(scope).await.expect("load").expect("a saved state");
+                    store
+                        .load(scope)
+                        .await
+                        .expect("load")
+                        .expect("a saved state");
                     loads.push(started.elapsed());
                 }
                 (saves, loads)
@@ -78,8 +85,14 @@ async fn main() -> anyhow::Result<()> {
         }
         _ => println!("FLIGHTDECK_TEST_DATABASE_URL / FLIGHTDECK_TEST_REDIS_URL unset: only SQLite is measured (use scripts/bench.sh)"),
     }
-    println!("state: {} bytes of JSON; {ROUNDS_PER_WRITER} save+load rounds per writer", json.len());
-    println!("{:<22} {:>7} {:>10} {:>10} {:>10} {:>10} {:>12}", "store", "writers", "save p50", "save p99", "load p50", "load p99", "saves/s");
+    println!(
+        "state: {} bytes of JSON; {ROUNDS_PER_WRITER} save+load rounds per writer",
+        json.len()
+    );
+    println!(
+        "{:<22} {:>7} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "store", "writers", "save p50", "save p99", "load p50", "load p99", "saves/s"
+    );
     for (name, store) in &stores {
         for writers in [1, 10, 100] {
             let started = Instant::now();
