@@ -18,13 +18,32 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::{GovernorError, GovernorLayer};
 use tower_sessions::Session;
 
-/// The account routes.
+/// Sign-in and sign-up attempts per client address: bursts of this many…
+const ATTEMPT_BURST: u32 = 10;
+/// …then one more per this many milliseconds (60 a minute).
+const ATTEMPT_EVERY_MS: u64 = 1000;
+
+/// The account routes. Sign-in and sign-up are rate-limited per client address (argon2 is
+/// deliberately expensive, and guessing passwords should be slow); a client over the limit gets
+/// 429 with `Retry-After`.
 pub fn routes() -> Router<AppState> {
+    let limit = std::sync::Arc::new(
+        GovernorConfigBuilder::default()
+            .per_millisecond(ATTEMPT_EVERY_MS)
+            .burst_size(ATTEMPT_BURST)
+            .finish()
+            .expect("a valid rate-limit configuration"),
+    );
+    let limited = |route: axum::routing::MethodRouter<AppState>| {
+        route.layer(GovernorLayer::new(limit.clone()).error_handler(too_many_attempts))
+    };
     Router::new()
-        .route("/api/auth/signup", post(signup))
-        .route("/api/auth/login", post(login))
+        .route("/api/auth/signup", limited(post(signup)))
+        .route("/api/auth/login", limited(post(login)))
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
         .route("/api/auth/workspace", post(switch_workspace))
@@ -70,6 +89,25 @@ impl Auth {
             metadata: json!({}),
             ..NewEntry::default()
         }
+    }
+}
+
+fn too_many_attempts(error: GovernorError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match error {
+        GovernorError::TooManyRequests { wait_time, .. } => {
+            // Whole seconds, rounded up: "0" would invite an immediate retry.
+            let wait_time = wait_time.max(1);
+            let message =
+                format!("too many attempts from your address; try again in {wait_time} s");
+            let mut response =
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response();
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, wait_time.into());
+            response
+        }
+        other => ApiError::internal(format!("rate limiter: {other}")).into_response(),
     }
 }
 

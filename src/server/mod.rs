@@ -86,8 +86,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let _ = stop.send(true);
     });
 
-    let server =
-        axum::serve(listener, router(state)).with_graceful_shutdown(wait_for_stop(stopped.clone()));
+    // With each connection's peer address, for the per-address rate limits.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(wait_for_stop(stopped.clone()));
     tokio::select! {
         result = server => result.context("server failed")?,
         () = async { wait_for_stop(stopped).await; tokio::time::sleep(grace).await } => {

@@ -875,3 +875,67 @@ async fn a_restart_keeps_accounts_sessions_states_and_settings(stack: Stack) {
     );
     assert_eq!(get(&fresh, &app, "/api/settings").await.1["user"], settings);
 }
+
+#[tokio::test]
+async fn sign_in_attempts_are_rate_limited_per_address() {
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[]);
+    // All at once, so that the bucket cannot refill between them (a check takes argon2's time).
+    let url = app.url("/api/auth/login");
+    let attempts = (0..14).map(|_| {
+        let url = url.clone();
+        async move {
+            post_anonymous(
+                &url,
+                json!({ "email": "x@example.com", "password": "guessing" }),
+            )
+            .await
+        }
+    });
+    let statuses = futures_join_all(attempts).await;
+    let limited: Vec<_> = statuses
+        .iter()
+        .filter(|(status, ..)| *status == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    let refused = statuses
+        .iter()
+        .filter(|(status, ..)| *status == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(
+        (refused, limited.len()),
+        (10, 4),
+        "{statuses:?}\n{}",
+        app.log()
+    );
+    let (_, body, retry_after) = limited[0];
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("too many attempts"),
+        "{body}"
+    );
+    assert!(
+        retry_after
+            .as_deref()
+            .is_some_and(|secs| secs.parse::<u64>().unwrap() >= 1),
+        "{retry_after:?}"
+    );
+    // Other endpoints are not limited.
+    for _ in 0..20 {
+        assert_eq!(
+            get(&new_client(), &app, "/api/auth/me").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}
+
+async fn post_anonymous(url: &str, body: Value) -> (StatusCode, Value, Option<String>) {
+    let response = new_client().post(url).json(&body).send().await.unwrap();
+    let status = response.status();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, response.json().await.unwrap_or(Value::Null), retry)
+}
