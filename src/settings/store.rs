@@ -1,34 +1,33 @@
-//! Settings documents in the records database, one per user and one per workspace. A stored
-//! document that no longer parses (a field removed since) gives the defaults and is logged.
+//! Settings documents in the records database, one per user (`user_settings`) and one per
+//! workspace (`workspace_settings`). A stored document that no longer parses (a field removed
+//! since) gives the defaults and is logged.
 
 use super::{UserSettings, WorkspaceSettings};
 use crate::on_pool;
 use crate::records::{now_ms, Records};
 use anyhow::Context;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-fn parse_or_default<T: DeserializeOwned + Default>(json: Option<String>, what: &str) -> T {
-    match json.map(|json| serde_json::from_str::<T>(&json)) {
-        None => T::default(),
-        Some(Ok(value)) => value,
-        Some(Err(err)) => {
-            tracing::warn!("stored {what} do not parse ({err}); using the defaults");
-            T::default()
-        }
-    }
+/// A settings table: its name and the column of its owner's id (both fixed strings, never input).
+struct Table {
+    name: &'static str,
+    owner: &'static str,
 }
+
+const USER: Table = Table {
+    name: "user_settings",
+    owner: "user_id",
+};
+const WORKSPACE: Table = Table {
+    name: "workspace_settings",
+    owner: "workspace_id",
+};
 
 impl Records {
     /// A user's settings (the defaults until they save some).
     pub async fn user_settings(&self, user_id: &str) -> anyhow::Result<UserSettings> {
-        let json = on_pool!(self, |pool| {
-            sqlx::query_scalar::<_, String>("SELECT settings FROM user_settings WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_optional(pool)
-                .await
-        })
-        .context("reading user settings")?;
-        Ok(parse_or_default(json, "user settings"))
+        self.read_settings(&USER, user_id).await
     }
 
     /// Replaces a user's settings.
@@ -37,21 +36,7 @@ impl Records {
         user_id: &str,
         settings: &UserSettings,
     ) -> anyhow::Result<()> {
-        let json = serde_json::to_string(settings)?;
-        on_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO user_settings (user_id, settings, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (user_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
-            )
-            .bind(user_id)
-            .bind(&json)
-            .bind(now_ms())
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })
-        .context("saving user settings")?;
-        Ok(())
+        self.write_settings(&USER, user_id, settings).await
     }
 
     /// A workspace's shared settings.
@@ -59,16 +44,7 @@ impl Records {
         &self,
         workspace_id: &str,
     ) -> anyhow::Result<WorkspaceSettings> {
-        let json = on_pool!(self, |pool| {
-            sqlx::query_scalar::<_, String>(
-                "SELECT settings FROM workspace_settings WHERE workspace_id = $1",
-            )
-            .bind(workspace_id)
-            .fetch_optional(pool)
-            .await
-        })
-        .context("reading workspace settings")?;
-        Ok(parse_or_default(json, "workspace settings"))
+        self.read_settings(&WORKSPACE, workspace_id).await
     }
 
     /// Replaces a workspace's shared settings.
@@ -77,20 +53,61 @@ impl Records {
         workspace_id: &str,
         settings: &WorkspaceSettings,
     ) -> anyhow::Result<()> {
-        let json = serde_json::to_string(settings)?;
-        on_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO workspace_settings (workspace_id, settings, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (workspace_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
-            )
-            .bind(workspace_id)
-            .bind(&json)
-            .bind(now_ms())
-            .execute(pool)
+        self.write_settings(&WORKSPACE, workspace_id, settings)
             .await
-            .map(|_| ())
+    }
+
+    async fn read_settings<T: DeserializeOwned + Default>(
+        &self,
+        table: &Table,
+        owner: &str,
+    ) -> anyhow::Result<T> {
+        let sql = format!(
+            "SELECT settings FROM {} WHERE {} = $1",
+            table.name, table.owner
+        );
+        let json = on_pool!(self, |pool| {
+            sqlx::query_scalar::<_, String>(&sql)
+                .bind(owner)
+                .fetch_optional(pool)
+                .await
         })
-        .context("saving workspace settings")?;
-        Ok(())
+        .with_context(|| format!("reading {}", table.name))?;
+        Ok(match json.map(|json| serde_json::from_str::<T>(&json)) {
+            None => T::default(),
+            Some(Ok(value)) => value,
+            Some(Err(err)) => {
+                tracing::warn!(
+                    "stored {} do not parse ({err}); using the defaults",
+                    table.name
+                );
+                T::default()
+            }
+        })
+    }
+
+    async fn write_settings<T: Serialize>(
+        &self,
+        table: &Table,
+        owner: &str,
+        settings: &T,
+    ) -> anyhow::Result<()> {
+        let json = serde_json::to_string(settings)?;
+        let sql = format!(
+            "INSERT INTO {name} ({owner}, settings, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT ({owner}) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
+            name = table.name,
+            owner = table.owner,
+        );
+        on_pool!(self, |pool| {
+            sqlx::query(&sql)
+                .bind(owner)
+                .bind(&json)
+                .bind(now_ms())
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })
+        .with_context(|| format!("saving {}", table.name))
     }
 }

@@ -61,6 +61,36 @@ fn SaveStatus(status: Signal<Option<Result<String, String>>>) -> Element {
     }
 }
 
+/// Event handlers that apply one field's change to a copy of `current` and save it: `edit` for
+/// text and selects (the new value), `toggle` for checkboxes (checked or not).
+#[allow(clippy::type_complexity)]
+fn editors<T: Clone + 'static>(
+    current: T,
+    save: impl Fn(T) + Copy + 'static,
+) -> (
+    impl Fn(fn(&mut T, String)) -> Box<dyn FnMut(FormEvent)>,
+    impl Fn(fn(&mut T, bool)) -> Box<dyn FnMut(FormEvent)>,
+) {
+    let for_toggle = current.clone();
+    let edit = move |change: fn(&mut T, String)| -> Box<dyn FnMut(FormEvent)> {
+        let current = current.clone();
+        Box::new(move |event: FormEvent| {
+            let mut next = current.clone();
+            change(&mut next, event.value());
+            save(next);
+        })
+    };
+    let toggle = move |change: fn(&mut T, bool)| -> Box<dyn FnMut(FormEvent)> {
+        let current = for_toggle.clone();
+        Box::new(move |event: FormEvent| {
+            let mut next = current.clone();
+            change(&mut next, event.checked());
+            save(next);
+        })
+    };
+    (edit, toggle)
+}
+
 #[component]
 fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>) -> Element {
     let session = use_context::<SessionContext>();
@@ -83,23 +113,7 @@ fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>)
             }
         });
     };
-    let (for_edit, for_toggle) = (user.clone(), user.clone());
-    let edit = move |change: fn(&mut UserSettings, String)| {
-        let user = for_edit.clone();
-        move |event: FormEvent| {
-            let mut next = user.clone();
-            change(&mut next, event.value());
-            save(next);
-        }
-    };
-    let toggle = move |change: fn(&mut UserSettings, bool)| {
-        let user = for_toggle.clone();
-        move |event: FormEvent| {
-            let mut next = user.clone();
-            change(&mut next, event.checked());
-            save(next);
-        }
-    };
+    let (edit, toggle) = editors(user.clone(), save);
     let notifications = user.system.notifications.clone();
     rsx! {
         section { id: "user-settings", class: SECTION,
@@ -185,23 +199,7 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
             }
         });
     };
-    let (for_edit, for_toggle) = (shared.clone(), shared.clone());
-    let edit = move |change: fn(&mut WorkspaceSettings, String)| {
-        let shared = for_edit.clone();
-        move |event: FormEvent| {
-            let mut next = shared.clone();
-            change(&mut next, event.value());
-            save(next);
-        }
-    };
-    let toggle = move |change: fn(&mut WorkspaceSettings, bool)| {
-        let shared = for_toggle.clone();
-        move |event: FormEvent| {
-            let mut next = shared.clone();
-            change(&mut next, event.checked());
-            save(next);
-        }
-    };
+    let (edit, toggle) = editors(shared.clone(), save);
     rsx! {
         section { id: "workspace-settings", class: SECTION,
             h2 { class: "text-lg font-medium", "Workspace" }

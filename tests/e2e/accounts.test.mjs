@@ -4,22 +4,10 @@
 // switching workspace from the top bar.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, hydrated, signIn, signUp } from "./helpers.mjs";
+import { serverAndBrowser, hydrated, signIn, signUp, inNewContext } from "./helpers.mjs";
 
 const env = serverAndBrowser();
-
-async function withContext(body) {
-  const context = await env.browser.newContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  try {
-    await body(page, context);
-  } finally {
-    await context.close();
-  }
-  assert.deepEqual(errors, [], "no uncaught errors in the page");
-}
+const withContext = (body) => inNewContext(env.browser, {}, body);
 
 test("signing in through the form, after a wrong password, lands on the page asked for", async () => {
   await withContext(async (page) => {

@@ -2,25 +2,14 @@
 // theme (persisted, no flash, live auto), the phone layout, and the PWA (installable, offline).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, launchBrowser, launchPersistent, hydrated, signIn, signUp } from "./helpers.mjs";
+import { serverAndBrowser, launchBrowser, launchPersistent, hydrated, signIn, signUp, inNewContext } from "./helpers.mjs";
 
 const env = serverAndBrowser();
 let accounts = 0;
 
 /** Each test on a fresh account: the theme is a user setting, so one test's choice must not leak. */
-async function withPage(options, body, on = env.browser) {
-  const context = await on.newContext(options);
-  await signUp(context, env.server, `app${++accounts}@example.com`, `App ${accounts}`);
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  try {
-    await body(page, context);
-  } finally {
-    await context.close();
-  }
-  assert.deepEqual(errors, [], "no uncaught errors in the page");
-}
+const withPage = (options, body, on = env.browser) =>
+  inNewContext(on, options, body, (context) => signUp(context, env.server, `app${++accounts}@example.com`, `App ${accounts}`));
 
 const appClass = (page) => page.getAttribute("#app", "class");
 

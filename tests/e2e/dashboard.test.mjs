@@ -6,29 +6,24 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, serverAndBrowser, hydrated, signUp } from "./helpers.mjs";
+import { ROOT, serverAndBrowser, hydrated, signUp, inNewContext } from "./helpers.mjs";
 
 const env = serverAndBrowser();
 let accounts = 0;
 
 /** A fresh account per test (its own dashboard), signed in, on the dashboard. */
-async function withPage(body) {
-  const context = await env.browser.newContext();
-  const me = await signUp(context, env.server, `dash${++accounts}@example.com`, `Dashboards ${accounts}`);
-  const key = `flightdeck:dashboard:${me.workspace.id}:${me.user.id}`;
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  try {
-    await page.goto(env.server.url);
-    await hydrated(page);
-    await synced(page);
-    await body(page, { context, key, me });
-  } finally {
-    await context.close();
-  }
-  assert.deepEqual(errors, [], "no uncaught errors in the page");
-}
+const withPage = (body) =>
+  inNewContext(
+    env.browser,
+    {},
+    async (page, context, me) => {
+      await page.goto(env.server.url);
+      await hydrated(page);
+      await synced(page);
+      await body(page, { context, key: `flightdeck:dashboard:${me.workspace.id}:${me.user.id}`, me });
+    },
+    (context) => signUp(context, env.server, `dash${++accounts}@example.com`, `Dashboards ${accounts}`),
+  );
 
 /** Waits until the page says its copy and the server's agree. */
 const synced = (page) => page.waitForSelector('#dashboard-sync[data-status="saved"]', { timeout: 15_000 });

@@ -7,6 +7,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { before, after } from "node:test";
+import assert from "node:assert/strict";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DIST = join(ROOT, "dist");
@@ -78,6 +79,24 @@ export async function signUp(context, server, email, workspace, password = "corr
   const response = await context.request.post(`${server.url}/api/auth/signup`, { data: { email, password, workspace } });
   if (response.status() !== 201) throw new Error(`sign-up as ${email}: ${response.status()} ${await response.text()}`);
   return response.json();
+}
+
+/**
+ * Runs `body(page, context, prepared)` in a fresh context of `browser`, after `prepare(context)`
+ * (e.g. signing in), then closes it and checks that the page threw no uncaught error.
+ */
+export async function inNewContext(browser, options, body, prepare = async () => undefined) {
+  const context = await browser.newContext(options);
+  const errors = [];
+  try {
+    const prepared = await prepare(context);
+    const page = await context.newPage();
+    page.on("pageerror", (err) => errors.push(err.message));
+    await body(page, context, prepared);
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(errors, [], "no uncaught errors in the page");
 }
 
 /** Launches headless Chromium; its contexts are incognito. */
