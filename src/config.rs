@@ -27,6 +27,9 @@ pub struct Config {
     pub state_ttl: Duration,
     /// The largest dashboard-state request body accepted (`DASHBOARD_STATE_MAX_BYTES`, default 1 MiB).
     pub state_max_bytes: usize,
+    /// Mark the session cookie `Secure` (`FLIGHTDECK_SECURE_COOKIES=1`: set it when users reach the
+    /// app over HTTPS, e.g. behind a TLS-terminating load balancer).
+    pub secure_cookies: bool,
 }
 
 /// Why the configuration was refused.
@@ -156,6 +159,18 @@ impl Config {
             });
         }
 
+        let secure_cookies = match get("FLIGHTDECK_SECURE_COOKIES").as_deref() {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "FLIGHTDECK_SECURE_COOKIES",
+                    value: other.to_string(),
+                    expected: "1 or true (HTTPS), 0 or false",
+                })
+            }
+        };
+
         Ok(Self {
             addr: SocketAddr::new(ip, port),
             data_dir,
@@ -166,6 +181,7 @@ impl Config {
             redis_prefix,
             state_ttl: Duration::from_secs(ttl_secs),
             state_max_bytes,
+            secure_cookies,
         })
     }
 }
@@ -218,6 +234,7 @@ mod tests {
         assert_eq!(config.redis_url, None);
         assert_eq!(config.state_ttl, Duration::from_secs(30 * 24 * 3600));
         assert_eq!(config.state_max_bytes, 1024 * 1024);
+        assert!(!config.secure_cookies);
     }
 
     #[test]
@@ -228,6 +245,7 @@ mod tests {
             ("FLIGHTDECK_REDIS_PREFIX", "test:42"),
             ("DASHBOARD_STATE_TTL", "60"),
             ("DASHBOARD_STATE_MAX_BYTES", "2048"),
+            ("FLIGHTDECK_SECURE_COOKIES", "1"),
         ])
         .unwrap();
         assert_eq!(
@@ -237,12 +255,14 @@ mod tests {
         assert_eq!(read.redis_prefix, "test:42");
         assert_eq!(read.state_ttl, Duration::from_secs(60));
         assert_eq!(read.state_max_bytes, 2048);
+        assert!(read.secure_cookies);
         for (var, value) in [
             ("DATABASE_URL", "mysql://x"),
             ("REDIS_URL", "127.0.0.1:6379"),
             ("FLIGHTDECK_REDIS_PREFIX", "a b"),
             ("DASHBOARD_STATE_TTL", "0"),
             ("DASHBOARD_STATE_MAX_BYTES", "10"),
+            ("FLIGHTDECK_SECURE_COOKIES", "yes please"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert!(err.to_string().starts_with(&format!("{var}=")), "{err}");

@@ -61,13 +61,14 @@ impl Sessions {
         })
     }
 
-    /// The layer that loads and saves sessions around every request.
-    pub fn layer(&self) -> SessionManagerLayer<Self> {
+    /// The layer that loads and saves sessions around every request; `secure` marks the cookie
+    /// HTTPS-only.
+    pub fn layer(&self, secure: bool) -> SessionManagerLayer<Self> {
         SessionManagerLayer::new(self.clone())
             .with_name(COOKIE)
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
-            .with_secure(false)
+            .with_secure(secure)
             .with_path("/")
             .with_expiry(Expiry::OnInactivity(
                 tower_sessions::cookie::time::Duration::days(IDLE_TIMEOUT_DAYS),

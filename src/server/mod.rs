@@ -135,7 +135,7 @@ async fn shutdown_signal() {
 /// rendering of every page, compressed for clients that accept it.
 pub fn router(state: AppState) -> Router {
     let public_dir = state.config.public_dir.clone();
-    let sessions = state.sessions.layer();
+    let sessions = state.sessions.layer(state.config.secure_cookies);
     let api = Router::new()
         .merge(crate::auth::api::routes())
         .merge(crate::dashboard::api::routes(state.config.state_max_bytes))

@@ -147,6 +147,20 @@ async fn accounts_sign_up_in_and_out_with_a_lax_http_only_cookie(stack: Stack) {
     assert_eq!(me_again["user"]["id"], me["user"]["id"]);
 }
 
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_asked() {
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[("FLIGHTDECK_SECURE_COOKIES", "1")]);
+    let response = new_client()
+        .post(app.url("/api/auth/signup"))
+        .json(&json!({ "email": "tls@example.com", "password": "correct horse battery", "workspace": "TLS" }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
 async fn wrong_credentials_get_401_without_saying_which_part(stack: Stack) {
     let app = stack.spawn(&[]);
     app.sign_up("grace@example.com", "Navy").await;
