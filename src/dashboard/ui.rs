@@ -82,13 +82,18 @@ pub fn Dashboard() -> Element {
         spawn(save(key, state, notice, status));
     };
 
-    let status_text = match status() {
+    // The session itself could not be loaded (server unreachable): say so rather than spin.
+    let status_now = match ((session.error)(), status()) {
+        (Some(err), SyncStatus::Loading) => SyncStatus::Unsaved(err),
+        (_, status) => status,
+    };
+    let status_text = match status_now.clone() {
         SyncStatus::Loading => "Loading your dashboard…".to_string(),
         SyncStatus::Saving => "Saving…".to_string(),
         SyncStatus::Saved => "All changes saved".to_string(),
         SyncStatus::Unsaved(why) => format!("Kept in this browser only: {why}"),
     };
-    let status_kind = match status() {
+    let status_kind = match status_now {
         SyncStatus::Loading => "loading",
         SyncStatus::Saving => "saving",
         SyncStatus::Saved => "saved",
