@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct Hot {
     /// The shared connection (cheap to clone; reconnects by itself).
     pub conn: ConnectionManager,
+    /// The client, for dedicated connections (pub/sub).
+    pub client: redis::Client,
     prefix: String,
 }
 
@@ -27,11 +29,12 @@ impl Hot {
             .set_connection_timeout(Some(Duration::from_secs(3)))
             .set_response_timeout(Some(Duration::from_secs(3)))
             .set_number_of_retries(2);
-        let conn = ConnectionManager::new_with_config(client, config)
+        let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .context("cannot connect to Redis at REDIS_URL")?;
         Ok(Self {
             conn,
+            client,
             prefix: prefix.to_owned(),
         })
     }

@@ -10,6 +10,7 @@ pub mod icons;
 pub mod pages;
 pub mod settings;
 pub mod shell;
+pub mod sync;
 pub mod theme;
 
 #[cfg(feature = "server")]

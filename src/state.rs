@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::dashboard::store::StateStore;
 use crate::hot::Hot;
 use crate::records::Records;
+use crate::sync::hub::Hub;
 use anyhow::{bail, Context};
 use std::path::Path;
 use std::sync::Arc;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub states: StateStore,
     /// Sessions (Redis when set, else the records database).
     pub sessions: Sessions,
+    /// Fan-out of live updates (Redis pub/sub when set, else in memory).
+    pub hub: Hub,
 }
 
 impl AppState {
@@ -39,6 +42,9 @@ impl AppState {
         let sessions = Sessions::new(&records, hot.as_ref())
             .await
             .context("cannot prepare the session store")?;
+        let hub = Hub::start(hot.as_ref())
+            .await
+            .context("cannot start the sync hub")?;
         tracing::info!(
             records = records.kind(),
             dashboard_states = states.kind(),
@@ -47,6 +53,7 @@ impl AppState {
             } else {
                 records.kind()
             },
+            hub = hub.kind(),
             "stores ready"
         );
         Ok(Self {
@@ -55,6 +62,7 @@ impl AppState {
             hot,
             states,
             sessions,
+            hub,
         })
     }
 }

@@ -61,7 +61,10 @@ pub enum StateStore {
 }
 
 /// Compare-and-set in one round trip: refuse a stale base, else write the next revision and
-/// refresh the TTL. Returns `{1, revision}` or `{0, revision, json, updatedAt}`.
+/// refresh the TTL. Returns `{1, revision}` or `{0, revision, json, updatedAt}`. With an
+/// announcement (ARGV[5] a channel, ARGV[6] and ARGV[7] the text around the revision) it also
+/// publishes it, in the same atomic step, so that announcements go out in revision order even
+/// when several instances write.
 const SAVE_SCRIPT: &str = r"
 local current = tonumber(redis.call('HGET', KEYS[1], 'revision') or '0')
 local base = tonumber(ARGV[1])
@@ -72,8 +75,23 @@ end
 local revision = math.max(base, current) + 1
 redis.call('HSET', KEYS[1], 'revision', revision, 'json', ARGV[2], 'updatedAt', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('PUBLISH', ARGV[5], ARGV[6] .. revision .. ARGV[7])
+end
 return {1, revision, false, false}
 ";
+
+/// A message to publish atomically with a Redis save: `before` + the new revision + `after`, on
+/// `channel`. (The SQL store ignores it; its callers publish in memory after the save.)
+#[derive(Clone, Debug, Default)]
+pub struct Announce {
+    /// The Redis channel.
+    pub channel: String,
+    /// Text before the revision number.
+    pub before: String,
+    /// Text after it.
+    pub after: String,
+}
 
 impl StateStore {
     /// The store the configuration asks for.
@@ -141,7 +159,20 @@ impl StateStore {
 
     /// Saves `json` unless `base` is older than the stored revision.
     pub async fn save(&self, scope: Scope<'_>, base: u64, json: &str) -> anyhow::Result<Saved> {
+        self.save_announcing(scope, base, json, None).await
+    }
+
+    /// [`save`](Self::save), and on Redis publishes `announce` in the same atomic step.
+    pub async fn save_announcing(
+        &self,
+        scope: Scope<'_>,
+        base: u64,
+        json: &str,
+        announce: Option<&Announce>,
+    ) -> anyhow::Result<Saved> {
         let now = now_ms();
+        let none = Announce::default();
+        let announce = announce.unwrap_or(&none);
         match self {
             Self::Sql { records, ttl } => save_sql(records, *ttl, scope, base, json, now).await,
             Self::Redis { hot, ttl } => {
@@ -153,6 +184,9 @@ impl StateStore {
                         .arg(json)
                         .arg(now)
                         .arg(ttl.as_millis() as u64)
+                        .arg(&announce.channel)
+                        .arg(&announce.before)
+                        .arg(&announce.after)
                         .invoke_async(&mut conn)
                         .await
                         .context("saving a dashboard state to Redis")?;

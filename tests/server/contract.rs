@@ -83,8 +83,8 @@ async fn audit(client: &Client, app: &TestApp) -> Vec<Value> {
 async fn accounts_sign_up_in_and_out_with_a_lax_http_only_cookie(stack: Stack) {
     let app = stack.spawn(&[]);
     let stores = match stack.name {
-        "embedded" => r#"records="sqlite" dashboard_states="sql" sessions="sqlite""#,
-        _ => r#"records="postgres" dashboard_states="redis" sessions="redis""#,
+        "embedded" => r#"records="sqlite" dashboard_states="sql" sessions="sqlite" hub="memory""#,
+        _ => r#"records="postgres" dashboard_states="redis" sessions="redis" hub="redis""#,
     };
     assert!(app.log().contains(stores), "{}", app.log());
     let client = new_client();

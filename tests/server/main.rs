@@ -5,3 +5,4 @@ mod contract;
 mod helpers;
 mod lifecycle;
 mod pages;
+mod sync;
