@@ -4,9 +4,11 @@
 
 #[cfg(feature = "web")]
 use super::merge::{merge_sections, on_sign_in};
-use super::{DashboardState, Density, Section};
+use super::{DashboardState, Density};
 use crate::auth::SessionContext;
 use crate::pages::PageHeader;
+use crate::shell::Online;
+use crate::sync::{Command, Connection};
 use dioxus::prelude::*;
 
 /// What each widget type is called and shows, until the widgets themselves land.
@@ -50,17 +52,31 @@ enum SyncStatus {
 #[component]
 pub fn Dashboard() -> Element {
     let session = use_context::<SessionContext>();
-    let mut state = use_signal(DashboardState::default);
+    let state = use_signal(DashboardState::default);
     let notice = use_signal(|| None::<String>);
     let status = use_signal(|| SyncStatus::Loading);
-    // Once the session is known: this browser's copy and the server's, reconciled.
+    let connection = use_signal(|| Connection::Connecting);
+    let waiting = use_signal(|| 0usize);
+    // Live edits: applied here at once, sent over the sync socket, echoed to every tab and device.
+    let live = use_coroutine(move |commands: UnboundedReceiver<Command>| async move {
+        #[cfg(feature = "web")]
+        crate::sync::client::run(commands, state, connection, waiting).await;
+        #[cfg(not(feature = "web"))]
+        let _ = (commands, connection, waiting);
+    });
+    // The browser's connectivity drives the socket: closed while offline, reopened on return.
+    let Online(online) = use_context::<Online>();
+    use_effect(move || live.send(Command::Online(online())));
+    // Once the session is known: this browser's copy and the server's, reconciled, then live.
     use_effect(move || {
         if let Some(me) = (session.me)() {
             let key = storage_key(&me.user.id, &me.workspace.id);
-            spawn(restore(key, state, notice, status));
+            spawn(async move {
+                restore(key.clone(), state, notice, status).await;
+                live.send(Command::Start(key, state()));
+            });
         }
     });
-    let key = (session.me)().map(|me| storage_key(&me.user.id, &me.workspace.id));
 
     let current = state();
     let compact = current.preferences.density == Density::Compact;
@@ -70,22 +86,33 @@ pub fn Dashboard() -> Element {
     });
 
     let toggle_density = move |_| {
-        let Some(key) = key.clone() else { return };
-        let mut next = state();
-        next.preferences.density = if compact {
+        let density = if compact {
             Density::Comfortable
         } else {
             Density::Compact
         };
-        next.touch(Section::Preferences, now_ms());
-        state.set(next);
-        spawn(save(key, state, notice, status));
+        live.send(Command::Edit(
+            "preferences.density".into(),
+            serde_json::to_value(density).unwrap_or_default(),
+        ));
     };
 
     // The session itself could not be loaded (server unreachable): say so rather than spin.
-    let status_now = match ((session.error)(), status()) {
-        (Some(err), SyncStatus::Loading) => SyncStatus::Unsaved(err),
-        (_, status) => status,
+    let status_now = match ((session.error)(), status(), waiting(), connection()) {
+        (Some(err), SyncStatus::Loading, ..) => SyncStatus::Unsaved(err),
+        (_, SyncStatus::Loading, ..) => SyncStatus::Loading,
+        (_, _, 0, _) => status(),
+        (_, _, _, Connection::Live) => SyncStatus::Saving,
+        (_, _, n, _) => SyncStatus::Unsaved(format!(
+            "{n} change{} will be sent when the connection returns",
+            if n == 1 { "" } else { "s" }
+        )),
+    };
+    let (connection_text, connection_kind) = match connection() {
+        Connection::Connecting => ("Connecting…", "connecting"),
+        Connection::Live => ("Live", "live"),
+        Connection::Reconnecting => ("Reconnecting…", "reconnecting"),
+        Connection::Offline => ("Offline", "offline"),
     };
     let status_text = match status_now.clone() {
         SyncStatus::Loading => "Loading your dashboard…".to_string(),
@@ -106,7 +133,14 @@ pub fn Dashboard() -> Element {
             summary: "Your fleet at a glance. Widgets fill in live as agents report; add, remove, move and resize them, and the layout follows you to every tab and device.",
         }
         div { class: "mb-4 flex items-center justify-between gap-4",
-            p { id: "dashboard-sync", "data-status": status_kind, role: "status", class: "text-sm text-slate-500 dark:text-slate-400", "{status_text}" }
+            div { class: "flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400",
+                span { id: "connection", "data-state": connection_kind, role: "status",
+                    class: "inline-flex items-center gap-1.5 rounded-full border border-slate-300 px-2 py-0.5 text-xs dark:border-slate-700",
+                    span { class: if connection_kind == "live" { "h-2 w-2 rounded-full bg-emerald-500" } else { "h-2 w-2 rounded-full bg-amber-500" }, aria_hidden: "true" }
+                    "{connection_text}"
+                }
+                p { id: "dashboard-sync", "data-status": status_kind, role: "status", "{status_text}" }
+            }
             button {
                 id: "density-toggle",
                 r#type: "button",
@@ -162,13 +196,6 @@ fn storage_key(user_id: &str, workspace_id: &str) -> String {
     format!("{workspace_id}:{user_id}")
 }
 
-fn now_ms() -> i64 {
-    #[cfg(feature = "web")]
-    return js_sys::Date::now() as i64;
-    #[allow(unreachable_code)]
-    0
-}
-
 /// On arrival: this browser's copy and the server's, reconciled as [`on_sign_in`] says (a copy
 /// cleared from this browser comes back from the server; one the server lacks is sent to it).
 async fn restore(
@@ -208,6 +235,7 @@ async fn restore(
     let _ = (key, &mut state, &mut notice, &mut status);
 }
 
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
 /// Keeps the current state in this browser, then on the server; a save refused as stale is
 /// merged section by section with the server's copy and sent again.
 async fn save(

@@ -7,7 +7,7 @@ mod sidebar;
 mod topbar;
 
 pub use nav::{NavItem, NAV_ITEMS};
-pub use offline::use_online_provider;
+pub use offline::{use_online_provider, Online};
 
 use crate::app::Route;
 use crate::auth::use_session_provider;

@@ -6,6 +6,8 @@
 
 #[cfg(feature = "server")]
 pub mod api;
+#[cfg(feature = "web")]
+pub mod client;
 #[cfg(feature = "server")]
 pub mod hub;
 pub mod path;
@@ -13,6 +15,29 @@ pub mod path;
 use crate::dashboard::DashboardState;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// The sync socket's state, for the connection indicator.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Connection {
+    /// Opening the first time.
+    Connecting,
+    /// Edits reach every tab and device now.
+    Live,
+    /// Lost; trying again (edits are kept and sent on return).
+    Reconnecting,
+    /// The browser is offline; edits are kept and sent when it is back.
+    Offline,
+}
+
+/// What a page asks of the browser's sync task.
+pub enum Command {
+    /// Start from this state (restored from this browser and the server), kept under this key.
+    Start(String, DashboardState),
+    /// Set (or with `null` delete) a path.
+    Edit(String, Value),
+    /// The browser went offline (close the socket, keep queueing) or came back (reconnect now).
+    Online(bool),
+}
 
 /// A frame from a client.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
