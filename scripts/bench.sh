@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every benchmark, printing its figures: dashboard-state compression (50 KB, 1 MB) and
-# state save/load latency on SQLite, PostgreSQL and Redis at 1, 10 and 100 concurrent writers
-# (a throwaway PostgreSQL and Redis are started on loopback and stopped afterwards).
+# Runs every benchmark, printing its figures: dashboard-state compression (50 KB, 1 MB); state
+# save/load latency on SQLite, PostgreSQL and Redis at 1, 10 and 100 concurrent writers; live-sync
+# latency with 1, 100 and 1,000 clients on one instance and on two over Redis, and the bytes of a
+# one-widget edit (a throwaway PostgreSQL and Redis are started on loopback and stopped afterwards).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FLIGHTDECK_ROOT"
@@ -10,3 +11,5 @@ step "compression benchmark"
 cargo bench --bench state_compression
 step "state store benchmark"
 cargo bench --features server --bench state_store
+step "sync latency benchmark"
+cargo bench --features server --bench sync_latency

@@ -311,3 +311,71 @@ async fn a_flooding_connection_is_rate_limited_and_stays_up() {
         "{codes:?}"
     );
 }
+
+async fn no_acknowledged_update_is_lost_when_the_server_is_killed(stack: Stack) {
+    let app = stack.spawn(&[]);
+    let cookie = account(&app, "killed@example.com").await;
+    let mut socket = connect(&app, &cookie).await;
+    for (i, density) in ["compact", "comfortable", "compact"].iter().enumerate() {
+        update(
+            &mut socket,
+            "preferences.density",
+            json!(density),
+            "c",
+            &i.to_string(),
+        )
+        .await;
+        // The echo is the acknowledgement.
+        assert_eq!(
+            next(&mut socket).await["payload"]["mutationId"],
+            i.to_string()
+        );
+    }
+    update(
+        &mut socket,
+        "filters.audit",
+        json!({ "search": "last", "values": {} }),
+        "c",
+        "last",
+    )
+    .await;
+    assert_eq!(next(&mut socket).await["payload"]["version"], 4);
+    drop(socket);
+    drop(app); // SIGKILL: no graceful shutdown.
+
+    let app = stack.spawn(&[]);
+    let mut socket = connect_full(&app, &cookie).await;
+    let full = next(&mut socket).await;
+    assert_eq!(full["payload"]["version"], 4, "{full}");
+    assert_eq!(
+        full["payload"]["state"]["preferences"]["density"],
+        "compact"
+    );
+    assert_eq!(
+        full["payload"]["state"]["filters"]["audit"]["search"],
+        "last"
+    );
+}
+
+/// Connects without consuming the first frame.
+async fn connect_full(app: &TestApp, cookie: &str) -> Socket {
+    let url = app.url("/api/sync").replace("http://", "ws://");
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect")
+        .0
+}
+
+#[tokio::test]
+async fn no_acknowledged_update_is_lost_when_the_embedded_server_is_killed() {
+    no_acknowledged_update_is_lost_when_the_server_is_killed(Stack::embedded()).await;
+}
+
+#[tokio::test]
+async fn no_acknowledged_update_is_lost_when_a_redis_backed_server_is_killed() {
+    no_acknowledged_update_is_lost_when_the_server_is_killed(Stack::scaled().await).await;
+}
