@@ -379,3 +379,57 @@ async fn no_acknowledged_update_is_lost_when_the_embedded_server_is_killed() {
 async fn no_acknowledged_update_is_lost_when_a_redis_backed_server_is_killed() {
     no_acknowledged_update_is_lost_when_the_server_is_killed(Stack::scaled().await).await;
 }
+
+#[tokio::test]
+async fn a_client_that_was_away_catches_up_and_replays_its_offline_edits() {
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[]);
+    let cookie = account(&app, "away@example.com").await;
+    let mut staying = connect(&app, &cookie).await;
+    let leaving = connect(&app, &cookie).await;
+    drop(leaving);
+    // While it is away, the other tab edits twice.
+    update(
+        &mut staying,
+        "preferences.density",
+        json!("compact"),
+        "staying",
+        "1",
+    )
+    .await;
+    update(&mut staying, "widgets.w2", Value::Null, "staying", "2").await;
+    assert_eq!(next(&mut staying).await["payload"]["version"], 1);
+    assert_eq!(next(&mut staying).await["payload"]["version"], 2);
+
+    // Back: it starts from the whole state, missed edits included…
+    let mut back = connect_full(&app, &cookie).await;
+    let full = next(&mut back).await;
+    assert_eq!(
+        (full["type"].as_str(), full["payload"]["version"].as_u64()),
+        (Some("state:full"), Some(2))
+    );
+    assert_eq!(
+        full["payload"]["state"]["preferences"]["density"],
+        "compact"
+    );
+    assert!(full["payload"]["state"]["widgets"].get("w2").is_none());
+    // …then replays the edit it made offline, which both tabs get as version 3.
+    update(
+        &mut back,
+        "filters.agents",
+        json!({ "search": "offline edit", "values": {} }),
+        "back",
+        "queued-1",
+    )
+    .await;
+    for socket in [&mut back, &mut staying] {
+        let sync = next(socket).await;
+        assert_eq!(
+            (
+                sync["payload"]["version"].as_u64(),
+                sync["payload"]["mutationId"].as_str()
+            ),
+            (Some(3), Some("queued-1"))
+        );
+    }
+}
