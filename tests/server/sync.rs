@@ -110,20 +110,7 @@ async fn tabs_and_devices_of_one_user_converge_and_see_their_own_echo() {
         );
     }
     // Both edits survive in the stored state, and a new connection starts from it.
-    let mut late = tokio_tungstenite::connect_async({
-        let mut request = app
-            .url("/api/sync")
-            .replace("http://", "ws://")
-            .into_client_request()
-            .unwrap();
-        request
-            .headers_mut()
-            .insert("cookie", cookie.parse().unwrap());
-        request
-    })
-    .await
-    .unwrap()
-    .0;
+    let mut late = connect_full(&app, &cookie).await;
     let full = next(&mut late).await;
     assert_eq!(full["payload"]["version"], 2);
     assert_eq!(
@@ -132,17 +119,7 @@ async fn tabs_and_devices_of_one_user_converge_and_see_their_own_echo() {
     );
     assert!(full["payload"]["state"]["widgets"].get("w1").is_none());
     // The REST API sees the same.
-    let client = app
-        .sign_in("tabs@example.com", "correct horse battery")
-        .await;
-    let state: Value = client
-        .get(app.url("/api/dashboard/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = rest_state(&app, "tabs@example.com").await;
     assert_eq!(state["version"], 2);
 }
 
@@ -266,17 +243,7 @@ async fn two_server_processes_on_one_redis_deliver_each_others_updates() {
             .collect();
         assert_eq!(versions, [1, 2], "one counter for both instances");
     }
-    let client = two
-        .sign_in("fleet@example.com", "correct horse battery")
-        .await;
-    let state: Value = client
-        .get(two.url("/api/dashboard/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = rest_state(&two, "fleet@example.com").await;
     assert_eq!(state["state"]["preferences"]["density"], "compact");
     assert_eq!(state["state"]["filters"]["audit"]["search"], "deploy");
 }
@@ -432,4 +399,15 @@ async fn a_client_that_was_away_catches_up_and_replays_its_offline_edits() {
             (Some(3), Some("queued-1"))
         );
     }
+}
+
+/// The dashboard state as the REST API gives it to the user.
+async fn rest_state(app: &TestApp, email: &str) -> Value {
+    let client = app.sign_in(email, "correct horse battery").await;
+    let response = client
+        .get(app.url("/api/dashboard/state"))
+        .send()
+        .await
+        .unwrap();
+    response.json().await.unwrap()
 }
