@@ -8,6 +8,7 @@ use crate::dashboard::store::StateStore;
 use crate::hot::Hot;
 use crate::records::Records;
 use crate::sync::hub::Hub;
+use crate::sync::live::Live;
 use anyhow::{bail, Context};
 use std::path::Path;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Fan-out of live updates (Redis pub/sub when set, else in memory).
     pub hub: Hub,
+    /// This instance's live figures and metrics tickers.
+    pub live: Live,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             states,
             sessions,
             hub,
+            live: Live::default(),
         })
     }
 }

@@ -294,7 +294,11 @@ async fn logout(
             })
             .await?;
     }
+    let id = session.id().map(|id| id.to_string());
     session.flush().await.map_err(session_error)?;
+    if let Some(id) = id {
+        crate::sync::api::end_session(&state, &id, crate::sync::api::Ending::SignedOut).await;
+    }
     Ok(Json(json!({ "success": true })))
 }
 
@@ -324,6 +328,10 @@ async fn switch_workspace(
     entry.workspace_id = Some(place.workspace.id.clone());
     entry.metadata = json!({ "from": auth.workspace.id });
     state.records.audit(entry).await?;
+    if let Some(id) = auth.session.id() {
+        let why = crate::sync::api::Ending::WorkspaceChanged;
+        crate::sync::api::end_session(&state, &id.to_string(), why).await;
+    }
     Ok(Json(me_of(&state, place).await?))
 }
 
@@ -371,5 +379,6 @@ async fn set_member(
     entry.before_state = before.map(|role| json!({ "email": user.email, "role": role }));
     entry.after_state = Some(json!({ "email": user.email, "role": request.role }));
     state.records.audit(entry).await?;
+    crate::sync::api::member_changed(&state, &auth.workspace.id, &user.id).await;
     Ok(Json(state.records.members(&auth.workspace.id).await?))
 }

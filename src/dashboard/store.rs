@@ -60,11 +60,15 @@ pub enum StateStore {
     },
 }
 
+/// How many one-path edits each state's log keeps for clients catching up.
+pub const LOG_LENGTH: u64 = 200;
+
 /// Compare-and-set in one round trip: refuse a stale base, else write the next revision and
-/// refresh the TTL. Returns `{1, revision}` or `{0, revision, json, updatedAt}`. With an
-/// announcement (ARGV[5] a channel, ARGV[6] and ARGV[7] the text around the revision) it also
-/// publishes it, in the same atomic step, so that announcements go out in revision order even
-/// when several instances write.
+/// refresh the TTL. Returns `{1, revision}` or `{0, revision, json, updatedAt}`. With a change
+/// (ARGV[5] `delta` or `full`, ARGV[6] and ARGV[7] the frame's text around the revision) it
+/// logs a delta in KEYS[2] (a whole state starts the log again) and, given a channel (ARGV[8]),
+/// publishes the frame, all in the same atomic step, so that frames go out in revision order
+/// even when several instances write.
 const SAVE_SCRIPT: &str = r"
 local current = tonumber(redis.call('HGET', KEYS[1], 'revision') or '0')
 local base = tonumber(ARGV[1])
@@ -75,22 +79,42 @@ end
 local revision = math.max(base, current) + 1
 redis.call('HSET', KEYS[1], 'revision', revision, 'json', ARGV[2], 'updatedAt', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-if ARGV[5] ~= '' then
-  redis.call('PUBLISH', ARGV[5], ARGV[6] .. revision .. ARGV[7])
+local text = ARGV[6] .. revision .. ARGV[7]
+if ARGV[5] == 'delta' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], revision, '+inf')
+  redis.call('ZADD', KEYS[2], revision, text)
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[9]) + 1))
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+else
+  redis.call('DEL', KEYS[2])
+end
+if ARGV[8] ~= '' and ARGV[5] ~= '' then
+  redis.call('PUBLISH', ARGV[8], text)
 end
 return {1, revision, false, false}
 ";
 
-/// A message to publish atomically with a Redis save: `before` + the new revision + `after`, on
-/// `channel`. (The SQL store ignores it; its callers publish in memory after the save.)
+/// The frame that tells a user's connections about a save: `before` + the new revision +
+/// `after`. A store logs deltas for clients catching up; on Redis it also publishes the frame
+/// on `channel` atomically with the save (the SQL store's callers publish in memory).
 #[derive(Clone, Debug, Default)]
-pub struct Announce {
-    /// The Redis channel.
-    pub channel: String,
+pub struct Change {
+    /// A one-path edit (`state:sync`, logged) rather than a whole new state (`state:full`,
+    /// which starts the log again).
+    pub delta: bool,
     /// Text before the revision number.
     pub before: String,
     /// Text after it.
     pub after: String,
+    /// The Redis channel to publish on, when messages go through Redis.
+    pub channel: Option<String>,
+}
+
+impl Change {
+    /// The frame as sent for `revision`.
+    pub fn text(&self, revision: u64) -> String {
+        format!("{}{revision}{}", self.before, self.after)
+    }
 }
 
 impl StateStore {
@@ -162,31 +186,48 @@ impl StateStore {
         self.save_announcing(scope, base, json, None).await
     }
 
-    /// [`save`](Self::save), and on Redis publishes `announce` in the same atomic step.
+    /// [`save`](Self::save), logging the change (when it is a delta) and on Redis publishing it
+    /// in the same atomic step. Without a change the log starts again.
     pub async fn save_announcing(
         &self,
         scope: Scope<'_>,
         base: u64,
         json: &str,
-        announce: Option<&Announce>,
+        change: Option<&Change>,
     ) -> anyhow::Result<Saved> {
         let now = now_ms();
-        let none = Announce::default();
-        let announce = announce.unwrap_or(&none);
         match self {
-            Self::Sql { records, ttl } => save_sql(records, *ttl, scope, base, json, now).await,
+            Self::Sql { records, ttl } => {
+                let saved = save_sql(records, *ttl, scope, base, json, now).await?;
+                if let Saved::Accepted { revision } = saved {
+                    log_sql(records, scope, revision, change).await?;
+                }
+                Ok(saved)
+            }
             Self::Redis { hot, ttl } => {
                 let mut conn = hot.conn.clone();
+                let (mode, before, after, channel) = match change {
+                    Some(change) => (
+                        if change.delta { "delta" } else { "full" },
+                        change.before.as_str(),
+                        change.after.as_str(),
+                        change.channel.as_deref().unwrap_or_default(),
+                    ),
+                    None => ("", "", "", ""),
+                };
                 let (accepted, revision, kept, kept_at): (i64, u64, Option<String>, Option<i64>) =
                     redis::Script::new(SAVE_SCRIPT)
                         .key(Self::redis_key(hot, scope, "state"))
+                        .key(Self::redis_key(hot, scope, "state-log"))
                         .arg(base)
                         .arg(json)
                         .arg(now)
                         .arg(ttl.as_millis() as u64)
-                        .arg(&announce.channel)
-                        .arg(&announce.before)
-                        .arg(&announce.after)
+                        .arg(mode)
+                        .arg(before)
+                        .arg(after)
+                        .arg(channel)
+                        .arg(LOG_LENGTH)
                         .invoke_async(&mut conn)
                         .await
                         .context("saving a dashboard state to Redis")?;
@@ -199,6 +240,54 @@ impl StateStore {
                         updated_at: kept_at.unwrap_or(0),
                     })
                 })
+            }
+        }
+    }
+
+    /// The logged deltas after revision `since` up to `upto`, oldest first, as `(revision,
+    /// frame)`. The log is short and starts again on every whole-state save: a caller checks
+    /// that it covers what it needs.
+    pub async fn log_between(
+        &self,
+        scope: Scope<'_>,
+        since: u64,
+        upto: u64,
+    ) -> anyhow::Result<Vec<(u64, String)>> {
+        match self {
+            Self::Sql { records, .. } => {
+                let rows = on_pool!(records, |pool| {
+                    sqlx::query_as::<_, (i64, String)>(
+                        "SELECT version, frame FROM dashboard_state_log \
+                         WHERE user_id = $1 AND workspace_id = $2 AND version > $3 AND version <= $4 \
+                         ORDER BY version",
+                    )
+                    .bind(scope.user_id)
+                    .bind(scope.workspace_id)
+                    .bind(since as i64)
+                    .bind(upto as i64)
+                    .fetch_all(pool)
+                    .await
+                })
+                .context("reading a dashboard state's log")?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(version, frame)| (version as u64, frame))
+                    .collect())
+            }
+            Self::Redis { hot, .. } => {
+                let mut conn = hot.conn.clone();
+                let rows: Vec<(String, f64)> = redis::cmd("ZRANGEBYSCORE")
+                    .arg(Self::redis_key(hot, scope, "state-log"))
+                    .arg(format!("({since}"))
+                    .arg(upto)
+                    .arg("WITHSCORES")
+                    .query_async(&mut conn)
+                    .await
+                    .context("reading a dashboard state's log from Redis")?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(frame, version)| (version as u64, frame))
+                    .collect())
             }
         }
     }
@@ -219,12 +308,16 @@ impl StateStore {
                     .map(|done| done.rows_affected())
                 })
                 .context("deleting a dashboard state")?;
+                log_sql(records, scope, 0, None).await?;
                 Ok(done > 0)
             }
             Self::Redis { hot, .. } => {
                 let mut conn = hot.conn.clone();
-                let removed: u64 = redis::cmd("DEL")
+                let (removed, _): (u64, u64) = redis::pipe()
+                    .cmd("DEL")
                     .arg(Self::redis_key(hot, scope, "state"))
+                    .cmd("DEL")
+                    .arg(Self::redis_key(hot, scope, "state-log"))
                     .query_async(&mut conn)
                     .await
                     .context("deleting a dashboard state from Redis")?;
@@ -342,4 +435,51 @@ async fn save_sql(
             return Ok(Saved::Accepted { revision });
         }
     }
+}
+
+/// Keeps the log of the SQL store after a save as `revision`: a delta is added (dropping what a
+/// restarted counter left behind and what is past [`LOG_LENGTH`]), anything else empties it.
+async fn log_sql(
+    records: &Records,
+    scope: Scope<'_>,
+    revision: u64,
+    change: Option<&Change>,
+) -> anyhow::Result<()> {
+    let revision = revision as i64;
+    match change {
+        Some(change) if change.delta => {
+            let frame = change.text(revision as u64);
+            on_pool!(records, |pool| {
+                sqlx::query(
+                    "DELETE FROM dashboard_state_log WHERE user_id = $1 AND workspace_id = $2 \
+                     AND (version >= $3 OR version <= $4)",
+                )
+                .bind(scope.user_id)
+                .bind(scope.workspace_id)
+                .bind(revision)
+                .bind(revision - LOG_LENGTH as i64)
+                .execute(pool)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO dashboard_state_log (user_id, workspace_id, version, frame) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(scope.user_id)
+                .bind(scope.workspace_id)
+                .bind(revision)
+                .bind(&frame)
+                .execute(pool)
+                .await
+                .map(|_| ())
+            })
+        }
+        _ => on_pool!(records, |pool| {
+            sqlx::query("DELETE FROM dashboard_state_log WHERE user_id = $1 AND workspace_id = $2")
+                .bind(scope.user_id)
+                .bind(scope.workspace_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        }),
+    }
+    .context("keeping a dashboard state's log")
 }

@@ -102,7 +102,11 @@ pub fn Dashboard() -> Element {
         (Some(err), SyncStatus::Loading, ..) => SyncStatus::Unsaved(err),
         (_, SyncStatus::Loading, ..) => SyncStatus::Loading,
         (_, _, 0, _) => status(),
-        (_, _, _, Connection::Live) => SyncStatus::Saving,
+        (_, _, _, Connection::Live | Connection::Polling) => SyncStatus::Saving,
+        (_, _, n, Connection::SignedOut) => SyncStatus::Unsaved(format!(
+            "{n} change{} will be sent after you sign in again",
+            if n == 1 { "" } else { "s" }
+        )),
         (_, _, n, _) => SyncStatus::Unsaved(format!(
             "{n} change{} will be sent when the connection returns",
             if n == 1 { "" } else { "s" }
@@ -113,6 +117,8 @@ pub fn Dashboard() -> Element {
         Connection::Live => ("Live", "live"),
         Connection::Reconnecting => ("Reconnecting…", "reconnecting"),
         Connection::Offline => ("Offline", "offline"),
+        Connection::Polling => ("Live (polling)", "polling"),
+        Connection::SignedOut => ("Signed out", "signed-out"),
     };
     let status_text = match status_now.clone() {
         SyncStatus::Loading => "Loading your dashboard…".to_string(),
@@ -136,7 +142,7 @@ pub fn Dashboard() -> Element {
             div { class: "flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400",
                 span { id: "connection", "data-state": connection_kind, role: "status",
                     class: "inline-flex items-center gap-1.5 rounded-full border border-slate-300 px-2 py-0.5 text-xs dark:border-slate-700",
-                    span { class: if connection_kind == "live" { "h-2 w-2 rounded-full bg-emerald-500" } else { "h-2 w-2 rounded-full bg-amber-500" }, aria_hidden: "true" }
+                    span { class: if matches!(connection_kind, "live" | "polling") { "h-2 w-2 rounded-full bg-emerald-500" } else { "h-2 w-2 rounded-full bg-amber-500" }, aria_hidden: "true" }
                     "{connection_text}"
                 }
                 p { id: "dashboard-sync", "data-status": status_kind, role: "status", "{status_text}" }

@@ -141,7 +141,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::dashboard::api::routes(state.config.state_max_bytes))
         .merge(crate::settings::api::routes())
         .merge(crate::audit::api::routes())
-        .merge(crate::sync::api::routes())
+        .merge(crate::sync::api::routes(state.config.state_max_bytes))
         .route("/api/{*rest}", any(unknown_api))
         .layer(sessions.clone());
     let ops = Router::new()

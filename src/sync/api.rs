@@ -1,43 +1,118 @@
-//! `GET /api/sync` — the WebSocket. Authenticated by the session cookie, Origin checked. Each
-//! connection subscribes to its user + workspace's topic, starts with `state:full`, applies the
-//! `state:update`s it receives (persisted, then published to every connection of that user and
-//! workspace, this one included, on every instance), and answers bad frames with an `error` frame
-//! without closing. A per-connection rate limit and a bounded queue keep one client from
-//! stalling the others.
+//! `GET /api/sync` — the WebSocket, and its plain-HTTP fallback. Authenticated by the session
+//! cookie, Origin checked. Each connection subscribes to its user + workspace's state topic,
+//! starts with `state:full` (or, coming back with `?since=<version>`, the frames it missed and
+//! `state:resumed`), applies the `state:update`s it receives, carries the live topics it
+//! subscribes to, and answers bad frames with an `error` frame without closing. It closes when
+//! its session ends (sign-out, workspace switch, expiry) or the user's role changes. A
+//! per-connection rate limit and bounded queues keep one client from stalling the others.
+//!
+//! Where no WebSocket gets through, `GET /api/sync/poll?since=` answers with the same frames
+//! and `POST /api/sync/update` takes a `state:update`'s payload.
 
-use super::path::{self, StatePath};
-use super::{ClientFrame, ErrorPayload, ServerFrame, StateSync, StateUpdate};
+use super::hub::Message as HubMessage;
+use super::live::{self, hub_topic};
+use super::store::{catch_up, commit_edit, scope, state_topic, SyncError};
+use super::{ClientFrame, ServerFrame, StateUpdate, Topic, TopicRef};
 use crate::auth::api::Auth;
-use crate::dashboard::migrate::load_or_default;
-use crate::dashboard::store::{Announce, Saved, Scope};
-use crate::dashboard::DashboardState;
-use crate::http::ApiError;
+use crate::http::{ApiError, JsonBody};
 use crate::records::now_ms;
 use crate::state::AppState;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::header::{HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
 
 /// Frames a connection may send per second, after a burst of [`BURST`].
 const PER_SECOND: u32 = 50;
 const BURST: u32 = 100;
 
-/// The sync route.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/sync", get(open))
+/// The close code when the session ended: sign in again.
+pub const CLOSE_SIGNED_OUT: u16 = 4401;
+/// The close code when the connection must be opened again (a new role or workspace).
+pub const CLOSE_REOPEN: u16 = 4000;
+
+/// The sync routes.
+pub fn routes(max_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/api/sync", get(open))
+        .route("/api/sync/poll", get(poll))
+        .route(
+            "/api/sync/update",
+            post(update).layer(DefaultBodyLimit::max(max_bytes)),
+        )
 }
 
-/// The hub topic of one user's dashboard in one workspace.
-pub fn state_topic(workspace_id: &str, user_id: &str) -> String {
-    format!("state:{workspace_id}:{user_id}")
+/// Why connections are told to go: sent on a session's or a member's control topic.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Ending {
+    /// The session was signed out (or expired).
+    SignedOut,
+    /// The session moved to another workspace.
+    WorkspaceChanged,
+    /// The member's role changed.
+    RoleChanged,
+}
+
+impl Ending {
+    fn as_str(self) -> &'static str {
+        match self {
+            Ending::SignedOut => "signed_out",
+            Ending::WorkspaceChanged => "workspace_changed",
+            Ending::RoleChanged => "role_changed",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "workspace_changed" => Ending::WorkspaceChanged,
+            "role_changed" => Ending::RoleChanged,
+            _ => Ending::SignedOut,
+        }
+    }
+}
+
+fn session_topic(session_id: &str) -> String {
+    format!("session:{session_id}")
+}
+
+fn member_topic(workspace_id: &str, user_id: &str) -> String {
+    format!("member:{workspace_id}:{user_id}")
+}
+
+/// Tells every connection of a session, on every instance, that it must end.
+pub async fn end_session(state: &AppState, session_id: &str, why: Ending) {
+    if let Err(err) = state
+        .hub
+        .publish(&session_topic(session_id), why.as_str().to_owned())
+        .await
+    {
+        tracing::error!("sync: connections of an ended session not told: {err:#}");
+    }
+}
+
+/// Tells every connection of a member, on every instance, to open again (their role changed).
+pub async fn member_changed(state: &AppState, workspace_id: &str, user_id: &str) {
+    if let Err(err) = state
+        .hub
+        .publish(
+            &member_topic(workspace_id, user_id),
+            Ending::RoleChanged.as_str().to_owned(),
+        )
+        .await
+    {
+        tracing::error!("sync: connections of a changed member not told: {err:#}");
+    }
 }
 
 /// A page on another site must not drive a signed-in user's socket: a browser's `Origin` must
@@ -57,237 +132,371 @@ fn same_origin(headers: &HeaderMap) -> bool {
     !host.is_empty() && bare == host
 }
 
+fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+    if same_origin(headers) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this endpoint only accepts pages of this site",
+        ))
+    }
+}
+
+/// `?since=`: the version a returning client has.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Since {
+    /// Its version; absent for a client starting afresh.
+    pub since: Option<u64>,
+}
+
 /// GET /api/sync — upgrades to the sync WebSocket; 401 signed out, 403 from another origin.
 async fn open(
     State(state): State<AppState>,
     auth: Auth,
     headers: HeaderMap,
+    Query(Since { since }): Query<Since>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    if !same_origin(&headers) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "this socket only accepts pages of this site",
-        ));
-    }
+    check_origin(&headers)?;
     // Frames up to twice the state limit reach us and get an `error` frame when too large;
     // past that the protocol layer closes the connection.
     let limit = state.config.state_max_bytes;
     Ok(upgrade
         .max_message_size(limit * 2)
-        .on_upgrade(move |socket| connection(socket, state, auth)))
+        .on_upgrade(move |socket| connection(socket, state, auth, since)))
 }
 
 async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
     match serde_json::to_string(frame) {
-        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
+        Ok(text) => send_text(socket, text).await,
         Err(_) => false,
     }
 }
 
-fn error(code: &str, message: impl Into<String>, mutation_id: Option<String>) -> ServerFrame {
-    ServerFrame::Error(ErrorPayload {
-        code: code.into(),
-        message: message.into(),
-        mutation_id,
-    })
+async fn send_text(socket: &mut WebSocket, text: String) -> bool {
+    socket.send(Message::Text(text.into())).await.is_ok()
 }
 
-async fn connection(mut socket: WebSocket, state: AppState, auth: Auth) {
-    let topic = state_topic(&auth.workspace.id, &auth.user.id);
-    let mut updates = state.hub.subscribe(&topic);
+async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}
+
+/// Sends what a client with version `since` needs; false when the socket is gone.
+async fn send_catch_up(
+    socket: &mut WebSocket,
+    state: &AppState,
+    auth: &Auth,
+    since: Option<u64>,
+) -> bool {
+    match catch_up(state, scope(auth), since).await {
+        Ok(frames) => {
+            for frame in frames {
+                if !send_text(socket, frame).await {
+                    return false;
+                }
+            }
+            true
+        }
+        Err(err) => {
+            tracing::error!("sync: cannot load the state: {err:#}");
+            send(socket, &SyncError::Server.frame(None)).await
+        }
+    }
+}
+
+/// A connection's live-topic subscriptions: each forwards its hub messages into one bounded
+/// queue that the connection drains.
+struct Subscriptions {
+    forwarders: HashMap<Topic, JoinHandle<()>>,
+    queue: mpsc::Sender<HubMessage>,
+}
+
+impl Subscriptions {
+    fn add(&mut self, state: &AppState, workspace_id: &str, topic: Topic) {
+        if self.forwarders.contains_key(&topic) {
+            return;
+        }
+        let hub_topic = hub_topic(workspace_id, topic);
+        let mut receiver = state.hub.subscribe(&hub_topic);
+        if topic == Topic::MetricsUpdate {
+            state.live.tick_metrics(&state.hub, workspace_id);
+        }
+        let queue = self.queue.clone();
+        let forwarder = tokio::spawn(async move {
+            loop {
+                let message = match receiver.recv().await {
+                    Ok(message) => message,
+                    // Events are news, not state: one that fell behind is told what it missed.
+                    Err(RecvError::Lagged(missed)) => {
+                        let frame = ServerFrame::Error(super::ErrorPayload {
+                            code: "lagged".into(),
+                            message: format!(
+                                "{missed} {} events were dropped because this connection fell behind",
+                                topic.as_str()
+                            ),
+                            mutation_id: None,
+                        });
+                        match serde_json::to_string(&frame) {
+                            Ok(text) => text.into(),
+                            Err(_) => continue,
+                        }
+                    }
+                    Err(RecvError::Closed) => return,
+                };
+                if queue.send(message).await.is_err() {
+                    return;
+                }
+            }
+        });
+        self.forwarders.insert(topic, forwarder);
+    }
+
+    fn remove(&mut self, topic: Topic) {
+        if let Some(forwarder) = self.forwarders.remove(&topic) {
+            forwarder.abort();
+        }
+    }
+}
+
+impl Drop for Subscriptions {
+    fn drop(&mut self) {
+        for forwarder in self.forwarders.values() {
+            forwarder.abort();
+        }
+    }
+}
+
+/// What ends a connection's loop.
+enum End {
+    Gone,
+    Close(u16, &'static str),
+}
+
+async fn connection(mut socket: WebSocket, state: AppState, auth: Auth, since: Option<u64>) {
+    let end = serve(&mut socket, &state, &auth, since).await;
+    if let End::Close(code, reason) = end {
+        close(socket, code, reason).await;
+    }
+}
+
+async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Option<u64>) -> End {
+    let _counted = state.live.connected(&auth.workspace.id);
+    let mut updates = state.hub.subscribe(&state_topic(scope(auth)));
+    let session_id = auth.session.id().map(|id| id.to_string());
+    let mut ended_session = session_id
+        .as_deref()
+        .map(|id| state.hub.subscribe(&session_topic(id)));
+    let mut member = state
+        .hub
+        .subscribe(&member_topic(&auth.workspace.id, &auth.user.id));
+    let (queue, mut events) = mpsc::channel(super::hub::QUEUE);
+    let mut subscriptions = Subscriptions {
+        forwarders: HashMap::new(),
+        queue,
+    };
+    // The socket lives no longer than the session as it stands now: at its expiry the client
+    // opens again, which checks the session afresh.
+    let expires_in = (auth.session.expiry_date()
+        - tower_sessions::cookie::time::OffsetDateTime::now_utc())
+    .try_into()
+    .unwrap_or_default();
+    let expiry = tokio::time::sleep(expires_in);
+    tokio::pin!(expiry);
     let limiter: DefaultDirectRateLimiter = RateLimiter::direct(
         Quota::per_second(NonZeroU32::new(PER_SECOND).expect("non-zero"))
             .allow_burst(NonZeroU32::new(BURST).expect("non-zero")),
     );
-    if !send_full(&mut socket, &state, &auth).await {
-        return;
+    if !send_catch_up(socket, state, auth, since).await {
+        return End::Gone;
     }
     loop {
         tokio::select! {
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
-                    if limiter.check().is_err() {
-                        if !send(&mut socket, &error("rate_limited", format!("more than {PER_SECOND} frames a second; this one was dropped"), None)).await { return; }
-                        continue;
-                    }
-                    if let Some(reply) = handle(&state, &auth, &mut socket, text.as_str()).await {
-                        if !send(&mut socket, &reply).await { return; }
+                    let reply = if limiter.check().is_err() {
+                        Some(SyncError::RateLimited(PER_SECOND).frame(None))
+                    } else {
+                        handle(state, auth, socket, &mut subscriptions, text.as_str()).await
+                    };
+                    if let Some(reply) = reply {
+                        if !send(socket, &reply).await { return End::Gone; }
                     }
                 }
                 Some(Ok(Message::Binary(_))) => {
-                    if !send(&mut socket, &error("malformed", "frames are JSON text", None)).await { return; }
+                    if !send(socket, &SyncError::Malformed("frames are JSON text".into()).frame(None)).await { return End::Gone; }
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return End::Gone,
             },
             published = updates.recv() => match published {
                 Ok(text) => {
-                    if socket.send(Message::Text(text.to_string().into())).await.is_err() { return; }
+                    if !send_text(socket, text.to_string()).await { return End::Gone; }
                 }
                 // Too far behind to replay: start again from the whole state.
                 Err(RecvError::Lagged(_)) => {
-                    if !send_full(&mut socket, &state, &auth).await { return; }
+                    if !send_catch_up(socket, state, auth, None).await { return End::Gone; }
                 }
-                Err(RecvError::Closed) => return,
+                Err(RecvError::Closed) => return End::Gone,
             },
+            Some(event) = events.recv() => {
+                if !send_text(socket, event.to_string()).await { return End::Gone; }
+            }
+            why = recv_control(&mut ended_session) => return ending(socket, why).await,
+            why = member.recv() => return ending(socket, why.map(|text| Ending::parse(&text)).unwrap_or(Ending::RoleChanged)).await,
+            () = &mut expiry => return ending(socket, Ending::SignedOut).await,
         }
     }
 }
 
-/// Handles one text frame; returns a frame for this connection only (a full state or an error).
+async fn recv_control(receiver: &mut Option<broadcast::Receiver<HubMessage>>) -> Ending {
+    match receiver {
+        Some(receiver) => match receiver.recv().await {
+            Ok(text) => Ending::parse(&text),
+            Err(RecvError::Lagged(_)) => Ending::SignedOut,
+            Err(RecvError::Closed) => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+/// Tells the client why it is closed, then closes: sign in again, or open again.
+async fn ending(socket: &mut WebSocket, why: Ending) -> End {
+    let (message, code) = match why {
+        Ending::SignedOut => (
+            "the session ended; sign in again (unsent edits are kept)",
+            CLOSE_SIGNED_OUT,
+        ),
+        Ending::WorkspaceChanged => ("the session moved to another workspace", CLOSE_REOPEN),
+        Ending::RoleChanged => ("your role changed; open the connection again", CLOSE_REOPEN),
+    };
+    let frame = ServerFrame::Error(super::ErrorPayload {
+        code: why.as_str().into(),
+        message: message.into(),
+        mutation_id: None,
+    });
+    send(socket, &frame).await;
+    End::Close(code, why.as_str())
+}
+
+/// Handles one text frame; returns a frame for this connection only (an ack or an error).
 async fn handle(
     state: &AppState,
     auth: &Auth,
     socket: &mut WebSocket,
+    subscriptions: &mut Subscriptions,
     text: &str,
 ) -> Option<ServerFrame> {
     if text.len() > state.config.state_max_bytes {
-        return Some(error(
-            "too_large",
-            format!(
-                "frames are limited to {} bytes",
-                state.config.state_max_bytes
-            ),
-            None,
-        ));
+        return Some(SyncError::TooLarge(state.config.state_max_bytes).frame(None));
     }
     let frame: ClientFrame = match serde_json::from_str(text) {
         Ok(frame) => frame,
-        Err(err) => {
-            return Some(error(
-                "malformed",
-                format!("not a frame this server knows: {err}"),
-                None,
-            ))
-        }
+        Err(err) => return Some(SyncError::Malformed(err.to_string()).frame(None)),
     };
     match frame {
         ClientFrame::FullRequest {} => {
-            send_full(socket, state, auth).await;
+            send_catch_up(socket, state, auth, None).await;
             None
         }
         ClientFrame::StateUpdate(update) => {
             let mutation_id = update.mutation_id.clone();
-            match apply_update(state, auth, update).await {
-                Ok(()) => None,
-                Err((code, message)) => Some(error(code, message, Some(mutation_id))),
+            match commit_edit(state, auth, update).await {
+                Ok(_) => None,
+                Err(err) => Some(err.frame(Some(mutation_id))),
             }
         }
+        ClientFrame::Subscribe(TopicRef { topic }) => {
+            subscriptions.add(state, &auth.workspace.id, topic);
+            Some(ServerFrame::Subscribed(TopicRef { topic }))
+        }
+        ClientFrame::Unsubscribe(TopicRef { topic }) => {
+            subscriptions.remove(topic);
+            Some(ServerFrame::Unsubscribed(TopicRef { topic }))
+        }
+        ClientFrame::Publish(publication) => publish(state, auth, publication)
+            .await
+            .err()
+            .map(|err| err.frame(None)),
     }
 }
 
-/// The user's current state and its version (the defaults at version 0 when none is stored).
-async fn current(state: &AppState, auth: &Auth) -> anyhow::Result<(DashboardState, u64)> {
-    let scope = Scope {
-        user_id: &auth.user.id,
-        workspace_id: &auth.workspace.id,
-    };
-    Ok(match state.states.load(scope).await? {
-        Some(stored) => {
-            let value = serde_json::from_str(&stored.json).unwrap_or_default();
-            let mut loaded = load_or_default(value).state;
-            loaded.revision = stored.revision;
-            (loaded, stored.revision)
-        }
-        None => (DashboardState::default(), 0),
-    })
-}
-
-async fn send_full(socket: &mut WebSocket, state: &AppState, auth: &Auth) -> bool {
-    match current(state, auth).await {
-        Ok((dashboard, version)) => {
-            send(
-                socket,
-                &ServerFrame::StateFull {
-                    state: Box::new(dashboard),
-                    version,
-                },
-            )
-            .await
-        }
-        Err(err) => {
-            tracing::error!("sync: cannot load the state: {err:#}");
-            send(
-                socket,
-                &error("server", "the state could not be loaded; try again", None),
-            )
-            .await
-        }
-    }
-}
-
-/// Applies one edit on top of the stored state (compare-and-set, retried when another edit got
-/// in first), persists it, publishes it, then audits it.
-async fn apply_update(
+/// An operator's post to an open topic, stamped with who and when.
+async fn publish(
     state: &AppState,
     auth: &Auth,
-    update: StateUpdate,
-) -> Result<(), (&'static str, String)> {
-    let server = |err: anyhow::Error| {
-        tracing::error!("sync: {err:#}");
-        (
-            "server",
-            "the edit could not be saved; nothing was applied".to_string(),
-        )
-    };
-    let path = StatePath::parse(&update.path).map_err(|err| ("invalid_path", err.to_string()))?;
-    let scope = Scope {
-        user_id: &auth.user.id,
-        workspace_id: &auth.workspace.id,
-    };
-    let topic = state_topic(&auth.workspace.id, &auth.user.id);
-    let frame = StateSync {
-        path: update.path,
-        value: update.value,
-        version: 0,
-        client_id: update.client_id,
-        mutation_id: update.mutation_id,
-    };
-    // `state:sync` frames must leave in version order: in one process, writers of a topic take
-    // turns (write, then publish); through Redis, the save script publishes atomically.
-    let turn = state.hub.turn(&topic).await;
-    let announce = state.hub.channel(&topic).map(|channel| {
-        let rest = json!({ "path": frame.path, "value": frame.value, "clientId": frame.client_id, "mutationId": frame.mutation_id });
-        Announce {
-            channel,
-            before: r#"{"type":"state:sync","payload":{"version":"#.to_owned(),
-            after: format!(",{}}}", &rest.to_string()[1..]),
-        }
+    publication: super::Publication,
+) -> Result<(), SyncError> {
+    let topic = publication.topic;
+    if !topic.open_to_people() {
+        return Err(SyncError::Forbidden(format!(
+            "only the server writes to {}",
+            topic.as_str()
+        )));
+    }
+    if !auth.role.can_change_shared() {
+        return Err(SyncError::Forbidden(format!(
+            "a {} cannot post to the workspace's {}",
+            auth.role.as_str(),
+            topic.as_str()
+        )));
+    }
+    let payload = json!({
+        "by": { "kind": "user", "id": auth.user.id, "email": auth.user.email },
+        "at": now_ms(),
+        "data": publication.data,
     });
-    let version = loop {
-        let (dashboard, revision) = current(state, auth).await.map_err(server)?;
-        let mut next = path::apply(&dashboard, &path, &frame.value, now_ms())
-            .map_err(|err| ("rejected", err.to_string()))?;
-        next.revision = revision;
-        let json = serde_json::to_string(&next).map_err(|err| server(err.into()))?;
-        match state
-            .states
-            .save_announcing(scope, revision, &json, announce.as_ref())
-            .await
-            .map_err(server)?
-        {
-            Saved::Accepted { revision } => break revision,
-            Saved::Stale(_) => continue,
+    live::publish(&state.hub, &auth.workspace.id, topic, &payload)
+        .await
+        .map_err(|err| {
+            tracing::error!("sync: {err:#}");
+            SyncError::Server
+        })
+}
+
+/// GET /api/sync/poll?since= — for clients without a WebSocket: `{frames}`, the same frames a
+/// returning connection would get.
+async fn poll(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(Since { since }): Query<Since>,
+) -> Result<Response, ApiError> {
+    let frames = catch_up(&state, scope(&auth), since).await?;
+    let body = format!(r#"{{"frames":[{}]}}"#, frames.join(","));
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
+}
+
+/// POST /api/sync/update — a `state:update`'s payload over HTTP; `{version}` once applied and
+/// announced (the `state:sync` reaches every connection and the next poll).
+async fn update(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    JsonBody(update): JsonBody<StateUpdate>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check_origin(&headers)?;
+    match commit_edit(&state, &auth, update).await {
+        Ok(version) => Ok(Json(json!({ "version": version }))),
+        Err(err @ SyncError::InvalidPath(_)) => Err(ApiError::field("path", err.to_string())),
+        Err(err @ SyncError::Rejected(_)) => Err(ApiError::field("value", err.to_string())),
+        Err(err @ SyncError::Forbidden(_)) => {
+            Err(ApiError::new(StatusCode::FORBIDDEN, err.to_string()))
         }
-    };
-    let frame = StateSync { version, ..frame };
-    if announce.is_none() {
-        let text = serde_json::to_string(&ServerFrame::StateSync(frame.clone()))
-            .map_err(|err| server(err.into()))?;
-        state.hub.publish(&topic, text).await.map_err(server)?;
+        Err(err) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            err.to_string(),
+        )),
     }
-    drop(turn);
-    let mut entry = auth.entry("dashboard.update", "dashboard_state");
-    entry.resource_id = Some(format!("{}:{}", auth.workspace.id, auth.user.id));
-    entry.after_state = Some(json!({ "path": frame.path, "revision": version }));
-    entry.metadata =
-        json!({ "clientId": frame.client_id, "mutationId": frame.mutation_id, "via": "sync" });
-    // Applied and announced already: a failed audit write is logged, not reported as a failed edit.
-    if let Err(err) = state.records.audit(entry).await {
-        tracing::error!("sync: the audit entry of an applied edit was not written: {err:#}");
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -84,6 +84,21 @@ impl Hub {
         self.local.subscribe(topic)
     }
 
+    /// How many subscribers the topic has in this process.
+    pub fn local_subscribers(&self, topic: &str) -> usize {
+        self.local
+            .topics
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(topic)
+            .map_or(0, |sender| sender.receiver_count())
+    }
+
+    /// Delivers to this process's subscribers only (what each instance produces for itself).
+    pub fn deliver_locally(&self, topic: &str, message: String) {
+        self.local.deliver(topic, message.into());
+    }
+
     /// Waits for this process's turn to write to `topic` and publish the result, so that what it
     /// publishes leaves in the order it was written. (Across instances, Redis orders them: see
     /// [`Hub::channel`].)

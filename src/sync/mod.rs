@@ -2,7 +2,12 @@
 //! sends `state:update` (one path of its dashboard state); the server applies it atomically,
 //! gives it the next version, persists it, and sends `state:sync` to every connection of that
 //! user and workspace, on every instance (through the [`hub`]). A connection starts with
-//! `state:full`, and gets it again when it asks or falls too far behind.
+//! `state:full`, and gets it again when it asks or falls too far behind; one coming back with
+//! `?since=<version>` gets the `state:sync` frames it missed instead, when the server still has
+//! them, then `state:resumed`.
+//!
+//! The same connection carries the workspace's live [`Topic`]s: `subscribe` to one and its
+//! events arrive as `{type: <topic>, payload}` frames.
 
 #[cfg(feature = "server")]
 pub mod api;
@@ -10,7 +15,11 @@ pub mod api;
 pub mod client;
 #[cfg(feature = "server")]
 pub mod hub;
+#[cfg(feature = "server")]
+pub mod live;
 pub mod path;
+#[cfg(feature = "server")]
+pub mod store;
 
 use crate::dashboard::DashboardState;
 use serde::{Deserialize, Serialize};
@@ -25,6 +34,12 @@ pub enum Connection {
     Live,
     /// Lost; trying again (edits are kept and sent on return).
     Reconnecting,
+    /// No WebSocket gets through (a proxy in the way): edits go over plain HTTP and other
+    /// tabs' edits arrive every few seconds; the socket is tried again now and then.
+    Polling,
+    /// The session ended (signed out elsewhere, or expired): edits are kept in this browser
+    /// and sent after signing in again.
+    SignedOut,
     /// The browser is offline; edits are kept and sent when it is back.
     Offline,
 }
@@ -49,6 +64,74 @@ pub enum ClientFrame {
     /// Ask for the whole state again (after a gap in versions).
     #[serde(rename = "state:full")]
     FullRequest {},
+    /// Start receiving a live topic of the workspace.
+    #[serde(rename = "subscribe")]
+    Subscribe(TopicRef),
+    /// Stop receiving it.
+    #[serde(rename = "unsubscribe")]
+    Unsubscribe(TopicRef),
+    /// Post an event to a topic that people may post to (see [`Topic::open_to_people`]); a
+    /// viewer may not.
+    #[serde(rename = "publish")]
+    Publish(Publication),
+}
+
+/// A live topic of the signed-in workspace: what the fleet does, as it happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// The workspace's metrics, every second while someone is subscribed.
+    MetricsUpdate,
+    /// A tool run (approval) was requested, decided, cancelled or expired.
+    ToolRunStatus,
+    /// Something an agent or operator did.
+    Activity,
+    /// An agent came up, went down, or changed health.
+    AgentState,
+}
+
+impl Topic {
+    /// Every topic.
+    pub const ALL: [Topic; 4] = [
+        Topic::MetricsUpdate,
+        Topic::ToolRunStatus,
+        Topic::Activity,
+        Topic::AgentState,
+    ];
+
+    /// The name used in frames.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::MetricsUpdate => "metrics_update",
+            Topic::ToolRunStatus => "tool_run_status",
+            Topic::Activity => "activity",
+            Topic::AgentState => "agent_state",
+        }
+    }
+
+    /// Whether operators may post to it over the socket (a note in the activity feed). The
+    /// others are written only by the server, from what agents report and decisions made.
+    pub fn open_to_people(self) -> bool {
+        self == Topic::Activity
+    }
+}
+
+/// `subscribe` and `unsubscribe`'s payload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicRef {
+    /// Which topic.
+    pub topic: Topic,
+}
+
+/// `publish`'s payload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Publication {
+    /// Where.
+    pub topic: Topic,
+    /// What; the server adds who and when.
+    pub data: Value,
 }
 
 /// `state:update`'s payload.
@@ -82,9 +165,34 @@ pub enum ServerFrame {
         /// Its version.
         version: u64,
     },
+    /// After the `state:sync` frames a returning client missed: it is up to date as of this
+    /// version.
+    #[serde(rename = "state:resumed")]
+    StateResumed {
+        /// The version caught up to.
+        version: u64,
+    },
     /// A frame that was refused; nothing was applied. The connection stays open.
     #[serde(rename = "error")]
     Error(ErrorPayload),
+    /// A `subscribe` took effect: the topic's events follow.
+    #[serde(rename = "subscribed")]
+    Subscribed(TopicRef),
+    /// An `unsubscribe` took effect.
+    #[serde(rename = "unsubscribed")]
+    Unsubscribed(TopicRef),
+    /// An event of the [`Topic::MetricsUpdate`] topic.
+    #[serde(rename = "metrics_update")]
+    MetricsUpdate(Value),
+    /// An event of the [`Topic::ToolRunStatus`] topic.
+    #[serde(rename = "tool_run_status")]
+    ToolRunStatus(Value),
+    /// An event of the [`Topic::Activity`] topic.
+    #[serde(rename = "activity")]
+    Activity(Value),
+    /// An event of the [`Topic::AgentState`] topic.
+    #[serde(rename = "agent_state")]
+    AgentState(Value),
 }
 
 /// `state:sync`'s payload.
@@ -107,7 +215,8 @@ pub struct StateSync {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorPayload {
-    /// A stable code: `malformed`, `invalid_path`, `rejected`, `too_large`, `rate_limited`, `server`.
+    /// A stable code: `malformed`, `invalid_path`, `rejected`, `too_large`, `rate_limited`,
+    /// `forbidden`, `lagged`, `signed_out`, `server`.
     pub code: String,
     /// What was wrong.
     pub message: String,
@@ -146,5 +255,35 @@ mod tests {
             serde_json::from_value::<ClientFrame>(json!({ "type": "nope", "payload": {} }))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn topic_frames_name_the_topic_as_the_seed_does() {
+        let frame: ClientFrame = serde_json::from_value(
+            json!({ "type": "subscribe", "payload": { "topic": "metrics_update" } }),
+        )
+        .unwrap();
+        assert_eq!(
+            frame,
+            ClientFrame::Subscribe(TopicRef {
+                topic: Topic::MetricsUpdate
+            })
+        );
+        for topic in Topic::ALL {
+            assert_eq!(
+                serde_json::to_value(topic).unwrap(),
+                json!(topic.as_str()),
+                "{topic:?}"
+            );
+        }
+        assert!(serde_json::from_value::<ClientFrame>(
+            json!({ "type": "subscribe", "payload": { "topic": "secrets" } })
+        )
+        .is_err());
+        let event: ServerFrame = serde_json::from_value(
+            json!({ "type": "tool_run_status", "payload": { "id": "a1", "status": "approved" } }),
+        )
+        .unwrap();
+        assert!(matches!(event, ServerFrame::ToolRunStatus(ref v) if v["status"] == "approved"));
     }
 }

@@ -4,5 +4,6 @@ mod assets;
 mod contract;
 mod helpers;
 mod lifecycle;
+mod live;
 mod pages;
 mod sync;

@@ -10,11 +10,11 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Signs up and returns the session cookie (`flightdeck_session=…`).
-async fn account(app: &TestApp, email: &str) -> String {
+pub async fn account(app: &TestApp, email: &str) -> String {
     let response = reqwest::Client::new()
         .post(app.url("/api/auth/signup"))
         .json(&json!({ "email": email, "password": "correct horse battery", "workspace": "Sync" }))
@@ -26,7 +26,7 @@ async fn account(app: &TestApp, email: &str) -> String {
     cookie.split(';').next().unwrap().to_string()
 }
 
-async fn connect(app: &TestApp, cookie: &str) -> Socket {
+pub async fn connect(app: &TestApp, cookie: &str) -> Socket {
     let url = app.url("/api/sync").replace("http://", "ws://");
     let mut request = url.into_client_request().unwrap();
     request
@@ -43,7 +43,7 @@ async fn connect(app: &TestApp, cookie: &str) -> Socket {
     socket
 }
 
-async fn next(socket: &mut Socket) -> Value {
+pub async fn next(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
             .await
@@ -56,7 +56,7 @@ async fn next(socket: &mut Socket) -> Value {
     }
 }
 
-async fn update(socket: &mut Socket, path: &str, value: Value, client: &str, mutation: &str) {
+pub async fn update(socket: &mut Socket, path: &str, value: Value, client: &str, mutation: &str) {
     let frame = json!({ "type": "state:update", "payload": { "path": path, "value": value, "baseVersion": 0, "clientId": client, "mutationId": mutation } });
     socket
         .send(Message::Text(frame.to_string().into()))
@@ -326,7 +326,15 @@ async fn no_acknowledged_update_is_lost_when_the_server_is_killed(stack: Stack) 
 
 /// Connects without consuming the first frame.
 async fn connect_full(app: &TestApp, cookie: &str) -> Socket {
-    let url = app.url("/api/sync").replace("http://", "ws://");
+    connect_since(app, cookie, None).await
+}
+
+/// Connects as a client that had version `since`, without consuming the first frame.
+pub async fn connect_since(app: &TestApp, cookie: &str, since: Option<u64>) -> Socket {
+    let query = since.map(|v| format!("?since={v}")).unwrap_or_default();
+    let url = app
+        .url(&format!("/api/sync{query}"))
+        .replace("http://", "ws://");
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
@@ -348,14 +356,14 @@ async fn no_acknowledged_update_is_lost_when_a_redis_backed_server_is_killed() {
 }
 
 #[tokio::test]
-async fn a_client_that_was_away_catches_up_and_replays_its_offline_edits() {
+async fn a_client_that_was_away_gets_what_it_missed_and_replays_its_offline_edits() {
     let stack = Stack::embedded();
     let app = stack.spawn(&[]);
     let cookie = account(&app, "away@example.com").await;
     let mut staying = connect(&app, &cookie).await;
     let leaving = connect(&app, &cookie).await;
+    // It leaves at version 0; while it is away, the other tab edits twice.
     drop(leaving);
-    // While it is away, the other tab edits twice.
     update(
         &mut staying,
         "preferences.density",
@@ -368,19 +376,33 @@ async fn a_client_that_was_away_catches_up_and_replays_its_offline_edits() {
     assert_eq!(next(&mut staying).await["payload"]["version"], 1);
     assert_eq!(next(&mut staying).await["payload"]["version"], 2);
 
-    // Back: it starts from the whole state, missed edits included…
-    let mut back = connect_full(&app, &cookie).await;
-    let full = next(&mut back).await;
-    assert_eq!(
-        (full["type"].as_str(), full["payload"]["version"].as_u64()),
-        (Some("state:full"), Some(2))
+    // Back from version 0: exactly the two edits it missed, then "resumed at 2".
+    let mut back = connect_since(&app, &cookie, Some(0)).await;
+    let (first, second, resumed) = (
+        next(&mut back).await,
+        next(&mut back).await,
+        next(&mut back).await,
     );
     assert_eq!(
-        full["payload"]["state"]["preferences"]["density"],
-        "compact"
+        (first["type"].as_str(), first["payload"]["path"].as_str()),
+        (Some("state:sync"), Some("preferences.density")),
+        "{first}"
     );
-    assert!(full["payload"]["state"]["widgets"].get("w2").is_none());
-    // …then replays the edit it made offline, which both tabs get as version 3.
+    assert_eq!(first["payload"]["version"], 1);
+    assert_eq!(
+        (
+            second["payload"]["path"].as_str(),
+            second["payload"]["version"].as_u64()
+        ),
+        (Some("widgets.w2"), Some(2))
+    );
+    assert!(second["payload"]["value"].is_null());
+    assert_eq!(
+        resumed,
+        json!({ "type": "state:resumed", "payload": { "version": 2 } })
+    );
+
+    // Then it replays the edit it made offline, which both tabs get as version 3.
     update(
         &mut back,
         "filters.agents",
@@ -399,6 +421,182 @@ async fn a_client_that_was_away_catches_up_and_replays_its_offline_edits() {
             (Some(3), Some("queued-1"))
         );
     }
+
+    // Already up to date: only "resumed". From a version the server never had: the whole state.
+    let mut current = connect_since(&app, &cookie, Some(3)).await;
+    assert_eq!(next(&mut current).await["type"], "state:resumed");
+    let mut confused = connect_since(&app, &cookie, Some(99)).await;
+    let full = next(&mut confused).await;
+    assert_eq!(
+        (full["type"].as_str(), full["payload"]["version"].as_u64()),
+        (Some("state:full"), Some(3))
+    );
+}
+
+async fn a_whole_state_save_reaches_open_tabs_and_restarts_the_log(stack: Stack) {
+    let app = stack.spawn(&[]);
+    let cookie = account(&app, "rest@example.com").await;
+    let mut tab = connect(&app, &cookie).await;
+    update(&mut tab, "preferences.density", json!("compact"), "t", "1").await;
+    assert_eq!(next(&mut tab).await["payload"]["version"], 1);
+
+    // Another device saves its whole state over REST: the open tab gets it at once.
+    let full = rest_state(&app, "rest@example.com").await;
+    let mut state = full["state"].clone();
+    state["preferences"]["density"] = json!("comfortable");
+    let client = app
+        .sign_in("rest@example.com", "correct horse battery")
+        .await;
+    let saved = client
+        .post(app.url("/api/dashboard/state"))
+        .json(&json!({ "version": 1, "state": state }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let pushed = next(&mut tab).await;
+    assert_eq!(
+        (
+            pushed["type"].as_str(),
+            pushed["payload"]["version"].as_u64()
+        ),
+        (Some("state:full"), Some(2)),
+        "{pushed}"
+    );
+    assert_eq!(
+        pushed["payload"]["state"]["preferences"]["density"],
+        "comfortable"
+    );
+    // A client that left at version 1 cannot be given deltas across a whole-state save.
+    let mut back = connect_since(&app, &cookie, Some(1)).await;
+    assert_eq!(next(&mut back).await["type"], "state:full");
+    // One that left at 2 can.
+    update(&mut tab, "widgets.w1", Value::Null, "t", "2").await;
+    assert_eq!(next(&mut tab).await["payload"]["version"], 3);
+    let mut back = connect_since(&app, &cookie, Some(2)).await;
+    assert_eq!(next(&mut back).await["payload"]["version"], 3);
+    assert_eq!(next(&mut back).await["type"], "state:resumed");
+
+    // Deleting the state sends the defaults at version 0.
+    let deleted = client
+        .delete(app.url("/api/dashboard/state"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    let reset = next(&mut tab).await;
+    assert_eq!(
+        (reset["type"].as_str(), reset["payload"]["version"].as_u64()),
+        (Some("state:full"), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn a_whole_state_save_reaches_open_tabs_embedded() {
+    a_whole_state_save_reaches_open_tabs_and_restarts_the_log(Stack::embedded()).await;
+}
+
+#[tokio::test]
+async fn a_whole_state_save_reaches_open_tabs_on_redis() {
+    a_whole_state_save_reaches_open_tabs_and_restarts_the_log(Stack::scaled().await).await;
+}
+
+#[tokio::test]
+async fn without_a_websocket_edits_go_over_http_and_polls_return_what_was_missed() {
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[]);
+    let cookie = account(&app, "poll@example.com").await;
+    let mut tab = connect(&app, &cookie).await;
+    let http = reqwest::Client::new();
+    let post = |body: Value| {
+        http.post(app.url("/api/sync/update"))
+            .header("cookie", &cookie)
+            .json(&body)
+            .send()
+    };
+    let edit = json!({ "path": "preferences.density", "value": "compact", "baseVersion": 0, "clientId": "poller", "mutationId": "p1" });
+    let answer = post(edit).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer.json::<Value>().await.unwrap(),
+        json!({ "version": 1 })
+    );
+    // The socket tab sees the polling tab's edit live.
+    let seen = next(&mut tab).await;
+    assert_eq!(
+        (
+            seen["payload"]["clientId"].as_str(),
+            seen["payload"]["version"].as_u64()
+        ),
+        (Some("poller"), Some(1))
+    );
+    // The socket tab's edit reaches the poller's next poll, with the poller's own echo.
+    update(&mut tab, "widgets.w3", Value::Null, "socket", "s1").await;
+    assert_eq!(next(&mut tab).await["payload"]["version"], 2);
+    let poll = |since: &str| {
+        http.get(app.url(&format!("/api/sync/poll{since}")))
+            .header("cookie", &cookie)
+            .send()
+    };
+    let polled: Value = poll("?since=0").await.unwrap().json().await.unwrap();
+    let frames = polled["frames"].as_array().unwrap();
+    let kinds: Vec<(&str, Option<u64>)> = frames
+        .iter()
+        .map(|f| {
+            (
+                f["type"].as_str().unwrap(),
+                f["payload"]["version"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("state:sync", Some(1)),
+            ("state:sync", Some(2)),
+            ("state:resumed", Some(2))
+        ]
+    );
+    let fresh: Value = poll("").await.unwrap().json().await.unwrap();
+    assert_eq!(fresh["frames"][0]["type"], "state:full");
+    assert_eq!(fresh["frames"][0]["payload"]["version"], 2);
+
+    // Bad edits name the field; nothing is applied.
+    let bad_path = post(json!({ "path": "nope.x", "value": 1, "baseVersion": 0, "clientId": "p", "mutationId": "b1" }))
+        .await
+        .unwrap();
+    assert_eq!(bad_path.status(), 400);
+    assert_eq!(bad_path.json::<Value>().await.unwrap()["field"], "path");
+    let bad_value = post(json!({ "path": "preferences.density", "value": 7, "baseVersion": 0, "clientId": "p", "mutationId": "b2" }))
+        .await
+        .unwrap();
+    assert_eq!(bad_value.status(), 400);
+    assert_eq!(bad_value.json::<Value>().await.unwrap()["field"], "value");
+    let malformed = http
+        .post(app.url("/api/sync/update"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/json")
+        .body("{\"path\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    let after: Value = poll("?since=2").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        after["frames"],
+        json!([{ "type": "state:resumed", "payload": { "version": 2 } }])
+    );
+    // Signed out: 401 on both.
+    let stranger = reqwest::Client::new();
+    assert_eq!(
+        stranger
+            .get(app.url("/api/sync/poll"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 }
 
 /// The dashboard state as the REST API gives it to the user.
