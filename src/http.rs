@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The body of every error answer of `/api/*`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// A sentence for the user or the script author.
     pub error: String,
@@ -15,7 +16,7 @@ pub struct ErrorBody {
 }
 
 #[cfg(feature = "server")]
-pub use server::{ApiError, JsonBody};
+pub use server::{parse, ApiError, JsonBody};
 
 #[cfg(feature = "server")]
 mod server {

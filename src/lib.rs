@@ -1,7 +1,9 @@
 //! Flightdeck: the control room for fleets of AI agents.
 //! One crate built twice by dx: the browser bundle (`web`) hydrates what the server (`server`) renders.
 
+pub mod agents;
 pub mod app;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;

@@ -1,6 +1,7 @@
-//! `GET /api/audit` — the current workspace's newest audit entries (the audit page builds on it).
+//! `GET /api/audit` — the current workspace's newest audit entries (the audit page builds on it);
+//! `GET /api/audit/verify` — whether its hash chain is intact.
 
-use super::AuditEntry;
+use super::{AuditEntry, ChainReport};
 use crate::auth::api::Auth;
 use crate::http::ApiError;
 use crate::state::AppState;
@@ -11,7 +12,9 @@ use serde::Deserialize;
 
 /// The audit routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/audit", get(list_entries))
+    Router::new()
+        .route("/api/audit", get(list_entries))
+        .route("/api/audit/verify", get(verify))
 }
 
 /// Query of `GET /api/audit`.
@@ -36,5 +39,12 @@ async fn list_entries(
             .records
             .audit_entries(&auth.workspace.id, limit)
             .await?,
+    ))
+}
+
+/// GET /api/audit/verify — walks the workspace's hash chain.
+async fn verify(State(state): State<AppState>, auth: Auth) -> Result<Json<ChainReport>, ApiError> {
+    Ok(Json(
+        state.records.verify_audit_chain(&auth.workspace.id).await?,
     ))
 }

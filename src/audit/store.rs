@@ -1,66 +1,162 @@
 //! Appending to and reading the audit log. There is no update or delete here, and the database
-//! refuses both (triggers in the migrations).
+//! refuses both (triggers in the migrations). Appends to one workspace take turns, so that each
+//! links to the one before (PostgreSQL: a transaction-scoped advisory lock, which holds across
+//! instances; SQLite, one process by design: a lock in the process).
 
-use super::{AuditEntry, NewEntry};
+use super::chain::{link, Columns};
+use super::{AuditEntry, ChainReport, NewEntry};
 use crate::on_pool;
 use crate::records::{new_id, now_ms, Records};
 use anyhow::Context;
 
 #[derive(sqlx::FromRow)]
 struct Row {
+    /// Only read when verifying.
+    #[sqlx(default)]
+    seq: i64,
     id: String,
     timestamp: i64,
     workspace_id: Option<String>,
     user_id: Option<String>,
+    agent_id: Option<String>,
     action: String,
     resource_type: String,
     resource_id: Option<String>,
     before_state: Option<String>,
     after_state: Option<String>,
     metadata: String,
+    prev_hash: Option<String>,
+    hash: Option<String>,
 }
+
+impl Row {
+    fn columns(&self) -> Columns<'_> {
+        Columns {
+            id: &self.id,
+            timestamp: self.timestamp,
+            who: [
+                self.workspace_id.as_deref(),
+                self.user_id.as_deref(),
+                self.agent_id.as_deref(),
+            ],
+            what: [&self.action, &self.resource_type],
+            detail: [
+                self.resource_id.as_deref(),
+                self.before_state.as_deref(),
+                self.after_state.as_deref(),
+            ],
+            metadata: &self.metadata,
+        }
+    }
+
+    fn entry(self) -> AuditEntry {
+        AuditEntry {
+            id: self.id,
+            timestamp: self.timestamp,
+            workspace_id: self.workspace_id,
+            user_id: self.user_id,
+            agent_id: self.agent_id,
+            action: self.action,
+            resource_type: self.resource_type,
+            resource_id: self.resource_id,
+            before_state: json(self.before_state),
+            after_state: json(self.after_state),
+            metadata: json(Some(self.metadata)).unwrap_or_default(),
+            hash: self.hash,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, timestamp, workspace_id, user_id, agent_id, action, resource_type, \
+     resource_id, before_state, after_state, metadata, prev_hash, hash";
+
+/// SQLite's appends take turns in the process.
+static SQLITE_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Entries read at a time when verifying.
+const PAGE: i64 = 5_000;
 
 fn json(text: Option<String>) -> Option<serde_json::Value> {
     text.and_then(|text| serde_json::from_str(&text).ok())
 }
 
 impl Records {
-    /// Appends an entry and returns it as stored.
+    /// Appends an entry, linked to the workspace's previous one, and returns it as stored.
     pub async fn audit(&self, entry: NewEntry) -> anyhow::Result<AuditEntry> {
-        let stored = AuditEntry {
+        let text = |value: &Option<serde_json::Value>| value.as_ref().map(|v| v.to_string());
+        let mut row = Row {
+            seq: 0,
             id: new_id(),
             timestamp: now_ms(),
             workspace_id: entry.workspace_id,
             user_id: entry.user_id,
+            agent_id: entry.agent_id,
             action: entry.action.to_owned(),
             resource_type: entry.resource_type.to_owned(),
             resource_id: entry.resource_id,
-            before_state: entry.before_state,
-            after_state: entry.after_state,
-            metadata: entry.metadata,
+            before_state: text(&entry.before_state),
+            after_state: text(&entry.after_state),
+            metadata: entry.metadata.to_string(),
+            prev_hash: None,
+            hash: None,
         };
-        let text = |value: &Option<serde_json::Value>| value.as_ref().map(|v| v.to_string());
-        on_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO audit_log (id, timestamp, workspace_id, user_id, action, resource_type, \
-                 resource_id, before_state, after_state, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(&stored.id)
-            .bind(stored.timestamp)
-            .bind(&stored.workspace_id)
-            .bind(&stored.user_id)
-            .bind(&stored.action)
-            .bind(&stored.resource_type)
-            .bind(&stored.resource_id)
-            .bind(text(&stored.before_state))
-            .bind(text(&stored.after_state))
-            .bind(stored.metadata.to_string())
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })
-        .with_context(|| format!("appending {} to the audit log", stored.action))?;
-        Ok(stored)
+        let last = match &row.workspace_id {
+            Some(_) => "SELECT hash FROM audit_log WHERE workspace_id = $1 ORDER BY seq DESC LIMIT 1",
+            None => "SELECT hash FROM audit_log WHERE workspace_id IS NULL AND $1 = '' ORDER BY seq DESC LIMIT 1",
+        };
+        let chain = row.workspace_id.clone().unwrap_or_default();
+        let insert =
+            "INSERT INTO audit_log (id, timestamp, workspace_id, user_id, agent_id, action, \
+             resource_type, resource_id, before_state, after_state, metadata, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+        macro_rules! append {
+            ($executor:expr) => {{
+                let prev: Option<Option<String>> = sqlx::query_scalar(last)
+                    .bind(&chain)
+                    .fetch_optional(&mut *$executor)
+                    .await?;
+                row.prev_hash = prev.flatten();
+                row.hash = Some(link(row.prev_hash.as_deref(), &row.columns()));
+                sqlx::query(insert)
+                    .bind(&row.id)
+                    .bind(row.timestamp)
+                    .bind(&row.workspace_id)
+                    .bind(&row.user_id)
+                    .bind(&row.agent_id)
+                    .bind(&row.action)
+                    .bind(&row.resource_type)
+                    .bind(&row.resource_id)
+                    .bind(&row.before_state)
+                    .bind(&row.after_state)
+                    .bind(&row.metadata)
+                    .bind(&row.prev_hash)
+                    .bind(&row.hash)
+                    .execute(&mut *$executor)
+                    .await?;
+            }};
+        }
+        let appended: Result<(), sqlx::Error> = async {
+            match self {
+                Records::Sqlite(pool) => {
+                    let _turn = SQLITE_TURN.lock().await;
+                    let mut conn = pool.acquire().await?;
+                    append!(conn);
+                }
+                Records::Postgres(pool) => {
+                    let mut tx = pool.begin().await?;
+                    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                        .bind(format!("audit:{chain}"))
+                        .execute(&mut *tx)
+                        .await?;
+                    append!(tx);
+                    tx.commit().await?;
+                }
+            }
+            Ok(())
+        }
+        .await;
+        appended.with_context(|| format!("appending {} to the audit log", row.action))?;
+        Ok(row.entry())
     }
 
     /// A workspace's newest entries first, at most `limit`.
@@ -69,32 +165,69 @@ impl Records {
         workspace_id: &str,
         limit: i64,
     ) -> anyhow::Result<Vec<AuditEntry>> {
+        let query = format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE workspace_id = $1 ORDER BY seq DESC LIMIT $2"
+        );
         let rows = on_pool!(self, |pool| {
-            sqlx::query_as::<_, Row>(
-                "SELECT id, timestamp, workspace_id, user_id, action, resource_type, resource_id, \
-                 before_state, after_state, metadata FROM audit_log WHERE workspace_id = $1 \
-                 ORDER BY seq DESC LIMIT $2",
-            )
-            .bind(workspace_id)
-            .bind(limit)
-            .fetch_all(pool)
-            .await
+            sqlx::query_as::<_, Row>(&query)
+                .bind(workspace_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
         })
         .context("reading the audit log")?;
-        Ok(rows
-            .into_iter()
-            .map(|row| AuditEntry {
-                id: row.id,
-                timestamp: row.timestamp,
-                workspace_id: row.workspace_id,
-                user_id: row.user_id,
-                action: row.action,
-                resource_type: row.resource_type,
-                resource_id: row.resource_id,
-                before_state: json(row.before_state),
-                after_state: json(row.after_state),
-                metadata: json(Some(row.metadata)).unwrap_or_default(),
+        Ok(rows.into_iter().map(Row::entry).collect())
+    }
+
+    /// Walks a workspace's chain from its first entry, in pages: every entry's hash must match
+    /// its columns and the previous entry's hash. (Entries written before the chain existed,
+    /// without a hash, are skipped.)
+    pub async fn verify_audit_chain(&self, workspace_id: &str) -> anyhow::Result<ChainReport> {
+        let query = format!(
+            "SELECT seq, {COLUMNS} FROM audit_log WHERE workspace_id = $1 AND seq > $2 \
+             AND hash IS NOT NULL ORDER BY seq LIMIT $3"
+        );
+        let mut report = ChainReport {
+            intact: true,
+            entries: 0,
+            broken_at: None,
+            problem: None,
+        };
+        let (mut after, mut prev): (i64, Option<String>) = (0, None);
+        loop {
+            let rows = on_pool!(self, |pool| {
+                sqlx::query_as::<_, Row>(&query)
+                    .bind(workspace_id)
+                    .bind(after)
+                    .bind(PAGE)
+                    .fetch_all(pool)
+                    .await
             })
-            .collect())
+            .context("reading the audit log to verify it")?;
+            let done = (rows.len() as i64) < PAGE;
+            for row in rows {
+                after = row.seq;
+                report.entries += 1;
+                let problem = if report.entries > 1 && row.prev_hash != prev {
+                    Some("it does not follow the entry before it: an entry was removed or moved")
+                } else if row.hash.as_deref()
+                    != Some(&link(row.prev_hash.as_deref(), &row.columns()))
+                {
+                    Some("its content does not match its hash: it was changed")
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    report.intact = false;
+                    report.broken_at = Some(row.id);
+                    report.problem = Some(problem.into());
+                    return Ok(report);
+                }
+                prev = row.hash;
+            }
+            if done {
+                return Ok(report);
+            }
+        }
     }
 }

@@ -71,6 +71,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
     let grace = config.shutdown_grace;
     let state = AppState::connect(config).await?;
+    tokio::spawn(crate::approvals::deadlines::run(state.clone()));
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr} (set by IP and PORT)"))?;
@@ -141,6 +142,9 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::dashboard::api::routes(state.config.state_max_bytes))
         .merge(crate::settings::api::routes())
         .merge(crate::audit::api::routes())
+        .merge(crate::agents::api::routes())
+        .merge(crate::approvals::api::routes())
+        .merge(crate::approvals::agent_api::routes())
         .merge(crate::sync::api::routes(state.config.state_max_bytes))
         .route("/api/{*rest}", any(unknown_api))
         .layer(sessions.clone());

@@ -156,8 +156,29 @@ pub struct UserAdvanced {
 pub struct WorkspaceSettings {
     /// Exports of the audit log and analytics.
     pub export: ExportSettings,
+    /// Human-in-the-loop approvals.
+    pub approvals: ApprovalSettings,
     /// Feature switches.
     pub advanced: WorkspaceAdvanced,
+}
+
+/// Approvals.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ApprovalSettings {
+    /// What an approval that nobody decided before its deadline means for the agent.
+    pub on_expiry: ExpiryOutcome,
+}
+
+/// What expiry means.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExpiryOutcome {
+    /// The tool may not run (the safe default).
+    #[default]
+    Deny,
+    /// The tool may run: silence is consent.
+    Allow,
 }
 
 /// Exports.

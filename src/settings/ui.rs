@@ -3,8 +3,8 @@
 //! manage members here.
 
 use super::{
-    AllSettings, ExportFormat, ExportSchedule, Language, UserSettings, WorkspaceSettings,
-    REFRESH_RANGE, TIMEZONES,
+    AllSettings, ExpiryOutcome, ExportFormat, ExportSchedule, Language, UserSettings,
+    WorkspaceSettings, REFRESH_RANGE, TIMEZONES,
 };
 use crate::auth::{Member, Role, SessionContext, SetMember};
 use crate::http::call;
@@ -226,6 +226,16 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
                         onchange: edit(|s, v| s.export.schedule = if v == "daily" { ExportSchedule::Daily } else { ExportSchedule::Weekly }),
                         option { value: "daily", selected: shared.export.schedule == ExportSchedule::Daily, "Daily" }
                         option { value: "weekly", selected: shared.export.schedule == ExportSchedule::Weekly, "Weekly" }
+                    }
+                }
+            }
+            fieldset { disabled: !allowed,
+                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Approvals" }
+                label { class: "block text-sm", "When nobody decides before the deadline"
+                    select { id: "approval-expiry", class: SELECT,
+                        onchange: edit(|s, v| s.approvals.on_expiry = if v == "allow" { ExpiryOutcome::Allow } else { ExpiryOutcome::Deny }),
+                        option { value: "deny", selected: shared.approvals.on_expiry == ExpiryOutcome::Deny, "Deny the tool run" }
+                        option { value: "allow", selected: shared.approvals.on_expiry == ExpiryOutcome::Allow, "Allow the tool run" }
                     }
                 }
             }

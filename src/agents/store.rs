@@ -1,0 +1,185 @@
+//! Agents in the records database. Tokens are random (two v4 UUIDs, 244 bits) and stored as
+//! SHA-256 digests: high-entropy secrets need no slow hash, and a digest can be looked up.
+
+use super::{Agent, NewAgent};
+use crate::on_pool;
+use crate::records::{new_id, now_ms, Records};
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+/// Why an agent could not be registered.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// The name is taken in the workspace.
+    #[error("an agent with this name is already registered in this workspace")]
+    NameTaken,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] anyhow::Error),
+}
+
+/// What a token opens.
+#[derive(Clone, Debug)]
+pub enum TokenCheck {
+    /// A live token of this agent, in this workspace.
+    Valid {
+        /// The agent.
+        agent: Agent,
+        /// Its workspace.
+        workspace_id: String,
+    },
+    /// A token that was revoked.
+    Revoked,
+    /// No such token.
+    Unknown,
+}
+
+/// The digest a token is kept as.
+pub fn digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    format!(
+        "fd_{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    workspace_id: String,
+    name: String,
+    role: String,
+    health_url: Option<String>,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl Row {
+    fn agent(self) -> Agent {
+        Agent {
+            id: self.id,
+            name: self.name,
+            role: self.role,
+            health_url: self.health_url,
+            created_at: self.created_at,
+            revoked_at: self.revoked_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, workspace_id, name, role, health_url, created_at, revoked_at";
+
+impl Records {
+    /// Registers an agent; returns it with its token (shown once).
+    pub async fn register_agent(
+        &self,
+        workspace_id: &str,
+        new: &NewAgent,
+    ) -> Result<(Agent, String), RegisterError> {
+        let token = new_token();
+        let agent = Agent {
+            id: new_id(),
+            name: new.name.trim().to_owned(),
+            role: new.role.trim().to_owned(),
+            health_url: new.health_url.clone(),
+            created_at: now_ms(),
+            revoked_at: None,
+        };
+        let written = on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO agents (id, workspace_id, name, role, health_url, token_digest, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workspace_id, name) DO NOTHING",
+            )
+            .bind(&agent.id)
+            .bind(workspace_id)
+            .bind(&agent.name)
+            .bind(&agent.role)
+            .bind(&agent.health_url)
+            .bind(digest(&token))
+            .bind(agent.created_at)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })
+        .context("registering an agent")?;
+        if written == 0 {
+            return Err(RegisterError::NameTaken);
+        }
+        Ok((agent, token))
+    }
+
+    /// A workspace's agents, by name.
+    pub async fn agents(&self, workspace_id: &str) -> anyhow::Result<Vec<Agent>> {
+        let query = format!("SELECT {COLUMNS} FROM agents WHERE workspace_id = $1 ORDER BY name");
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Row>(&query)
+                .bind(workspace_id)
+                .fetch_all(pool)
+                .await
+        })
+        .context("listing agents")?;
+        Ok(rows.into_iter().map(Row::agent).collect())
+    }
+
+    /// One agent of the workspace.
+    pub async fn agent(&self, workspace_id: &str, id: &str) -> anyhow::Result<Option<Agent>> {
+        let query = format!("SELECT {COLUMNS} FROM agents WHERE workspace_id = $1 AND id = $2");
+        let row = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Row>(&query)
+                .bind(workspace_id)
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .context("reading an agent")?;
+        Ok(row.map(Row::agent))
+    }
+
+    /// Revokes an agent's token (again is a no-op); the agent as it is now, if it exists.
+    pub async fn revoke_agent_token(
+        &self,
+        workspace_id: &str,
+        id: &str,
+    ) -> anyhow::Result<Option<Agent>> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE agents SET revoked_at = $1 WHERE workspace_id = $2 AND id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now_ms())
+            .bind(workspace_id)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .context("revoking an agent's token")?;
+        self.agent(workspace_id, id).await
+    }
+
+    /// What a bearer token opens.
+    pub async fn check_agent_token(&self, token: &str) -> anyhow::Result<TokenCheck> {
+        let query = format!("SELECT {COLUMNS} FROM agents WHERE token_digest = $1");
+        let row = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Row>(&query)
+                .bind(digest(token))
+                .fetch_optional(pool)
+                .await
+        })
+        .context("checking an agent token")?;
+        Ok(match row {
+            None => TokenCheck::Unknown,
+            Some(row) if row.revoked_at.is_some() => TokenCheck::Revoked,
+            Some(row) => {
+                let workspace_id = row.workspace_id.clone();
+                TokenCheck::Valid {
+                    agent: row.agent(),
+                    workspace_id,
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,268 @@
+//! The agent API under `/api/v1` (bearer token): ask for an approval, read it, wait for its
+//! decision (long-poll that answers the moment it lands), cancel it, and follow every event of
+//! one's approvals as a server-sent-event stream. Waiting costs no CPU: a waiter is a hub
+//! subscription and a timer, woken by the decision on whichever instance it is made.
+//! `/api/v1/openapi.json` describes it, generated from these handlers and the shared models.
+
+use super::api::cancelled;
+use super::deadlines::schedule;
+use super::events::{agent_topic, announce, approval_topic, end, Actor};
+use super::{AgentEvent, Approval, NewApproval, Risk, Status};
+use crate::agents::api::AgentAuth;
+use crate::audit::NewEntry;
+use crate::http::{ApiError, ErrorBody, JsonBody};
+use crate::records::now_ms;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::Stream;
+use serde::Deserialize;
+use serde_json::json;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::OpenApi;
+
+/// Longest long-poll, in seconds.
+pub const MAX_WAIT_SECONDS: u64 = 120;
+
+/// The agent routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/approvals", post(create))
+        .route("/api/v1/approvals/{id}", get(read).delete(withdraw))
+        .route("/api/v1/approvals/{id}/wait", get(wait))
+        .route("/api/v1/events", get(events))
+        .route("/api/v1/openapi.json", get(openapi))
+}
+
+/// The OpenAPI document of the agent API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Flightdeck agent API",
+        description = "What agents call: ask a human before running a risky tool, and wait for the decision by events."
+    ),
+    paths(create, read, wait, withdraw, events),
+    components(schemas(Approval, NewApproval, Risk, Status, AgentEvent, ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+pub struct AgentApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "agent_token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        openapi.security = Some(vec![SecurityRequirement::new(
+            "agent_token",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+/// GET /api/v1/openapi.json.
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(AgentApiDoc::openapi())
+}
+
+/// The agent's own approval: 404 when it is not in the agent's workspace, 403 when another
+/// agent asked for it.
+async fn own(state: &AppState, auth: &AgentAuth, id: &str) -> Result<Approval, ApiError> {
+    let approval = state
+        .records
+        .approval(&auth.workspace_id, id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such approval"))?;
+    if approval.agent_id != auth.agent.id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this approval was asked for by another agent",
+        ));
+    }
+    Ok(approval)
+}
+
+/// Ask before running a tool.
+#[utoipa::path(post, path = "/api/v1/approvals", request_body = NewApproval,
+    responses(
+        (status = 201, description = "Stored as pending; wait for the decision", body = Approval),
+        (status = 400, description = "A field is wrong (named)", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+    ))]
+async fn create(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+    JsonBody(new): JsonBody<NewApproval>,
+) -> Result<(StatusCode, Json<Approval>), ApiError> {
+    new.validate(now_ms())
+        .map_err(|(field, message)| ApiError::field(field, message))?;
+    let approval = state
+        .records
+        .create_approval(&auth.workspace_id, &auth.agent.id, &new)
+        .await?;
+    state
+        .records
+        .audit(NewEntry {
+            workspace_id: Some(auth.workspace_id.clone()),
+            agent_id: Some(auth.agent.id.clone()),
+            action: "approval.request",
+            resource_type: "approval",
+            resource_id: Some(approval.id.clone()),
+            after_state: Some(json!({ "status": "pending", "tool": approval.tool, "risk": approval.risk, "deadlineAt": approval.deadline_at })),
+            metadata: json!({ "reason": approval.reason }),
+            ..NewEntry::default()
+        })
+        .await?;
+    if let Some(at) = approval.deadline_at {
+        schedule(&state, at, &auth.workspace_id, &approval.id).await;
+    }
+    announce(&state, &auth.workspace_id, &approval).await;
+    Ok((StatusCode::CREATED, Json(approval)))
+}
+
+/// Read an approval now (the fallback for agents that were disconnected).
+#[utoipa::path(get, path = "/api/v1/approvals/{id}",
+    params(("id" = String, Path, description = "The approval")),
+    responses(
+        (status = 200, body = Approval),
+        (status = 403, description = "Another agent's", body = ErrorBody),
+        (status = 404, description = "No such approval", body = ErrorBody),
+    ))]
+async fn read(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Approval>, ApiError> {
+    Ok(Json(own(&state, &auth, &id).await?))
+}
+
+/// `?timeout=` of the long-poll.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitQuery {
+    /// Seconds to wait at most (1 to 120, default 55).
+    pub timeout: Option<u64>,
+}
+
+/// Wait for the decision: answers the moment it lands, or with `pending` at the timeout (call
+/// again).
+#[utoipa::path(get, path = "/api/v1/approvals/{id}/wait",
+    params(("id" = String, Path, description = "The approval"),
+           ("timeout" = Option<u64>, Query, description = "Seconds, 1 to 120 (default 55)")),
+    responses(
+        (status = 200, description = "Decided, or still pending at the timeout", body = Approval),
+        (status = 404, description = "No such approval", body = ErrorBody),
+    ))]
+async fn wait(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+    Path(id): Path<String>,
+    Query(query): Query<WaitQuery>,
+) -> Result<Json<Approval>, ApiError> {
+    let seconds = query.timeout.unwrap_or(55);
+    if !(1..=MAX_WAIT_SECONDS).contains(&seconds) {
+        return Err(ApiError::field(
+            "timeout",
+            format!("timeout must be from 1 to {MAX_WAIT_SECONDS} seconds"),
+        ));
+    }
+    // Subscribed before reading, so a decision in between is not missed.
+    let mut decided = state.hub.subscribe(&approval_topic(&id));
+    let approval = own(&state, &auth, &id).await?;
+    if approval.status.is_terminal() {
+        return Ok(Json(approval));
+    }
+    let timeout = tokio::time::sleep(Duration::from_secs(seconds));
+    tokio::pin!(timeout);
+    loop {
+        tokio::select! {
+            () = &mut timeout => return Ok(Json(own(&state, &auth, &id).await?)),
+            message = decided.recv() => match message {
+                Ok(text) => {
+                    if let Ok(now) = serde_json::from_str::<Approval>(&text) {
+                        if now.status.is_terminal() {
+                            return Ok(Json(now));
+                        }
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    let now = own(&state, &auth, &id).await?;
+                    if now.status.is_terminal() {
+                        return Ok(Json(now));
+                    }
+                }
+                Err(RecvError::Closed) => return Ok(Json(own(&state, &auth, &id).await?)),
+            },
+        }
+    }
+}
+
+/// Withdraw one's own request.
+#[utoipa::path(delete, path = "/api/v1/approvals/{id}",
+    params(("id" = String, Path, description = "The approval")),
+    responses(
+        (status = 200, description = "`{success, cancelledAt, approval}`"),
+        (status = 409, description = "Already decided otherwise", body = ErrorBody),
+    ))]
+async fn withdraw(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    own(&state, &auth, &id).await?;
+    let actor = Actor {
+        user_id: None,
+        agent_id: Some(auth.agent.id.clone()),
+        name: format!("agent:{}", auth.agent.name),
+    };
+    let reason = format!("withdrawn by agent {}", auth.agent.name);
+    let transition = end(
+        &state,
+        &auth.workspace_id,
+        &id,
+        Status::Cancelled,
+        &actor,
+        Some(&reason),
+    )
+    .await?;
+    Ok(cancelled(transition))
+}
+
+/// Every event of the agent's approvals as server-sent events (`approval:approved`, `…rejected`,
+/// `…cancelled`, `…expired`), each an [`AgentEvent`].
+#[utoipa::path(get, path = "/api/v1/events",
+    responses((status = 200, description = "text/event-stream of AgentEvent", body = AgentEvent)))]
+async fn events(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let receiver = state.hub.subscribe(&agent_topic(&auth.agent.id));
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let event = match receiver.recv().await {
+            Ok(text) => {
+                let kind = serde_json::from_str::<AgentEvent>(&text)
+                    .map(|event| event.kind)
+                    .unwrap_or_else(|_| "approval".into());
+                Event::default().event(kind).data(&*text)
+            }
+            Err(RecvError::Lagged(missed)) => Event::default()
+                .event("lagged")
+                .data(json!({ "missed": missed }).to_string()),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(event), receiver))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

@@ -1,0 +1,346 @@
+//! Human-in-the-loop approvals. An agent asks before running a risky tool; the request waits as
+//! `pending` until an operator approves or rejects it, someone cancels it, or its deadline passes
+//! (`expired`). Terminal states never change; deciding again the same way returns the current
+//! state, deciding otherwise is a conflict. Agents wait by events (long-poll or a stream), never
+//! by polling loops.
+
+#[cfg(feature = "server")]
+pub mod agent_api;
+#[cfg(feature = "server")]
+pub mod api;
+#[cfg(feature = "server")]
+pub mod deadlines;
+#[cfg(feature = "server")]
+pub mod events;
+#[cfg(feature = "server")]
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How risky the tool run is, as the agent sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    /// Reads, or cheap to undo.
+    Low,
+    /// Changes something.
+    Medium,
+    /// Hard to undo, costly, or visible outside.
+    High,
+}
+
+impl Risk {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+        }
+    }
+}
+
+/// Where an approval stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Waiting for a decision.
+    Pending,
+    /// An operator allowed the run.
+    Approved,
+    /// An operator refused it.
+    Rejected,
+    /// The agent or an operator withdrew the request.
+    Cancelled,
+    /// Nobody decided before the deadline.
+    Expired,
+}
+
+impl Status {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+            Status::Cancelled => "cancelled",
+            Status::Expired => "expired",
+        }
+    }
+
+    /// The stored name back.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "pending" => Status::Pending,
+            "approved" => Status::Approved,
+            "rejected" => Status::Rejected,
+            "cancelled" => Status::Cancelled,
+            "expired" => Status::Expired,
+            _ => return None,
+        })
+    }
+
+    /// Whether it can still change.
+    pub fn is_terminal(self) -> bool {
+        self != Status::Pending
+    }
+}
+
+/// How a transition to `target` from `current` goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settle {
+    /// It happens now.
+    Apply,
+    /// It already happened: answer with the current state.
+    Already,
+    /// Another ending came first: 409 with the current state.
+    Conflict,
+}
+
+/// The transition rule: only `pending` moves, and asking again for what already happened is
+/// not an error.
+pub fn settle(current: Status, target: Status) -> Settle {
+    match (current, target) {
+        (Status::Pending, Status::Pending) => Settle::Already,
+        (Status::Pending, _) => Settle::Apply,
+        (current, target) if current == target => Settle::Already,
+        _ => Settle::Conflict,
+    }
+}
+
+/// A tool run waiting for (or past) a human decision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Approval {
+    /// Its id.
+    pub id: String,
+    /// The agent that asked.
+    pub agent_id: String,
+    /// Its name.
+    pub agent_name: String,
+    /// The tool it wants to run.
+    pub tool: String,
+    /// The arguments it would run it with.
+    pub arguments: Value,
+    /// Why, in the agent's words.
+    pub reason: String,
+    /// How risky.
+    pub risk: Risk,
+    /// Where it stands.
+    pub status: Status,
+    /// When it was asked (ms since the Unix epoch).
+    pub created_at: i64,
+    /// When it expires unless decided.
+    pub deadline_at: Option<i64>,
+    /// When it left `pending`.
+    pub decided_at: Option<i64>,
+    /// Who ended it: a user's email, `agent:<name>`, or `system` (expiry).
+    pub decided_by: Option<String>,
+    /// The decider's comment, or the cancellation's reason.
+    pub comment: Option<String>,
+    /// Whether the agent may run the tool (none while pending).
+    pub allowed: Option<bool>,
+}
+
+/// Longest tool name, reason and comment.
+pub const MAX_TOOL: usize = 200;
+/// See [`MAX_TOOL`].
+pub const MAX_REASON: usize = 2_000;
+/// See [`MAX_TOOL`].
+pub const MAX_COMMENT: usize = 2_000;
+/// Largest arguments document, in bytes of JSON.
+pub const MAX_ARGUMENTS: usize = 64 * 1024;
+/// Furthest deadline: 30 days ahead.
+pub const MAX_DEADLINE_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// `POST /api/v1/approvals` body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewApproval {
+    /// The tool to run (1 to 200 characters).
+    pub tool: String,
+    /// Its arguments (any JSON, up to 64 KiB).
+    #[serde(default)]
+    pub arguments: Value,
+    /// Why (up to 2,000 characters).
+    #[serde(default)]
+    pub reason: String,
+    /// How risky.
+    pub risk: Risk,
+    /// When it expires unless decided, in ms since the Unix epoch (in the future, at most 30 days
+    /// ahead).
+    #[serde(default)]
+    pub deadline: Option<i64>,
+}
+
+impl NewApproval {
+    /// Checks the fields at time `now`; `Err((field, message))` names the first bad one.
+    pub fn validate(&self, now: i64) -> Result<(), (&'static str, String)> {
+        let tool = self.tool.trim();
+        if tool.is_empty() || tool.chars().count() > MAX_TOOL {
+            return Err(("tool", format!("tool must be 1 to {MAX_TOOL} characters")));
+        }
+        if self.reason.chars().count() > MAX_REASON {
+            return Err((
+                "reason",
+                format!("reason must be at most {MAX_REASON} characters"),
+            ));
+        }
+        if self.arguments.to_string().len() > MAX_ARGUMENTS {
+            return Err((
+                "arguments",
+                format!("arguments must be at most {MAX_ARGUMENTS} bytes of JSON"),
+            ));
+        }
+        if let Some(deadline) = self.deadline {
+            if deadline <= now {
+                return Err(("deadline", "deadline must be in the future".into()));
+            }
+            if deadline - now > MAX_DEADLINE_MS {
+                return Err(("deadline", "deadline must be at most 30 days ahead".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An operator's approve or reject, with an optional comment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Decision {
+    /// Up to 2,000 characters.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// What an operator or agent may ask to do to an approval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Allow the run.
+    Approve,
+    /// Refuse it.
+    Reject,
+}
+
+impl Verdict {
+    /// The status it leads to.
+    pub fn status(self) -> Status {
+        match self {
+            Verdict::Approve => Status::Approved,
+            Verdict::Reject => Status::Rejected,
+        }
+    }
+}
+
+/// `POST /api/approvals/bulk` body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Bulk {
+    /// 1 to 1,000 approval ids.
+    pub ids: Vec<String>,
+    /// Approve or reject them all.
+    pub decision: Verdict,
+    /// One comment for all.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Most ids in one bulk request.
+pub const MAX_BULK: usize = 1_000;
+
+/// One id's result in a bulk decision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkResult {
+    /// The approval.
+    pub id: String,
+    /// Whether it now has the asked-for status.
+    pub ok: bool,
+    /// Its status now, when it exists.
+    pub status: Option<Status>,
+    /// Why not, when not.
+    pub error: Option<String>,
+}
+
+/// The events an agent receives about its approvals (`approval:approved`, `approval:rejected`,
+/// `approval:cancelled`, `approval:expired`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentEvent {
+    /// `approval:<status>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Which approval.
+    pub approval_id: String,
+    /// Why it was cancelled or how it was decided (the comment).
+    pub reason: Option<String>,
+    /// The approval as it is now.
+    pub approval: Approval,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_pending_moves_and_repeating_an_ending_is_not_an_error() {
+        use Status::*;
+        for target in [Approved, Rejected, Cancelled, Expired] {
+            assert_eq!(settle(Pending, target), Settle::Apply);
+            assert_eq!(settle(target, target), Settle::Already);
+        }
+        assert_eq!(settle(Approved, Rejected), Settle::Conflict);
+        assert_eq!(settle(Expired, Approved), Settle::Conflict);
+        assert_eq!(settle(Cancelled, Approved), Settle::Conflict);
+        assert!(!Pending.is_terminal() && Expired.is_terminal());
+        for status in [Pending, Approved, Rejected, Cancelled, Expired] {
+            assert_eq!(Status::parse(status.as_str()), Some(status));
+        }
+    }
+
+    #[test]
+    fn a_request_is_checked_field_by_field() {
+        let good = NewApproval {
+            tool: "shell.exec".into(),
+            arguments: json!({ "cmd": "rm -rf /tmp/x" }),
+            reason: "clean up".into(),
+            risk: Risk::High,
+            deadline: Some(2_000),
+        };
+        assert_eq!(good.validate(1_000), Ok(()));
+        let past = NewApproval {
+            deadline: Some(500),
+            ..good.clone()
+        };
+        assert_eq!(past.validate(1_000).unwrap_err().0, "deadline");
+        let far = NewApproval {
+            deadline: Some(1_000 + MAX_DEADLINE_MS + 1),
+            ..good.clone()
+        };
+        assert_eq!(far.validate(1_000).unwrap_err().0, "deadline");
+        let huge = NewApproval {
+            arguments: json!("x".repeat(MAX_ARGUMENTS)),
+            ..good.clone()
+        };
+        assert_eq!(huge.validate(1_000).unwrap_err().0, "arguments");
+        let blank = NewApproval {
+            tool: " ".into(),
+            ..good
+        };
+        assert_eq!(blank.validate(1_000).unwrap_err().0, "tool");
+        let wire: NewApproval = serde_json::from_value(
+            json!({ "tool": "t", "arguments": {}, "reason": "r", "risk": "medium" }),
+        )
+        .unwrap();
+        assert_eq!(wire.risk, Risk::Medium);
+    }
+}
