@@ -2,7 +2,8 @@
 # Runs every benchmark, printing its figures: dashboard-state compression (50 KB, 1 MB); state
 # save/load latency on SQLite, PostgreSQL and Redis at 1, 10 and 100 concurrent writers; live-sync
 # latency with 1, 100 and 1,000 clients on one instance and on two over Redis, and the bytes of a
-# one-widget edit (a throwaway PostgreSQL and Redis are started on loopback and stopped afterwards).
+# one-widget edit; approvals: idle CPU of 1,000 waiting agents, their wake latency, a bulk decision
+# of 1,000 (a throwaway PostgreSQL and Redis are started on loopback and stopped afterwards).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FLIGHTDECK_ROOT"
@@ -13,3 +14,5 @@ step "state store benchmark"
 cargo bench --features server --bench state_store
 step "sync latency benchmark"
 cargo bench --features server --bench sync_latency
+step "approvals benchmark"
+cargo bench --features server --bench approvals

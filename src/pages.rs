@@ -35,24 +35,6 @@ fn ComingSoon(features: Vec<&'static str>) -> Element {
     }
 }
 
-/// `/approvals` — human-in-the-loop approvals.
-#[component]
-pub fn Approvals() -> Element {
-    rsx! {
-        PageHeader {
-            title: "Approvals",
-            summary: "Agents ask before they run risky tools. Decide here; the waiting agent hears at once.",
-        }
-        ComingSoon {
-            features: vec![
-                "The queue of pending tool runs, oldest first, with agent, tool, arguments, risk, reason and time left.",
-                "Approve, reject or cancel, one at a time or in bulk, with an optional comment.",
-                "Deadlines enforced by the server; every decision recorded in the audit log.",
-            ],
-        }
-    }
-}
-
 /// `/agents` — the fleet, its health mesh and MCP servers.
 #[component]
 pub fn Agents() -> Element {

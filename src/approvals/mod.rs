@@ -14,6 +14,7 @@ pub mod deadlines;
 pub mod events;
 #[cfg(feature = "server")]
 pub mod store;
+pub mod ui;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

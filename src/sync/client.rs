@@ -556,3 +556,54 @@ async fn poll(
     }
     Outcome::TrySocket
 }
+
+/// The payload of an event of `topic`, if the frame is one.
+fn event_of(frame: ServerFrame, topic: super::Topic) -> Option<Value> {
+    use super::Topic;
+    match (frame, topic) {
+        (ServerFrame::MetricsUpdate(v), Topic::MetricsUpdate)
+        | (ServerFrame::ToolRunStatus(v), Topic::ToolRunStatus)
+        | (ServerFrame::Activity(v), Topic::Activity)
+        | (ServerFrame::AgentState(v), Topic::AgentState) => Some(v),
+        _ => None,
+    }
+}
+
+/// Follows one live topic of the workspace for as long as the calling task lives: `on_event`
+/// gets each event's payload, and `on_open` is called whenever the subscription (re)starts, so
+/// the page can reload what it may have missed. Reconnects with backoff and jitter.
+pub async fn follow(
+    topic: super::Topic,
+    mut on_open: impl FnMut(),
+    mut on_event: impl FnMut(Value),
+) {
+    let mut attempt: u32 = 0;
+    loop {
+        if let Some(socket) = socket_url(None).and_then(|url| WebSocket::open(&url).ok()) {
+            let (mut sink, mut stream) = socket.split();
+            let subscribe = ClientFrame::Subscribe(super::TopicRef { topic });
+            if sink.send(text(&subscribe)).await.is_ok() {
+                while let Some(Ok(message)) = stream.next().await {
+                    let Message::Text(frame) = message else {
+                        continue;
+                    };
+                    match serde_json::from_str::<ServerFrame>(&frame) {
+                        Ok(ServerFrame::Subscribed(_)) => {
+                            attempt = 0;
+                            on_open();
+                        }
+                        Ok(frame) => {
+                            if let Some(payload) = event_of(frame, topic) {
+                                on_event(payload);
+                            }
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+        attempt = attempt.saturating_add(1);
+        let ceiling = (500.0 * 2f64.powi(attempt.min(6) as i32 - 1)).min(30_000.0);
+        TimeoutFuture::new((ceiling * (0.5 + js_sys::Math::random() / 2.0)) as u32).await;
+    }
+}

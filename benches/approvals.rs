@@ -1,0 +1,181 @@
+//! Approvals under load, on the embedded default (SQLite), server and agents in this process on
+//! loopback: with 1,000 agents each long-polling its own approval, the process's CPU time over
+//! 10 s of idle waiting; the wake latency from each decision to its agent's answer, p50 and p99
+//! (from the decision's commit, and from the operator's request being sent); and the time of one
+//! bulk decision of 1,000 approvals. Run through `scripts/bench.sh`.
+
+use flightdeck::config::Config;
+use flightdeck::server::router;
+use flightdeck::state::AppState;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const AGENTS: usize = 1_000;
+
+async fn start(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let vars = [
+        ("IP", "127.0.0.1".to_string()),
+        ("PORT", "0".to_string()),
+        ("FLIGHTDECK_DATA_DIR", data_dir.display().to_string()),
+    ];
+    let config = Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })?;
+    let state = AppState::connect(config).await?;
+    tokio::spawn(flightdeck::approvals::deadlines::run(state.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(format!("http://127.0.0.1:{}", addr.port()))
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// This process's user + system CPU time, from /proc (clock ticks of 10 ms).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn ask_many(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let approval: Value = http
+            .post(format!("{base}/api/v1/approvals"))
+            .bearer_auth(token)
+            .json(&json!({ "tool": format!("tool_{i}"), "arguments": { "i": i }, "reason": "bench", "risk": "low" }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        ids.push(approval["id"].as_str().unwrap_or_default().to_owned());
+    }
+    Ok(ids)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let base = start(dir.path()).await?;
+    let operator = reqwest::Client::builder().cookie_store(true).build()?;
+    operator
+        .post(format!("{base}/api/auth/signup"))
+        .json(&json!({ "email": "bench@example.com", "password": "correct horse battery", "workspace": "Bench" }))
+        .send()
+        .await?
+        .error_for_status()?;
+    let registered: Value = operator
+        .post(format!("{base}/api/agents"))
+        .json(&json!({ "name": "bench", "role": "pulse" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = registered["token"].as_str().unwrap_or_default().to_owned();
+    let agents = reqwest::Client::builder()
+        .pool_max_idle_per_host(AGENTS)
+        .build()?;
+    let ids = ask_many(&agents, &base, &token, AGENTS).await?;
+
+    // 1,000 agents wait, each on its own approval.
+    let mut waiters = Vec::with_capacity(AGENTS);
+    for id in &ids {
+        let (http, url, token) = (
+            agents.clone(),
+            format!("{base}/api/v1/approvals/{id}/wait?timeout=120"),
+            token.clone(),
+        );
+        waiters.push(tokio::spawn(async move {
+            let approval: Value = http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            anyhow::Ok((Instant::now(), now_ms(), approval))
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await; // all connected and parked
+    let (cpu_before, wall_before) = (cpu_time(), Instant::now());
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let (cpu, wall) = (cpu_time() - cpu_before, wall_before.elapsed());
+    println!(
+        "idle waiting, {AGENTS} agents: {:.0} ms CPU in {:.1} s = {:.2}% of one core (server and agents together)",
+        cpu.as_secs_f64() * 1e3,
+        wall.as_secs_f64(),
+        100.0 * cpu.as_secs_f64() / wall.as_secs_f64()
+    );
+
+    // Decide them one at a time; each wakes exactly its agent.
+    let mut sent_at = Vec::with_capacity(AGENTS);
+    for id in &ids {
+        sent_at.push(Instant::now());
+        operator
+            .post(format!("{base}/api/approvals/{id}/approve"))
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+    let (mut from_commit, mut from_request) = (Vec::new(), Vec::new());
+    for (waiter, sent) in waiters.into_iter().zip(sent_at) {
+        let (woke, woke_ms, approval) = waiter.await??;
+        anyhow::ensure!(approval["status"] == "approved", "woken with {approval}");
+        from_commit.push((woke_ms - approval["decidedAt"].as_i64().unwrap_or(woke_ms)) as f64);
+        from_request.push(woke.duration_since(sent).as_secs_f64() * 1e3);
+    }
+    for (name, mut values) in [
+        ("decision committed", from_commit),
+        ("approve request sent", from_request),
+    ] {
+        values.sort_by(f64::total_cmp);
+        println!(
+            "wake latency from {name} to the agent's answer, {AGENTS} waiting: p50 {:.1} ms, p99 {:.1} ms",
+            percentile(&values, 0.5),
+            percentile(&values, 0.99)
+        );
+    }
+
+    // One bulk decision of 1,000.
+    let ids = ask_many(&agents, &base, &token, AGENTS).await?;
+    let started = Instant::now();
+    let answer: Value = operator
+        .post(format!("{base}/api/approvals/bulk"))
+        .json(&json!({ "ids": ids, "decision": "approve" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    println!(
+        "bulk decision of {AGENTS}: {:.0} ms ({} succeeded, {} failed; each audited and announced)",
+        started.elapsed().as_secs_f64() * 1e3,
+        answer["succeeded"],
+        answer["failed"]
+    );
+    Ok(())
+}

@@ -1,0 +1,411 @@
+//! `/approvals` — the queue of tool runs waiting for a human: pending first, oldest first, each
+//! with agent, tool, pretty-printed arguments, risk, reason and time left. Approve, reject (with
+//! an optional comment) or cancel one; select several and decide them in bulk, confirmed, with a
+//! progress bar and every failure listed. New requests and decisions made elsewhere arrive live.
+//! Keyboard: j/k move, x selects, a approves, r rejects, Enter opens the arguments.
+
+use super::{Approval, Bulk, BulkResult, Risk, Status, Verdict};
+use crate::auth::SessionContext;
+use crate::http::call;
+use crate::pages::PageHeader;
+use dioxus::prelude::*;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+/// Ids per bulk request: small enough for the progress bar to move.
+const BULK_CHUNK: usize = 5;
+
+const BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
+
+#[derive(Deserialize)]
+struct BulkAnswer {
+    results: Vec<BulkResult>,
+}
+
+#[derive(Deserialize)]
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
+struct LiveEvent {
+    approval: Approval,
+}
+
+/// A bulk decision under way or done.
+#[derive(Clone, Debug, PartialEq)]
+struct Progress {
+    verdict: Verdict,
+    done: usize,
+    total: usize,
+    failures: Vec<(String, String)>,
+}
+
+fn now() -> i64 {
+    #[cfg(feature = "web")]
+    return js_sys::Date::now() as i64;
+    #[cfg(not(feature = "web"))]
+    0
+}
+
+/// "4 min left", "expired", or nothing without a deadline.
+fn time_left(approval: &Approval, now: i64) -> Option<String> {
+    let deadline = approval.deadline_at?;
+    if approval.status != Status::Pending {
+        return None;
+    }
+    let seconds = (deadline - now) / 1000;
+    Some(match seconds {
+        s if s <= 0 => "deadline passed".into(),
+        s if s < 120 => format!("{s} s left"),
+        s if s < 7200 => format!("{} min left", s / 60),
+        s => format!("{} h left", s / 3600),
+    })
+}
+
+/// Keeps the list in queue order after a change.
+fn upsert(list: &mut Vec<Approval>, approval: Approval) {
+    match list.iter_mut().find(|a| a.id == approval.id) {
+        Some(slot) => *slot = approval,
+        None => list.push(approval),
+    }
+    list.sort_by_key(|a| (a.status != Status::Pending, a.created_at));
+}
+
+/// `/approvals`.
+#[component]
+pub fn Approvals() -> Element {
+    let session = use_context::<SessionContext>();
+    let can_decide = (session.me)().is_some_and(|me| me.role.can_change_shared());
+    let mut list = use_signal(Vec::<Approval>::new);
+    let mut loaded = use_signal(|| None::<Result<(), String>>);
+    let mut show_all = use_signal(|| false);
+    let mut selected = use_signal(BTreeSet::<String>::new);
+    let mut cursor = use_signal(|| 0usize);
+    let mut open = use_signal(|| None::<String>);
+    let mut comment = use_signal(String::new);
+    let mut confirm = use_signal(|| None::<Verdict>);
+    let mut progress = use_signal(|| None::<Progress>);
+    let mut message = use_signal(|| None::<String>);
+    #[cfg_attr(not(feature = "web"), allow(unused_mut))]
+    let mut clock = use_signal(now);
+
+    let reload = move || {
+        spawn(async move {
+            let path = if show_all() {
+                "/api/approvals?status=all"
+            } else {
+                "/api/approvals?status=pending"
+            };
+            match call::<Vec<Approval>>("GET", path, None).await {
+                Ok(items) => {
+                    list.set(items);
+                    loaded.set(Some(Ok(())));
+                }
+                Err(err) => loaded.set(Some(Err(err.body.error))),
+            }
+        });
+    };
+    use_effect(move || {
+        let _ = show_all();
+        reload();
+    });
+    // Live: requests and decisions made anywhere; a reconnect reloads what it may have missed.
+    use_future(move || async move {
+        #[cfg(feature = "web")]
+        crate::sync::client::follow(crate::sync::Topic::ToolRunStatus, reload, move |payload| {
+            if let Ok(event) = serde_json::from_value::<LiveEvent>(payload) {
+                let keep = show_all() || event.approval.status == Status::Pending;
+                let mut items = list.write();
+                if keep {
+                    upsert(&mut items, event.approval);
+                } else {
+                    items.retain(|a| a.id != event.approval.id);
+                }
+            }
+        })
+        .await;
+    });
+    // Time left counts down.
+    use_future(move || async move {
+        #[cfg(feature = "web")]
+        loop {
+            gloo_timers::future::TimeoutFuture::new(1_000).await;
+            clock.set(now());
+        }
+    });
+
+    let decide = move |id: String, path: &'static str| {
+        spawn(async move {
+            let body = {
+                let text = comment();
+                (!text.trim().is_empty()).then(|| serde_json::json!({ "comment": text }))
+            };
+            let (method, url) = match path {
+                "cancel" => ("DELETE", format!("/api/approvals/{id}")),
+                verb => ("POST", format!("/api/approvals/{id}/{verb}")),
+            };
+            match call::<serde_json::Value>(method, &url, body).await {
+                Ok(answer) => {
+                    let approval = answer.get("approval").cloned().unwrap_or(answer);
+                    if let Ok(approval) = serde_json::from_value::<Approval>(approval) {
+                        let keep = show_all();
+                        let mut items = list.write();
+                        if keep {
+                            upsert(&mut items, approval)
+                        } else {
+                            items.retain(|a| a.id != id)
+                        }
+                    }
+                    selected.write().remove(&id);
+                    message.set(None);
+                }
+                Err(err) => message.set(Some(err.body.error)),
+            }
+        });
+    };
+    let mut run_bulk = move |verdict: Verdict| {
+        confirm.set(None);
+        let ids: Vec<String> = selected().into_iter().collect();
+        progress.set(Some(Progress {
+            verdict,
+            done: 0,
+            total: ids.len(),
+            failures: Vec::new(),
+        }));
+        spawn(async move {
+            let text = comment();
+            let comment = (!text.trim().is_empty()).then_some(text);
+            for chunk in ids.chunks(BULK_CHUNK) {
+                let body = serde_json::to_value(Bulk {
+                    ids: chunk.to_vec(),
+                    decision: verdict,
+                    comment: comment.clone(),
+                })
+                .ok();
+                let results = match call::<BulkAnswer>("POST", "/api/approvals/bulk", body).await {
+                    Ok(answer) => answer.results,
+                    Err(err) => chunk
+                        .iter()
+                        .map(|id| BulkResult {
+                            id: id.clone(),
+                            ok: false,
+                            status: None,
+                            error: Some(err.body.error.clone()),
+                        })
+                        .collect(),
+                };
+                for result in results {
+                    if result.ok {
+                        selected.write().remove(&result.id);
+                        if !show_all() {
+                            list.write().retain(|a| a.id != result.id);
+                        }
+                    }
+                    if let Some(p) = progress.write().as_mut() {
+                        p.done += 1;
+                        if !result.ok {
+                            p.failures
+                                .push((result.id.clone(), result.error.unwrap_or_default()));
+                        }
+                    }
+                }
+            }
+            if show_all() {
+                reload();
+            }
+        });
+    };
+
+    let items = list();
+    let count = items.len();
+    let pending: Vec<String> = items
+        .iter()
+        .filter(|a| a.status == Status::Pending)
+        .map(|a| a.id.clone())
+        .collect();
+    let chosen = selected().len();
+    let all_chosen = !pending.is_empty() && pending.iter().all(|id| selected().contains(id));
+    let at = cursor().min(count.saturating_sub(1));
+    let now_ms = clock();
+
+    let on_key = move |event: KeyboardEvent| {
+        let items = list();
+        let Some(current) = items
+            .get(cursor().min(items.len().saturating_sub(1)))
+            .cloned()
+        else {
+            return;
+        };
+        match event.key() {
+            Key::Character(c) if c == "j" => cursor.set((cursor() + 1).min(items.len() - 1)),
+            Key::Character(c) if c == "k" => cursor.set(cursor().saturating_sub(1)),
+            Key::Character(c) if c == "x" && current.status == Status::Pending => {
+                let mut chosen = selected.write();
+                if !chosen.remove(&current.id) {
+                    chosen.insert(current.id);
+                }
+            }
+            Key::Character(c) if c == "a" && can_decide && current.status == Status::Pending => {
+                decide(current.id, "approve")
+            }
+            Key::Character(c) if c == "r" && can_decide && current.status == Status::Pending => {
+                decide(current.id, "reject")
+            }
+            Key::Enter => open.set(if open() == Some(current.id.clone()) {
+                None
+            } else {
+                Some(current.id)
+            }),
+            _ => return,
+        }
+        event.prevent_default();
+    };
+
+    rsx! {
+        PageHeader {
+            title: "Approvals",
+            summary: "Agents ask before they run risky tools. Decide here; the waiting agent hears at once.",
+        }
+        div { class: "mb-4 flex flex-wrap items-center gap-3 text-sm",
+            label { class: "flex items-center gap-2",
+                input { id: "select-all", r#type: "checkbox", checked: all_chosen, disabled: pending.is_empty() || !can_decide,
+                    onchange: move |e: FormEvent| {
+                        if e.checked() { selected.set(pending.iter().cloned().collect()) } else { selected.set(BTreeSet::new()) }
+                    }
+                }
+                "Select all"
+            }
+            input { id: "decision-comment", class: "min-w-48 flex-1 rounded-md border border-slate-300 bg-white px-3 py-1.5 dark:border-slate-700 dark:bg-slate-950",
+                placeholder: "Comment (optional), sent with your decisions", aria_label: "Comment",
+                value: "{comment}", oninput: move |e| comment.set(e.value()) }
+            button { id: "bulk-approve", class: BUTTON, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Approve)), "Approve selected ({chosen})" }
+            button { id: "bulk-reject", class: BUTTON, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Reject)), "Reject selected ({chosen})" }
+            label { class: "flex items-center gap-2",
+                input { id: "show-decided", r#type: "checkbox", checked: show_all(), onchange: move |e: FormEvent| show_all.set(e.checked()) }
+                "Show decided"
+            }
+        }
+        if !can_decide && (session.me)().is_some() {
+            p { id: "approvals-readonly", class: "mb-3 text-sm text-slate-600 dark:text-slate-300", "As a viewer you can follow the queue; an admin or operator decides." }
+        }
+        if let Some(verdict) = confirm() {
+            div { id: "bulk-confirm", role: "dialog", aria_modal: "true", aria_labelledby: "bulk-confirm-title",
+                class: "mb-4 rounded-lg border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950",
+                p { id: "bulk-confirm-title", class: "font-medium",
+                    if verdict == Verdict::Approve { "Approve {chosen} tool runs?" } else { "Reject {chosen} tool runs?" }
+                }
+                div { class: "mt-3 flex gap-2",
+                    button { id: "bulk-confirm-yes", class: BUTTON, autofocus: true, onclick: move |_| run_bulk(verdict), "Yes, decide all" }
+                    button { id: "bulk-confirm-no", class: BUTTON, onclick: move |_| confirm.set(None), "Keep them" }
+                }
+            }
+        }
+        if let Some(p) = progress() {
+            div { id: "bulk-status", class: "mb-4", role: "status", "data-done": "{p.done}", "data-total": "{p.total}",
+                label { class: "block text-sm",
+                    if p.done < p.total { "Deciding… {p.done} of {p.total}" } else { "Done: {p.total - p.failures.len()} of {p.total} decided" }
+                    progress { id: "bulk-progress", class: "mt-1 block h-2 w-full", max: "{p.total}", value: "{p.done}" }
+                }
+                if !p.failures.is_empty() {
+                    ul { id: "bulk-failures", class: "mt-2 list-disc pl-5 text-sm text-red-700 dark:text-red-300",
+                        for (id, why) in p.failures.iter() { li { key: "{id}", "{id}: {why}" } }
+                    }
+                }
+            }
+        }
+        if let Some(text) = message() {
+            p { role: "alert", class: "mb-3 text-sm text-red-700 dark:text-red-300", "{text}" }
+        }
+        match loaded() {
+            None => rsx! { p { id: "approvals-loading", role: "status", class: "text-slate-500", "Loading the queue…" } },
+            Some(Err(why)) => rsx! {
+                div { role: "alert", class: "text-red-700 dark:text-red-300",
+                    "The queue could not be loaded: {why} "
+                    button { class: BUTTON, onclick: move |_| reload(), "Retry" }
+                }
+            },
+            Some(Ok(())) if items.is_empty() => rsx! {
+                p { id: "approvals-empty", class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
+                    "Nothing waits for a decision. New requests appear here as agents make them."
+                }
+            },
+            Some(Ok(())) => rsx! {
+                ul { id: "approval-list", role: "listbox", tabindex: "0", aria_label: "Approvals (j/k move, x select, a approve, r reject, Enter open)",
+                    class: "space-y-2 outline-none focus-visible:ring-2 focus-visible:ring-sky-600", onkeydown: on_key,
+                    for (i, approval) in items.into_iter().enumerate() {
+                        ApprovalRow {
+                            key: "{approval.id}",
+                            current: i == at,
+                            checked: selected().contains(&approval.id),
+                            expanded: open() == Some(approval.id.clone()),
+                            can_decide,
+                            left: time_left(&approval, now_ms),
+                            on_toggle: move |id: String| { let mut s = selected.write(); if !s.remove(&id) { s.insert(id); } },
+                            on_decide: move |(id, verb): (String, &'static str)| decide(id, verb),
+                            approval,
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+#[component]
+fn ApprovalRow(
+    approval: Approval,
+    current: bool,
+    checked: bool,
+    expanded: bool,
+    can_decide: bool,
+    left: Option<String>,
+    on_toggle: EventHandler<String>,
+    on_decide: EventHandler<(String, &'static str)>,
+) -> Element {
+    let (risk_text, risk_class) = match approval.risk {
+        Risk::Low => (
+            "low",
+            "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100",
+        ),
+        Risk::Medium => (
+            "medium",
+            "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100",
+        ),
+        Risk::High => (
+            "high",
+            "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100",
+        ),
+    };
+    let arguments = serde_json::to_string_pretty(&approval.arguments).unwrap_or_default();
+    let pending = approval.status == Status::Pending;
+    let id = approval.id.clone();
+    let (a, b, c, d) = (id.clone(), id.clone(), id.clone(), id.clone());
+    rsx! {
+        li { class: if current { "approval rounded-lg border border-sky-500 bg-white p-3 ring-1 ring-sky-500 dark:bg-slate-900" } else { "approval rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900" },
+            role: "option", aria_selected: "{checked}", "data-id": "{id}", "data-status": approval.status.as_str(), "data-current": "{current}",
+            div { class: "flex flex-wrap items-center gap-3",
+                if pending && can_decide {
+                    input { class: "approval-select", r#type: "checkbox", checked, aria_label: "Select {approval.tool}", onchange: move |_| on_toggle.call(a.clone()) }
+                }
+                span { class: "font-mono text-sm font-semibold", "{approval.tool}" }
+                span { class: "rounded px-1.5 py-0.5 text-xs font-medium {risk_class}", "{risk_text} risk" }
+                span { class: "text-sm text-slate-600 dark:text-slate-300", "by {approval.agent_name}" }
+                if let Some(left) = left { span { class: "time-left text-sm text-amber-700 dark:text-amber-300", "{left}" } }
+                span { class: "approval-status ml-auto text-sm font-medium", "{approval.status.as_str()}" }
+                if pending && can_decide {
+                    button { class: "approve {BUTTON}", onclick: move |_| on_decide.call((b.clone(), "approve")), "Approve" }
+                    button { class: "reject {BUTTON}", onclick: move |_| on_decide.call((c.clone(), "reject")), "Reject" }
+                    button { class: "cancel {BUTTON}", onclick: move |_| on_decide.call((d.clone(), "cancel")), "Cancel" }
+                }
+            }
+            if !approval.reason.is_empty() { p { class: "mt-1 text-sm", "{approval.reason}" } }
+            if let (Some(by), false) = (approval.decided_by.as_ref(), pending) {
+                p { class: "mt-1 text-xs text-slate-500",
+                    "{approval.status.as_str()} by {by}"
+                    if let Some(comment) = approval.comment.as_ref() { ": {comment}" }
+                }
+            }
+            details { open: expanded,
+                summary { class: "mt-1 cursor-pointer text-xs text-slate-500", "Arguments" }
+                pre { class: "mt-1 overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-950", "{arguments}" }
+            }
+        }
+    }
+}

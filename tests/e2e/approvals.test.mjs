@@ -1,0 +1,139 @@
+// End-to-end: the Approvals page in Chromium. An operator approves, rejects (with a comment) and
+// cancels requests that agents made over the agent API; a request made while the page is open
+// appears live; the keyboard decides; twenty requests are approved in bulk after a confirmation,
+// with the progress bar counting to twenty.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { serverAndBrowser, hydrated, signUp } from "./helpers.mjs";
+
+const env = serverAndBrowser();
+
+/** Signs up an operator and registers an agent; returns a function that asks for approvals. */
+async function fleet(context, email) {
+  await signUp(context, env.server, email, "Approvals");
+  const registered = await context.request.post(`${env.server.url}/api/agents`, { data: { name: "deployer", role: "pulse" } });
+  assert.equal(registered.status(), 201);
+  const { token } = await registered.json();
+  return async (tool, extra = {}) => {
+    const response = await context.request.post(`${env.server.url}/api/v1/approvals`, {
+      headers: { authorization: `Bearer ${token}` },
+      data: { tool, arguments: { target: "prod", replicas: 3 }, reason: `run ${tool}`, risk: "high", ...extra },
+    });
+    assert.equal(response.status(), 201);
+    return (await response.json()).id;
+  };
+}
+
+async function status(context, id) {
+  return (await (await context.request.get(`${env.server.url}/api/approvals/${id}`)).json()).status;
+}
+
+async function openPage(context) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  await page.goto(`${env.server.url}/approvals`);
+  await hydrated(page);
+  page.errors = errors;
+  return page;
+}
+
+const row = (page, id) => page.locator(`li.approval[data-id="${id}"]`);
+
+test("approve, reject with a comment and cancel; new requests appear live", async () => {
+  const context = await env.browser.newContext();
+  try {
+    const ask = await fleet(context, "decider@example.com");
+    const [first, second, third] = [await ask("deploy", { deadline: Date.now() + 600_000 }), await ask("drop_table"), await ask("send_mail")];
+    const page = await openPage(context);
+    await row(page, third).waitFor();
+    assert.match(await row(page, first).textContent(), /deploy.*high risk.*by deployer.*min left/s);
+    assert.match(await row(page, first).locator("pre").textContent(), /"replicas": 3/);
+
+    await row(page, first).locator("button.approve").click();
+    await row(page, first).waitFor({ state: "detached" });
+    assert.equal(await status(context, first), "approved");
+
+    await page.fill("#decision-comment", "not on a Friday");
+    await row(page, second).locator("button.reject").click();
+    await row(page, second).waitFor({ state: "detached" });
+    const rejected = await (await context.request.get(`${env.server.url}/api/approvals/${second}`)).json();
+    assert.deepEqual([rejected.status, rejected.comment], ["rejected", "not on a Friday"]);
+
+    await page.fill("#decision-comment", "");
+    await row(page, third).locator("button.cancel").click();
+    await row(page, third).waitFor({ state: "detached" });
+    assert.equal(await status(context, third), "cancelled");
+    await page.waitForSelector("#approvals-empty");
+
+    // Made while the page is open: it appears without a reload.
+    const live = await ask("restart");
+    await row(page, live).waitFor({ timeout: 10_000 });
+    // Decided elsewhere: it leaves.
+    await context.request.post(`${env.server.url}/api/approvals/${live}/reject`);
+    await row(page, live).waitFor({ state: "detached", timeout: 10_000 });
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("the keyboard moves, selects and decides", async () => {
+  const context = await env.browser.newContext();
+  try {
+    const ask = await fleet(context, "keys@example.com");
+    const ids = [await ask("one"), await ask("two"), await ask("three")];
+    const page = await openPage(context);
+    await row(page, ids[2]).waitFor();
+    await page.focus("#approval-list");
+    await page.keyboard.press("j");
+    await page.waitForSelector(`li.approval[data-id="${ids[1]}"][data-current="true"]`);
+    await page.keyboard.press("a");
+    await row(page, ids[1]).waitFor({ state: "detached" });
+    assert.equal(await status(context, ids[1]), "approved");
+    await page.keyboard.press("k");
+    await page.keyboard.press("r");
+    await row(page, ids[0]).waitFor({ state: "detached" });
+    assert.equal(await status(context, ids[0]), "rejected");
+    await page.keyboard.press("x");
+    await page.waitForSelector("#bulk-approve:not([disabled])");
+    assert.match(await page.textContent("#bulk-approve"), /\(1\)/);
+  } finally {
+    await context.close();
+  }
+});
+
+test("bulk-approve twenty requests with a confirmation and a progress bar", async () => {
+  const context = await env.browser.newContext();
+  try {
+    const ask = await fleet(context, "bulk-ui@example.com");
+    const ids = [];
+    for (let i = 0; i < 20; i++) ids.push(await ask(`tool_${i}`));
+    const page = await openPage(context);
+    await row(page, ids[19]).waitFor();
+    await page.check("#select-all");
+    assert.match(await page.textContent("#bulk-approve"), /\(20\)/);
+    await page.click("#bulk-approve");
+    await page.waitForSelector("#bulk-confirm");
+    assert.match(await page.textContent("#bulk-confirm"), /Approve 20 tool runs\?/);
+    // The progress bar appears and counts to twenty.
+    const seen = [];
+    page.on("console", () => undefined);
+    await page.click("#bulk-confirm-yes");
+    await page.waitForSelector("#bulk-progress");
+    seen.push(Number(await page.getAttribute("#bulk-status", "data-done")));
+    await page.waitForSelector('#bulk-status[data-done="20"]', { timeout: 20_000 });
+    assert.equal(await page.getAttribute("#bulk-progress", "value"), "20");
+    assert.equal(await page.getAttribute("#bulk-progress", "max"), "20");
+    assert.ok(seen[0] < 20, `progress started below 20 (saw ${seen[0]})`);
+    assert.match(await page.textContent("#bulk-status"), /Done: 20 of 20 decided/);
+    assert.equal(await page.$("#bulk-failures"), null);
+    await page.waitForSelector("#approvals-empty");
+    const pending = await (await context.request.get(`${env.server.url}/api/approvals?status=pending`)).json();
+    assert.deepEqual(pending, []);
+    for (const id of ids) assert.equal(await status(context, id), "approved");
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
+  }
+});
