@@ -1,9 +1,10 @@
 //! The app root: the one `Route` enum, the stylesheet, and the theme class every page renders under.
 
+use crate::agents::ui::Agents;
 use crate::approvals::ui::Approvals;
 use crate::auth::Login;
 use crate::dashboard::Dashboard;
-use crate::pages::{Agents, Analytics, Audit, NotFound};
+use crate::pages::{Analytics, Audit, NotFound};
 use crate::settings::SettingsPage;
 use crate::shell::{use_online_provider, Shell};
 use crate::theme::use_theme_provider;

@@ -35,24 +35,6 @@ fn ComingSoon(features: Vec<&'static str>) -> Element {
     }
 }
 
-/// `/agents` — the fleet, its health mesh and MCP servers.
-#[component]
-pub fn Agents() -> Element {
-    rsx! {
-        PageHeader {
-            title: "Agents",
-            summary: "Every agent in the workspace, how healthy it is, and the MCP servers it can reach.",
-        }
-        ComingSoon {
-            features: vec![
-                "Register agents and issue or revoke their API tokens.",
-                "Health checks run in parallel, each with its own timeout: healthy, degraded, unreachable or timed out.",
-                "MCP servers per workspace with their connection status and tools.",
-            ],
-        }
-    }
-}
-
 /// `/audit` — the append-only audit log.
 #[component]
 pub fn Audit() -> Element {

@@ -6,6 +6,7 @@
 pub mod api;
 #[cfg(feature = "server")]
 pub mod store;
+pub mod ui;
 
 use serde::{Deserialize, Serialize};
 

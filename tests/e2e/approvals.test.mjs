@@ -137,3 +137,33 @@ test("bulk-approve twenty requests with a confirmation and a progress bar", asyn
     await context.close();
   }
 });
+
+test("an admin registers an agent on the Agents page, sees its token once, and revokes it", async () => {
+  const context = await env.browser.newContext();
+  try {
+    await signUp(context, env.server, "registrar@example.com", "Agents");
+    const page = await context.newPage();
+    await page.goto(`${env.server.url}/agents`);
+    await hydrated(page);
+    await page.waitForSelector("#agents-empty");
+    await page.fill("#agent-name", "pulse-1");
+    await page.fill("#agent-role", "pulse");
+    await page.click("#agent-register");
+    await page.waitForSelector("#new-token");
+    const token = (await page.textContent("#new-token code")).trim();
+    assert.match(token, /^fd_[0-9a-f]{64}$/);
+    await page.waitForSelector("li.agent .token-state:has-text('token active')");
+    const ask = (t) => context.request.post(`${env.server.url}/api/v1/approvals`, { headers: { authorization: `Bearer ${t}` }, data: { tool: "x", risk: "low" } });
+    assert.equal((await ask(token)).status(), 201);
+    // Gone after a reload: shown once.
+    await page.reload();
+    await hydrated(page);
+    await page.waitForSelector("li.agent");
+    assert.equal(await page.$("#new-token"), null);
+    await page.click("li.agent button.revoke");
+    await page.waitForSelector("li.agent .token-state:has-text('token revoked')");
+    assert.equal((await ask(token)).status(), 401);
+  } finally {
+    await context.close();
+  }
+});
