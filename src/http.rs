@@ -200,6 +200,25 @@ pub async fn call<T: serde::de::DeserializeOwned>(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> Result<T, CallError> {
+    // Only the parsing is generic: the request itself is one function in the wasm, not one per
+    // answer type.
+    let (status, text) = request(method, path, body).await?;
+    serde_json::from_str(&text).map_err(|err| CallError {
+        status,
+        body: ErrorBody {
+            error: format!("the server's answer was not understood ({err})"),
+            field: None,
+        },
+        raw: serde_json::Value::Null,
+    })
+}
+
+/// Sends the request; the status and text of a successful answer, else the error.
+async fn request(
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<(u16, String), CallError> {
     #[cfg(feature = "web")]
     {
         use gloo_net::http::{Method, RequestBuilder};
@@ -216,14 +235,7 @@ pub async fn call<T: serde::de::DeserializeOwned>(
         let status = response.status();
         let text = response.text().await.map_err(CallError::unreachable)?;
         if response.ok() {
-            return serde_json::from_str(&text).map_err(|err| CallError {
-                status,
-                body: ErrorBody {
-                    error: format!("the server's answer was not understood ({err})"),
-                    field: None,
-                },
-                raw: serde_json::Value::Null,
-            });
+            return Ok((status, text));
         }
         let raw: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
         let body = serde_json::from_value(raw.clone()).unwrap_or(ErrorBody {

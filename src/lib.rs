@@ -9,6 +9,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod http;
 pub mod icons;
+pub mod log;
 pub mod pages;
 pub mod settings;
 pub mod shell;

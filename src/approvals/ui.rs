@@ -233,22 +233,18 @@ pub fn Approvals() -> Element {
         else {
             return;
         };
-        match event.key() {
-            Key::Character(c) if c == "j" => cursor.set((cursor() + 1).min(items.len() - 1)),
-            Key::Character(c) if c == "k" => cursor.set(cursor().saturating_sub(1)),
-            Key::Character(c) if c == "x" && current.status == Status::Pending => {
+        match crate::shell::key_name(&event).as_str() {
+            "j" => cursor.set((cursor() + 1).min(items.len() - 1)),
+            "k" => cursor.set(cursor().saturating_sub(1)),
+            "x" if current.status == Status::Pending => {
                 let mut chosen = selected.write();
                 if !chosen.remove(&current.id) {
                     chosen.insert(current.id);
                 }
             }
-            Key::Character(c) if c == "a" && can_decide && current.status == Status::Pending => {
-                decide(current.id, "approve")
-            }
-            Key::Character(c) if c == "r" && can_decide && current.status == Status::Pending => {
-                decide(current.id, "reject")
-            }
-            Key::Enter => open.set(if open() == Some(current.id.clone()) {
+            "a" if can_decide && current.status == Status::Pending => decide(current.id, "approve"),
+            "r" if can_decide && current.status == Status::Pending => decide(current.id, "reject"),
+            "Enter" => open.set(if open() == Some(current.id.clone()) {
                 None
             } else {
                 Some(current.id)

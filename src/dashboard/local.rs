@@ -6,7 +6,6 @@
 use super::compress::{self, Encoded};
 use super::migrate::load_or_default;
 use super::DashboardState;
-use dioxus::logger::tracing;
 use gloo_storage::{LocalStorage, Storage};
 
 /// The entry of one user's dashboard in one workspace.
@@ -47,7 +46,7 @@ pub fn load(key: &str) -> LocalState {
     };
     let loaded = load_or_default(value);
     for step in &loaded.log {
-        tracing::info!("dashboard state migrated: {step}");
+        crate::log::info(&format!("dashboard state migrated: {step}"));
     }
     match loaded.set_aside {
         None => LocalState {
@@ -59,7 +58,7 @@ pub fn load(key: &str) -> LocalState {
 }
 
 fn set_aside(key: &str, original: &str, why: &str) -> LocalState {
-    tracing::warn!("saved dashboard state set aside: {why}");
+    crate::log::warn(&format!("saved dashboard state set aside: {why}"));
     let kept = LocalStorage::raw()
         .set_item(&backup_key(key), original)
         .is_ok();
@@ -84,11 +83,12 @@ pub fn save(key: &str, state: &DashboardState) -> Result<(), String> {
             .set_item(key, &text)
             .and_then(|()| storage.remove_item(&flag)),
         Encoded::Compressed { text, ratio } => {
-            tracing::info!(
-                "dashboard state compressed: {} → {} UTF-16 units (ratio {ratio:.3})",
+            crate::log::info(&format!(
+                "dashboard state compressed: {} → {} UTF-16 units ({}%)",
                 json.encode_utf16().count(),
-                text.encode_utf16().count()
-            );
+                text.encode_utf16().count(),
+                (ratio * 100.0).round() as u32
+            ));
             storage
                 .set_item(key, &text)
                 .and_then(|()| storage.set_item(&flag, "1"))

@@ -113,12 +113,9 @@ pub fn migrate(stored: Value) -> Result<Migrated, MigrationError> {
         ));
     }
     let state: DashboardState =
-        serde_path_to_error::deserialize(Value::Object(doc)).map_err(|err| {
-            let path = err.path().to_string();
-            MigrationError::Invalid {
-                path: (path != ".").then_some(path),
-                reason: err.into_inner().to_string(),
-            }
+        deserialize_at(Value::Object(doc)).map_err(|(path, reason)| MigrationError::Invalid {
+            path: (path != ".").then_some(path),
+            reason,
         })?;
     state.validate().map_err(|err| MigrationError::Invalid {
         path: match &err {
@@ -217,6 +214,19 @@ fn v3_to_v4(mut doc: Doc) -> Result<Doc, String> {
         json!({ "widgets": updated_at, "preferences": updated_at, "filters": updated_at }),
     );
     Ok(doc)
+}
+
+/// Deserializes a document, naming the path of the first field that does not fit (`.` when it
+/// is the whole document). The browser build skips the path tracking: its code is large, and
+/// the server, which answers API clients, is where the path matters.
+pub(crate) fn deserialize_at<T: serde::de::DeserializeOwned>(
+    value: Value,
+) -> Result<T, (String, String)> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return serde_path_to_error::deserialize(value)
+        .map_err(|err| (err.path().to_string(), err.into_inner().to_string()));
+    #[cfg(target_arch = "wasm32")]
+    serde_json::from_value(value).map_err(|err| (".".to_string(), err.to_string()))
 }
 
 #[cfg(test)]

@@ -18,6 +18,24 @@ use sidebar::Sidebar;
 use topbar::TopBar;
 
 /// The shell layout: a fixed sidebar from `md` up, a drawer behind the menu button below it.
+/// The key's name as the browser gives it (`j`, `Enter`, `Escape`). Read from the DOM event:
+/// Dioxus's `key()` parses it into an enum whose parser is a large table in the wasm.
+pub fn key_name(event: &KeyboardEvent) -> String {
+    #[cfg(feature = "web")]
+    {
+        use dioxus::web::WebEventExt;
+        event
+            .try_as_web_event()
+            .map(|e| e.key())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "web"))]
+    {
+        let _ = event;
+        String::new()
+    }
+}
+
 #[component]
 pub fn Shell() -> Element {
     let drawer = Drawer::use_new();
@@ -32,7 +50,7 @@ pub fn Shell() -> Element {
         div {
             class: "flex min-h-screen",
             onkeydown: move |event: KeyboardEvent| {
-                if event.key() == Key::Escape {
+                if key_name(&event) == "Escape" {
                     drawer.close(true);
                 }
             },

@@ -19,7 +19,7 @@ pub fn TopBar(drawer: Drawer) -> Element {
         settings.ui.theme = choice;
         spawn(async move {
             if let Err(err) = session.save_user_settings(settings).await {
-                dioxus::logger::tracing::warn!("theme not saved to the account: {err}");
+                crate::log::warn(&format!("theme not saved to the account: {err}"));
             }
         });
     };

@@ -16,7 +16,6 @@ use super::path::{self, StatePath};
 use super::{ClientFrame, Command, Connection, ServerFrame, StateUpdate};
 use crate::dashboard::DashboardState;
 use crate::http::call;
-use dioxus::logger::tracing;
 use dioxus::prelude::*;
 use futures_util::future::{select, Either};
 use futures_util::stream::{self, LocalBoxStream};
@@ -128,7 +127,7 @@ impl Sync {
     fn render(&mut self) {
         let shown = shown(&self.confirmed, &self.pending);
         if let Err(why) = crate::dashboard::local::save(&self.key, &shown) {
-            tracing::warn!("dashboard not kept in this browser: {why}");
+            crate::log::warn(&format!("dashboard not kept in this browser: {why}"));
         }
         if self.pending.is_empty() {
             LocalStorage::delete(self.queue_key());
@@ -235,7 +234,10 @@ impl Sync {
                 self.accepted.remove(&sync.mutation_id);
             }
             ServerFrame::Error(error) => {
-                tracing::warn!("sync refused a frame: {} ({})", error.message, error.code);
+                crate::log::warn(&format!(
+                    "sync refused a frame: {} ({})",
+                    error.message, error.code
+                ));
                 if let Some(id) = error.mutation_id {
                     self.pending.retain(|p| p.mutation_id != id);
                 }
@@ -411,7 +413,7 @@ async fn socket(
     loop {
         match select(stream.next(), inputs.next()).await {
             Either::Left((Some(Ok(Message::Text(text_frame))), _)) => {
-                let Ok(frame) = serde_json::from_str::<ServerFrame>(&text_frame) else {
+                let Ok(frame) = ServerFrame::parse(&text_frame) else {
                     continue;
                 };
                 let caught_up = matches!(
@@ -480,7 +482,7 @@ async fn socket(
 
 #[derive(Deserialize)]
 struct Polled {
-    frames: Vec<ServerFrame>,
+    frames: Vec<Value>,
 }
 
 #[derive(Deserialize)]
@@ -509,7 +511,7 @@ async fn poll(
                 }
                 Err(err) if err.status == 401 => return Outcome::SignedOut,
                 Err(err) if (400..500).contains(&err.status) => {
-                    tracing::warn!("sync refused an edit: {}", err.body.error);
+                    crate::log::warn(&format!("sync refused an edit: {}", err.body.error));
                     sync.pending.retain(|p| p.mutation_id != edit.mutation_id);
                     sync.render();
                 }
@@ -524,6 +526,9 @@ async fn poll(
             Ok(polled) => {
                 connection.set(Connection::Polling);
                 for frame in polled.frames {
+                    let Ok(frame) = ServerFrame::from_value(frame) else {
+                        continue;
+                    };
                     if sync.receive(frame) {
                         // A gap: the next poll asks for everything.
                         sync.known = false;
@@ -587,7 +592,7 @@ pub async fn follow(
                     let Message::Text(frame) = message else {
                         continue;
                     };
-                    match serde_json::from_str::<ServerFrame>(&frame) {
+                    match ServerFrame::parse(&frame) {
                         Ok(ServerFrame::Subscribed(_)) => {
                             attempt = 0;
                             on_open();

@@ -150,8 +150,8 @@ pub struct StateUpdate {
     pub mutation_id: String,
 }
 
-/// A frame from the server.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A frame from the server. (Read with [`ServerFrame::parse`].)
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", content = "payload")]
 pub enum ServerFrame {
     /// An accepted edit, as version `version`.
@@ -193,6 +193,59 @@ pub enum ServerFrame {
     /// An event of the [`Topic::AgentState`] topic.
     #[serde(rename = "agent_state")]
     AgentState(Value),
+}
+
+impl ServerFrame {
+    /// Reads a frame. Written out rather than derived: serde's code for an adjacently tagged
+    /// enum of this many variants is large, and the browser build pays for every byte.
+    pub fn parse(text: &str) -> serde_json::Result<Self> {
+        Self::from_value(serde_json::from_str(text)?)
+    }
+
+    /// [`parse`](Self::parse) from a JSON value.
+    pub fn from_value(value: Value) -> serde_json::Result<Self> {
+        use serde::de::Error;
+        use serde_json::from_value;
+        #[derive(Deserialize)]
+        struct Envelope {
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(default)]
+            payload: Value,
+        }
+        #[derive(Deserialize)]
+        struct Full {
+            state: Box<DashboardState>,
+            version: u64,
+        }
+        #[derive(Deserialize)]
+        struct Version {
+            version: u64,
+        }
+        let Envelope { kind, payload } = from_value(value)?;
+        Ok(match kind.as_str() {
+            "state:sync" => Self::StateSync(from_value(payload)?),
+            "state:full" => {
+                let Full { state, version } = from_value(payload)?;
+                Self::StateFull { state, version }
+            }
+            "state:resumed" => Self::StateResumed {
+                version: from_value::<Version>(payload)?.version,
+            },
+            "error" => Self::Error(from_value(payload)?),
+            "subscribed" => Self::Subscribed(from_value(payload)?),
+            "unsubscribed" => Self::Unsubscribed(from_value(payload)?),
+            "metrics_update" => Self::MetricsUpdate(payload),
+            "tool_run_status" => Self::ToolRunStatus(payload),
+            "activity" => Self::Activity(payload),
+            "agent_state" => Self::AgentState(payload),
+            other => {
+                return Err(serde_json::Error::custom(format!(
+                    "unknown frame type {other:?}"
+                )))
+            }
+        })
+    }
 }
 
 /// `state:sync`'s payload.
@@ -258,6 +311,45 @@ mod tests {
     }
 
     #[test]
+    fn every_server_frame_reads_back_as_written() {
+        let frames = [
+            ServerFrame::StateFull {
+                state: Box::default(),
+                version: 3,
+            },
+            ServerFrame::StateSync(StateSync {
+                path: "widgets.w1".into(),
+                value: Value::Null,
+                version: 4,
+                client_id: "c".into(),
+                mutation_id: "m".into(),
+            }),
+            ServerFrame::StateResumed { version: 4 },
+            ServerFrame::Error(ErrorPayload {
+                code: "rejected".into(),
+                message: "no".into(),
+                mutation_id: Some("m".into()),
+            }),
+            ServerFrame::Subscribed(TopicRef {
+                topic: Topic::Activity,
+            }),
+            ServerFrame::Unsubscribed(TopicRef {
+                topic: Topic::AgentState,
+            }),
+            ServerFrame::MetricsUpdate(json!({ "at": 1 })),
+            ServerFrame::ToolRunStatus(json!({ "event": "decided" })),
+            ServerFrame::Activity(json!({ "data": 1 })),
+            ServerFrame::AgentState(json!({ "id": "a" })),
+        ];
+        for frame in frames {
+            let text = serde_json::to_string(&frame).unwrap();
+            assert_eq!(ServerFrame::parse(&text).unwrap(), frame, "{text}");
+        }
+        assert!(ServerFrame::parse(r#"{"type":"nope","payload":{}}"#).is_err());
+        assert!(ServerFrame::parse("{").is_err());
+    }
+
+    #[test]
     fn topic_frames_name_the_topic_as_the_seed_does() {
         let frame: ClientFrame = serde_json::from_value(
             json!({ "type": "subscribe", "payload": { "topic": "metrics_update" } }),
@@ -280,7 +372,7 @@ mod tests {
             json!({ "type": "subscribe", "payload": { "topic": "secrets" } })
         )
         .is_err());
-        let event: ServerFrame = serde_json::from_value(
+        let event = ServerFrame::from_value(
             json!({ "type": "tool_run_status", "payload": { "id": "a1", "status": "approved" } }),
         )
         .unwrap();

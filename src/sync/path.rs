@@ -111,8 +111,8 @@ pub fn apply(
     } else {
         map.insert(last.clone(), value.clone());
     }
-    let mut next: DashboardState = serde_path_to_error::deserialize(doc)
-        .map_err(|err| rejected(format!("{}: {}", err.path(), err.inner())))?;
+    let mut next: DashboardState = crate::dashboard::migrate::deserialize_at(doc)
+        .map_err(|(at, reason)| rejected(format!("{at}: {reason}")))?;
     next.validate().map_err(|err| rejected(err.to_string()))?;
     next.touch(path.section, now);
     Ok(next)
