@@ -770,7 +770,7 @@ async fn settings_are_validated_per_user_and_shared_ones_need_a_role(stack: Stac
     .await;
     let (_, seen) = get(&viewer, &app, "/api/settings").await;
     assert_eq!(seen["canChangeWorkspace"], false);
-    let shared = json!({ "export": { "defaultFormat": "json", "autoExport": true, "schedule": "daily" }, "advanced": { "betaFeatures": true } });
+    let shared = json!({ "export": { "defaultFormat": "json", "autoExport": true, "schedule": "daily" }, "approvals": { "onExpiry": "allow" }, "advanced": { "betaFeatures": true } });
     let (status, body) = put(&viewer, &app, "/api/settings/workspace", shared.clone()).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(
