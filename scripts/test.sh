@@ -26,6 +26,8 @@ source "$FLIGHTDECK_ROOT/scripts/services.sh"
 
 step "unit and integration tests"
 # The lib's unit tests and tests/server (the bin and doc-tests hold none).
+# The reference agent (examples/agent.rs) is driven by tests/server/approvals.rs.
+cargo build --features server --example agent
 cargo test --features server --lib --test server 2>&1 | tee -a "$results"
 
 "$FLIGHTDECK_ROOT/scripts/build.sh"

@@ -405,3 +405,79 @@ fn ApprovalRow(
         }
     }
 }
+
+/// The dashboard's approval-queue widget: how many wait, the oldest five with approve and
+/// reject, live; loading, empty and error (with retry) states; the page for the rest.
+#[component]
+pub fn ApprovalQueue() -> Element {
+    let session = use_context::<SessionContext>();
+    let can_decide = (session.me)().is_some_and(|me| me.role.can_change_shared());
+    let mut list = use_signal(|| None::<Result<Vec<Approval>, String>>);
+    let reload = move || {
+        spawn(async move {
+            let answer = call::<Vec<Approval>>("GET", "/api/approvals?status=pending", None).await;
+            list.set(Some(answer.map_err(|err| err.body.error)));
+        });
+    };
+    use_effect(reload);
+    use_future(move || async move {
+        #[cfg(feature = "web")]
+        crate::sync::client::follow(crate::sync::Topic::ToolRunStatus, reload, move |payload| {
+            if let (Ok(event), Some(Ok(items))) = (
+                serde_json::from_value::<LiveEvent>(payload),
+                list.write().as_mut(),
+            ) {
+                items.retain(|a| a.id != event.approval.id);
+                if event.approval.status == Status::Pending {
+                    upsert(items, event.approval);
+                }
+            }
+        })
+        .await;
+    });
+    let decide = move |id: String, verb: &'static str| {
+        spawn(async move {
+            if call::<Approval>("POST", &format!("/api/approvals/{id}/{verb}"), None)
+                .await
+                .is_ok()
+            {
+                if let Some(Ok(items)) = list.write().as_mut() {
+                    items.retain(|a| a.id != id);
+                }
+            }
+        });
+    };
+    match list() {
+        None => {
+            rsx! { p { class: "queue-loading mt-3 text-sm text-slate-500", role: "status", "Loading the queue…" } }
+        }
+        Some(Err(why)) => rsx! {
+            div { class: "queue-error mt-3 text-sm text-red-700 dark:text-red-300", role: "alert",
+                "The queue could not be loaded: {why} "
+                button { class: BUTTON, onclick: move |_| reload(), "Retry" }
+            }
+        },
+        Some(Ok(items)) if items.is_empty() => {
+            rsx! { p { class: "queue-empty mt-3 text-sm text-slate-600 dark:text-slate-300", "Nothing waits for a decision." } }
+        }
+        Some(Ok(items)) => {
+            let waiting = items.len();
+            rsx! {
+            p { class: "queue-count mt-2 text-2xl font-semibold", "data-count": "{waiting}", "{waiting} waiting" }
+            ul { class: "mt-2 space-y-1 text-sm",
+                for approval in items.into_iter().take(5) {
+                    li { key: "{approval.id}", class: "queue-item flex items-center gap-2", "data-id": "{approval.id}",
+                        span { class: "font-mono", "{approval.tool}" }
+                        span { class: "text-slate-500", "{approval.agent_name}" }
+                        if can_decide {
+                            button { class: "approve ml-auto {BUTTON}", onclick: { let id = approval.id.clone(); move |_| decide(id.clone(), "approve") }, "Approve" }
+                            button { class: "reject {BUTTON}", onclick: { let id = approval.id.clone(); move |_| decide(id.clone(), "reject") }, "Reject" }
+                        }
+                    }
+                }
+            }
+            a { href: "/approvals", class: "mt-2 inline-block text-sm text-sky-700 underline dark:text-sky-300", "Open approvals" }
+            }
+        }
+    }
+}

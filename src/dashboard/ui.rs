@@ -176,7 +176,8 @@ pub fn Dashboard() -> Element {
     }
 }
 
-/// A widget's card; its live content arrives with the widget registry.
+/// A widget's card: the approval queue is live; the others' content arrives with the widget
+/// registry.
 #[component]
 fn WidgetCard(kind: String, compact: bool) -> Element {
     let (name, about) = describe(&kind);
@@ -187,7 +188,11 @@ fn WidgetCard(kind: String, compact: bool) -> Element {
             class: "rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900 {padding}",
             h2 { class: "font-medium", "{name}" }
             p { class: "mt-1 text-sm text-slate-600 dark:text-slate-300", "{about}" }
-            div { class: "mt-4 h-16 animate-pulse rounded bg-slate-100 dark:bg-slate-800", aria_hidden: "true" }
+            if kind == "approval_queue" {
+                crate::approvals::ui::ApprovalQueue {}
+            } else {
+                div { class: "mt-4 h-16 animate-pulse rounded bg-slate-100 dark:bg-slate-800", aria_hidden: "true" }
+            }
         }
     }
 }

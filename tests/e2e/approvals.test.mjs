@@ -167,3 +167,25 @@ test("an admin registers an agent on the Agents page, sees its token once, and r
     await context.close();
   }
 });
+
+test("the dashboard's approval-queue widget counts, decides and follows live", async () => {
+  const context = await env.browser.newContext();
+  try {
+    const ask = await fleet(context, "widget@example.com");
+    const first = await ask("deploy");
+    const page = await context.newPage();
+    await page.goto(env.server.url);
+    await hydrated(page);
+    const widget = page.locator('article[data-kind="approval_queue"]');
+    await widget.locator('.queue-count[data-count="1"]').waitFor({ timeout: 15_000 });
+    const second = await ask("rollback");
+    await widget.locator('.queue-count[data-count="2"]').waitFor({ timeout: 10_000 });
+    await widget.locator(`.queue-item[data-id="${first}"] button.approve`).click();
+    await widget.locator('.queue-count[data-count="1"]').waitFor();
+    assert.equal(await status(context, first), "approved");
+    await context.request.post(`${env.server.url}/api/approvals/${second}/reject`);
+    await widget.locator(".queue-empty").waitFor({ timeout: 10_000 });
+  } finally {
+    await context.close();
+  }
+});

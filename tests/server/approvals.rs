@@ -811,3 +811,55 @@ async fn the_agent_api_is_described_by_an_openapi_document() {
     assert_eq!(risk, &json!(["low", "medium", "high"]));
     assert!(doc["components"]["securitySchemes"]["agent_token"].is_object());
 }
+
+/// The reference agent (`examples/agent.rs`), built beside this test binary by `cargo test`.
+fn reference_agent() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    profile_dir.join("examples").join("agent")
+}
+
+#[tokio::test]
+async fn the_reference_agent_asks_waits_and_obeys_the_decision() {
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[]);
+    let admin = Caller::person(&app, &account(&app, "reference@example.com").await);
+    let token = register(&admin, "reference").await;
+    for (verdict, word, code) in [
+        ("approve", "approved", Some(0)),
+        ("reject", "rejected", Some(2)),
+    ] {
+        let child = tokio::process::Command::new(reference_agent())
+            .env("FLIGHTDECK_URL", &app.base)
+            .env("FLIGHTDECK_AGENT_TOKEN", &token)
+            .args(["deploy", r#"{"service":"api"}"#, "ship the fix", "high"])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the reference agent is built by cargo test (examples/agent.rs)");
+        // Its request shows up as pending; the operator decides it.
+        let id = loop {
+            let (_, pending) = admin
+                .send("GET", "/api/approvals?status=pending", None)
+                .await;
+            if let Some(first) = pending.as_array().and_then(|list| list.first()) {
+                break first["id"].as_str().unwrap().to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let (status, _) = admin
+            .send("POST", &format!("/api/approvals/{id}/{verdict}"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let output = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+            .await
+            .expect("the agent answers within 10 s of the decision")
+            .unwrap();
+        let printed = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), code, "{printed}");
+        assert!(
+            printed.contains(&format!("{word} by reference@example.com")),
+            "{printed}"
+        );
+    }
+}
