@@ -7,6 +7,8 @@
 //!   cargo run --example agent -- deploy '{"service":"api","version":"2.1"}' "ship the fix" high
 //! ```
 
+use flightdeck::agents::client::AgentClient;
+use flightdeck::approvals::{NewApproval, Risk};
 use serde_json::{json, Value};
 use std::process::ExitCode;
 
@@ -34,72 +36,46 @@ async fn run() -> Result<bool, String> {
         None => json!({}),
     };
     let reason = args.next().unwrap_or_default();
-    let risk = args.next().unwrap_or_else(|| "medium".into());
-    let deadline_seconds: Option<i64> = args.next().and_then(|s| s.parse().ok());
+    let risk: Risk = serde_json::from_value(json!(args.next().unwrap_or_else(|| "medium".into())))
+        .map_err(|_| "risk must be low, medium or high")?;
+    let deadline = match args.next().map(|s| s.parse::<i64>()) {
+        None => None,
+        Some(Ok(seconds)) => Some(flightdeck::records::now_ms() + seconds * 1000),
+        Some(Err(_)) => return Err("the deadline is a whole number of seconds".into()),
+    };
 
-    let http = reqwest::Client::new();
-    let auth = format!("Bearer {token}");
-    let mut body = json!({ "tool": tool, "arguments": arguments, "reason": reason, "risk": risk });
-    if let Some(seconds) = deadline_seconds {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_err(|e| e.to_string())?
-            .as_millis() as i64;
-        body["deadline"] = json!(now + seconds * 1000);
-    }
-    let answer = http
-        .post(format!("{base}/api/v1/approvals"))
-        .header("authorization", &auth)
-        .json(&body)
-        .send()
+    let agent = AgentClient::new(&base, &token);
+    let new = NewApproval {
+        tool: tool.clone(),
+        arguments,
+        reason,
+        risk,
+        deadline,
+    };
+    let approval = agent
+        .ask(&new)
         .await
-        .map_err(|e| format!("cannot reach Flightdeck: {e}"))?;
-    let status = answer.status();
-    let approval: Value = answer.json().await.map_err(|e| e.to_string())?;
-    if !status.is_success() {
-        return Err(format!("asking failed ({status}): {}", approval["error"]));
-    }
-    let id = approval["id"]
-        .as_str()
-        .ok_or("no id in the answer")?
-        .to_owned();
-    println!("asked: {id} ({tool}), waiting for a decision…");
-    loop {
-        // Each wait answers at the decision, or with `pending` after 55 s: then wait again.
-        let answer = http
-            .get(format!("{base}/api/v1/approvals/{id}/wait?timeout=55"))
-            .header("authorization", &auth)
-            .send()
-            .await;
-        let approval: Value = match answer {
-            Ok(answer) => answer.json().await.map_err(|e| e.to_string())?,
-            Err(err) => {
-                // Disconnected: the decision is kept on the server; ask again shortly.
-                eprintln!("wait interrupted ({err}); asking again");
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-                continue;
-            }
-        };
-        match approval["status"].as_str() {
-            Some("pending") => continue,
-            Some(status) => {
-                let allowed = approval["allowed"].as_bool().unwrap_or(false);
-                println!(
-                    "{status} by {}{}: {}",
-                    approval["decidedBy"].as_str().unwrap_or("?"),
-                    approval["comment"]
-                        .as_str()
-                        .map(|c| format!(" ({c})"))
-                        .unwrap_or_default(),
-                    if allowed {
-                        "running the tool"
-                    } else {
-                        "not running it"
-                    }
-                );
-                return Ok(allowed);
-            }
-            None => return Err(format!("unexpected answer: {approval}")),
+        .map_err(|e| format!("asking failed: {e}"))?;
+    println!("asked: {} ({tool}), waiting for a decision…", approval.id);
+    let approval = agent
+        .decision(&approval.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let allowed = approval.allowed.unwrap_or(false);
+    println!(
+        "{} by {}{}: {}",
+        approval.status.as_str(),
+        approval.decided_by.as_deref().unwrap_or("?"),
+        approval
+            .comment
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default(),
+        if allowed {
+            "running the tool"
+        } else {
+            "not running it"
         }
-    }
+    );
+    Ok(allowed)
 }

@@ -30,6 +30,43 @@ pub struct Config {
     /// Mark the session cookie `Secure` (`FLIGHTDECK_SECURE_COOKIES=1`: set it when users reach the
     /// app over HTTPS, e.g. behind a TLS-terminating load balancer).
     pub secure_cookies: bool,
+    /// How long agent data stays fresh in the widgets' cache (`CACHE_TTL_SHORT`,
+    /// `CACHE_TTL_DEFAULT`, `CACHE_TTL_LONG`).
+    pub cache_ttl: CacheTtl,
+    /// How often the health mesh checks every agent (`HEALTH_CHECK_INTERVAL_SECS`, default 15).
+    pub health_interval: Duration,
+    /// A health check's timeout unless the agent sets its own (`HEALTH_CHECK_TIMEOUT_MS`,
+    /// default 5000).
+    pub health_timeout: Duration,
+    /// How long one MCP server may take to connect before it is retried
+    /// (`MCP_CONNECT_TIMEOUT_SECS`, default 10).
+    pub mcp_connect_timeout: Duration,
+    /// Requests each agent token may make (`AGENT_RATE_LIMIT_PER_MINUTE`, default 600, and
+    /// `AGENT_RATE_LIMIT_BURST`, default 60).
+    pub agent_rate: AgentRate,
+    /// Run the simulated demo fleet (`FLIGHTDECK_DEMO=1`/`0` or `--demo`; default on without
+    /// `REDIS_URL`, off with it).
+    pub demo: bool,
+}
+
+/// The agent-data cache's lifetimes: vitals and health go stale fast, alerts last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheTtl {
+    /// Heartbeats and health checks (`CACHE_TTL_SHORT`, seconds, default 60).
+    pub short: Duration,
+    /// Projects, tasks, metrics, activity (`CACHE_TTL_DEFAULT`, seconds, default 900).
+    pub default: Duration,
+    /// Alerts (`CACHE_TTL_LONG`, seconds, default 86400).
+    pub long: Duration,
+}
+
+/// The agent API's per-token rate limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AgentRate {
+    /// Sustained requests per minute.
+    pub per_minute: u32,
+    /// Requests allowed at once before the rate applies.
+    pub burst: u32,
 }
 
 /// Why the configuration was refused.
@@ -171,6 +208,57 @@ impl Config {
             }
         };
 
+        let cache_ttl = cache_ttl(&get)?;
+        let health_interval = Duration::from_secs(ranged(
+            &get,
+            "HEALTH_CHECK_INTERVAL_SECS",
+            "a whole number of seconds from 1 to 3600",
+            1..=3600,
+            15,
+        )?);
+        let health_timeout = Duration::from_millis(ranged(
+            &get,
+            "HEALTH_CHECK_TIMEOUT_MS",
+            "a whole number of milliseconds from 100 to 60000",
+            100..=60_000,
+            5000,
+        )?);
+        let mcp_connect_timeout = Duration::from_secs(ranged(
+            &get,
+            "MCP_CONNECT_TIMEOUT_SECS",
+            "a whole number of seconds from 1 to 300",
+            1..=300,
+            10,
+        )?);
+        let agent_rate = AgentRate {
+            per_minute: ranged(
+                &get,
+                "AGENT_RATE_LIMIT_PER_MINUTE",
+                "a whole number of requests from 1 to 1000000",
+                1..=1_000_000,
+                600,
+            )? as u32,
+            burst: ranged(
+                &get,
+                "AGENT_RATE_LIMIT_BURST",
+                "a whole number of requests from 1 to 100000",
+                1..=100_000,
+                60,
+            )? as u32,
+        };
+        let demo = match get("FLIGHTDECK_DEMO").as_deref() {
+            None => redis_url.is_none(),
+            Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "FLIGHTDECK_DEMO",
+                    value: other.to_string(),
+                    expected: "1 or true (run the demo fleet), 0 or false",
+                })
+            }
+        };
+
         Ok(Self {
             addr: SocketAddr::new(ip, port),
             data_dir,
@@ -182,8 +270,62 @@ impl Config {
             state_ttl: Duration::from_secs(ttl_secs),
             state_max_bytes,
             secure_cookies,
+            cache_ttl,
+            health_interval,
+            health_timeout,
+            mcp_connect_timeout,
+            agent_rate,
+            demo,
         })
     }
+}
+
+/// A whole number in `range`, or `default` when unset.
+fn ranged(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    expected: &'static str,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    let value = parse::<u64>(get(var), var, expected)?.unwrap_or(default);
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid {
+            var,
+            value: value.to_string(),
+            expected,
+        })
+    }
+}
+
+/// The three cache TTLs, each from 1 s to a week, and short ≤ default ≤ long.
+fn cache_ttl(get: &impl Fn(&str) -> Option<String>) -> Result<CacheTtl, ConfigError> {
+    const EXPECTED: &str = "a whole number of seconds from 1 to 604800 (a week)";
+    let secs = |var, default| ranged(get, var, EXPECTED, 1..=604_800, default);
+    let short = secs("CACHE_TTL_SHORT", 60)?;
+    let default = secs("CACHE_TTL_DEFAULT", 900)?;
+    let long = secs("CACHE_TTL_LONG", 86_400)?;
+    if short > default {
+        return Err(ConfigError::Invalid {
+            var: "CACHE_TTL_SHORT",
+            value: short.to_string(),
+            expected: "at most CACHE_TTL_DEFAULT",
+        });
+    }
+    if default > long {
+        return Err(ConfigError::Invalid {
+            var: "CACHE_TTL_DEFAULT",
+            value: default.to_string(),
+            expected: "at most CACHE_TTL_LONG",
+        });
+    }
+    Ok(CacheTtl {
+        short: Duration::from_secs(short),
+        default: Duration::from_secs(default),
+        long: Duration::from_secs(long),
+    })
 }
 
 fn parse<T: std::str::FromStr>(
@@ -263,6 +405,79 @@ mod tests {
             ("DASHBOARD_STATE_TTL", "0"),
             ("DASHBOARD_STATE_MAX_BYTES", "10"),
             ("FLIGHTDECK_SECURE_COOKIES", "yes please"),
+        ] {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert!(err.to_string().starts_with(&format!("{var}=")), "{err}");
+        }
+    }
+
+    #[test]
+    fn cache_ttls_are_read_and_checked() {
+        let read = config(&[
+            ("CACHE_TTL_SHORT", "5"),
+            ("CACHE_TTL_DEFAULT", "60"),
+            ("CACHE_TTL_LONG", "600"),
+        ])
+        .unwrap();
+        assert_eq!(read.cache_ttl.short, Duration::from_secs(5));
+        assert_eq!(read.cache_ttl.default, Duration::from_secs(60));
+        assert_eq!(read.cache_ttl.long, Duration::from_secs(600));
+        let defaults = config(&[]).unwrap().cache_ttl;
+        assert_eq!(defaults.short, Duration::from_secs(60));
+        assert_eq!(defaults.default, Duration::from_secs(900));
+        assert_eq!(defaults.long, Duration::from_secs(86_400));
+        for (vars, named) in [
+            (
+                vec![("CACHE_TTL_DEFAULT", "ten minutes")],
+                "CACHE_TTL_DEFAULT",
+            ),
+            (vec![("CACHE_TTL_SHORT", "0")], "CACHE_TTL_SHORT"),
+            (vec![("CACHE_TTL_LONG", "999999999")], "CACHE_TTL_LONG"),
+            (vec![("CACHE_TTL_SHORT", "-5")], "CACHE_TTL_SHORT"),
+            (
+                vec![("CACHE_TTL_SHORT", "120"), ("CACHE_TTL_DEFAULT", "60")],
+                "CACHE_TTL_SHORT",
+            ),
+            (vec![("CACHE_TTL_DEFAULT", "100000")], "CACHE_TTL_DEFAULT"),
+        ] {
+            let err = config(&vars).unwrap_err();
+            assert!(err.to_string().starts_with(&format!("{named}=")), "{err}");
+        }
+    }
+
+    #[test]
+    fn fleet_settings_are_read_and_checked() {
+        let read = config(&[
+            ("HEALTH_CHECK_INTERVAL_SECS", "2"),
+            ("HEALTH_CHECK_TIMEOUT_MS", "250"),
+            ("MCP_CONNECT_TIMEOUT_SECS", "3"),
+            ("AGENT_RATE_LIMIT_PER_MINUTE", "120"),
+            ("AGENT_RATE_LIMIT_BURST", "5"),
+            ("FLIGHTDECK_DEMO", "0"),
+        ])
+        .unwrap();
+        assert_eq!(read.health_interval, Duration::from_secs(2));
+        assert_eq!(read.health_timeout, Duration::from_millis(250));
+        assert_eq!(read.mcp_connect_timeout, Duration::from_secs(3));
+        assert_eq!(
+            read.agent_rate,
+            AgentRate {
+                per_minute: 120,
+                burst: 5
+            }
+        );
+        assert!(!read.demo);
+        assert!(
+            config(&[]).unwrap().demo,
+            "the embedded default shows the demo"
+        );
+        let scaled = config(&[("REDIS_URL", "redis://127.0.0.1:6379")]).unwrap();
+        assert!(!scaled.demo, "off with Redis unless asked");
+        for (var, value) in [
+            ("HEALTH_CHECK_TIMEOUT_MS", "50"),
+            ("HEALTH_CHECK_INTERVAL_SECS", "0"),
+            ("AGENT_RATE_LIMIT_BURST", "0"),
+            ("FLIGHTDECK_DEMO", "maybe"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert!(err.to_string().starts_with(&format!("{var}=")), "{err}");

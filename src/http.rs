@@ -111,10 +111,22 @@ mod server {
     pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-            let path = err.path().to_string();
+            let mut path = err.path().to_string();
             let inner = err.into_inner();
+            // A missing field is reported at its parent's path: name the field itself.
+            let text = inner.to_string();
+            let missing = text
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next());
             let message = if inner.is_syntax() || inner.is_eof() {
                 format!("the body is not valid JSON: {inner}")
+            } else if let Some(name) = missing {
+                path = if path == "." {
+                    name.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                };
+                format!("{path} is required")
             } else {
                 format!("{path}: {inner}")
             };
@@ -143,6 +155,15 @@ mod server {
         #[allow(dead_code)]
         struct Inner {
             count: u32,
+        }
+
+        #[test]
+        fn a_missing_field_is_named_itself() {
+            let err = parse::<Outer>(br#"{"inner": {}}"#).unwrap_err();
+            assert_eq!(err.body.field.as_deref(), Some("inner.count"));
+            assert_eq!(err.body.error, "inner.count is required");
+            let err = parse::<Outer>(b"{}").unwrap_err();
+            assert_eq!(err.body.field.as_deref(), Some("inner"));
         }
 
         #[test]

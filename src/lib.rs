@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;
+pub mod fleet;
 pub mod http;
 pub mod icons;
 pub mod log;

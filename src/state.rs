@@ -5,6 +5,7 @@
 use crate::auth::sessions::Sessions;
 use crate::config::Config;
 use crate::dashboard::store::StateStore;
+use crate::fleet::store::FleetStore;
 use crate::hot::Hot;
 use crate::records::Records;
 use crate::sync::hub::Hub;
@@ -30,6 +31,10 @@ pub struct AppState {
     pub hub: Hub,
     /// This instance's live figures and metrics tickers.
     pub live: Live,
+    /// The agent-data cache the widgets read (Redis when set, else memory).
+    pub fleet: FleetStore,
+    /// The outgoing HTTP client (health checks).
+    pub http: reqwest::Client,
 }
 
 impl AppState {
@@ -57,9 +62,13 @@ impl AppState {
                 records.kind()
             },
             hub = hub.kind(),
+            fleet_cache = if hot.is_some() { "redis" } else { "memory" },
             "stores ready"
         );
+        let fleet = FleetStore::new(hot.as_ref(), config.cache_ttl);
         Ok(Self {
+            fleet,
+            http: crate::agents::health::client(),
             config: Arc::new(config),
             records,
             hot,

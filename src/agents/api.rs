@@ -4,21 +4,118 @@
 use super::store::{RegisterError, TokenCheck};
 use super::{Agent, NewAgent, Registered};
 use crate::auth::api::Auth;
+use crate::config::AgentRate;
 use crate::http::{ApiError, JsonBody};
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header::AUTHORIZATION;
+use axum::http::header::RETRY_AFTER;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::KeyExtractor;
+use tower_governor::{GovernorError, GovernorLayer};
 
 /// The agent-registry routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/agents", get(list).post(register))
         .route("/api/agents/{id}/token", delete(revoke))
+        .route("/api/agents/health/check", post(check_now))
+}
+
+/// The rate-limit key of an agent request: its token's digest (requests without a token share
+/// one key; they are refused anyway).
+#[derive(Clone, Debug)]
+struct TokenKey;
+
+impl KeyExtractor for TokenKey {
+    type Key = String;
+
+    fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<String, GovernorError> {
+        Ok(request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(|token| super::store::digest(token.trim()))
+            .unwrap_or_default())
+    }
+}
+
+/// Limits every route of `router` per agent token (`AGENT_RATE_LIMIT_PER_MINUTE`, bursts of
+/// `AGENT_RATE_LIMIT_BURST`): answers carry `X-RateLimit-Limit` and `X-RateLimit-Remaining`; one
+/// over the limit gets 429 with `Retry-After` and `X-RateLimit-After` (seconds). The limit is
+/// per instance.
+pub fn rate_limited(router: Router<AppState>, rate: AgentRate) -> Router<AppState> {
+    let burst = rate.burst;
+    let config = GovernorConfigBuilder::default()
+        .period(Duration::from_nanos(
+            60_000_000_000 / u64::from(rate.per_minute),
+        ))
+        .burst_size(burst)
+        .key_extractor(TokenKey)
+        .use_headers()
+        .finish()
+        .expect("a valid agent rate limit (checked by Config)");
+    // Forget idle tokens' buckets now and then, so revoked and unknown tokens do not pile up.
+    let limiter = config.limiter().clone();
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            let mut ticks = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                ticks.tick().await;
+                limiter.retain_recent();
+            }
+        });
+    }
+    router.layer(
+        GovernorLayer::new(Arc::new(config)).error_handler(move |error| over_limit(error, burst)),
+    )
+}
+
+fn over_limit(error: GovernorError, burst: u32) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match error {
+        GovernorError::TooManyRequests { wait_time, headers } => {
+            let wait_time = wait_time.max(1);
+            let message = format!(
+                "this agent token is over its rate limit of {burst} requests at once; try again in {wait_time} s"
+            );
+            let mut response =
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response();
+            let out = response.headers_mut();
+            if let Some(headers) = headers {
+                out.extend(headers);
+            }
+            out.insert(RETRY_AFTER, wait_time.into());
+            out.insert("x-ratelimit-after", wait_time.into());
+            out.insert("x-ratelimit-limit", burst.into());
+            out.insert("x-ratelimit-remaining", 0.into());
+            response
+        }
+        other => ApiError::internal(format!("rate limiter: {other}")).into_response(),
+    }
+}
+
+/// POST /api/agents/health/check — an operator runs a health round of the workspace now:
+/// `{durationMs, results}` (each result is also published on the `fleet` topic).
+async fn check_now(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    auth.require_shared_changes()?;
+    let targets = super::health::targets(&state, Some(&auth.workspace.id)).await?;
+    let (took, results) = super::health::run_round(&state, targets).await;
+    Ok(Json(json!({
+        "durationMs": took.as_millis() as u64,
+        "results": results,
+    })))
 }
 
 /// The agent calling `/api/v1`, from its bearer token: 401 without one, with an unknown one, or

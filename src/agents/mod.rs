@@ -5,10 +5,25 @@
 #[cfg(feature = "server")]
 pub mod api;
 #[cfg(feature = "server")]
+pub mod client;
+#[cfg(feature = "server")]
+pub mod health;
+#[cfg(feature = "server")]
 pub mod store;
 pub mod ui;
 
 use serde::{Deserialize, Serialize};
+
+/// What the UI calls an agent of `role`. Flightdeck's own agent roles have code names; people
+/// read what each one feeds (see docs/naming.md). Any other role is shown as it was registered.
+pub fn role_label(role: &str) -> &str {
+    match role {
+        "pulse" => "Vitals",
+        "navi" => "Project Status",
+        "herald" => "Activity",
+        other => other,
+    }
+}
 
 /// A registered agent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,6 +38,9 @@ pub struct Agent {
     pub role: String,
     /// Where its health is checked, when it has such a URL.
     pub health_url: Option<String>,
+    /// Its own health-check timeout in milliseconds (none: the server's default).
+    #[serde(default)]
+    pub health_timeout_ms: Option<u32>,
     /// When it was registered (ms since the Unix epoch).
     pub created_at: i64,
     /// When its token was revoked, if it was.
@@ -40,6 +58,9 @@ pub struct NewAgent {
     /// An `http(s)://` URL, or none.
     #[serde(default)]
     pub health_url: Option<String>,
+    /// Its own health-check timeout, 100 to 60000 ms, or none for the server's default.
+    #[serde(default)]
+    pub health_timeout_ms: Option<u32>,
 }
 
 impl NewAgent {
@@ -66,6 +87,14 @@ impl NewAgent {
                 ));
             }
         }
+        if let Some(ms) = self.health_timeout_ms {
+            if !(100..=60_000).contains(&ms) {
+                return Err((
+                    "healthTimeoutMs",
+                    "healthTimeoutMs must be from 100 to 60000".into(),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -87,11 +116,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn code_names_map_to_what_people_read() {
+        assert_eq!(role_label("pulse"), "Vitals");
+        assert_eq!(role_label("navi"), "Project Status");
+        assert_eq!(role_label("herald"), "Activity");
+        assert_eq!(role_label("reviewer"), "reviewer");
+    }
+
+    #[test]
     fn registrations_are_checked_field_by_field() {
         let good = NewAgent {
             name: "pulse-1".into(),
             role: "pulse".into(),
             health_url: Some("http://127.0.0.1:9000/health".into()),
+            health_timeout_ms: Some(2000),
         };
         assert_eq!(good.validate(), Ok(()));
         let blank = NewAgent {
@@ -101,8 +139,14 @@ mod tests {
         assert_eq!(blank.validate().unwrap_err().0, "name");
         let bad_url = NewAgent {
             health_url: Some("ftp://x".into()),
-            ..good
+            ..good.clone()
         };
         assert_eq!(bad_url.validate().unwrap_err().0, "healthUrl");
+        let too_quick = NewAgent {
+            health_url: None,
+            health_timeout_ms: Some(5),
+            ..bad_url
+        };
+        assert_eq!(too_quick.validate().unwrap_err().0, "healthTimeoutMs");
     }
 }

@@ -54,6 +54,7 @@ struct Row {
     name: String,
     role: String,
     health_url: Option<String>,
+    health_timeout_ms: Option<i64>,
     created_at: i64,
     revoked_at: Option<i64>,
 }
@@ -65,13 +66,15 @@ impl Row {
             name: self.name,
             role: self.role,
             health_url: self.health_url,
+            health_timeout_ms: self.health_timeout_ms.and_then(|ms| u32::try_from(ms).ok()),
             created_at: self.created_at,
             revoked_at: self.revoked_at,
         }
     }
 }
 
-const COLUMNS: &str = "id, workspace_id, name, role, health_url, created_at, revoked_at";
+const COLUMNS: &str =
+    "id, workspace_id, name, role, health_url, health_timeout_ms, created_at, revoked_at";
 
 impl Records {
     /// Registers an agent; returns it with its token (shown once).
@@ -86,19 +89,21 @@ impl Records {
             name: new.name.trim().to_owned(),
             role: new.role.trim().to_owned(),
             health_url: new.health_url.clone(),
+            health_timeout_ms: new.health_timeout_ms,
             created_at: now_ms(),
             revoked_at: None,
         };
         let written = on_pool!(self, |pool| {
             sqlx::query(
-                "INSERT INTO agents (id, workspace_id, name, role, health_url, token_digest, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workspace_id, name) DO NOTHING",
+                "INSERT INTO agents (id, workspace_id, name, role, health_url, health_timeout_ms, token_digest, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, name) DO NOTHING",
             )
             .bind(&agent.id)
             .bind(workspace_id)
             .bind(&agent.name)
             .bind(&agent.role)
             .bind(&agent.health_url)
+            .bind(agent.health_timeout_ms.map(i64::from))
             .bind(digest(&token))
             .bind(agent.created_at)
             .execute(pool)
@@ -158,6 +163,62 @@ impl Records {
         })
         .context("revoking an agent's token")?;
         self.agent(workspace_id, id).await
+    }
+
+    /// Every agent with a health URL and a live token, in every workspace: what the health
+    /// mesh checks.
+    pub async fn health_targets(&self) -> anyhow::Result<Vec<(String, Agent)>> {
+        let query = format!(
+            "SELECT {COLUMNS} FROM agents WHERE health_url IS NOT NULL AND revoked_at IS NULL"
+        );
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Row>(&query).fetch_all(pool).await
+        })
+        .context("listing agents to check")?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.workspace_id.clone(), row.agent()))
+            .collect())
+    }
+
+    /// Gives the agent named `name` a new token (the old one stops working), registering it
+    /// when there is none: how the demo fleet gets its tokens at every start.
+    pub async fn issue_agent_token(
+        &self,
+        workspace_id: &str,
+        new: &NewAgent,
+    ) -> anyhow::Result<(Agent, String)> {
+        match self.register_agent(workspace_id, new).await {
+            Ok(registered) => return Ok(registered),
+            Err(RegisterError::NameTaken) => {}
+            Err(RegisterError::Store(err)) => return Err(err),
+        }
+        let token = new_token();
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE agents SET token_digest = $1, revoked_at = NULL, health_url = $2, health_timeout_ms = $3 \
+                 WHERE workspace_id = $4 AND name = $5",
+            )
+            .bind(digest(&token))
+            .bind(&new.health_url)
+            .bind(new.health_timeout_ms.map(i64::from))
+            .bind(workspace_id)
+            .bind(new.name.trim())
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .context("issuing an agent token")?;
+        let query = format!("SELECT {COLUMNS} FROM agents WHERE workspace_id = $1 AND name = $2");
+        let row = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Row>(&query)
+                .bind(workspace_id)
+                .bind(new.name.trim())
+                .fetch_one(pool)
+                .await
+        })
+        .context("reading a re-issued agent")?;
+        Ok((row.agent(), token))
     }
 
     /// What a bearer token opens.

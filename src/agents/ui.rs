@@ -37,6 +37,7 @@ pub fn Agents() -> Element {
                 name: name(),
                 role: role(),
                 health_url: (!url.is_empty()).then_some(url),
+                health_timeout_ms: None,
             };
             if let Err((field, why)) = new.validate() {
                 message.set(Some(format!("{field}: {why}")));

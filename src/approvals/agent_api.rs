@@ -74,7 +74,9 @@ impl utoipa::Modify for BearerAuth {
 
 /// GET /api/v1/openapi.json.
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(AgentApiDoc::openapi())
+    let mut doc = AgentApiDoc::openapi();
+    doc.merge(crate::fleet::api::FleetApiDoc::openapi());
+    Json(doc)
 }
 
 /// The agent's own approval: 404 when it is not in the agent's workspace, 403 when another

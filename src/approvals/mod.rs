@@ -21,7 +21,7 @@ use serde_json::Value;
 
 /// How risky the tool run is, as the agent sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Risk {
     /// Reads, or cheap to undo.
@@ -45,7 +45,7 @@ impl Risk {
 
 /// Where an approval stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Waiting for a decision.
@@ -114,7 +114,7 @@ pub fn settle(current: Status, target: Status) -> Settle {
 
 /// A tool run waiting for (or past) a human decision.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Approval {
     /// Its id.
@@ -160,7 +160,7 @@ pub const MAX_DEADLINE_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// `POST /api/v1/approvals` body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewApproval {
     /// The tool to run (1 to 200 characters).
@@ -273,7 +273,7 @@ pub struct BulkResult {
 /// The events an agent receives about its approvals (`approval:approved`, `approval:rejected`,
 /// `approval:cancelled`, `approval:expired`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AgentEvent {
     /// `approval:<status>`.

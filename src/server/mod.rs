@@ -34,6 +34,11 @@ use tower_sessions::Session;
 pub fn run() -> ExitCode {
     init_tracing();
     let config = match Config::from_env() {
+        // `--demo` runs the demo fleet whatever the environment says.
+        Ok(config) if std::env::args().any(|arg| arg == "--demo") => Config {
+            demo: true,
+            ..config
+        },
         Ok(config) => config,
         Err(err) => {
             tracing::error!("invalid configuration: {err}");
@@ -72,6 +77,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let grace = config.shutdown_grace;
     let state = AppState::connect(config).await?;
     tokio::spawn(crate::approvals::deadlines::run(state.clone()));
+    tokio::spawn(crate::agents::health::run(state.clone()));
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr} (set by IP and PORT)"))?;
@@ -81,6 +87,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("Flightdeck listening on http://{local}");
 
     let (stop, stopped) = watch::channel(false);
+    if state.config.demo {
+        // The demo agents call this server over HTTP, as real agents do.
+        let (records, stop) = (state.records.clone(), stopped.clone());
+        tokio::spawn(async move {
+            if let Err(err) = crate::fleet::demo::start(records, local, stop).await {
+                tracing::warn!("the demo fleet did not start: {err:#}");
+            }
+        });
+    }
     tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing open requests (up to {grace:?})");
@@ -144,7 +159,13 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::audit::api::routes())
         .merge(crate::agents::api::routes())
         .merge(crate::approvals::api::routes())
-        .merge(crate::approvals::agent_api::routes())
+        .merge(crate::agents::api::rate_limited(
+            Router::new()
+                .merge(crate::approvals::agent_api::routes())
+                .merge(crate::fleet::api::agent_routes()),
+            state.config.agent_rate,
+        ))
+        .merge(crate::fleet::api::routes())
         .merge(crate::sync::api::routes(state.config.state_max_bytes))
         .route("/api/{*rest}", any(unknown_api))
         .layer(sessions.clone());

@@ -569,7 +569,8 @@ fn event_of(frame: ServerFrame, topic: super::Topic) -> Option<Value> {
         (ServerFrame::MetricsUpdate(v), Topic::MetricsUpdate)
         | (ServerFrame::ToolRunStatus(v), Topic::ToolRunStatus)
         | (ServerFrame::Activity(v), Topic::Activity)
-        | (ServerFrame::AgentState(v), Topic::AgentState) => Some(v),
+        | (ServerFrame::AgentState(v), Topic::AgentState)
+        | (ServerFrame::Fleet(v), Topic::Fleet) => Some(v),
         _ => None,
     }
 }

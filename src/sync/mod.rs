@@ -88,15 +88,18 @@ pub enum Topic {
     Activity,
     /// An agent came up, went down, or changed health.
     AgentState,
+    /// Fleet data for the widgets, one [`crate::fleet::FleetItem`] per event.
+    Fleet,
 }
 
 impl Topic {
     /// Every topic.
-    pub const ALL: [Topic; 4] = [
+    pub const ALL: [Topic; 5] = [
         Topic::MetricsUpdate,
         Topic::ToolRunStatus,
         Topic::Activity,
         Topic::AgentState,
+        Topic::Fleet,
     ];
 
     /// The name used in frames.
@@ -106,6 +109,7 @@ impl Topic {
             Topic::ToolRunStatus => "tool_run_status",
             Topic::Activity => "activity",
             Topic::AgentState => "agent_state",
+            Topic::Fleet => "fleet",
         }
     }
 
@@ -193,6 +197,9 @@ pub enum ServerFrame {
     /// An event of the [`Topic::AgentState`] topic.
     #[serde(rename = "agent_state")]
     AgentState(Value),
+    /// An event of the [`Topic::Fleet`] topic.
+    #[serde(rename = "fleet")]
+    Fleet(Value),
 }
 
 impl ServerFrame {
@@ -239,6 +246,7 @@ impl ServerFrame {
             "tool_run_status" => Self::ToolRunStatus(payload),
             "activity" => Self::Activity(payload),
             "agent_state" => Self::AgentState(payload),
+            "fleet" => Self::Fleet(payload),
             other => {
                 return Err(serde_json::Error::custom(format!(
                     "unknown frame type {other:?}"
@@ -340,6 +348,7 @@ mod tests {
             ServerFrame::ToolRunStatus(json!({ "event": "decided" })),
             ServerFrame::Activity(json!({ "data": 1 })),
             ServerFrame::AgentState(json!({ "id": "a" })),
+            ServerFrame::Fleet(json!({ "kind": "tasks", "key": "t1" })),
         ];
         for frame in frames {
             let text = serde_json::to_string(&frame).unwrap();

@@ -32,7 +32,7 @@ export async function startServer(env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "flightdeck-e2e-"));
   const child = spawn(server, [], {
     cwd: DIST,
-    env: { PATH: process.env.PATH, IP: "127.0.0.1", PORT: "0", FLIGHTDECK_DATA_DIR: dataDir, RUST_LOG: "info", ...env },
+    env: { PATH: process.env.PATH, IP: "127.0.0.1", PORT: "0", FLIGHTDECK_DATA_DIR: dataDir, FLIGHTDECK_DEMO: "0", RUST_LOG: "info", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";

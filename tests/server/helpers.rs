@@ -117,6 +117,8 @@ fn spawn_process(root: &Path, env: &[(String, String)]) -> TestApp {
         .env("FLIGHTDECK_DATA_DIR", &data_dir)
         .env("DIOXUS_PUBLIC_PATH", &public_dir)
         .env("FLIGHTDECK_SHUTDOWN_GRACE_SECS", "2")
+        // The demo fleet only where a test asks for it.
+        .env("FLIGHTDECK_DEMO", "0")
         .env("RUST_LOG", "info");
     for (key, value) in env {
         command.env(key, value);

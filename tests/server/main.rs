@@ -3,6 +3,7 @@
 mod approvals;
 mod assets;
 mod contract;
+mod fleet;
 mod helpers;
 mod lifecycle;
 mod live;

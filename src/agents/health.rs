@@ -1,0 +1,234 @@
+//! The health mesh: every agent with a health URL is checked on an interval, all at once, each
+//! with its own timeout (the agent's `healthTimeoutMs`, else `HEALTH_CHECK_TIMEOUT_MS`), so one
+//! hung or failing agent never delays another: a round lasts as long as its slowest timeout.
+//! Results (healthy, degraded, unreachable, timed out, with latency) go to the fleet cache as
+//! kind `health` and out on the workspace's `fleet` topic. With Redis, one instance per interval
+//! runs the round.
+
+use super::Agent;
+use crate::fleet::{FleetItem, HealthResult, HealthState, Kind};
+use crate::records::now_ms;
+use crate::state::AppState;
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+
+/// One agent to check.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Its workspace.
+    pub workspace_id: String,
+    /// The agent.
+    pub agent: Agent,
+    /// Its health URL.
+    pub url: String,
+    /// How long it may take.
+    pub timeout: Duration,
+}
+
+/// The HTTP client of health checks: no proxies (checks go straight to the agent), at most
+/// three redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .user_agent("flightdeck-health/1")
+        .build()
+        .expect("a health-check HTTP client")
+}
+
+/// Checks one URL: 2xx is healthy (unless its JSON says `"status": "degraded"`), any other
+/// answer degraded, no connection unreachable, and no answer within `timeout` timed out.
+pub async fn check(client: &reqwest::Client, url: &str, timeout: Duration) -> HealthResult {
+    let started = Instant::now();
+    let attempt = async {
+        let response = client.get(url).send().await?;
+        let status = response.status();
+        let body = response.bytes().await?;
+        Ok::<_, reqwest::Error>((status, body))
+    };
+    let outcome = tokio::time::timeout(timeout, attempt).await;
+    let latency_ms = started.elapsed().as_millis() as u64;
+    let (state, error) = match outcome {
+        Err(_) => (
+            HealthState::TimedOut,
+            Some(format!("no answer within {} ms", timeout.as_millis())),
+        ),
+        Ok(Err(err)) => (HealthState::Unreachable, Some(describe(&err))),
+        Ok(Ok((status, _))) if !status.is_success() => (
+            HealthState::Degraded,
+            Some(format!("answered HTTP {status}")),
+        ),
+        Ok(Ok((_, body))) => {
+            let says = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|json| json.get("status")?.as_str().map(str::to_owned));
+            match says.as_deref() {
+                Some("degraded" | "unhealthy" | "error") => (
+                    HealthState::Degraded,
+                    Some(format!("reports status {:?}", says.unwrap_or_default())),
+                ),
+                _ => (HealthState::Healthy, None),
+            }
+        }
+    };
+    HealthResult {
+        state,
+        latency_ms: if state == HealthState::TimedOut {
+            timeout.as_millis() as u64
+        } else {
+            latency_ms
+        },
+        error,
+        checked_at: now_ms(),
+    }
+}
+
+/// The root cause of a request error, without reqwest's URL prefix.
+fn describe(err: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut cause: &dyn Error = err;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    if err.is_connect() {
+        format!("cannot connect: {cause}")
+    } else {
+        cause.to_string()
+    }
+}
+
+/// Checks every target at once (one task each) and returns when the last has answered or timed
+/// out, in the targets' order.
+pub async fn round(client: &reqwest::Client, targets: Vec<Target>) -> Vec<(Target, HealthResult)> {
+    let mut checks = JoinSet::new();
+    for (i, target) in targets.iter().enumerate() {
+        let client = client.clone();
+        let url = target.url.clone();
+        let timeout = target.timeout;
+        checks.spawn(async move { (i, check(&client, &url, timeout).await) });
+    }
+    let mut results: Vec<Option<HealthResult>> = vec![None; targets.len()];
+    while let Some(done) = checks.join_next().await {
+        if let Ok((i, result)) = done {
+            results[i] = Some(result);
+        }
+    }
+    targets
+        .into_iter()
+        .zip(results)
+        .map(|(target, result)| {
+            let result = result.unwrap_or_else(|| HealthResult {
+                state: HealthState::Unreachable,
+                latency_ms: 0,
+                error: Some("the check failed to run".into()),
+                checked_at: now_ms(),
+            });
+            (target, result)
+        })
+        .collect()
+}
+
+/// What the mesh checks: every agent with a health URL and a live token, or those of one
+/// workspace.
+pub async fn targets(state: &AppState, workspace_id: Option<&str>) -> anyhow::Result<Vec<Target>> {
+    let default = state.config.health_timeout;
+    Ok(state
+        .records
+        .health_targets()
+        .await?
+        .into_iter()
+        .filter(|(workspace, _)| workspace_id.is_none_or(|only| only == workspace))
+        .filter_map(|(workspace_id, agent)| {
+            let url = agent.health_url.clone()?;
+            let timeout = agent
+                .health_timeout_ms
+                .map_or(default, |ms| Duration::from_millis(ms.into()));
+            Some(Target {
+                workspace_id,
+                agent,
+                url,
+                timeout,
+            })
+        })
+        .collect())
+}
+
+/// Runs one round over `targets`, stores and publishes the results; returns them as fleet
+/// items with the round's duration.
+pub async fn run_round(state: &AppState, targets: Vec<Target>) -> (Duration, Vec<FleetItem>) {
+    let started = Instant::now();
+    let results = round(&state.http, targets).await;
+    let took = started.elapsed();
+    let mut by_workspace: std::collections::BTreeMap<String, Vec<FleetItem>> = Default::default();
+    for (target, result) in results {
+        let item = FleetItem {
+            kind: Kind::Health,
+            key: target.agent.id.clone(),
+            agent_id: target.agent.id,
+            agent_name: target.agent.name,
+            agent_role: target.agent.role,
+            updated_at: result.checked_at,
+            data: serde_json::to_value(&result).unwrap_or_default(),
+        };
+        by_workspace
+            .entry(target.workspace_id)
+            .or_default()
+            .push(item);
+    }
+    let mut all = Vec::new();
+    for (workspace_id, items) in by_workspace {
+        if let Err(err) =
+            crate::fleet::api::store_and_publish(state, &workspace_id, items.clone()).await
+        {
+            tracing::warn!("health results not stored: {}", err.body.error);
+        }
+        all.extend(items);
+    }
+    (took, all)
+}
+
+/// The mesh, for as long as the server runs: a round every `HEALTH_CHECK_INTERVAL_SECS`.
+pub async fn run(state: AppState) {
+    let every = state.config.health_interval;
+    // The first round soon after start (once the demo fleet has registered), then on the interval.
+    let first = tokio::time::Instant::now() + every.min(Duration::from_secs(3));
+    let mut ticks = tokio::time::interval_at(first, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if !won_round(&state, every).await {
+            continue;
+        }
+        match targets(&state, None).await {
+            Ok(targets) if targets.is_empty() => {}
+            Ok(targets) => {
+                let count = targets.len();
+                let (took, items) = run_round(&state, targets).await;
+                let healthy = items
+                    .iter()
+                    .filter(|item| item.data["state"] == "healthy")
+                    .count();
+                tracing::debug!(count, healthy, ?took, "health round");
+            }
+            Err(err) => tracing::warn!("health round skipped: {err:#}"),
+        }
+    }
+}
+
+/// With Redis, whether this instance runs this interval's round (the first to claim it does).
+async fn won_round(state: &AppState, every: Duration) -> bool {
+    let Some(hot) = &state.hot else {
+        return true;
+    };
+    let mut conn = hot.conn.clone();
+    let claimed: redis::RedisResult<Option<String>> = redis::cmd("SET")
+        .arg(hot.key(&["health", "round"]))
+        .arg(now_ms())
+        .arg("NX")
+        .arg("PX")
+        .arg((every.as_millis() as u64).saturating_sub(50).max(1))
+        .query_async(&mut conn)
+        .await;
+    // Redis unreachable: check anyway rather than leave the fleet unwatched.
+    claimed.map_or(true, |claimed| claimed.is_some())
+}

@@ -1,0 +1,659 @@
+//! Fleet data: what agents report for the dashboard's widgets (heartbeats with vitals, project
+//! status, tasks, KPI metrics, alerts, activity) and what the server adds (health checks). These
+//! types are the one contract: the agent API validates against them, `/api/v1/schema` publishes
+//! their JSON Schema for agents in any language, and the widgets read them.
+
+#[cfg(feature = "server")]
+pub mod api;
+#[cfg(feature = "server")]
+pub mod demo;
+#[cfg(feature = "server")]
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of fleet data, one per widget data source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Projects' progress and health.
+    Projects,
+    /// Tasks, by status and assignee.
+    Tasks,
+    /// KPIs with their change and trend.
+    Metrics,
+    /// What needs an operator now.
+    Alerts,
+    /// Each agent's last heartbeat.
+    Vitals,
+    /// The feed of what happened.
+    Activity,
+    /// Each agent's last health check (written by the server's health mesh).
+    Health,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 7] = [
+        Kind::Projects,
+        Kind::Tasks,
+        Kind::Metrics,
+        Kind::Alerts,
+        Kind::Vitals,
+        Kind::Activity,
+        Kind::Health,
+    ];
+
+    /// The name used in paths and payloads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Projects => "projects",
+            Kind::Tasks => "tasks",
+            Kind::Metrics => "metrics",
+            Kind::Alerts => "alerts",
+            Kind::Vitals => "vitals",
+            Kind::Activity => "activity",
+            Kind::Health => "health",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
+/// One stored piece of fleet data, as operators and widgets read it, and as it is published
+/// live on the workspace's `fleet` topic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetItem {
+    /// What it is.
+    pub kind: Kind,
+    /// Its id within the kind (a task's id, a metric's key, an agent's id for vitals and health).
+    pub key: String,
+    /// The agent it came from.
+    pub agent_id: String,
+    /// That agent's name.
+    pub agent_name: String,
+    /// That agent's role (`pulse`, `navi`, `herald`, …; see [`crate::agents::role_label`]).
+    pub agent_role: String,
+    /// When it was last written (ms since the Unix epoch).
+    pub updated_at: i64,
+    /// The kind's data: [`Project`], [`Task`], [`MetricView`], [`Alert`], [`Heartbeat`],
+    /// [`ActivityReport`] or [`HealthResult`].
+    pub data: serde_json::Value,
+}
+
+impl FleetItem {
+    /// The data as the kind's type.
+    pub fn data<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_value(self.data.clone()).ok()
+    }
+}
+
+/// What is wrong with a report: the field (a JSON path) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    /// `tasks[2].title`.
+    pub field: String,
+    /// What it must be.
+    pub message: String,
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> Invalid {
+    Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<(), Invalid> {
+    let count = value.trim().chars().count();
+    if count == 0 || value.chars().count() > max {
+        Err(invalid(
+            field,
+            format!("{field} must be 1 to {max} characters"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn optional_text(field: &str, value: &Option<String>, max: usize) -> Result<(), Invalid> {
+    match value {
+        Some(value) if value.chars().count() > max => Err(invalid(
+            field,
+            format!("{field} must be at most {max} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn key(field: &str, value: &str) -> Result<(), Invalid> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("{field} must be 1 to 64 letters, digits or - _ . :"),
+        ))
+    }
+}
+
+fn count(field: &str, len: usize, max: usize) -> Result<(), Invalid> {
+    if len == 0 || len > max {
+        Err(invalid(
+            field,
+            format!("{field} must hold 1 to {max} entries"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// What an agent is doing, by its own account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    /// Waiting for work.
+    Idle,
+    /// Busy.
+    Working,
+    /// Stuck on an error.
+    Error,
+}
+
+/// An agent's vital signs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Vitals {
+    /// CPU use, 0 to 100.
+    pub cpu_percent: f64,
+    /// Resident memory in MiB, 0 or more.
+    pub memory_mb: f64,
+    /// Jobs waiting.
+    #[serde(default)]
+    pub queue_depth: u32,
+    /// Seconds since it started.
+    #[serde(default)]
+    pub uptime_secs: u64,
+}
+
+/// `POST /api/v1/heartbeat`: the agent is alive, and how it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Heartbeat {
+    /// What it is doing.
+    pub status: AgentStatus,
+    /// How it is.
+    pub vitals: Vitals,
+    /// A line for operators, up to 200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Heartbeat {
+    /// Checks the ranges.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let vitals = &self.vitals;
+        if !(0.0..=100.0).contains(&vitals.cpu_percent) {
+            return Err(invalid(
+                "vitals.cpuPercent",
+                "vitals.cpuPercent must be from 0 to 100",
+            ));
+        }
+        if !(0.0..=16_777_216.0).contains(&vitals.memory_mb) {
+            return Err(invalid(
+                "vitals.memoryMb",
+                "vitals.memoryMb must be from 0 to 16777216",
+            ));
+        }
+        optional_text("message", &self.message, 200)
+    }
+}
+
+/// How a project is going.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectHealth {
+    /// On track.
+    OnTrack,
+    /// Slipping.
+    AtRisk,
+    /// Stopped by something.
+    Blocked,
+}
+
+/// A project's status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Project {
+    /// Its id (1 to 64 of letters, digits, `-_.:`).
+    pub id: String,
+    /// Its name, 1 to 120 characters.
+    pub name: String,
+    /// Percent done, 0 to 100.
+    pub progress: u8,
+    /// How it is going.
+    pub health: ProjectHealth,
+    /// A line of context, up to 500 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// `POST /api/v1/projects`: projects' status (each replaces the one with its id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProjectReport {
+    /// 1 to 100 projects.
+    pub projects: Vec<Project>,
+}
+
+impl ProjectReport {
+    /// Checks every project.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        count("projects", self.projects.len(), 100)?;
+        for (i, project) in self.projects.iter().enumerate() {
+            key(&format!("projects[{i}].id"), &project.id)?;
+            text(&format!("projects[{i}].name"), &project.name, 120)?;
+            if project.progress > 100 {
+                return Err(invalid(
+                    format!("projects[{i}].progress"),
+                    format!("projects[{i}].progress must be from 0 to 100"),
+                ));
+            }
+            optional_text(&format!("projects[{i}].summary"), &project.summary, 500)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a task stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// Not started.
+    Todo,
+    /// Being done.
+    InProgress,
+    /// Waiting on something.
+    Blocked,
+    /// Finished.
+    Done,
+}
+
+impl TaskStatus {
+    /// Every status, in board order.
+    pub const ALL: [TaskStatus; 4] = [
+        TaskStatus::Todo,
+        TaskStatus::InProgress,
+        TaskStatus::Blocked,
+        TaskStatus::Done,
+    ];
+
+    /// The name used in payloads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Todo => "todo",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Blocked => "blocked",
+            TaskStatus::Done => "done",
+        }
+    }
+
+    /// What people read.
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskStatus::Todo => "To do",
+            TaskStatus::InProgress => "In progress",
+            TaskStatus::Blocked => "Blocked",
+            TaskStatus::Done => "Done",
+        }
+    }
+}
+
+/// A task an agent works on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Task {
+    /// Its id (1 to 64 of letters, digits, `-_.:`).
+    pub id: String,
+    /// What it is, 1 to 200 characters.
+    pub title: String,
+    /// Where it stands.
+    pub status: TaskStatus,
+    /// Who does it (an agent or a person), up to 64 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// The project's id, when it belongs to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+}
+
+/// `POST /api/v1/tasks`: tasks (each replaces the one with its id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TaskReport {
+    /// 1 to 500 tasks.
+    pub tasks: Vec<Task>,
+}
+
+impl TaskReport {
+    /// Checks every task.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        count("tasks", self.tasks.len(), 500)?;
+        for (i, task) in self.tasks.iter().enumerate() {
+            key(&format!("tasks[{i}].id"), &task.id)?;
+            text(&format!("tasks[{i}].title"), &task.title, 200)?;
+            optional_text(&format!("tasks[{i}].assignee"), &task.assignee, 64)?;
+            if let Some(project) = &task.project {
+                key(&format!("tasks[{i}].project"), project)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One reading of a KPI.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricSample {
+    /// Its key (1 to 64 of letters, digits, `-_.:`), the same at every reading.
+    pub key: String,
+    /// What people read, 1 to 80 characters.
+    pub label: String,
+    /// The reading (a finite number).
+    pub value: f64,
+    /// Its unit (`ms`, `%`, `$`), up to 16 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// `POST /api/v1/metrics`: KPI readings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MetricReport {
+    /// 1 to 100 readings.
+    pub metrics: Vec<MetricSample>,
+}
+
+impl MetricReport {
+    /// Checks every reading.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        count("metrics", self.metrics.len(), 100)?;
+        for (i, metric) in self.metrics.iter().enumerate() {
+            key(&format!("metrics[{i}].key"), &metric.key)?;
+            text(&format!("metrics[{i}].label"), &metric.label, 80)?;
+            if !metric.value.is_finite() {
+                return Err(invalid(
+                    format!("metrics[{i}].value"),
+                    format!("metrics[{i}].value must be a finite number"),
+                ));
+            }
+            optional_text(&format!("metrics[{i}].unit"), &metric.unit, 16)?;
+        }
+        Ok(())
+    }
+}
+
+/// How many readings a metric's trend keeps.
+pub const TREND_POINTS: usize = 30;
+
+/// A KPI as the Metrics widget shows it: the last reading, its change, and its trend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricView {
+    /// What people read.
+    pub label: String,
+    /// The last reading.
+    pub value: f64,
+    /// Its unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The last reading minus the one before (none for the first).
+    #[serde(default)]
+    pub delta: Option<f64>,
+    /// The last [`TREND_POINTS`] readings, oldest first.
+    pub trend: Vec<f64>,
+}
+
+impl MetricView {
+    /// The view after `sample`, given the view before it.
+    pub fn next(before: Option<MetricView>, sample: &MetricSample) -> Self {
+        let mut trend = before.as_ref().map(|b| b.trend.clone()).unwrap_or_default();
+        trend.push(sample.value);
+        if trend.len() > TREND_POINTS {
+            trend.drain(..trend.len() - TREND_POINTS);
+        }
+        Self {
+            label: sample.label.clone(),
+            value: sample.value,
+            unit: sample.unit.clone(),
+            delta: before.map(|b| sample.value - b.value),
+            trend,
+        }
+    }
+}
+
+/// How urgent an alert is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// For information.
+    Info,
+    /// Look soon.
+    Warning,
+    /// Look now.
+    Critical,
+}
+
+/// Something that needs an operator's attention.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Alert {
+    /// Its id (1 to 64 of letters, digits, `-_.:`); sending it again updates it.
+    pub id: String,
+    /// How urgent.
+    pub severity: Severity,
+    /// What, 1 to 200 characters.
+    pub title: String,
+    /// More, up to 1000 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Whether it is over.
+    #[serde(default)]
+    pub resolved: bool,
+}
+
+/// `POST /api/v1/alerts`: alerts raised or resolved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AlertReport {
+    /// 1 to 100 alerts.
+    pub alerts: Vec<Alert>,
+}
+
+impl AlertReport {
+    /// Checks every alert.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        count("alerts", self.alerts.len(), 100)?;
+        for (i, alert) in self.alerts.iter().enumerate() {
+            key(&format!("alerts[{i}].id"), &alert.id)?;
+            text(&format!("alerts[{i}].title"), &alert.title, 200)?;
+            optional_text(&format!("alerts[{i}].detail"), &alert.detail, 1000)?;
+        }
+        Ok(())
+    }
+}
+
+/// `POST /api/v1/activity`: one line for the activity feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivityReport {
+    /// What happened, 1 to 500 characters.
+    pub text: String,
+}
+
+impl ActivityReport {
+    /// Checks the text.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        text("text", &self.text, 500)
+    }
+}
+
+/// How many activity lines a workspace keeps.
+pub const ACTIVITY_KEPT: usize = 100;
+
+/// The outcome of one health check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HealthState {
+    /// Answered 2xx.
+    Healthy,
+    /// Answered, but not 2xx, or said `"status": "degraded"`.
+    Degraded,
+    /// Could not be reached (refused, no route, bad address).
+    Unreachable,
+    /// Did not answer within its timeout.
+    TimedOut,
+}
+
+impl HealthState {
+    /// What people read.
+    pub fn label(self) -> &'static str {
+        match self {
+            HealthState::Healthy => "Healthy",
+            HealthState::Degraded => "Degraded",
+            HealthState::Unreachable => "Unreachable",
+            HealthState::TimedOut => "Timed out",
+        }
+    }
+}
+
+/// An agent's last health check, as the health mesh records it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct HealthResult {
+    /// The outcome.
+    pub state: HealthState,
+    /// How long it took, in milliseconds (the timeout, when it timed out).
+    pub latency_ms: u64,
+    /// What went wrong, when something did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// When it was checked (ms since the Unix epoch).
+    pub checked_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_read_back_by_name() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.as_str())
+            );
+        }
+        assert_eq!(Kind::parse("weather"), None);
+    }
+
+    #[test]
+    fn reports_name_the_bad_field() {
+        let task = |id: &str, title: &str| Task {
+            id: id.into(),
+            title: title.into(),
+            status: TaskStatus::Todo,
+            assignee: None,
+            project: None,
+        };
+        let good = TaskReport {
+            tasks: vec![task("t1", "Index the docs")],
+        };
+        assert_eq!(good.validate(), Ok(()));
+        let bad = TaskReport {
+            tasks: vec![task("t1", "ok"), task("t 2", "spaces in the id")],
+        };
+        assert_eq!(bad.validate().unwrap_err().field, "tasks[1].id");
+        let blank = TaskReport {
+            tasks: vec![task("t1", "  ")],
+        };
+        assert_eq!(blank.validate().unwrap_err().field, "tasks[0].title");
+        assert_eq!(
+            TaskReport { tasks: vec![] }.validate().unwrap_err().field,
+            "tasks"
+        );
+
+        let metric = MetricReport {
+            metrics: vec![MetricSample {
+                key: "latency".into(),
+                label: "Latency".into(),
+                value: f64::NAN,
+                unit: None,
+            }],
+        };
+        assert_eq!(metric.validate().unwrap_err().field, "metrics[0].value");
+
+        let beat = Heartbeat {
+            status: AgentStatus::Idle,
+            vitals: Vitals {
+                cpu_percent: 140.0,
+                memory_mb: 1.0,
+                queue_depth: 0,
+                uptime_secs: 0,
+            },
+            message: None,
+        };
+        assert_eq!(beat.validate().unwrap_err().field, "vitals.cpuPercent");
+    }
+
+    #[test]
+    fn a_metric_keeps_its_delta_and_a_bounded_trend() {
+        let sample = |value: f64| MetricSample {
+            key: "k".into(),
+            label: "K".into(),
+            value,
+            unit: Some("ms".into()),
+        };
+        let first = MetricView::next(None, &sample(10.0));
+        assert_eq!(first.delta, None);
+        assert_eq!(first.trend, vec![10.0]);
+        let second = MetricView::next(Some(first), &sample(7.5));
+        assert_eq!(second.delta, Some(-2.5));
+        assert_eq!(second.trend, vec![10.0, 7.5]);
+        let mut view = second;
+        for i in 0..40 {
+            view = MetricView::next(Some(view), &sample(i as f64));
+        }
+        assert_eq!(view.trend.len(), TREND_POINTS);
+        assert_eq!(view.trend.last(), Some(&39.0));
+        assert_eq!(view.trend.first(), Some(&10.0));
+    }
+}
