@@ -3,7 +3,7 @@
 # save/load latency on SQLite, PostgreSQL and Redis at 1, 10 and 100 concurrent writers; live-sync
 # latency with 1, 100 and 1,000 clients on one instance and on two over Redis, and the bytes of a
 # one-widget edit; approvals: idle CPU of 1,000 waiting agents, their wake latency, a bulk decision
-# of 1,000 (a throwaway PostgreSQL and Redis are started on loopback and stopped afterwards).
+# of 1,000; the health mesh: a round over 100 agents with 10 hung (a throwaway PostgreSQL and Redis are started on loopback and stopped afterwards).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FLIGHTDECK_ROOT"
@@ -16,3 +16,5 @@ step "sync latency benchmark"
 cargo bench --features server --bench sync_latency
 step "approvals benchmark"
 cargo bench --features server --bench approvals
+step "health mesh benchmark"
+cargo bench --features server --bench health

@@ -338,10 +338,14 @@ mod tests {
             schema["models"]["POST /api/v1/tasks"]["$ref"],
             "#/$defs/TaskReport"
         );
-        assert_eq!(
-            defs["TaskStatus"]["enum"],
-            json!(["todo", "in_progress", "blocked", "done"])
-        );
+        // Documented variants come as `oneOf` of `const`s, each with its description.
+        let statuses: Vec<&Value> = defs["TaskStatus"]["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|variant| &variant["const"])
+            .collect();
+        assert_eq!(statuses, ["todo", "in_progress", "blocked", "done"]);
         let heartbeat = &defs["Heartbeat"];
         assert_eq!(heartbeat["additionalProperties"], json!(false));
         assert!(heartbeat["required"]
