@@ -18,3 +18,5 @@ step "approvals benchmark"
 cargo bench --features server --bench approvals
 step "health mesh benchmark"
 cargo bench --features server --bench health
+step "MCP startup benchmark"
+cargo bench --features server --bench mcp

@@ -41,6 +41,9 @@ pub struct Config {
     /// How long one MCP server may take to connect before it is retried
     /// (`MCP_CONNECT_TIMEOUT_SECS`, default 10).
     pub mcp_connect_timeout: Duration,
+    /// The first retry's delay after an MCP server fails, doubled per failure up to a minute
+    /// (`MCP_RETRY_BASE_MS`, default 1000).
+    pub mcp_backoff_ms: u64,
     /// Requests each agent token may make (`AGENT_RATE_LIMIT_PER_MINUTE`, default 600, and
     /// `AGENT_RATE_LIMIT_BURST`, default 60).
     pub agent_rate: AgentRate,
@@ -230,6 +233,13 @@ impl Config {
             1..=300,
             10,
         )?);
+        let mcp_backoff_ms = ranged(
+            &get,
+            "MCP_RETRY_BASE_MS",
+            "a whole number of milliseconds from 10 to 60000",
+            10..=60_000,
+            1000,
+        )?;
         let agent_rate = AgentRate {
             per_minute: ranged(
                 &get,
@@ -274,6 +284,7 @@ impl Config {
             health_interval,
             health_timeout,
             mcp_connect_timeout,
+            mcp_backoff_ms,
             agent_rate,
             demo,
         })

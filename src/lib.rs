@@ -11,6 +11,7 @@ pub mod fleet;
 pub mod http;
 pub mod icons;
 pub mod log;
+pub mod mcp;
 pub mod pages;
 pub mod settings;
 pub mod shell;

@@ -35,6 +35,8 @@ pub struct AppState {
     pub fleet: FleetStore,
     /// The outgoing HTTP client (health checks).
     pub http: reqwest::Client,
+    /// This instance's MCP connections.
+    pub mcp: crate::mcp::manager::Mcp,
 }
 
 impl AppState {
@@ -66,7 +68,13 @@ impl AppState {
             "stores ready"
         );
         let fleet = FleetStore::new(hot.as_ref(), config.cache_ttl);
+        let mcp = crate::mcp::manager::Mcp::new(
+            config.mcp_connect_timeout,
+            config.mcp_backoff_ms,
+            Some(hub.clone()),
+        );
         Ok(Self {
+            mcp,
             fleet,
             http: crate::agents::health::client(),
             config: Arc::new(config),

@@ -78,6 +78,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::connect(config).await?;
     tokio::spawn(crate::approvals::deadlines::run(state.clone()));
     tokio::spawn(crate::agents::health::run(state.clone()));
+    // Every MCP server connects in its own task: none of them holds up the start.
+    let servers = state.mcp.start(&state.records).await?;
+    if servers > 0 {
+        tracing::info!(servers, "connecting to MCP servers");
+    }
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr} (set by IP and PORT)"))?;
@@ -166,6 +171,7 @@ pub fn router(state: AppState) -> Router {
             state.config.agent_rate,
         ))
         .merge(crate::fleet::api::routes())
+        .merge(crate::mcp::api::routes())
         .merge(crate::sync::api::routes(state.config.state_max_bytes))
         .route("/api/{*rest}", any(unknown_api))
         .layer(sessions.clone());

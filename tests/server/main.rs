@@ -7,5 +7,6 @@ mod fleet;
 mod helpers;
 mod lifecycle;
 mod live;
+mod mcp;
 mod pages;
 mod sync;

@@ -1,0 +1,86 @@
+//! `/api/mcp/servers` — every member sees the workspace's MCP servers, their connections and
+//! tools, and the connectivity summary; admins add and remove servers, which connect or
+//! disconnect at once.
+
+use super::{McpOverview, McpServer, NewMcpServer};
+use crate::auth::api::Auth;
+use crate::http::{ApiError, JsonBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde_json::json;
+
+/// The MCP routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/mcp/servers", get(list).post(add))
+        .route("/api/mcp/servers/{id}", delete(remove))
+}
+
+fn require_admin(auth: &Auth) -> Result<(), ApiError> {
+    if auth.role.can_manage_members() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "only an admin can add or remove MCP servers",
+        ))
+    }
+}
+
+/// GET /api/mcp/servers — `{servers, health}`.
+async fn list(State(state): State<AppState>, auth: Auth) -> Json<McpOverview> {
+    let servers = state.mcp.statuses(&auth.workspace.id);
+    let health = super::McpHealth::of(&servers);
+    Json(McpOverview { servers, health })
+}
+
+/// POST /api/mcp/servers — 201 with the server, which starts connecting at once.
+async fn add(
+    State(state): State<AppState>,
+    auth: Auth,
+    JsonBody(new): JsonBody<NewMcpServer>,
+) -> Result<(StatusCode, Json<McpServer>), ApiError> {
+    require_admin(&auth)?;
+    new.validate()
+        .map_err(|(field, message)| ApiError::field(field, message))?;
+    let server = state
+        .records
+        .add_mcp_server(&auth.workspace.id, &new)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "an MCP server with this name is already configured in this workspace",
+            )
+        })?;
+    let mut entry = auth.entry("mcp.add", "mcp_server");
+    entry.resource_id = Some(server.id.clone());
+    entry.after_state = Some(json!({ "name": server.name, "transport": server.transport }));
+    state.records.audit(entry).await?;
+    state.mcp.connect(&auth.workspace.id, server.clone());
+    Ok((StatusCode::CREATED, Json(server)))
+}
+
+/// DELETE /api/mcp/servers/{id} — `{success}`; 404 for an unknown one.
+async fn remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require_admin(&auth)?;
+    if !state
+        .records
+        .delete_mcp_server(&auth.workspace.id, &id)
+        .await?
+    {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "no such MCP server"));
+    }
+    state.mcp.remove(&id);
+    let mut entry = auth.entry("mcp.remove", "mcp_server");
+    entry.resource_id = Some(id);
+    state.records.audit(entry).await?;
+    Ok(Json(json!({ "success": true })))
+}

@@ -1,0 +1,250 @@
+//! MCP servers: the tool servers a workspace's agents use, configured per workspace as a stdio
+//! command or a streamable-HTTP URL. The server connects to each through the official Rust SDK
+//! (`rmcp`), all in parallel, each failure isolated and retried with backoff, and reports which
+//! are connected ("3 of 4 connected") and the tools each offers.
+
+#[cfg(feature = "server")]
+pub mod api;
+#[cfg(feature = "server")]
+pub mod manager;
+#[cfg(feature = "server")]
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+/// How to reach an MCP server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Transport {
+    /// A program spoken to over its stdin and stdout.
+    Stdio {
+        /// The program.
+        command: String,
+        /// Its arguments.
+        #[serde(default)]
+        args: Vec<String>,
+    },
+    /// A streamable-HTTP endpoint.
+    Http {
+        /// `http(s)://…`.
+        url: String,
+    },
+}
+
+/// A configured MCP server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct McpServer {
+    /// Its id.
+    pub id: String,
+    /// Its name, unique in the workspace.
+    pub name: String,
+    /// How to reach it.
+    pub transport: Transport,
+}
+
+/// `POST /api/mcp/servers` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewMcpServer {
+    /// 1 to 64 characters.
+    pub name: String,
+    /// How to reach it.
+    pub transport: Transport,
+}
+
+impl NewMcpServer {
+    /// Checks the fields; `Err((field, message))` names the first bad one.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(("name", "name must be 1 to 64 characters".into()));
+        }
+        match &self.transport {
+            Transport::Stdio { command, args } => {
+                if command.trim().is_empty() || command.len() > 1024 {
+                    return Err((
+                        "transport.command",
+                        "transport.command must be a program to run".into(),
+                    ));
+                }
+                if args.len() > 64 || args.iter().any(|arg| arg.len() > 4096) {
+                    return Err((
+                        "transport.args",
+                        "transport.args must be at most 64 arguments of 4096 bytes".into(),
+                    ));
+                }
+            }
+            Transport::Http { url } => {
+                let ok = (url.starts_with("http://") || url.starts_with("https://"))
+                    && url.len() <= 2048
+                    && !url.contains(char::is_whitespace);
+                if !ok {
+                    return Err((
+                        "transport.url",
+                        "transport.url must be an http:// or https:// URL".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a connection stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnState {
+    /// Connecting (the first time, or again after a failure).
+    Connecting,
+    /// Connected; its tools are listed.
+    Connected,
+    /// The last attempt failed; the next one is at `nextRetryAt`.
+    Failed,
+}
+
+/// A tool an MCP server offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    /// Its name.
+    pub name: String,
+    /// What it does.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// One server's connection, as the Agents page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerStatus {
+    /// The server.
+    #[serde(flatten)]
+    pub server: McpServer,
+    /// Where its connection stands.
+    pub state: ConnState,
+    /// Its tools, while connected.
+    pub tools: Vec<ToolInfo>,
+    /// Connection attempts that failed in a row.
+    pub attempts: u32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When the next attempt starts (ms since the Unix epoch), after a failure.
+    pub next_retry_at: Option<i64>,
+    /// When it connected (ms since the Unix epoch).
+    pub connected_at: Option<i64>,
+}
+
+/// A workspace's MCP connectivity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McpHealth {
+    /// Servers connected.
+    pub connected: usize,
+    /// Servers configured.
+    pub total: usize,
+    /// "3 of 4 connected".
+    pub summary: String,
+}
+
+impl McpHealth {
+    /// The health of these connections.
+    pub fn of(statuses: &[ServerStatus]) -> Self {
+        let connected = statuses
+            .iter()
+            .filter(|status| status.state == ConnState::Connected)
+            .count();
+        let total = statuses.len();
+        let summary = match total {
+            0 => "no MCP servers configured".to_owned(),
+            _ => format!("{connected} of {total} connected"),
+        };
+        Self {
+            connected,
+            total,
+            summary,
+        }
+    }
+}
+
+/// `GET /api/mcp/servers` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McpOverview {
+    /// Each server's connection.
+    pub servers: Vec<ServerStatus>,
+    /// All of them together.
+    pub health: McpHealth,
+}
+
+/// The next retry's delay after `attempts` failures in a row: `base`, doubled each time, at most
+/// 60 s.
+pub fn backoff_ms(base_ms: u64, attempts: u32) -> u64 {
+    let doubled = base_ms.saturating_mul(1u64 << attempts.saturating_sub(1).min(16));
+    doubled.min(60_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn status(state: ConnState) -> ServerStatus {
+        ServerStatus {
+            server: McpServer {
+                id: "s".into(),
+                name: "s".into(),
+                transport: Transport::Http {
+                    url: "http://127.0.0.1:1/mcp".into(),
+                },
+            },
+            state,
+            tools: vec![],
+            attempts: 0,
+            last_error: None,
+            next_retry_at: None,
+            connected_at: None,
+        }
+    }
+
+    #[test]
+    fn health_counts_partial_connectivity() {
+        use ConnState::*;
+        let statuses = [
+            status(Connected),
+            status(Connected),
+            status(Failed),
+            status(Connected),
+        ];
+        let health = McpHealth::of(&statuses);
+        assert_eq!((health.connected, health.total), (3, 4));
+        assert_eq!(health.summary, "3 of 4 connected");
+        assert_eq!(McpHealth::of(&[]).summary, "no MCP servers configured");
+    }
+
+    #[test]
+    fn retries_back_off_to_a_minute() {
+        assert_eq!(backoff_ms(1000, 1), 1000);
+        assert_eq!(backoff_ms(1000, 2), 2000);
+        assert_eq!(backoff_ms(1000, 4), 8000);
+        assert_eq!(backoff_ms(1000, 30), 60_000);
+    }
+
+    #[test]
+    fn transports_read_as_tagged_json() {
+        let stdio: Transport =
+            serde_json::from_value(json!({ "kind": "stdio", "command": "node", "args": ["x.js"] }))
+                .unwrap();
+        assert_eq!(
+            stdio,
+            Transport::Stdio {
+                command: "node".into(),
+                args: vec!["x.js".into()]
+            }
+        );
+        let bad = NewMcpServer {
+            name: "x".into(),
+            transport: Transport::Http {
+                url: "ftp://nope".into(),
+            },
+        };
+        assert_eq!(bad.validate().unwrap_err().0, "transport.url");
+    }
+}

@@ -1,0 +1,87 @@
+//! MCP server configurations in the records database.
+
+use super::{McpServer, NewMcpServer, Transport};
+use crate::on_pool;
+use crate::records::{new_id, now_ms, Records};
+use anyhow::Context;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    workspace_id: String,
+    name: String,
+    transport: String,
+}
+
+impl Row {
+    fn server(self) -> Option<(String, McpServer)> {
+        let transport: Transport = serde_json::from_str(&self.transport).ok()?;
+        Some((
+            self.workspace_id,
+            McpServer {
+                id: self.id,
+                name: self.name,
+                transport,
+            },
+        ))
+    }
+}
+
+impl Records {
+    /// Adds a server to the workspace; `None` when the name is taken there.
+    pub async fn add_mcp_server(
+        &self,
+        workspace_id: &str,
+        new: &NewMcpServer,
+    ) -> anyhow::Result<Option<McpServer>> {
+        let server = McpServer {
+            id: new_id(),
+            name: new.name.trim().to_owned(),
+            transport: new.transport.clone(),
+        };
+        let transport = serde_json::to_string(&server.transport)?;
+        let written = on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO mcp_servers (id, workspace_id, name, transport, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id, name) DO NOTHING",
+            )
+            .bind(&server.id)
+            .bind(workspace_id)
+            .bind(&server.name)
+            .bind(&transport)
+            .bind(now_ms())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })
+        .context("adding an MCP server")?;
+        Ok((written == 1).then_some(server))
+    }
+
+    /// Every configured server with its workspace (what the manager connects at start).
+    pub async fn all_mcp_servers(&self) -> anyhow::Result<Vec<(String, McpServer)>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Row>(
+                "SELECT id, workspace_id, name, transport FROM mcp_servers ORDER BY name",
+            )
+            .fetch_all(pool)
+            .await
+        })
+        .context("listing MCP servers")?;
+        Ok(rows.into_iter().filter_map(Row::server).collect())
+    }
+
+    /// Removes a server of the workspace; whether there was one.
+    pub async fn delete_mcp_server(&self, workspace_id: &str, id: &str) -> anyhow::Result<bool> {
+        let deleted = on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM mcp_servers WHERE workspace_id = $1 AND id = $2")
+                .bind(workspace_id)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .context("removing an MCP server")?;
+        Ok(deleted == 1)
+    }
+}

@@ -1,0 +1,231 @@
+//! MCP connections with real servers over stdio: `@modelcontextprotocol/server-everything` from
+//! npm connects and lists its tools while a server that never answers and two that fail are
+//! isolated, retried and reported ("1 of 4 connected"); a restart is not held up by any of them;
+//! and connecting in parallel takes one server's time, not the sum.
+
+use crate::helpers::{Stack, TestApp};
+use crate::sync::account;
+use flightdeck::mcp::manager::connect_all;
+use flightdeck::mcp::Transport;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+fn root() -> &'static str {
+    env!("CARGO_MANIFEST_DIR")
+}
+
+fn node(script: &str, args: &[&str]) -> Value {
+    let mut all = vec![format!("{}/{script}", root())];
+    all.extend(args.iter().map(|arg| arg.to_string()));
+    json!({ "kind": "stdio", "command": "node", "args": all })
+}
+
+async fn overview(app: &TestApp, cookie: &str) -> Value {
+    Client::new()
+        .get(app.url("/api/mcp/servers"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn server<'a>(overview: &'a Value, name: &str) -> &'a Value {
+    overview["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|server| server["name"] == name)
+        .unwrap_or_else(|| panic!("{name} missing from {overview}"))
+}
+
+/// Polls until `done` holds for the overview, or panics after `limit`.
+async fn wait_for(
+    app: &TestApp,
+    cookie: &str,
+    limit: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        let now = overview(app, cookie).await;
+        if done(&now) {
+            return now;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "not reached within {limit:?}: {now:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn server_everything_connects_while_hanging_and_failing_servers_are_isolated() {
+    let stack = Stack::embedded();
+    let env = [
+        ("MCP_CONNECT_TIMEOUT_SECS", "2"),
+        ("MCP_RETRY_BASE_MS", "300"),
+    ];
+    let app = stack.spawn(&env);
+    let cookie = account(&app, "mcp@example.com").await;
+    let http = Client::new();
+    let add = |body: Value| {
+        let request = http
+            .post(app.url("/api/mcp/servers"))
+            .header("cookie", &cookie)
+            .json(&body);
+        async move {
+            let answer = request.send().await.unwrap();
+            (answer.status(), answer.json::<Value>().await.unwrap())
+        }
+    };
+    let everything = node(
+        "node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+        &["stdio"],
+    );
+    for (name, transport) in [
+        ("everything", everything),
+        ("hangs", node("tests/fixtures/mcp/hang.mjs", &[])),
+        (
+            "missing",
+            json!({ "kind": "stdio", "command": "/nonexistent/mcp-server" }),
+        ),
+        (
+            "exits",
+            json!({ "kind": "stdio", "command": "node", "args": ["-e", "process.exit(3)"] }),
+        ),
+    ] {
+        let (status, body) = add(json!({ "name": name, "transport": transport })).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, body) =
+        add(json!({ "name": "bad", "transport": { "kind": "http", "url": "ftp://x" } })).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("transport.url"))
+    );
+    let (status, _) = add(json!({ "name": "everything", "transport": { "kind": "http", "url": "http://127.0.0.1:1/mcp" } })).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let settled = wait_for(&app, &cookie, Duration::from_secs(40), |now| {
+        server(now, "everything")["state"] == "connected"
+            && server(now, "hangs")["state"] == "failed"
+            && server(now, "missing")["attempts"].as_u64() >= Some(2)
+            && server(now, "exits")["state"] == "failed"
+    })
+    .await;
+    let tools: Vec<&str> = server(&settled, "everything")["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tool| tool["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        tools.contains(&"echo"),
+        "server-everything's tools: {tools:?}"
+    );
+    assert!(
+        server(&settled, "hangs")["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("no answer within 2000 ms"),
+        "{settled:#}"
+    );
+    assert!(
+        server(&settled, "missing")["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("cannot start"),
+        "{settled:#}"
+    );
+    assert!(server(&settled, "missing")["nextRetryAt"]
+        .as_i64()
+        .is_some());
+    assert_eq!(settled["health"]["summary"], "1 of 4 connected");
+    assert_eq!(settled["health"]["connected"], 1);
+
+    // A restart connects them all again, in the background: the server answers at once.
+    drop(app);
+    let started = Instant::now();
+    let app = stack.spawn(&env);
+    let first = overview(&app, &cookie).await;
+    let listening = started.elapsed();
+    assert_eq!(first["servers"].as_array().unwrap().len(), 4);
+    assert!(
+        listening < Duration::from_secs(2),
+        "the hanging server's 2 s timeout did not hold up the start: {listening:?}"
+    );
+    assert_ne!(server(&first, "hangs")["state"], "connected");
+    let again = wait_for(&app, &cookie, Duration::from_secs(40), |now| {
+        server(now, "everything")["state"] == "connected"
+    })
+    .await;
+    assert!(
+        again["health"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 of 4"),
+        "{again}"
+    );
+
+    // Removing a server drops its connection.
+    let id = server(&again, "everything")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let gone = http
+        .delete(app.url(&format!("/api/mcp/servers/{id}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::OK);
+    let after = overview(&app, &cookie).await;
+    assert_eq!(after["health"]["summary"], "0 of 3 connected");
+    let unknown = http
+        .delete(app.url("/api/mcp/servers/nope"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn servers_connect_in_parallel_in_one_servers_time() {
+    let slow = |_| Transport::Stdio {
+        command: "node".into(),
+        args: vec![
+            format!("{}/tests/fixtures/mcp/slow.mjs", root()),
+            "500".into(),
+        ],
+    };
+    let transports: Vec<Transport> = (0..4).map(slow).collect();
+    let timeout = Duration::from_secs(10);
+    // Warm node's module cache so both runs start alike.
+    connect_all(&transports[..1], timeout, true).await;
+
+    let started = Instant::now();
+    let parallel = connect_all(&transports, timeout, true).await;
+    let parallel_took = started.elapsed();
+    let started = Instant::now();
+    let sequential = connect_all(&transports, timeout, false).await;
+    let sequential_took = started.elapsed();
+
+    for result in parallel.iter().chain(&sequential) {
+        let tools = result.as_ref().expect("the slow fixture connects");
+        assert_eq!(tools[0].name, "wait");
+    }
+    assert!(
+        sequential_took >= Duration::from_millis(2000),
+        "{sequential_took:?}"
+    );
+    assert!(
+        parallel_took * 2 < sequential_took,
+        "parallel {parallel_took:?} against sequential {sequential_took:?}"
+    );
+}
