@@ -30,11 +30,14 @@ fn require_admin(auth: &Auth) -> Result<(), ApiError> {
     }
 }
 
-/// GET /api/mcp/servers — `{servers, health}`.
-async fn list(State(state): State<AppState>, auth: Auth) -> Json<McpOverview> {
+/// GET /api/mcp/servers — `{servers, health}`. The records say which servers there are (another
+/// instance may have added or removed one): this instance connects or drops them to match first.
+async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<McpOverview>, ApiError> {
+    let configured = state.records.mcp_servers(&auth.workspace.id).await?;
+    state.mcp.reconcile(&auth.workspace.id, configured);
     let servers = state.mcp.statuses(&auth.workspace.id);
     let health = super::McpHealth::of(&servers);
-    Json(McpOverview { servers, health })
+    Ok(Json(McpOverview { servers, health }))
 }
 
 /// POST /api/mcp/servers — 201 with the server, which starts connecting at once.

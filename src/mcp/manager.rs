@@ -1,112 +1,25 @@
 //! The MCP connection manager: one task per configured server, all started at once and never
-//! awaited by startup. Each connects through `rmcp` under its own timeout, lists the server's
-//! tools, and then waits for the connection to end; a failure (or an end) is logged and retried
-//! with exponential backoff. Removing a server drops its task, which closes the connection and
-//! stops a stdio server's process.
+//! awaited by startup. Each connects under its own timeout ([`super::connect`]), keeps the session
+//! while it lasts, and on a failure (or an end) logs it and retries with exponential backoff.
+//! Dropping a server's entry aborts its task, which closes the session and stops its process.
+//! What runs follows the records: at start, on each change here, and by a periodic resync (so
+//! every instance follows a change made on another).
 
-use super::{backoff_ms, ConnState, McpHealth, McpServer, ServerStatus, ToolInfo, Transport};
+use super::connect::connect;
+use super::{backoff_ms, ConnState, McpHealth, McpServer, ServerStatus};
 use crate::records::{now_ms, Records};
 use crate::sync::hub::Hub;
 use crate::sync::{live, Topic};
-use rmcp::service::RunningService;
-use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
-use rmcp::{RoleClient, ServiceExt};
-use std::collections::HashMap;
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use rmcp::service::QuitReason;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
-/// Why one connection attempt failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    /// The program could not be started.
-    #[error("cannot start {command:?}: {source}")]
-    Spawn {
-        /// The program.
-        command: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The MCP handshake or the tool listing failed.
-    #[error("{0}")]
-    Protocol(String),
-    /// No answer within the connect timeout.
-    #[error("no answer within {0} ms")]
-    TimedOut(u128),
-}
-
-/// A live MCP client session.
-pub type Session = RunningService<RoleClient, ()>;
-
-/// Connects to one server and lists its tools, within `timeout`.
-pub async fn connect(
-    transport: &Transport,
-    timeout: Duration,
-) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
-    let attempt = async {
-        let session = match transport {
-            Transport::Stdio { command, args } => {
-                let mut cmd = tokio::process::Command::new(command);
-                cmd.args(args);
-                let (child, _) = TokioChildProcess::builder(cmd)
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .map_err(|source| ConnectError::Spawn {
-                        command: command.clone(),
-                        source,
-                    })?;
-                ().serve(child)
-                    .await
-                    .map_err(|err| ConnectError::Protocol(err.to_string()))?
-            }
-            Transport::Http { url } => {
-                let transport = StreamableHttpClientTransport::from_uri(url.as_str());
-                ().serve(transport)
-                    .await
-                    .map_err(|err| ConnectError::Protocol(err.to_string()))?
-            }
-        };
-        let tools = session
-            .list_all_tools()
-            .await
-            .map_err(|err| ConnectError::Protocol(format!("listing tools: {err}")))?
-            .into_iter()
-            .map(|tool| ToolInfo {
-                name: tool.name.to_string(),
-                description: tool.description.map(|d| d.to_string()).unwrap_or_default(),
-            })
-            .collect();
-        Ok((session, tools))
-    };
-    tokio::time::timeout(timeout, attempt)
-        .await
-        .unwrap_or(Err(ConnectError::TimedOut(timeout.as_millis())))
-}
-
-/// Connects to every transport, all at once or one after another (for the benchmark's
-/// comparison); each result in order, the sessions closed.
-pub async fn connect_all(
-    transports: &[Transport],
-    timeout: Duration,
-    parallel: bool,
-) -> Vec<Result<Vec<ToolInfo>, ConnectError>> {
-    let strip = |result: Result<(Session, Vec<ToolInfo>), ConnectError>| result.map(|(_, t)| t);
-    if parallel {
-        let attempts = transports.iter().map(|t| connect(t, timeout));
-        futures_util::future::join_all(attempts)
-            .await
-            .into_iter()
-            .map(strip)
-            .collect()
-    } else {
-        let mut results = Vec::new();
-        for transport in transports {
-            results.push(strip(connect(transport, timeout).await));
-        }
-        results
-    }
-}
+/// How often the running connections are matched against the records.
+const RESYNC_EVERY: Duration = Duration::from_secs(30);
+/// A connection that lasted this long resets the backoff when it ends.
+const STABLE_AFTER: Duration = Duration::from_secs(60);
 
 struct Entry {
     workspace_id: String,
@@ -142,6 +55,23 @@ impl std::fmt::Debug for Mcp {
     }
 }
 
+/// Which configured ids are not running yet, and which running ids are no longer configured.
+pub fn plan(running: &[String], configured: &[String]) -> (Vec<String>, Vec<String>) {
+    let running_set: HashSet<&String> = running.iter().collect();
+    let configured_set: HashSet<&String> = configured.iter().collect();
+    let start = configured
+        .iter()
+        .filter(|id| !running_set.contains(id))
+        .cloned()
+        .collect();
+    let stop = running
+        .iter()
+        .filter(|id| !configured_set.contains(id))
+        .cloned()
+        .collect();
+    (start, stop)
+}
+
 impl Mcp {
     /// A manager whose attempts time out after `timeout` and back off from `backoff_base_ms`;
     /// status changes are published on the workspace's `agent_state` topic through `hub`.
@@ -156,19 +86,71 @@ impl Mcp {
         }
     }
 
-    /// Starts a connection task for every configured server and returns at once.
+    /// Starts a connection task for every configured server and the periodic resync, and
+    /// returns at once with the number of servers.
     pub async fn start(&self, records: &Records) -> anyhow::Result<usize> {
         let servers = records.all_mcp_servers().await?;
         let count = servers.len();
-        for (workspace_id, server) in servers {
-            self.connect(&workspace_id, server);
-        }
+        self.reconcile_in(None, servers);
+        tokio::spawn(self.clone().resync(records.clone()));
         Ok(count)
     }
 
-    /// Starts (or restarts) the connection of one server.
-    pub fn connect(&self, workspace_id: &str, server: McpServer) {
-        let id = server.id.clone();
+    async fn resync(self, records: Records) {
+        let mut ticks =
+            tokio::time::interval_at(tokio::time::Instant::now() + RESYNC_EVERY, RESYNC_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match records.all_mcp_servers().await {
+                Ok(servers) => self.reconcile_in(None, servers),
+                Err(err) => tracing::warn!("MCP resync skipped: {err:#}"),
+            }
+        }
+    }
+
+    /// Makes the workspace's connections those of `configured`: new servers start connecting,
+    /// removed ones are dropped, the others go on as they are.
+    pub fn reconcile(&self, workspace_id: &str, configured: Vec<McpServer>) {
+        let configured = configured
+            .into_iter()
+            .map(|server| (workspace_id.to_owned(), server))
+            .collect();
+        self.reconcile_in(Some(workspace_id), configured);
+    }
+
+    /// `reconcile` for one workspace, or for all of them when `scope` is `None`.
+    fn reconcile_in(&self, scope: Option<&str>, configured: Vec<(String, McpServer)>) {
+        let mut entries = self.lock();
+        let running: Vec<String> = entries
+            .iter()
+            .filter(|(_, entry)| scope.is_none_or(|ws| entry.workspace_id == ws))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let ids: Vec<String> = configured.iter().map(|(_, s)| s.id.clone()).collect();
+        let (start, stop) = plan(&running, &ids);
+        for id in stop {
+            entries.remove(&id);
+        }
+        let start: HashSet<String> = start.into_iter().collect();
+        for (workspace_id, server) in configured {
+            if start.contains(&server.id) {
+                self.spawn(&mut entries, &workspace_id, server);
+            }
+        }
+    }
+
+    /// Starts connecting one server unless it already is; whether it started.
+    pub fn connect(&self, workspace_id: &str, server: McpServer) -> bool {
+        let mut entries = self.lock();
+        if entries.contains_key(&server.id) {
+            return false;
+        }
+        self.spawn(&mut entries, workspace_id, server);
+        true
+    }
+
+    fn spawn(&self, entries: &mut HashMap<String, Entry>, workspace_id: &str, server: McpServer) {
         let status = ServerStatus {
             server: server.clone(),
             state: ConnState::Connecting,
@@ -178,16 +160,14 @@ impl Mcp {
             next_retry_at: None,
             connected_at: None,
         };
-        let mut entries = self.lock();
-        let task = tokio::spawn(self.clone().run(workspace_id.to_owned(), server));
-        entries.insert(
-            id,
-            Entry {
-                workspace_id: workspace_id.to_owned(),
-                status,
-                task,
-            },
-        );
+        // The task's first update waits for the lock held here, so it finds its entry.
+        let task = tokio::spawn(self.clone().run(workspace_id.to_owned(), server.clone()));
+        let entry = Entry {
+            workspace_id: workspace_id.to_owned(),
+            status,
+            task,
+        };
+        entries.insert(server.id, entry);
     }
 
     /// Stops one server's connection (its process too); whether it was there.
@@ -212,7 +192,7 @@ impl Mcp {
         McpHealth::of(&self.statuses(workspace_id))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -220,7 +200,7 @@ impl Mcp {
 
     /// Changes one server's status and publishes it.
     async fn update(&self, id: &str, change: impl FnOnce(&mut ServerStatus)) {
-        let published = {
+        let (workspace_id, status) = {
             let mut entries = self.lock();
             let Some(entry) = entries.get_mut(id) else {
                 return;
@@ -229,7 +209,6 @@ impl Mcp {
             (entry.workspace_id.clone(), entry.status.clone())
         };
         if let Some(hub) = &self.settings.hub {
-            let (workspace_id, status) = published;
             let event = serde_json::json!({ "kind": "mcp", "server": status });
             if let Err(err) = live::publish(hub, &workspace_id, Topic::AgentState, &event).await {
                 tracing::debug!("MCP status not published: {err:#}");
@@ -237,14 +216,16 @@ impl Mcp {
         }
     }
 
-    /// One server's connection, for as long as it is configured.
+    /// One server's connection, for as long as its entry lives.
     async fn run(self, workspace_id: String, server: McpServer) {
+        let id = server.id.as_str();
+        // Failures in a row; a connection that ends soon after it was made counts as one more.
         let mut failures: u32 = 0;
         loop {
-            match connect(&server.transport, self.settings.timeout).await {
+            let error = match connect(&server.transport, self.settings.timeout).await {
                 Ok((session, tools)) => {
                     tracing::info!(workspace = %workspace_id, server = %server.name, tools = tools.len(), "MCP server connected");
-                    self.update(&server.id, |status| {
+                    self.update(id, |status| {
                         status.state = ConnState::Connected;
                         status.tools = tools;
                         status.attempts = 0;
@@ -253,42 +234,36 @@ impl Mcp {
                         status.connected_at = Some(now_ms());
                     })
                     .await;
+                    let since = Instant::now();
                     let reason = session.waiting().await;
-                    tracing::warn!(server = %server.name, ?reason, "MCP server connection ended; reconnecting");
-                    self.update(&server.id, |status| {
-                        status.state = ConnState::Connecting;
-                        status.tools.clear();
-                        status.connected_at = None;
-                        status.last_error = Some("the connection ended".into());
-                    })
-                    .await;
-                    failures = 1;
+                    if since.elapsed() >= STABLE_AFTER {
+                        failures = 0;
+                    }
+                    match reason {
+                        Ok(QuitReason::Closed) => "the server closed the connection".to_owned(),
+                        other => format!("the connection ended: {other:?}"),
+                    }
                 }
-                Err(err) => {
-                    failures = failures.saturating_add(1);
-                    tracing::warn!(workspace = %workspace_id, server = %server.name, attempt = failures, "MCP server failed to connect: {err}");
-                    let wait = backoff_ms(self.settings.backoff_base_ms, failures);
-                    let message = err.to_string();
-                    self.update(&server.id, |status| {
-                        status.state = ConnState::Failed;
-                        status.tools.clear();
-                        status.attempts = failures;
-                        status.last_error = Some(message);
-                        status.next_retry_at = Some(now_ms() + wait as i64);
-                        status.connected_at = None;
-                    })
-                    .await;
-                    tokio::time::sleep(Duration::from_millis(wait)).await;
-                    self.update(&server.id, |status| status.state = ConnState::Connecting)
-                        .await;
-                    continue;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(backoff_ms(
-                self.settings.backoff_base_ms,
-                failures,
-            )))
+                Err(err) => err.to_string(),
+            };
+            failures = failures.saturating_add(1);
+            let wait = backoff_ms(self.settings.backoff_base_ms, failures);
+            tracing::warn!(workspace = %workspace_id, server = %server.name, attempt = failures, retry_in_ms = wait, "MCP server not connected: {error}");
+            self.update(id, |status| {
+                status.state = ConnState::Failed;
+                status.tools.clear();
+                status.attempts = failures;
+                status.last_error = Some(error);
+                status.next_retry_at = Some(now_ms() + wait as i64);
+                status.connected_at = None;
+            })
             .await;
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            self.update(id, |status| status.state = ConnState::Connecting)
+                .await;
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

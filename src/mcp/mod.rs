@@ -6,6 +6,8 @@
 #[cfg(feature = "server")]
 pub mod api;
 #[cfg(feature = "server")]
+pub mod connect;
+#[cfg(feature = "server")]
 pub mod manager;
 #[cfg(feature = "server")]
 pub mod store;

@@ -14,8 +14,15 @@ struct Row {
 }
 
 impl Row {
+    /// The server and its workspace; `None` (logged) for a transport this version cannot read.
     fn server(self) -> Option<(String, McpServer)> {
-        let transport: Transport = serde_json::from_str(&self.transport).ok()?;
+        let transport: Transport = match serde_json::from_str(&self.transport) {
+            Ok(transport) => transport,
+            Err(err) => {
+                tracing::warn!(server = %self.name, "MCP server skipped, unreadable transport: {err}");
+                return None;
+            }
+        };
         Some((
             self.workspace_id,
             McpServer {
@@ -56,6 +63,25 @@ impl Records {
         })
         .context("adding an MCP server")?;
         Ok((written == 1).then_some(server))
+    }
+
+    /// The workspace's servers, by name.
+    pub async fn mcp_servers(&self, workspace_id: &str) -> anyhow::Result<Vec<McpServer>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Row>(
+                "SELECT id, workspace_id, name, transport FROM mcp_servers \
+                 WHERE workspace_id = $1 ORDER BY name",
+            )
+            .bind(workspace_id)
+            .fetch_all(pool)
+            .await
+        })
+        .context("listing the workspace's MCP servers")?;
+        Ok(rows
+            .into_iter()
+            .filter_map(Row::server)
+            .map(|(_, server)| server)
+            .collect())
     }
 
     /// Every configured server with its workspace (what the manager connects at start).

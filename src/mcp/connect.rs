@@ -1,0 +1,224 @@
+//! One connection attempt to an MCP server through `rmcp`: start the program (stdio) or reach the
+//! URL (streamable HTTP), do the MCP handshake and list the tools, all within a timeout. What a
+//! stdio server last wrote to its stderr goes into the error, so a failure says why.
+
+use super::{ToolInfo, Transport};
+use rmcp::service::{ClientInitializeError, RunningService};
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::{RoleClient, ServiceExt};
+use std::future::Future;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::ChildStderr;
+
+/// How long a failed stdio server's stderr is awaited for its last words.
+const STDERR_GRACE: Duration = Duration::from_millis(250);
+/// The longest stderr line kept in an error.
+const STDERR_MAX_CHARS: usize = 300;
+
+/// Why one connection attempt failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The program could not be started.
+    #[error("cannot start {command:?}: {source}")]
+    Spawn {
+        /// The program.
+        command: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The MCP handshake or the tool listing failed.
+    #[error("{message}{}", said(.stderr))]
+    Protocol {
+        /// What `rmcp` said.
+        message: String,
+        /// The server's last stderr line, if any.
+        stderr: Option<String>,
+    },
+    /// No answer within the connect timeout.
+    #[error("no answer within {ms} ms{}", said(.stderr))]
+    TimedOut {
+        /// The timeout.
+        ms: u128,
+        /// The server's last stderr line, if any.
+        stderr: Option<String>,
+    },
+}
+
+fn said(stderr: &Option<String>) -> String {
+    stderr
+        .as_deref()
+        .map(|line| format!(" (stderr: {line})"))
+        .unwrap_or_default()
+}
+
+impl ConnectError {
+    fn protocol(err: impl std::fmt::Display) -> Self {
+        Self::Protocol {
+            message: err.to_string(),
+            stderr: None,
+        }
+    }
+
+    /// A failed handshake, said without rmcp's transport type names and with the causes a
+    /// transport error hides in its source chain ("Connection refused").
+    fn handshake(err: ClientInitializeError) -> Self {
+        match err {
+            ClientInitializeError::TransportError { error, context } => {
+                let mut message = format!("{context}: {}", error.error);
+                let mut source = error.error.source();
+                while let Some(cause) = source {
+                    let cause_text = cause.to_string();
+                    if !message.contains(&cause_text) {
+                        message = format!("{message}: {cause_text}");
+                    }
+                    source = cause.source();
+                }
+                Self::protocol(message)
+            }
+            other => Self::protocol(other),
+        }
+    }
+
+    fn with_stderr(mut self, line: Option<String>) -> Self {
+        if let Self::Protocol { stderr, .. } | Self::TimedOut { stderr, .. } = &mut self {
+            *stderr = line;
+        }
+        self
+    }
+}
+
+/// A live MCP client session; dropping it closes the connection (and stops a stdio server).
+pub type Session = RunningService<RoleClient, ()>;
+
+/// Connects to one server and lists its tools, within `timeout`.
+pub async fn connect(
+    transport: &Transport,
+    timeout: Duration,
+) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
+    match transport {
+        Transport::Stdio { command, args } => connect_stdio(command, args, timeout).await,
+        Transport::Http { url } => {
+            let transport = StreamableHttpClientTransport::from_uri(url.as_str());
+            within(timeout, async {
+                let session = ().serve(transport).await.map_err(ConnectError::handshake)?;
+                with_tools(session).await
+            })
+            .await
+        }
+    }
+}
+
+async fn connect_stdio(
+    command: &str,
+    args: &[String],
+    timeout: Duration,
+) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
+    let mut cmd = tokio::process::Command::new(command);
+    // Killed with its transport even while the runtime shuts down (rmcp's own cleanup then
+    // cannot run).
+    cmd.args(args).kill_on_drop(true);
+    let (child, stderr) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| ConnectError::Spawn {
+            command: command.to_owned(),
+            source,
+        })?;
+    let last_line = Arc::new(Mutex::new(None));
+    let drain =
+        stderr.map(|stderr| tokio::spawn(drain(stderr, command.to_owned(), last_line.clone())));
+    let result = within(timeout, async {
+        let session = ().serve(child).await.map_err(ConnectError::handshake)?;
+        with_tools(session).await
+    })
+    .await;
+    match result {
+        Ok(connected) => Ok(connected),
+        Err(err) => {
+            // The transport is dropped by now, so the process is ending: give its stderr a
+            // moment to reach us.
+            if let Some(drain) = drain {
+                let _ = tokio::time::timeout(STDERR_GRACE, drain).await;
+            }
+            let line = last_line
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take();
+            Err(err.with_stderr(line))
+        }
+    }
+}
+
+/// Reads a stdio server's stderr for as long as it runs (a full pipe would block it), logging
+/// each line and keeping the last.
+async fn drain(stderr: ChildStderr, command: String, last: Arc<Mutex<Option<String>>>) {
+    let mut reader = BufReader::new(stderr);
+    let mut buf = Vec::new();
+    // Bytes, not `lines()`: a line that is not UTF-8 must not stop the draining.
+    while matches!(reader.read_until(b'\n', &mut buf).await, Ok(read) if read > 0) {
+        let text = String::from_utf8_lossy(&buf);
+        let line = text.trim();
+        if !line.is_empty() {
+            tracing::debug!(command = %command, "MCP server stderr: {line}");
+            let kept: String = line.chars().take(STDERR_MAX_CHARS).collect();
+            *last.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(kept);
+        }
+        buf.clear();
+    }
+}
+
+async fn within<T>(
+    timeout: Duration,
+    attempt: impl Future<Output = Result<T, ConnectError>>,
+) -> Result<T, ConnectError> {
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .unwrap_or(Err(ConnectError::TimedOut {
+            ms: timeout.as_millis(),
+            stderr: None,
+        }))
+}
+
+async fn with_tools(session: Session) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
+    let tools = session
+        .list_all_tools()
+        .await
+        .map_err(|err| ConnectError::protocol(format!("listing tools: {err}")))?
+        .into_iter()
+        .map(|tool| ToolInfo {
+            name: tool.name.to_string(),
+            description: tool.description.map(|d| d.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    Ok((session, tools))
+}
+
+/// Connects to every transport, all at once (as the manager does) or one after another (the
+/// benchmark's comparison); each result in order, the sessions closed.
+pub async fn connect_all(
+    transports: &[Transport],
+    timeout: Duration,
+    parallel: bool,
+) -> Vec<Result<Vec<ToolInfo>, ConnectError>> {
+    let tools = |result: Result<(Session, Vec<ToolInfo>), ConnectError>| result.map(|(_, t)| t);
+    if parallel {
+        let attempts = transports.iter().map(|t| connect(t, timeout));
+        futures_util::future::join_all(attempts)
+            .await
+            .into_iter()
+            .map(tools)
+            .collect()
+    } else {
+        let mut results = Vec::with_capacity(transports.len());
+        for transport in transports {
+            results.push(tools(connect(transport, timeout).await));
+        }
+        results
+    }
+}
+
+#[cfg(test)]
+mod tests;

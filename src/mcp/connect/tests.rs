@@ -1,0 +1,144 @@
+//! One attempt against real servers (the node fixtures in tests/fixtures/mcp): each way of
+//! failing, the timeout, and that no server process outlives its attempt or session.
+
+use super::*;
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/mcp/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn node(args: &[&str]) -> Transport {
+    Transport::Stdio {
+        command: "node".into(),
+        args: args.iter().map(|arg| arg.to_string()).collect(),
+    }
+}
+
+/// The error of an attempt that must fail (a session has no `Debug` for `expect_err`).
+fn failure<T>(result: Result<T, ConnectError>) -> ConnectError {
+    match result {
+        Ok(_) => panic!("connected, but should have failed"),
+        Err(err) => err,
+    }
+}
+
+/// Processes whose command line contains `marker`.
+fn processes_with(marker: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+        .filter(|cmdline| String::from_utf8_lossy(cmdline).contains(marker))
+        .count()
+}
+
+async fn until_gone(marker: &str) -> usize {
+    for _ in 0..50 {
+        if processes_with(marker) == 0 {
+            return 0;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    processes_with(marker)
+}
+
+#[tokio::test]
+async fn a_slow_server_connects_and_lists_its_tools() {
+    let (session, tools) = connect(
+        &node(&[&fixture("slow.mjs"), "50"]),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the slow fixture connects");
+    assert_eq!(tools[0].name, "wait");
+    assert_eq!(tools[0].description, "Waits a little.");
+    drop(session);
+}
+
+#[tokio::test]
+async fn each_way_of_failing_says_why() {
+    let timeout = Duration::from_secs(10);
+    let missing = Transport::Stdio {
+        command: "/nonexistent/mcp-server".into(),
+        args: vec![],
+    };
+    let err = failure(connect(&missing, timeout).await);
+    assert!(matches!(err, ConnectError::Spawn { .. }), "{err}");
+
+    let exits = node(&["-e", "console.error('no API key set'); process.exit(3)"]);
+    let err = failure(connect(&exits, timeout).await);
+    assert!(matches!(err, ConnectError::Protocol { .. }), "{err}");
+    assert!(
+        err.to_string().ends_with("(stderr: no API key set)"),
+        "{err}"
+    );
+
+    let refused = Transport::Http {
+        url: "http://127.0.0.1:1/mcp".into(),
+    };
+    let err = failure(connect(&refused, timeout).await);
+
+    assert!(matches!(err, ConnectError::Protocol { .. }), "{err}");
+    assert!(
+        err.to_string().starts_with("send initialize request: "),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("rmcp::"), "{err}");
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_and_is_stopped() {
+    let marker = format!("hang-{}", std::process::id());
+    let hang = node(&[&fixture("hang.mjs"), &marker]);
+    let err = failure(connect(&hang, Duration::from_millis(500)).await);
+    assert!(
+        matches!(err, ConnectError::TimedOut { ms: 500, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        until_gone(&marker).await,
+        0,
+        "the hanging server was not stopped"
+    );
+}
+
+#[tokio::test]
+async fn dropping_a_session_stops_its_server() {
+    let marker = format!("drop-{}", std::process::id());
+    let slow = node(&[&fixture("slow.mjs"), "10", &marker]);
+    let (session, _) = connect(&slow, Duration::from_secs(10))
+        .await
+        .expect("connects");
+    assert_eq!(processes_with(&marker), 1);
+    drop(session);
+    assert_eq!(
+        until_gone(&marker).await,
+        0,
+        "the server outlived its session"
+    );
+}
+
+#[tokio::test]
+async fn a_streamable_http_server_connects() {
+    let mut server = tokio::process::Command::new("node")
+        .arg(fixture("http.mjs"))
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let stdout = server.stdout.take().expect("piped");
+    let url = BufReader::new(stdout)
+        .lines()
+        .next_line()
+        .await
+        .expect("reads")
+        .expect("the fixture prints its URL");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let (session, tools) = connect(&Transport::Http { url }, Duration::from_secs(10))
+        .await
+        .expect("the HTTP fixture connects");
+    assert_eq!(tools[0].name, "wait");
+    drop(session);
+}
