@@ -8,6 +8,7 @@ use crate::pages::{Analytics, Audit, NotFound};
 use crate::settings::SettingsPage;
 use crate::shell::{use_online_provider, Shell};
 use crate::theme::use_theme_provider;
+use crate::widgets::gallery::Gallery;
 use dioxus::prelude::*;
 
 const TAILWIND: Asset = asset!("/assets/tailwind.css");
@@ -36,6 +37,9 @@ pub enum Route {
         /// User and workspace settings.
         #[route("/settings", SettingsPage)]
         Settings {},
+        /// Every widget in every state (the storybook).
+        #[route("/gallery")]
+        Gallery {},
     #[end_layout]
     /// Sign in.
     #[route("/login")]

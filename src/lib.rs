@@ -17,6 +17,7 @@ pub mod settings;
 pub mod shell;
 pub mod sync;
 pub mod theme;
+pub mod widgets;
 
 #[cfg(feature = "server")]
 pub mod config;

@@ -1,12 +1,17 @@
-//! `/agents` — the workspace's agents. Admins register one (its token is shown this once, to
-//! copy into the agent's configuration) and revoke tokens; everyone sees the list. Health checks
-//! and MCP servers join this page with the live-fleet work.
+//! `/agents` — the workspace's agents and MCP servers. Admins register an agent (its token is
+//! shown this once, to copy into the agent's configuration) and revoke tokens; everyone sees each
+//! agent's last health check, live, and each MCP server's connection and tools.
 
-use super::{Agent, NewAgent, Registered};
+use super::{role_label, Agent, NewAgent, Registered};
 use crate::auth::SessionContext;
+use crate::fleet::Kind;
 use crate::http::call;
+use crate::mcp::{NewMcpServer, Transport};
 use crate::pages::PageHeader;
+use crate::widgets::feed::use_feed_provider;
+use crate::widgets::ui::health_badge;
 use dioxus::prelude::*;
+use serde_json::{json, Value};
 
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
@@ -20,6 +25,20 @@ pub fn Agents() -> Element {
     let mut name = use_signal(String::new);
     let mut role = use_signal(String::new);
     let mut health = use_signal(String::new);
+    let mut timeout = use_signal(String::new);
+    // The last health check of each agent: read, then live over the `fleet` topic.
+    let feed = use_feed_provider(Some(Kind::Health));
+    let checks = feed.items(Kind::Health);
+    let check_now = move |_| {
+        spawn(async move {
+            if call::<Value>("POST", "/api/agents/health/check", None)
+                .await
+                .is_ok()
+            {
+                feed.fetch(Kind::Health).await;
+            }
+        });
+    };
     let mut issued = use_signal(|| None::<Registered>);
     let mut message = use_signal(|| None::<String>);
     let reload = move || {
@@ -37,7 +56,7 @@ pub fn Agents() -> Element {
                 name: name(),
                 role: role(),
                 health_url: (!url.is_empty()).then_some(url),
-                health_timeout_ms: None,
+                health_timeout_ms: timeout().trim().parse().ok(),
             };
             if let Err((field, why)) = new.validate() {
                 message.set(Some(format!("{field}: {why}")));
@@ -57,9 +76,7 @@ pub fn Agents() -> Element {
     };
     let revoke = move |id: String| {
         spawn(async move {
-            match call::<serde_json::Value>("DELETE", &format!("/api/agents/{id}/token"), None)
-                .await
-            {
+            match call::<Value>("DELETE", &format!("/api/agents/{id}/token"), None).await {
                 Ok(_) => reload(),
                 Err(err) => message.set(Some(err.body.error)),
             }
@@ -75,6 +92,7 @@ pub fn Agents() -> Element {
                 label { class: "text-sm", "Name" input { id: "agent-name", class: INPUT, required: true, value: "{name}", oninput: move |e| name.set(e.value()) } }
                 label { class: "text-sm", "Role" input { id: "agent-role", class: INPUT, required: true, placeholder: "pulse, navi, herald…", value: "{role}", oninput: move |e| role.set(e.value()) } }
                 label { class: "text-sm", "Health URL (optional)" input { id: "agent-health", class: INPUT, r#type: "url", value: "{health}", oninput: move |e| health.set(e.value()) } }
+                label { class: "text-sm", "Health timeout, ms (optional)" input { id: "agent-health-timeout", class: INPUT, r#type: "number", min: "100", max: "60000", placeholder: "server default", value: "{timeout}", oninput: move |e| timeout.set(e.value()) } }
                 div { class: "flex items-end", button { id: "agent-register", class: BUTTON, r#type: "submit", "Register" } }
             }
         }
@@ -96,7 +114,8 @@ pub fn Agents() -> Element {
                     for agent in list {
                         li { key: "{agent.id}", class: "agent flex flex-wrap items-center gap-3 p-3 text-sm", "data-id": "{agent.id}",
                             span { class: "font-medium", "{agent.name}" }
-                            span { class: "text-slate-600 dark:text-slate-300", "{agent.role}" }
+                            span { class: "role text-slate-600 dark:text-slate-300", title: "role {agent.role}", "{role_label(&agent.role)}" }
+                            {health_badge(checks.iter().find(|c| c.key == agent.id))}
                             if let Some(url) = agent.health_url.as_ref() { span { class: "font-mono text-xs", "{url}" } }
                             if agent.revoked_at.is_some() {
                                 span { class: "token-state ml-auto text-red-700 dark:text-red-300", "token revoked" }
@@ -110,6 +129,136 @@ pub fn Agents() -> Element {
                     }
                 }
             },
+        }
+        if (session.me)().is_some_and(|me| me.role.can_change_shared()) {
+            button { id: "check-health", class: "mt-3 {BUTTON}", r#type: "button", onclick: check_now, "Check health now" }
+        }
+        McpServers { admin }
+    }
+}
+
+/// The workspace's MCP servers: each one's connection and tools, the summary, and (admins) a
+/// form to add one and a button to remove each.
+#[component]
+fn McpServers(admin: bool) -> Element {
+    // Read as JSON: typed models with a flattened and a tagged part cost the browser build more
+    // than this page is worth.
+    let mut overview = use_signal(|| None::<Result<Value, String>>);
+    let mut name = use_signal(String::new);
+    let mut target = use_signal(String::new);
+    let mut message = use_signal(|| None::<String>);
+    let reload = move || {
+        spawn(async move {
+            let answer = call::<Value>("GET", "/api/mcp/servers", None).await;
+            overview.set(Some(answer.map_err(|err| err.body.error)));
+        });
+    };
+    use_effect(reload);
+    use_future(move || async move {
+        #[cfg(feature = "web")]
+        crate::sync::client::follow(crate::sync::Topic::AgentState, reload, move |_| reload())
+            .await;
+    });
+    let add = move |event: FormEvent| {
+        event.prevent_default();
+        spawn(async move {
+            let text = target().trim().to_owned();
+            let transport = if text.starts_with("http://") || text.starts_with("https://") {
+                Transport::Http { url: text }
+            } else {
+                let mut words = text.split_whitespace().map(str::to_owned);
+                Transport::Stdio {
+                    command: words.next().unwrap_or_default(),
+                    args: words.collect(),
+                }
+            };
+            let new = NewMcpServer {
+                name: name(),
+                transport,
+            };
+            if let Err((field, why)) = new.validate() {
+                message.set(Some(format!("{field}: {why}")));
+                return;
+            }
+            // Written by hand: a derived serializer of the tagged transport weighs more.
+            let transport = match &new.transport {
+                Transport::Http { url } => json!({ "kind": "http", "url": url }),
+                Transport::Stdio { command, args } => {
+                    json!({ "kind": "stdio", "command": command, "args": args })
+                }
+            };
+            let body = json!({ "name": new.name, "transport": transport });
+            match call::<Value>("POST", "/api/mcp/servers", Some(body)).await {
+                Ok(_) => {
+                    message.set(None);
+                    name.set(String::new());
+                    target.set(String::new());
+                    reload();
+                }
+                Err(err) => message.set(Some(err.body.error)),
+            }
+        });
+    };
+    let remove = move |id: String| {
+        spawn(async move {
+            match call::<Value>("DELETE", &format!("/api/mcp/servers/{id}"), None).await {
+                Ok(_) => reload(),
+                Err(err) => message.set(Some(err.body.error)),
+            }
+        });
+    };
+    rsx! {
+        section { id: "mcp", class: "mt-10",
+            div { class: "mb-3 flex items-baseline gap-3",
+                h2 { class: "text-lg font-medium", "MCP servers" }
+                if let Some(Ok(now)) = overview() {
+                    span { id: "mcp-health", class: "text-sm text-slate-600 dark:text-slate-300", "{now[\"health\"][\"summary\"].as_str().unwrap_or(\"\")}" }
+                }
+            }
+            if admin {
+                form { id: "add-mcp", class: "mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900", onsubmit: add,
+                    label { class: "text-sm", "Name" input { id: "mcp-name", class: INPUT, required: true, value: "{name}", oninput: move |e| name.set(e.value()) } }
+                    label { class: "text-sm sm:col-span-2", "Command and arguments, or an http(s) URL" input { id: "mcp-target", class: INPUT, required: true, placeholder: "npx @modelcontextprotocol/server-everything", value: "{target}", oninput: move |e| target.set(e.value()) } }
+                    div { class: "flex items-end", button { id: "mcp-add", class: BUTTON, r#type: "submit", "Add server" } }
+                }
+            }
+            if let Some(text) = message() {
+                p { role: "alert", class: "mb-3 text-sm text-red-700 dark:text-red-300", "{text}" }
+            }
+            match overview() {
+                None => rsx! { p { role: "status", class: "text-slate-500", "Loading MCP servers…" } },
+                Some(Err(why)) => rsx! { p { role: "alert", "The MCP servers could not be loaded: {why}" } },
+                Some(Ok(now)) if now["servers"].as_array().is_none_or(Vec::is_empty) => rsx! { p { id: "mcp-empty", class: "text-slate-600 dark:text-slate-300", "No MCP server is configured." } },
+                Some(Ok(now)) => rsx! {
+                    ul { id: "mcp-list", class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
+                        for status in now["servers"].as_array().cloned().unwrap_or_default() {
+                            {
+                                let field = |name: &str| status[name].as_str().unwrap_or("").to_owned();
+                                let (id, state, name) = (field("id"), field("state"), field("name"));
+                                let tools: Vec<&str> = status["tools"].as_array().map(|t| t.iter().filter_map(|tool| tool["name"].as_str()).collect()).unwrap_or_default();
+                                let error = status["lastError"].as_str().map(|e| format!("{e} (attempt {})", status["attempts"].as_u64().unwrap_or(0)));
+                                rsx! {
+                                    li { key: "{id}", class: "mcp-server p-3 text-sm", "data-state": "{state}",
+                                        div { class: "flex flex-wrap items-center gap-3",
+                                            span { class: "font-medium", "{name}" }
+                                            span { class: "mcp-state", "{state}" }
+                                            if let Some(error) = error {
+                                                span { class: "text-xs text-red-700 dark:text-red-300", "{error}" }
+                                            }
+                                            if admin {
+                                                button { class: "mcp-remove ml-auto {BUTTON}", onclick: move |_| remove(id.clone()), "Remove" }
+                                            }
+                                        }
+                                        if !tools.is_empty() {
+                                            p { class: "mcp-tools mt-1 font-mono text-xs text-slate-600 dark:text-slate-300", {tools.join(", ")} }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                },
+            }
         }
     }
 }

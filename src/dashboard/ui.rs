@@ -4,35 +4,17 @@
 
 #[cfg(feature = "web")]
 use super::merge::{merge_sections, on_sign_in};
-use super::{DashboardState, Density};
+use super::{DashboardState, Density, GridPosition, GridSize, Widget};
 use crate::auth::SessionContext;
 use crate::pages::PageHeader;
 use crate::shell::Online;
 use crate::sync::{Command, Connection};
+use crate::widgets::card::{WidgetCard, TOOL};
+use crate::widgets::feed::use_feed_provider;
+use crate::widgets::layout::{ordered, reflow, swap};
+use crate::widgets::{lookup, REGISTRY};
 use dioxus::prelude::*;
-
-/// What each widget type is called and shows, until the widgets themselves land.
-fn describe(kind: &str) -> (&'static str, &'static str) {
-    match kind {
-        "project_status" => (
-            "Project status",
-            "Progress and health of each project the agents work on.",
-        ),
-        "tasks" => (
-            "Tasks",
-            "What every agent is doing, filterable by status and assignee.",
-        ),
-        "metrics" => ("Metrics", "KPIs with their change and a trend line."),
-        "alerts" => ("Alerts", "What needs an operator's attention now."),
-        "vitals" => ("Vitals", "Heartbeats, latency and health of every agent."),
-        "activity" => ("Activity", "The live feed of what the fleet did."),
-        "approval_queue" => ("Approval queue", "Tool runs waiting for a human decision."),
-        _ => (
-            "Unknown widget",
-            "This widget type is not available in this version of Flightdeck.",
-        ),
-    }
-}
+use serde_json::{json, Value};
 
 /// Where the dashboard's copy stands against the server's.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +39,8 @@ pub fn Dashboard() -> Element {
     let status = use_signal(|| SyncStatus::Loading);
     let connection = use_signal(|| Connection::Connecting);
     let waiting = use_signal(|| 0usize);
+    // One fleet feed for every widget: read once, then live over the `fleet` topic.
+    use_feed_provider(None);
     // Live edits: applied here at once, sent over the sync socket, echoed to every tab and device.
     let live = use_coroutine(move |commands: UnboundedReceiver<Command>| async move {
         #[cfg(feature = "web")]
@@ -80,10 +64,58 @@ pub fn Dashboard() -> Element {
 
     let current = state();
     let compact = current.preferences.density == Density::Compact;
-    let mut widgets: Vec<_> = current.widgets.into_iter().collect();
-    widgets.sort_by(|(a_id, a), (b_id, b)| {
-        (a.position.y, a.position.x, a_id).cmp(&(b.position.y, b.position.x, b_id))
-    });
+    let widgets = ordered(&current.widgets);
+    let mut adding = use_signal(|| REGISTRY[0].kind.to_string());
+    let edit = move |path: String, value: Value| live.send(Command::Edit(path, value));
+    // Layout edits: each widget whose place changes gets its own `widgets.<id>.position` edit.
+    let place = move |moves: Vec<(String, GridPosition)>| {
+        for (id, position) in moves {
+            edit(format!("widgets.{id}.position"), json!(position));
+        }
+    };
+    let add = move |_| {
+        let kind = adding();
+        let Some(widget) = lookup(&kind) else { return };
+        let id = new_widget_id();
+        let mut order = ordered(&state.peek().widgets);
+        let new = Widget {
+            kind,
+            config: widget.default_config(),
+            position: GridPosition { x: 0, y: u16::MAX },
+            size: widget.size,
+        };
+        order.push((id.clone(), new.clone()));
+        // It goes last; the others move only if their places were not yet in reading order.
+        let mut moves = reflow(&order);
+        let position = moves.pop().map_or(new.position, |(_, p)| p);
+        place(moves);
+        edit(format!("widgets.{id}"), json!(Widget { position, ..new }));
+    };
+    let move_by = move |(id, by): (String, isize)| {
+        let order = ordered(&state.peek().widgets);
+        if let Some(index) = order.iter().position(|(i, _)| *i == id) {
+            place(swap(&order, index, by));
+        }
+    };
+    // A new width or height (the other one as it is now).
+    let resize = move |(id, w, h): (String, Option<u16>, Option<u16>)| {
+        let mut order = ordered(&state.peek().widgets);
+        let Some(index) = order.iter().position(|(i, _)| *i == id) else {
+            return;
+        };
+        let size = &mut order[index].1.size;
+        *size = GridSize {
+            w: w.unwrap_or(size.w),
+            h: h.unwrap_or(size.h),
+        };
+        let mut moves = reflow(&order);
+        if let Some(at) = moves.iter().position(|(i, _)| *i == id) {
+            order[index].1.position = moves.remove(at).1;
+        }
+        edit(format!("widgets.{id}"), json!(order[index].1));
+        place(moves);
+    };
+    let remove = move |id: String| edit(format!("widgets.{id}"), Value::Null);
 
     let toggle_density = move |_| {
         let density = if compact {
@@ -165,36 +197,50 @@ pub fn Dashboard() -> Element {
                 "{text}"
             }
         }
+        div { class: "mb-4 flex flex-wrap items-center gap-2 text-sm",
+            label { r#for: "widget-add-kind", class: "text-slate-600 dark:text-slate-300", "Add a widget" }
+            select { id: "widget-add-kind", class: "rounded-md border border-slate-300 bg-transparent px-2 py-1 dark:border-slate-700",
+                onchange: move |e| adding.set(e.value()),
+                for widget in REGISTRY {
+                    option { value: widget.kind, selected: adding() == widget.kind, "{widget.title}" }
+                }
+            }
+            button { id: "widget-add", r#type: "button", class: TOOL, disabled: status() == SyncStatus::Loading, onclick: add, "Add" }
+            a { href: "/gallery", class: "ml-auto text-sky-700 underline dark:text-sky-300", "Widget gallery" }
+        }
         div {
             id: "widget-grid",
             "data-density": if compact { "compact" } else { "comfortable" },
-            class: if compact { "grid gap-2 sm:grid-cols-2 xl:grid-cols-3" } else { "grid gap-4 sm:grid-cols-2 xl:grid-cols-3" },
-            for (id, widget) in widgets {
-                WidgetCard { key: "{id}", kind: widget.kind, compact }
+            class: if compact { "grid gap-2 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" } else { "grid gap-4 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" },
+            if widgets.is_empty() {
+                p { id: "widgets-empty", class: "text-sm text-slate-600 sm:col-span-2 xl:col-span-12 dark:text-slate-300", "No widget on this dashboard. Add one above." }
+            }
+            for (i, (id, widget)) in widgets.iter().enumerate() {
+                WidgetCard {
+                    key: "{id}",
+                    id: id.clone(),
+                    widget: widget.clone(),
+                    compact,
+                    first: i == 0,
+                    last: i + 1 == widgets.len(),
+                    on_move: move_by,
+                    on_resize: resize,
+                    on_remove: remove,
+                }
             }
         }
     }
 }
 
-/// A widget's card: the approval queue is live; the others' content arrives with the widget
-/// registry.
-#[component]
-fn WidgetCard(kind: String, compact: bool) -> Element {
-    let (name, about) = describe(&kind);
-    let padding = if compact { "p-3" } else { "p-4" };
-    rsx! {
-        article {
-            "data-kind": "{kind}",
-            class: "rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900 {padding}",
-            h2 { class: "font-medium", "{name}" }
-            p { class: "mt-1 text-sm text-slate-600 dark:text-slate-300", "{about}" }
-            if kind == "approval_queue" {
-                crate::approvals::ui::ApprovalQueue {}
-            } else {
-                div { class: "mt-4 h-16 animate-pulse rounded bg-slate-100 dark:bg-slate-800", aria_hidden: "true" }
-            }
-        }
-    }
+/// A fresh widget id: the time in ms, so two devices adding at once do not collide.
+fn new_widget_id() -> String {
+    #[cfg(feature = "web")]
+    let ms = js_sys::Date::now() as u64;
+    #[cfg(not(feature = "web"))]
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    format!("w{ms}")
 }
 
 #[cfg(feature = "web")]

@@ -1,0 +1,100 @@
+//! A widget's card on the dashboard: its title, its controls (move earlier or later, width and
+//! height in grid cells, remove) and its body. The controls only say what the user asked for;
+//! the dashboard turns each into edits of its state.
+
+use super::layout::{span_classes, HEIGHTS, WIDTHS};
+use super::lookup;
+use super::ui::WidgetBody;
+use crate::dashboard::{GridSize, Widget, GRID_COLUMNS};
+use dioxus::prelude::*;
+use std::rc::Rc;
+
+/// A small tool button's classes.
+pub const TOOL: &str = "rounded-md border border-slate-300 px-2 py-0.5 text-xs font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-40 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800";
+
+/// A widget's card: its title, its controls (move earlier or later, width and height in grid
+/// cells, remove) and its body. Every control is one or a few edits of the dashboard state, so
+/// it persists and syncs; a moved widget's button keeps the keyboard focus.
+#[component]
+pub fn WidgetCard(
+    id: String,
+    widget: Widget,
+    compact: bool,
+    first: bool,
+    last: bool,
+    on_move: EventHandler<(String, isize)>,
+    on_resize: EventHandler<(String, Option<u16>, Option<u16>)>,
+    on_remove: EventHandler<String>,
+) -> Element {
+    let registered = lookup(&widget.kind);
+    let (title, about) = registered.map_or(("Unknown widget", ""), |w| (w.title, w.about));
+    let padding = if compact { "p-3" } else { "p-4" };
+    let (columns, rows) = span_classes(widget.size);
+    let GridSize { w, h } = widget.size;
+    let mut buttons = use_signal(|| [None::<Rc<MountedData>>, None]);
+    let shift = {
+        let id = id.clone();
+        move |which: usize| {
+            on_move.call((id.clone(), if which == 0 { -1 } else { 1 }));
+            // The card moves in the page: give its button the focus back once it has.
+            spawn(async move {
+                if let Some(button) = buttons.peek()[which].clone() {
+                    let _ = button.set_focus(true).await;
+                }
+            });
+        }
+    };
+    let earlier = {
+        let shift = shift.clone();
+        move |_| shift(0)
+    };
+    let later = move |_| shift(1);
+    let width = {
+        let id = id.clone();
+        move |e: FormEvent| on_resize.call((id.clone(), e.value().parse().ok(), None))
+    };
+    let height = {
+        let id = id.clone();
+        move |e: FormEvent| on_resize.call((id.clone(), None, e.value().parse().ok()))
+    };
+    let remove = {
+        let id = id.clone();
+        move |_| on_remove.call(id.clone())
+    };
+    rsx! {
+        article {
+            "data-kind": "{widget.kind}",
+            "data-id": "{id}",
+            "data-size": "{w}x{h}",
+            "aria-label": "{title}",
+            class: "widget flex flex-col rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900 {padding} {columns} {rows}",
+            div { class: "flex flex-wrap items-start gap-2",
+                div { class: "min-w-0 flex-1",
+                    h2 { class: "font-medium", "{title}" }
+                    p { class: "mt-0.5 text-xs text-slate-500 dark:text-slate-400", "{about}" }
+                }
+                div { class: "flex shrink-0 items-center gap-1",
+                    button { class: "widget-earlier {TOOL}", r#type: "button", disabled: first, "aria-label": "Move {title} earlier", title: "Move earlier",
+                        onmounted: move |e| buttons.write()[0] = Some(e.data()), onclick: earlier, "←" }
+                    button { class: "widget-later {TOOL}", r#type: "button", disabled: last, "aria-label": "Move {title} later", title: "Move later",
+                        onmounted: move |e| buttons.write()[1] = Some(e.data()), onclick: later, "→" }
+                    select { class: "widget-width {SELECT}", "aria-label": "Width of {title}, in columns of {GRID_COLUMNS}", title: "Width", onchange: width,
+                        for n in WIDTHS {
+                            option { value: "{n}", selected: n == w, "{n}/{GRID_COLUMNS}" }
+                        }
+                    }
+                    select { class: "widget-height {SELECT}", "aria-label": "Height of {title}, in rows", title: "Height", onchange: height,
+                        for n in HEIGHTS {
+                            option { value: "{n}", selected: n == h, "{n}↕" }
+                        }
+                    }
+                    button { class: "widget-remove {TOOL}", r#type: "button", "aria-label": "Remove {title}", title: "Remove", onclick: remove, "✕" }
+                }
+            }
+            WidgetBody { kind: widget.kind.clone(), config: widget.config.clone() }
+        }
+    }
+}
+
+const SELECT: &str =
+    "rounded border border-slate-300 bg-transparent px-1 py-0.5 text-xs dark:border-slate-700";
