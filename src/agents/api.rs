@@ -159,17 +159,6 @@ impl FromRequestParts<AppState> for AgentAuth {
     }
 }
 
-fn require_admin(auth: &Auth) -> Result<(), ApiError> {
-    if auth.role.can_manage_members() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "only an admin can register agents or revoke their tokens",
-        ))
-    }
-}
-
 /// GET /api/agents — the workspace's agents.
 async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec<Agent>>, ApiError> {
     Ok(Json(state.records.agents(&auth.workspace.id).await?))
@@ -181,7 +170,7 @@ async fn register(
     auth: Auth,
     JsonBody(new): JsonBody<NewAgent>,
 ) -> Result<(StatusCode, Json<Registered>), ApiError> {
-    require_admin(&auth)?;
+    auth.require_admin("register agents or revoke their tokens")?;
     new.validate()
         .map_err(|(field, message)| ApiError::field(field, message))?;
     let (agent, token) = match state.records.register_agent(&auth.workspace.id, &new).await {
@@ -215,7 +204,7 @@ async fn revoke(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require_admin(&auth)?;
+    auth.require_admin("register agents or revoke their tokens")?;
     let agent = state
         .records
         .revoke_agent_token(&auth.workspace.id, &id)

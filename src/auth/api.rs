@@ -79,6 +79,18 @@ impl Auth {
         }
     }
 
+    /// 403 unless the user is an admin here; `to` says what only an admin may do.
+    pub fn require_admin(&self, to: &str) -> Result<(), ApiError> {
+        if self.role.can_manage_members() {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!("only an admin can {to}"),
+            ))
+        }
+    }
+
     /// The audit entry skeleton for something this user did here.
     pub fn entry(&self, action: &'static str, resource_type: &'static str) -> NewEntry {
         NewEntry {
@@ -349,12 +361,7 @@ async fn set_member(
     auth: Auth,
     JsonBody(request): JsonBody<SetMember>,
 ) -> Result<Json<Vec<Member>>, ApiError> {
-    if !auth.role.can_manage_members() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "only an admin can change who belongs to the workspace",
-        ));
-    }
+    auth.require_admin("change who belongs to the workspace")?;
     let email =
         Email::parse(&request.email).map_err(|err| ApiError::field("email", err.to_string()))?;
     let user = state

@@ -19,17 +19,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/mcp/servers/{id}", delete(remove))
 }
 
-fn require_admin(auth: &Auth) -> Result<(), ApiError> {
-    if auth.role.can_manage_members() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "only an admin can add or remove MCP servers",
-        ))
-    }
-}
-
 /// GET /api/mcp/servers — `{servers, health}`. The records say which servers there are (another
 /// instance may have added or removed one): this instance connects or drops them to match first.
 async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<McpOverview>, ApiError> {
@@ -46,7 +35,7 @@ async fn add(
     auth: Auth,
     JsonBody(new): JsonBody<NewMcpServer>,
 ) -> Result<(StatusCode, Json<McpServer>), ApiError> {
-    require_admin(&auth)?;
+    auth.require_admin("add or remove MCP servers")?;
     new.validate()
         .map_err(|(field, message)| ApiError::field(field, message))?;
     let server = state
@@ -73,7 +62,7 @@ async fn remove(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require_admin(&auth)?;
+    auth.require_admin("add or remove MCP servers")?;
     if !state
         .records
         .delete_mcp_server(&auth.workspace.id, &id)
