@@ -116,16 +116,36 @@ test("bulk-approve twenty requests with a confirmation and a progress bar", asyn
     await page.click("#bulk-approve");
     await page.waitForSelector("#bulk-confirm");
     assert.match(await page.textContent("#bulk-confirm"), /Approve 20 tool runs\?/);
-    // The progress bar appears and counts to twenty.
-    const seen = [];
-    page.on("console", () => undefined);
+    // The progress bar appears and counts to twenty, chunk by chunk. A MutationObserver records
+    // every count the page showed, since a fast server can finish before a poll would look.
+    await page.evaluate(() => {
+      window.__bulkSeen = [];
+      const record = () => {
+        const done = document.querySelector("#bulk-status")?.getAttribute("data-done");
+        if (done !== undefined && done !== null && window.__bulkSeen.at(-1) !== Number(done)) {
+          window.__bulkSeen.push(Number(done));
+        }
+      };
+      new MutationObserver(record).observe(document.body, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ["data-done"],
+      });
+    });
     await page.click("#bulk-confirm-yes");
     await page.waitForSelector("#bulk-progress");
-    seen.push(Number(await page.getAttribute("#bulk-status", "data-done")));
     await page.waitForSelector('#bulk-status[data-done="20"]', { timeout: 20_000 });
+    const seen = await page.evaluate(() => window.__bulkSeen);
     assert.equal(await page.getAttribute("#bulk-progress", "value"), "20");
     assert.equal(await page.getAttribute("#bulk-progress", "max"), "20");
-    assert.ok(seen[0] < 20, `progress started below 20 (saw ${seen[0]})`);
+    assert.equal(seen[0], 0, `progress starts at 0 (saw ${seen})`);
+    assert.equal(seen.at(-1), 20, `progress ends at 20 (saw ${seen})`);
+    assert.ok(
+      seen.every((n, i) => i === 0 || n > seen[i - 1]),
+      `progress only counts up (saw ${seen})`,
+    );
+    assert.ok(seen.length > 2, `progress shows counts between 0 and 20 (saw ${seen})`);
     assert.match(await page.textContent("#bulk-status"), /Done: 20 of 20 decided/);
     assert.equal(await page.$("#bulk-failures"), null);
     await page.waitForSelector("#approvals-empty");
