@@ -2,9 +2,10 @@
 
 use crate::agents::ui::Agents;
 use crate::approvals::ui::Approvals;
+use crate::audit::ui::Audit;
 use crate::auth::Login;
 use crate::dashboard::Dashboard;
-use crate::pages::{Analytics, Audit, NotFound};
+use crate::pages::{Analytics, NotFound};
 use crate::settings::SettingsPage;
 use crate::shell::{use_online_provider, Shell};
 use crate::theme::use_theme_provider;

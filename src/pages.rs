@@ -35,24 +35,6 @@ fn ComingSoon(features: Vec<&'static str>) -> Element {
     }
 }
 
-/// `/audit` — the append-only audit log.
-#[component]
-pub fn Audit() -> Element {
-    rsx! {
-        PageHeader {
-            title: "Audit log",
-            summary: "Who did what, when: every sign-in, decision and change, append-only and hash-chained.",
-        }
-        ComingSoon {
-            features: vec![
-                "Filter by date, user, action and resource; search; deep pagination.",
-                "Before and after of each change shown as a diff.",
-                "CSV export of the current filter and the chain's verification status.",
-            ],
-        }
-    }
-}
-
 /// `/analytics` — usage analytics.
 #[component]
 pub fn Analytics() -> Element {

@@ -7,8 +7,14 @@
 pub mod api;
 #[cfg(feature = "server")]
 pub mod chain;
+pub mod diff;
+#[cfg(feature = "server")]
+pub mod export;
+#[cfg(feature = "server")]
+pub mod query;
 #[cfg(feature = "server")]
 pub mod store;
+pub mod ui;
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +47,100 @@ pub struct AuditEntry {
     /// This entry's link in the workspace's hash chain (SHA-256, hex).
     #[serde(default)]
     pub hash: Option<String>,
+    /// The email of [`AuditEntry::user_id`], when that user still exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_email: Option<String>,
+}
+
+/// The filters of `GET /api/audit-logs` and its CSV export, as the page holds them. Empty means
+/// "any". Dates are calendar days (`2026-11-22`, inclusive) in `tz`, or RFC 3339 instants.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    /// Only this user's entries.
+    pub user_id: String,
+    /// Only this kind of resource (`approval`, `agent`, …).
+    pub resource_type: String,
+    /// Only this action (`approval.decide`, …).
+    pub action: String,
+    /// From this day or instant.
+    pub date_from: String,
+    /// To this day (inclusive) or instant.
+    pub date_to: String,
+    /// Free text: part of the resource's id, the action or the resource type.
+    pub q: String,
+}
+
+impl AuditFilter {
+    /// The query string of this filter (and the time zone its days are in), without `?`.
+    pub fn query(&self, tz: &str) -> String {
+        let pairs = [
+            ("user_id", &self.user_id),
+            ("resource_type", &self.resource_type),
+            ("action", &self.action),
+            ("date_from", &self.date_from),
+            ("date_to", &self.date_to),
+            ("q", &self.q),
+        ];
+        let mut out: Vec<String> = pairs
+            .iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .map(|(key, value)| format!("{key}={}", encode(value.trim())))
+            .collect();
+        if !self.date_from.is_empty() || !self.date_to.is_empty() {
+            out.push(format!("tz={}", encode(tz)));
+        }
+        out.join("&")
+    }
+
+    /// Whether any filter is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986's unreserved characters pass).
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// One page of `GET /api/audit-logs`, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    /// The entries.
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `cursor` for the next (older) page; none on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The values the page's filters offer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditFacets {
+    /// Every action recorded in the workspace.
+    pub actions: Vec<String>,
+    /// Every resource type recorded.
+    pub resource_types: Vec<String>,
+    /// The workspace's members.
+    pub users: Vec<FacetUser>,
+}
+
+/// A member, for the user filter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FacetUser {
+    /// Their id.
+    pub id: String,
+    /// Their email.
+    pub email: String,
 }
 
 /// The result of checking a workspace's hash chain.
@@ -78,4 +178,25 @@ pub struct NewEntry {
     pub after_state: Option<serde_json::Value>,
     /// See [`AuditEntry::metadata`].
     pub metadata: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_becomes_a_query_string_with_only_what_is_set() {
+        assert_eq!(AuditFilter::default().query("UTC"), "");
+        let filter = AuditFilter {
+            action: "approval.decide".into(),
+            date_from: "2026-11-01".into(),
+            q: " run 7&x ".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            filter.query("Europe/Berlin"),
+            "action=approval.decide&date_from=2026-11-01&q=run%207%26x&tz=Europe%2FBerlin"
+        );
+        assert!(!filter.is_empty() && AuditFilter::default().is_empty());
+    }
 }

@@ -4,7 +4,8 @@
 //! instances; SQLite, one process by design: a lock in the process).
 
 use super::chain::{link, Columns};
-use super::{AuditEntry, ChainReport, NewEntry};
+use super::query::{Bind, Criteria, Cursor};
+use super::{AuditEntry, AuditFacets, AuditPage, ChainReport, FacetUser, NewEntry};
 use crate::on_pool;
 use crate::records::{new_id, now_ms, Records};
 use anyhow::Context;
@@ -27,6 +28,9 @@ struct Row {
     metadata: String,
     prev_hash: Option<String>,
     hash: Option<String>,
+    /// Only read by the filtered queries.
+    #[sqlx(default)]
+    user_email: Option<String>,
 }
 
 impl Row {
@@ -63,6 +67,7 @@ impl Row {
             after_state: json(self.after_state),
             metadata: json(Some(self.metadata)).unwrap_or_default(),
             hash: self.hash,
+            user_email: self.user_email,
         }
     }
 }
@@ -99,6 +104,7 @@ impl Records {
             metadata: entry.metadata.to_string(),
             prev_hash: None,
             hash: None,
+            user_email: None,
         };
         let last = match &row.workspace_id {
             Some(_) => "SELECT hash FROM audit_log WHERE workspace_id = $1 ORDER BY seq DESC LIMIT 1",
@@ -177,6 +183,159 @@ impl Records {
         })
         .context("reading the audit log")?;
         Ok(rows.into_iter().map(Row::entry).collect())
+    }
+
+    /// One page of a workspace's entries matching `criteria`, newest first, with the cursor of
+    /// the next page when there is one.
+    pub async fn audit_page(
+        &self,
+        workspace_id: &str,
+        criteria: &Criteria,
+    ) -> anyhow::Result<AuditPage> {
+        let mut rows = self
+            .audit_rows(workspace_id, criteria, criteria.limit + 1)
+            .await?;
+        let more = rows.len() as i64 > criteria.limit;
+        rows.truncate(criteria.limit as usize);
+        let next_cursor = more.then(|| rows.last()).flatten().map(|row| {
+            Cursor {
+                timestamp: row.timestamp,
+                seq: row.seq,
+            }
+            .encode()
+        });
+        Ok(AuditPage {
+            entries: rows.into_iter().map(Row::entry).collect(),
+            next_cursor,
+        })
+    }
+
+    /// Up to `limit` entries matching `criteria` (its offset and cursor apply), newest first,
+    /// with where they stand for the next page.
+    pub async fn audit_batch(
+        &self,
+        workspace_id: &str,
+        criteria: &Criteria,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(Cursor, AuditEntry)>> {
+        let rows = self.audit_rows(workspace_id, criteria, limit).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                (
+                    Cursor {
+                        timestamp: row.timestamp,
+                        seq: row.seq,
+                    },
+                    row.entry(),
+                )
+            })
+            .collect())
+    }
+
+    async fn audit_rows(
+        &self,
+        workspace_id: &str,
+        criteria: &Criteria,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Row>> {
+        let (filter, binds) = criteria.filter(workspace_id);
+        let columns = COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let query = format!(
+            "SELECT a.seq, {columns}, u.email AS user_email FROM audit_log a \
+             LEFT JOIN users u ON u.id = a.user_id WHERE {filter} \
+             ORDER BY a.timestamp DESC, a.seq DESC LIMIT {limit} OFFSET {}",
+            criteria.offset
+        );
+        let rows = on_pool!(self, |pool| {
+            let mut select = sqlx::query_as::<_, Row>(&query);
+            for bind in binds {
+                select = match bind {
+                    Bind::Text(text) => select.bind(text),
+                    Bind::Int(n) => select.bind(n),
+                };
+            }
+            select.fetch_all(pool).await
+        })
+        .context("reading the audit log")?;
+        Ok(rows)
+    }
+
+    /// One entry of a workspace by id.
+    pub async fn audit_entry(
+        &self,
+        workspace_id: &str,
+        id: &str,
+    ) -> anyhow::Result<Option<AuditEntry>> {
+        let criteria = Criteria {
+            limit: 1,
+            ..Default::default()
+        };
+        let (filter, _) = criteria.filter(workspace_id);
+        let columns = COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let query = format!(
+            "SELECT a.seq, {columns}, u.email AS user_email FROM audit_log a \
+             LEFT JOIN users u ON u.id = a.user_id WHERE {filter} AND a.id = $2"
+        );
+        let row = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Row>(&query)
+                .bind(workspace_id)
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .context("reading an audit entry")?;
+        Ok(row.map(Row::entry))
+    }
+
+    /// The actions and resource types recorded in a workspace, and its members. Distinct values
+    /// are read by skipping through the indexes (one probe per value, not a scan of the log).
+    pub async fn audit_facets(&self, workspace_id: &str) -> anyhow::Result<AuditFacets> {
+        let distinct = |column: &str| {
+            format!(
+                "WITH RECURSIVE v(x) AS (\
+                   SELECT MIN({column}) FROM audit_log WHERE workspace_id = $1 \
+                   UNION ALL \
+                   SELECT (SELECT MIN({column}) FROM audit_log WHERE workspace_id = $1 AND {column} > v.x) \
+                   FROM v WHERE v.x IS NOT NULL) \
+                 SELECT x FROM v WHERE x IS NOT NULL"
+            )
+        };
+        let (actions, types) = (distinct("action"), distinct("resource_type"));
+        let members = "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id \
+                       WHERE m.workspace_id = $1 ORDER BY u.email";
+        let (actions, resource_types, users) = on_pool!(self, |pool| {
+            let actions: Vec<String> = sqlx::query_scalar(&actions)
+                .bind(workspace_id)
+                .fetch_all(pool)
+                .await?;
+            let types: Vec<String> = sqlx::query_scalar(&types)
+                .bind(workspace_id)
+                .fetch_all(pool)
+                .await?;
+            let users: Vec<(String, String)> = sqlx::query_as(members)
+                .bind(workspace_id)
+                .fetch_all(pool)
+                .await?;
+            Ok::<_, sqlx::Error>((actions, types, users))
+        })
+        .context("reading the audit log's filters")?;
+        Ok(AuditFacets {
+            actions,
+            resource_types,
+            users: users
+                .into_iter()
+                .map(|(id, email)| FacetUser { id, email })
+                .collect(),
+        })
     }
 
     /// Walks a workspace's chain from its first entry, in pages: every entry's hash must match

@@ -2,6 +2,7 @@
 
 mod approvals;
 mod assets;
+mod audit;
 mod contract;
 mod fleet;
 mod helpers;

@@ -1,0 +1,133 @@
+//! The audit log as CSV, streamed: entries are read a batch at a time by cursor and written out
+//! as the client takes them, so a million-row export holds one batch in memory, not the file.
+
+use super::query::Criteria;
+use super::AuditEntry;
+use crate::records::Records;
+use axum::body::Bytes;
+use futures_util::Stream;
+
+/// Entries read per query while exporting.
+pub const BATCH: i64 = 2_000;
+
+/// The CSV's columns, in order.
+pub const HEADER: [&str; 13] = [
+    "id",
+    "timestamp",
+    "workspace_id",
+    "user_id",
+    "user_email",
+    "agent_id",
+    "action",
+    "resource_type",
+    "resource_id",
+    "before_state",
+    "after_state",
+    "metadata",
+    "hash",
+];
+
+/// An instant as RFC 3339 in UTC with milliseconds (`2026-11-22T09:30:00.123Z`).
+pub fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|at| format!("{at:.3}"))
+        .unwrap_or_else(|_| ms.to_string())
+}
+
+/// Writes entries as CSV rows (the header first when `header`).
+pub fn write_rows(entries: &[AuditEntry], header: bool) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(entries.len() * 256));
+    if header {
+        out.write_record(HEADER)?;
+    }
+    let json = |value: &Option<serde_json::Value>| {
+        value.as_ref().map(|v| v.to_string()).unwrap_or_default()
+    };
+    for entry in entries {
+        out.write_record([
+            entry.id.as_str(),
+            &rfc3339(entry.timestamp),
+            entry.workspace_id.as_deref().unwrap_or_default(),
+            entry.user_id.as_deref().unwrap_or_default(),
+            entry.user_email.as_deref().unwrap_or_default(),
+            entry.agent_id.as_deref().unwrap_or_default(),
+            &entry.action,
+            &entry.resource_type,
+            entry.resource_id.as_deref().unwrap_or_default(),
+            &json(&entry.before_state),
+            &json(&entry.after_state),
+            &entry.metadata.to_string(),
+            entry.hash.as_deref().unwrap_or_default(),
+        ])?;
+    }
+    out.into_inner().map_err(|err| err.into_error().into())
+}
+
+/// Every entry matching `criteria` (its limit, offset and cursor ignored), as CSV chunks of one
+/// batch each, newest first.
+pub fn stream(
+    records: Records,
+    workspace_id: String,
+    criteria: Criteria,
+) -> impl Stream<Item = anyhow::Result<Bytes>> {
+    let start = Criteria {
+        limit: BATCH,
+        offset: 0,
+        after: None,
+        ..criteria
+    };
+    futures_util::stream::try_unfold(Some(start), move |next| {
+        let (records, workspace_id) = (records.clone(), workspace_id.clone());
+        async move {
+            let Some(mut criteria) = next else {
+                return Ok(None);
+            };
+            let header = criteria.after.is_none();
+            let batch = records.audit_batch(&workspace_id, &criteria, BATCH).await?;
+            let done = (batch.len() as i64) < BATCH;
+            criteria.after = batch.last().map(|(cursor, _)| *cursor);
+            let entries: Vec<AuditEntry> = batch.into_iter().map(|(_, entry)| entry).collect();
+            let chunk = Bytes::from(write_rows(&entries, header)?);
+            Ok(Some((chunk, (!done).then_some(criteria))))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rows_quote_what_needs_quoting() {
+        let entry = AuditEntry {
+            id: "e1".into(),
+            timestamp: 1_795_305_600_123,
+            workspace_id: Some("w".into()),
+            user_id: Some("u".into()),
+            agent_id: None,
+            action: "approval.decide".into(),
+            resource_type: "approval".into(),
+            resource_id: Some("a,1".into()),
+            before_state: None,
+            after_state: Some(json!({"comment": "ok \"go\"\nnow"})),
+            metadata: json!({}),
+            hash: Some("h".into()),
+            user_email: Some("ops@example.com".into()),
+        };
+        let text = String::from_utf8(write_rows(&[entry], true).unwrap()).unwrap();
+        let mut lines = text.splitn(2, '\n');
+        assert_eq!(lines.next().unwrap(), HEADER.join(","));
+        assert_eq!(
+            lines.next().unwrap(),
+            "e1,2026-11-22T00:00:00.123Z,w,u,ops@example.com,,approval.decide,approval,\"a,1\",,\
+             \"{\"\"comment\"\":\"\"ok \\\"\"go\\\"\"\\nnow\"\"}\",{},h\n"
+        );
+        // Read back with the same library: the JSON survives.
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[8], "a,1");
+        let after: serde_json::Value = serde_json::from_str(&row[10]).unwrap();
+        assert_eq!(after["comment"], "ok \"go\"\nnow");
+    }
+}
