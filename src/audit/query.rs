@@ -242,17 +242,6 @@ impl Criteria {
         if let Some(until) = self.until_ms {
             push("a.timestamp < ?", Bind::Int(until), &mut binds);
         }
-        if let Some(q) = &self.q {
-            push(
-                "(LOWER(COALESCE(a.resource_id, '')) LIKE ? ESCAPE '\\' \
-                 OR a.action LIKE $Q ESCAPE '\\' OR a.resource_type LIKE $Q ESCAPE '\\')",
-                Bind::Text(like_contains(q)),
-                &mut binds,
-            );
-            let n = binds.len();
-            let last = clauses.pop().unwrap_or_default();
-            clauses.push(last.replace("$Q", &format!("${n}")));
-        }
         if let Some(after) = self.after {
             binds.push(Bind::Int(after.timestamp));
             binds.push(Bind::Int(after.seq));
@@ -260,6 +249,20 @@ impl Criteria {
             clauses.push(format!("(a.timestamp, a.seq) < (${t}, ${s})"));
         }
         (clauses.join(" AND "), binds)
+    }
+
+    /// The free-text condition, numbered after [`Criteria::filter`]'s `binds` placeholders, and
+    /// its value. (Not part of the filter: pages search a window of it; see the store.)
+    pub fn search(&self, binds: usize) -> Option<(String, Bind)> {
+        let q = self.q.as_ref()?;
+        let n = binds + 1;
+        Some((
+            format!(
+                "(LOWER(COALESCE(a.resource_id, '')) LIKE ${n} ESCAPE '\\' \
+                 OR a.action LIKE ${n} ESCAPE '\\' OR a.resource_type LIKE ${n} ESCAPE '\\')"
+            ),
+            Bind::Text(like_contains(q)),
+        ))
     }
 }
 
@@ -355,8 +358,7 @@ mod tests {
         assert_eq!(
             sql,
             "a.workspace_id = $1 AND a.action = $2 AND a.timestamp >= $3 AND \
-             (LOWER(COALESCE(a.resource_id, '')) LIKE $4 ESCAPE '\\' OR a.action LIKE $4 ESCAPE '\\' \
-             OR a.resource_type LIKE $4 ESCAPE '\\') AND (a.timestamp, a.seq) < ($5, $6)"
+             (a.timestamp, a.seq) < ($4, $5)"
         );
         assert_eq!(
             binds,
@@ -364,11 +366,17 @@ mod tests {
                 Bind::Text("ws".into()),
                 Bind::Text("approval.decide".into()),
                 Bind::Int(0),
-                Bind::Text("%50\\%\\_x%".into()),
                 Bind::Int(10),
                 Bind::Int(7),
             ]
         );
+        let (search, bind) = criteria.search(binds.len()).unwrap();
+        assert_eq!(
+            search,
+            "(LOWER(COALESCE(a.resource_id, '')) LIKE $6 ESCAPE '\\' OR a.action LIKE $6 ESCAPE '\\' \
+             OR a.resource_type LIKE $6 ESCAPE '\\')"
+        );
+        assert_eq!(bind, Bind::Text("%50\\%\\_x%".into()));
         assert_eq!(
             Cursor::decode("10.7"),
             Some(Cursor {

@@ -75,6 +75,19 @@ impl Row {
 const COLUMNS: &str = "id, timestamp, workspace_id, user_id, agent_id, action, resource_type, \
      resource_id, before_state, after_state, metadata, prev_hash, hash";
 
+/// Entries of the log with their user's email (the log is `a`).
+const SELECT: &str = "SELECT a.seq, a.id, a.timestamp, a.workspace_id, a.user_id, a.agent_id, \
+     a.action, a.resource_type, a.resource_id, a.before_state, a.after_state, a.metadata, \
+     a.prev_hash, a.hash, u.email AS user_email FROM audit_log a LEFT JOIN users u ON u.id = a.user_id";
+/// [`SELECT`] from a window of the log (`(SELECT … FROM audit_log a …) a`) instead of all of it.
+const SELECT_WINDOW: &str =
+    "SELECT a.seq, a.id, a.timestamp, a.workspace_id, a.user_id, a.agent_id, \
+     a.action, a.resource_type, a.resource_id, a.before_state, a.after_state, a.metadata, \
+     a.prev_hash, a.hash, u.email AS user_email FROM";
+
+/// The most entries one page of a free-text search reads (about 40 ms on SQLite).
+pub const SEARCH_WINDOW: i64 = 20_000;
+
 /// SQLite's appends take turns in the process.
 static SQLITE_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -186,39 +199,47 @@ impl Records {
     }
 
     /// One page of a workspace's entries matching `criteria`, newest first, with the cursor of
-    /// the next page when there is one.
+    /// the next page when there may be one. A free-text search reads at most
+    /// [`SEARCH_WINDOW`] entries of the other filters per page, so every page answers in
+    /// bounded time: a page can then hold fewer entries than asked (even none) and still have a
+    /// next cursor, where the search goes on.
     pub async fn audit_page(
         &self,
         workspace_id: &str,
         criteria: &Criteria,
     ) -> anyhow::Result<AuditPage> {
-        let mut rows = self
-            .audit_rows(workspace_id, criteria, criteria.limit + 1)
+        let (mut rows, window_end) = self
+            .audit_rows(
+                workspace_id,
+                criteria,
+                criteria.limit + 1,
+                Some(SEARCH_WINDOW),
+            )
             .await?;
         let more = rows.len() as i64 > criteria.limit;
         rows.truncate(criteria.limit as usize);
-        let next_cursor = more.then(|| rows.last()).flatten().map(|row| {
-            Cursor {
+        let next = match rows.last() {
+            Some(row) if more => Some(Cursor {
                 timestamp: row.timestamp,
                 seq: row.seq,
-            }
-            .encode()
-        });
+            }),
+            _ => window_end,
+        };
         Ok(AuditPage {
             entries: rows.into_iter().map(Row::entry).collect(),
-            next_cursor,
+            next_cursor: next.map(Cursor::encode),
         })
     }
 
-    /// Up to `limit` entries matching `criteria` (its offset and cursor apply), newest first,
-    /// with where they stand for the next page.
+    /// Up to `limit` entries matching `criteria` (its offset and cursor apply; a search reads
+    /// as far as it takes), newest first, with where they stand for the next batch.
     pub async fn audit_batch(
         &self,
         workspace_id: &str,
         criteria: &Criteria,
         limit: i64,
     ) -> anyhow::Result<Vec<(Cursor, AuditEntry)>> {
-        let rows = self.audit_rows(workspace_id, criteria, limit).await?;
+        let (rows, _) = self.audit_rows(workspace_id, criteria, limit, None).await?;
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -233,36 +254,62 @@ impl Records {
             .collect())
     }
 
+    /// The rows, and for a search limited to `window` entries that filled it, the last entry
+    /// of the window (where the search goes on).
     async fn audit_rows(
         &self,
         workspace_id: &str,
         criteria: &Criteria,
         limit: i64,
-    ) -> anyhow::Result<Vec<Row>> {
-        let (filter, binds) = criteria.filter(workspace_id);
-        let columns = COLUMNS
-            .split(", ")
-            .map(|c| format!("a.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let query = format!(
-            "SELECT a.seq, {columns}, u.email AS user_email FROM audit_log a \
-             LEFT JOIN users u ON u.id = a.user_id WHERE {filter} \
-             ORDER BY a.timestamp DESC, a.seq DESC LIMIT {limit} OFFSET {}",
-            criteria.offset
-        );
+        window: Option<i64>,
+    ) -> anyhow::Result<(Vec<Row>, Option<Cursor>)> {
+        let (filter, mut binds) = criteria.filter(workspace_id);
+        let base = binds.len();
+        let search = criteria.search(base);
+        let order = "ORDER BY a.timestamp DESC, a.seq DESC";
+        let query = match (&search, window) {
+            (None, _) => format!("{SELECT} WHERE {filter} {order}"),
+            (Some((search, _)), None) => format!("{SELECT} WHERE {filter} AND {search} {order}"),
+            (Some((search, _)), Some(window)) => format!(
+                "{SELECT_WINDOW} (SELECT * FROM audit_log a WHERE {filter} {order} LIMIT {window}) a \
+                 LEFT JOIN users u ON u.id = a.user_id WHERE {search} {order}"
+            ),
+        };
+        let query = format!("{query} LIMIT {limit} OFFSET {}", criteria.offset);
+        if let Some((_, bind)) = search.clone() {
+            binds.push(bind);
+        }
         let rows = on_pool!(self, |pool| {
             let mut select = sqlx::query_as::<_, Row>(&query);
-            for bind in binds {
+            for bind in &binds {
                 select = match bind {
-                    Bind::Text(text) => select.bind(text),
-                    Bind::Int(n) => select.bind(n),
+                    Bind::Text(text) => select.bind(text.clone()),
+                    Bind::Int(n) => select.bind(*n),
                 };
             }
             select.fetch_all(pool).await
         })
         .context("reading the audit log")?;
-        Ok(rows)
+        let (Some(_), Some(window)) = (search, window) else {
+            return Ok((rows, None));
+        };
+        let end = format!(
+            "SELECT a.timestamp, a.seq FROM audit_log a WHERE {filter} {order} \
+             LIMIT 1 OFFSET {}",
+            window - 1
+        );
+        let end: Option<(i64, i64)> = on_pool!(self, |pool| {
+            let mut select = sqlx::query_as(&end);
+            for bind in &binds[..base] {
+                select = match bind {
+                    Bind::Text(text) => select.bind(text.clone()),
+                    Bind::Int(n) => select.bind(*n),
+                };
+            }
+            select.fetch_optional(pool).await
+        })
+        .context("reading the audit log")?;
+        Ok((rows, end.map(|(timestamp, seq)| Cursor { timestamp, seq })))
     }
 
     /// One entry of a workspace by id.
@@ -276,15 +323,7 @@ impl Records {
             ..Default::default()
         };
         let (filter, _) = criteria.filter(workspace_id);
-        let columns = COLUMNS
-            .split(", ")
-            .map(|c| format!("a.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let query = format!(
-            "SELECT a.seq, {columns}, u.email AS user_email FROM audit_log a \
-             LEFT JOIN users u ON u.id = a.user_id WHERE {filter} AND a.id = $2"
-        );
+        let query = format!("{SELECT} WHERE {filter} AND a.id = $2");
         let row = on_pool!(self, |pool| {
             sqlx::query_as::<_, Row>(&query)
                 .bind(workspace_id)

@@ -445,3 +445,45 @@ async fn a_million_row_csv_export_streams_in_bounded_memory() {
         bytes as f64 / 1e6
     );
 }
+
+#[tokio::test]
+async fn a_search_goes_on_past_its_window_by_cursor() {
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[]);
+    let (admin, me) = app.sign_up("searcher@example.com", "Search").await;
+    let workspace = me["workspace"]["id"].as_str().unwrap().to_owned();
+    let mut db = open_db(&app).await;
+    // 45,000 entries, more than two search windows; only the newest and the oldest match.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 45000) \
+         INSERT INTO audit_log (id, timestamp, workspace_id, action, resource_type, resource_id, \
+         metadata) SELECT 'w-' || i, $1 + i, $2, 'agent.create', 'agent', \
+         CASE WHEN i IN (1, 45000) THEN 'Needle-' || i ELSE 'hay-' || i END, '{}' FROM n",
+    )
+    .bind(BASE)
+    .bind(&workspace)
+    .execute(&mut db)
+    .await
+    .unwrap();
+    let (status, first) = get(&admin, &app, "q=needle&limit=10").await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&first), vec!["w-45000".to_owned()]);
+    assert!(
+        first["nextCursor"].is_string(),
+        "a page that searched its whole window says where to go on: {first}"
+    );
+    assert_eq!(
+        all_ids(&admin, &app, "q=needle", 10).await,
+        vec!["w-45000".to_owned(), "w-1".to_owned()]
+    );
+    // The export searches everything at once.
+    let text = admin
+        .get(app.url("/api/audit-logs/export.csv?q=NEEDLE"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+}
