@@ -9,6 +9,7 @@ pub mod compress;
 pub mod local;
 pub mod merge;
 pub mod migrate;
+pub mod provider;
 #[cfg(feature = "web")]
 mod remote;
 #[cfg(feature = "server")]

@@ -1,13 +1,11 @@
-//! The dashboard page: the widget grid drawn from the dashboard state. The server renders the
-//! default layout; once hydrated, the browser reconciles its saved copy with the server's and
-//! saves every change to both.
+//! The dashboard page: the widget grid drawn from the dashboard state, which the shell holds for
+//! every page ([`super::provider`]). The server renders the default layout; once hydrated, the
+//! browser's copy and the server's are reconciled and every change is saved to both.
 
-#[cfg(feature = "web")]
-use super::merge::{merge_sections, on_sign_in};
-use super::{DashboardState, Density, GridPosition, GridSize, Widget};
+use super::provider::{DashboardStore, SyncStatus};
+use super::{Density, GridPosition, GridSize, Widget};
 use crate::auth::SessionContext;
 use crate::pages::PageHeader;
-use crate::shell::Online;
 use crate::sync::{Command, Connection};
 use crate::widgets::card::{WidgetCard, TOOL};
 use crate::widgets::feed::use_feed_provider;
@@ -16,51 +14,21 @@ use crate::widgets::{lookup, REGISTRY};
 use dioxus::prelude::*;
 use serde_json::{json, Value};
 
-/// Where the dashboard's copy stands against the server's.
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(not(feature = "web"), allow(dead_code))]
-enum SyncStatus {
-    /// Reading this browser's copy and the server's.
-    Loading,
-    /// Sending a change.
-    Saving,
-    /// Both copies agree.
-    Saved,
-    /// The server could not take the last change; it is kept in this browser.
-    Unsaved(String),
-}
-
 /// `/` — the widget dashboard.
 #[component]
 pub fn Dashboard() -> Element {
     let session = use_context::<SessionContext>();
-    let state = use_signal(DashboardState::default);
-    let notice = use_signal(|| None::<String>);
-    let status = use_signal(|| SyncStatus::Loading);
-    let connection = use_signal(|| Connection::Connecting);
-    let waiting = use_signal(|| 0usize);
+    let store = use_context::<DashboardStore>();
+    let DashboardStore {
+        state,
+        notice,
+        status,
+        connection,
+        waiting,
+        live,
+    } = store;
     // One fleet feed for every widget: read once, then live over the `fleet` topic.
     use_feed_provider(None);
-    // Live edits: applied here at once, sent over the sync socket, echoed to every tab and device.
-    let live = use_coroutine(move |commands: UnboundedReceiver<Command>| async move {
-        #[cfg(feature = "web")]
-        crate::sync::client::run(commands, state, connection, waiting).await;
-        #[cfg(not(feature = "web"))]
-        let _ = (commands, connection, waiting);
-    });
-    // The browser's connectivity drives the socket: closed while offline, reopened on return.
-    let Online(online) = use_context::<Online>();
-    use_effect(move || live.send(Command::Online(online())));
-    // Once the session is known: this browser's copy and the server's, reconciled, then live.
-    use_effect(move || {
-        if let Some(me) = (session.me)() {
-            let key = storage_key(&me.user.id, &me.workspace.id);
-            spawn(async move {
-                restore(key.clone(), state, notice, status).await;
-                live.send(Command::Start(key, state()));
-            });
-        }
-    });
 
     let current = state();
     let compact = current.preferences.density == Density::Compact;
@@ -241,98 +209,4 @@ fn new_widget_id() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
     format!("w{ms}")
-}
-
-#[cfg(feature = "web")]
-fn storage_key(user_id: &str, workspace_id: &str) -> String {
-    super::local::key(user_id, workspace_id)
-}
-
-#[cfg(not(feature = "web"))]
-fn storage_key(user_id: &str, workspace_id: &str) -> String {
-    format!("{workspace_id}:{user_id}")
-}
-
-/// On arrival: this browser's copy and the server's, reconciled as [`on_sign_in`] says (a copy
-/// cleared from this browser comes back from the server; one the server lacks is sent to it).
-async fn restore(
-    key: String,
-    mut state: Signal<DashboardState>,
-    mut notice: Signal<Option<String>>,
-    mut status: Signal<SyncStatus>,
-) {
-    #[cfg(feature = "web")]
-    {
-        let local = super::local::load(&key);
-        notice.set(local.notice);
-        let server = match super::remote::fetch().await {
-            Ok(server) => server,
-            Err(err) => {
-                state.set(local.state.unwrap_or_default());
-                status.set(SyncStatus::Unsaved(err.to_string()));
-                return;
-            }
-        };
-        match on_sign_in(local.state, server) {
-            None => status.set(SyncStatus::Saved),
-            Some(plan) => {
-                state.set(plan.state.clone());
-                if let Err(why) = super::local::save(&key, &plan.state) {
-                    notice.set(Some(format!("This browser could not keep a copy: {why}.")));
-                }
-                if plan.push {
-                    save(key, state, notice, status).await;
-                } else {
-                    status.set(SyncStatus::Saved);
-                }
-            }
-        }
-    }
-    #[cfg(not(feature = "web"))]
-    let _ = (key, &mut state, &mut notice, &mut status);
-}
-
-#[cfg_attr(not(feature = "web"), allow(dead_code))]
-/// Keeps the current state in this browser, then on the server; a save refused as stale is
-/// merged section by section with the server's copy and sent again.
-async fn save(
-    key: String,
-    mut state: Signal<DashboardState>,
-    mut notice: Signal<Option<String>>,
-    mut status: Signal<SyncStatus>,
-) {
-    #[cfg(feature = "web")]
-    {
-        use super::remote::{push, Pushed};
-        if let Err(why) = super::local::save(&key, &state()) {
-            notice.set(Some(format!(
-                "Your change is shown but this browser could not keep it: {why}."
-            )));
-        }
-        status.set(SyncStatus::Saving);
-        for _ in 0..3 {
-            match push(&state()).await {
-                Ok(Pushed::Saved(revision)) => {
-                    state.with_mut(|current| current.revision = current.revision.max(revision));
-                    let _ = super::local::save(&key, &state());
-                    status.set(SyncStatus::Saved);
-                    return;
-                }
-                Ok(Pushed::Stale(server)) => {
-                    let merged = merge_sections(&state(), &server);
-                    state.set(merged);
-                    let _ = super::local::save(&key, &state());
-                }
-                Err(err) => {
-                    status.set(SyncStatus::Unsaved(err.to_string()));
-                    return;
-                }
-            }
-        }
-        status.set(SyncStatus::Unsaved(
-            "the server kept receiving newer changes; reload to catch up".into(),
-        ));
-    }
-    #[cfg(not(feature = "web"))]
-    let _ = (key, &mut state, &mut notice, &mut status);
 }

@@ -11,6 +11,7 @@ pub use offline::{use_online_provider, Online};
 
 use crate::app::Route;
 use crate::auth::use_session_provider;
+use crate::dashboard::provider::use_dashboard_provider;
 use dioxus::prelude::*;
 use drawer::Drawer;
 use offline::OfflineNotice;
@@ -40,6 +41,7 @@ pub fn key_name(event: &KeyboardEvent) -> String {
 pub fn Shell() -> Element {
     let drawer = Drawer::use_new();
     use_session_provider();
+    use_dashboard_provider();
 
     rsx! {
         a {

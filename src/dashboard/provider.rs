@@ -1,0 +1,215 @@
+//! The dashboard state, held by the shell for every page: restored once the session is known
+//! (this browser's copy and the server's, reconciled), then kept live over the sync socket. The
+//! dashboard page draws its widgets from it, and the list pages keep their filters in it
+//! ([`use_saved_filter`]), so both follow the user to every tab and device.
+
+#[cfg(feature = "web")]
+use super::merge::{merge_sections, on_sign_in};
+use super::{DashboardState, SavedFilter};
+use crate::auth::SessionContext;
+use crate::shell::Online;
+use crate::sync::{Command, Connection};
+use dioxus::prelude::*;
+
+/// Where the dashboard's copy stands against the server's.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
+pub enum SyncStatus {
+    /// Reading this browser's copy and the server's.
+    Loading,
+    /// Sending a change.
+    Saving,
+    /// Both copies agree.
+    Saved,
+    /// The server could not take the last change; it is kept in this browser.
+    Unsaved(String),
+}
+
+/// The dashboard state and its sync, shared by every page.
+#[derive(Clone, Copy, PartialEq)]
+pub struct DashboardStore {
+    /// The state as shown.
+    pub state: Signal<DashboardState>,
+    /// A notice about this browser's copy (one restored from a backup, one it could not keep).
+    pub notice: Signal<Option<String>>,
+    /// Where this copy stands against the server's.
+    pub status: Signal<SyncStatus>,
+    /// The sync socket.
+    pub connection: Signal<Connection>,
+    /// Edits not yet acknowledged by the server.
+    pub waiting: Signal<usize>,
+    /// Sends edits and lifecycle commands to the sync client.
+    pub live: Coroutine<Command>,
+}
+
+impl DashboardStore {
+    /// Applies an edit here at once and sends it to the server (and so every tab and device).
+    pub fn edit(&self, path: String, value: serde_json::Value) {
+        self.live.send(Command::Edit(path, value));
+    }
+
+    /// Whether the state has been restored (before that it is the default one).
+    pub fn loaded(&self) -> bool {
+        *self.status.read() != SyncStatus::Loading
+    }
+}
+
+/// Starts the store: called once by the shell, below the session provider.
+pub fn use_dashboard_provider() -> DashboardStore {
+    let session = use_context::<SessionContext>();
+    let state = use_signal(DashboardState::default);
+    let notice = use_signal(|| None::<String>);
+    let status = use_signal(|| SyncStatus::Loading);
+    let connection = use_signal(|| Connection::Connecting);
+    let waiting = use_signal(|| 0usize);
+    // Live edits: applied here at once, sent over the sync socket, echoed to every tab and device.
+    let live = use_coroutine(move |commands: UnboundedReceiver<Command>| async move {
+        #[cfg(feature = "web")]
+        crate::sync::client::run(commands, state, connection, waiting).await;
+        #[cfg(not(feature = "web"))]
+        let _ = (commands, connection, waiting);
+    });
+    // The browser's connectivity drives the socket: closed while offline, reopened on return.
+    let Online(online) = use_context::<Online>();
+    use_effect(move || live.send(Command::Online(online())));
+    // Once the session is known: this browser's copy and the server's, reconciled, then live.
+    use_effect(move || {
+        if let Some(me) = (session.me)() {
+            let key = storage_key(&me.user.id, &me.workspace.id);
+            spawn(async move {
+                restore(key.clone(), state, notice, status).await;
+                live.send(Command::Start(key, state()));
+            });
+        }
+    });
+    use_context_provider(|| DashboardStore {
+        state,
+        notice,
+        status,
+        connection,
+        waiting,
+        live,
+    })
+}
+
+/// A list page's filters and search, kept in the dashboard state under `filters.<page>`: they
+/// start from what was saved (once the state is restored, after a reload too), and every change
+/// is saved, so they come back on return, in every tab and on every device.
+pub fn use_saved_filter(page: &'static str) -> Signal<SavedFilter> {
+    let store = use_context::<DashboardStore>();
+    let saved = move || store.state.peek().filters.get(page).cloned();
+    let mut filter = use_signal(move || saved().unwrap_or_default());
+    let mut restored = use_signal(move || store.loaded());
+    use_effect(move || {
+        if store.loaded() && !*restored.peek() {
+            restored.set(true);
+            if let Some(saved) = saved() {
+                filter.set(saved);
+            }
+        }
+    });
+    use_effect(move || {
+        let current = filter();
+        if restored() && saved().unwrap_or_default() != current {
+            store.edit(
+                format!("filters.{page}"),
+                serde_json::to_value(&current).unwrap_or_default(),
+            );
+        }
+    });
+    filter
+}
+
+#[cfg(feature = "web")]
+fn storage_key(user_id: &str, workspace_id: &str) -> String {
+    super::local::key(user_id, workspace_id)
+}
+
+#[cfg(not(feature = "web"))]
+fn storage_key(user_id: &str, workspace_id: &str) -> String {
+    format!("{workspace_id}:{user_id}")
+}
+
+/// On arrival: this browser's copy and the server's, reconciled as [`on_sign_in`] says (a copy
+/// cleared from this browser comes back from the server; one the server lacks is sent to it).
+async fn restore(
+    key: String,
+    mut state: Signal<DashboardState>,
+    mut notice: Signal<Option<String>>,
+    mut status: Signal<SyncStatus>,
+) {
+    #[cfg(feature = "web")]
+    {
+        let local = super::local::load(&key);
+        notice.set(local.notice);
+        let server = match super::remote::fetch().await {
+            Ok(server) => server,
+            Err(err) => {
+                state.set(local.state.unwrap_or_default());
+                status.set(SyncStatus::Unsaved(err.to_string()));
+                return;
+            }
+        };
+        match on_sign_in(local.state, server) {
+            None => status.set(SyncStatus::Saved),
+            Some(plan) => {
+                state.set(plan.state.clone());
+                if let Err(why) = super::local::save(&key, &plan.state) {
+                    notice.set(Some(format!("This browser could not keep a copy: {why}.")));
+                }
+                if plan.push {
+                    save(key, state, notice, status).await;
+                } else {
+                    status.set(SyncStatus::Saved);
+                }
+            }
+        }
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = (key, &mut state, &mut notice, &mut status);
+}
+
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
+/// Keeps the current state in this browser, then on the server; a save refused as stale is
+/// merged section by section with the server's copy and sent again.
+async fn save(
+    key: String,
+    mut state: Signal<DashboardState>,
+    mut notice: Signal<Option<String>>,
+    mut status: Signal<SyncStatus>,
+) {
+    #[cfg(feature = "web")]
+    {
+        use super::remote::{push, Pushed};
+        if let Err(why) = super::local::save(&key, &state()) {
+            notice.set(Some(format!(
+                "Your change is shown but this browser could not keep it: {why}."
+            )));
+        }
+        status.set(SyncStatus::Saving);
+        for _ in 0..3 {
+            match push(&state()).await {
+                Ok(Pushed::Saved(revision)) => {
+                    state.with_mut(|current| current.revision = current.revision.max(revision));
+                    let _ = super::local::save(&key, &state());
+                    status.set(SyncStatus::Saved);
+                    return;
+                }
+                Ok(Pushed::Stale(server)) => {
+                    let merged = merge_sections(&state(), &server);
+                    state.set(merged);
+                    let _ = super::local::save(&key, &state());
+                }
+                Err(err) => {
+                    status.set(SyncStatus::Unsaved(err.to_string()));
+                    return;
+                }
+            }
+        }
+        status.set(SyncStatus::Unsaved(
+            "the server kept receiving newer changes; reload to catch up".into(),
+        ));
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = (key, &mut state, &mut notice, &mut status);
+}
