@@ -15,6 +15,7 @@ pub mod mcp;
 pub mod pages;
 pub mod settings;
 pub mod shell;
+pub mod shortcuts;
 pub mod sync;
 pub mod theme;
 pub mod widgets;

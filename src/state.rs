@@ -37,6 +37,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// This instance's MCP connections.
     pub mcp: crate::mcp::manager::Mcp,
+    /// This instance's Prometheus metrics (`GET /metrics`).
+    pub metrics: crate::server::metrics::Metrics,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             sessions,
             hub,
             live: Live::default(),
+            metrics: Default::default(),
         })
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{role_label, Agent, NewAgent, Registered};
 use crate::auth::SessionContext;
+use crate::dashboard::provider::use_saved_filter;
 use crate::fleet::Kind;
 use crate::http::call;
 use crate::mcp::{NewMcpServer, Transport};
@@ -15,6 +16,31 @@ use serde_json::{json, Value};
 
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
+
+/// The health filter's choices: value kept in the filter, label.
+const HEALTH_FILTERS: [(&str, &str); 5] = [
+    ("", "Any health"),
+    ("healthy", "Healthy"),
+    ("degraded", "Degraded"),
+    ("failing", "Unreachable or timed out"),
+    ("unchecked", "Not checked"),
+];
+
+/// Whether an agent passes the page's filters: `search` (lower case) in its name or role, and
+/// its last health check's `state` in the `health` choice ([`HEALTH_FILTERS`]).
+fn shows(agent: &Agent, state: Option<&str>, search: &str, health: &str) -> bool {
+    let found = search.is_empty()
+        || [agent.name.as_str(), &agent.role, role_label(&agent.role)]
+            .iter()
+            .any(|text| text.to_lowercase().contains(search));
+    let healthy = match health {
+        "" => true,
+        "unchecked" => state.is_none(),
+        "failing" => matches!(state, Some("unreachable" | "timed_out")),
+        wanted => state == Some(wanted),
+    };
+    found && healthy
+}
 
 /// `/agents`.
 #[component]
@@ -29,6 +55,19 @@ pub fn Agents() -> Element {
     // The last health check of each agent: read, then live over the `fleet` topic.
     let feed = use_feed_provider(Some(Kind::Health));
     let checks = feed.items(Kind::Health);
+    // The search and health filter are kept per user in the dashboard state.
+    let mut saved = use_saved_filter("agents");
+    let search = saved().search.trim().to_lowercase();
+    let wanted = saved().values.get("health").cloned().unwrap_or_default();
+    let state_of = |id: &str| {
+        checks.iter().find(|c| c.key == id).and_then(|c| {
+            c.data
+                .get("state")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+    };
+    let shown = |agent: &Agent| shows(agent, state_of(&agent.id).as_deref(), &search, &wanted);
     let check_now = move |_| {
         spawn(async move {
             if call::<Value>("POST", "/api/agents/health/check", None)
@@ -105,13 +144,37 @@ pub fn Agents() -> Element {
         if let Some(text) = message() {
             p { role: "alert", class: "mb-3 text-sm text-red-700 dark:text-red-300", "{text}" }
         }
+        div { id: "agent-filters", class: "mb-3 flex flex-wrap items-end gap-3 text-sm",
+            label { class: "min-w-48 flex-1",
+                "Search"
+                input { id: "agents-search", "data-shortcut": "search", class: INPUT, r#type: "search", placeholder: "Name or role",
+                    value: "{saved().search}", oninput: move |e| saved.with_mut(|saved| saved.search = e.value()) }
+            }
+            label {
+                "Health"
+                select { id: "agents-health", class: INPUT,
+                    onchange: move |e| saved.with_mut(|saved| {
+                        if e.value().is_empty() { saved.values.remove("health"); } else { saved.values.insert("health".into(), e.value()); }
+                    }),
+                    for (value, label) in HEALTH_FILTERS {
+                        option { key: "{value}", value, selected: wanted == value, "{label}" }
+                    }
+                }
+            }
+        }
         match agents() {
             None => rsx! { p { role: "status", class: "text-slate-500", "Loading agents…" } },
             Some(Err(why)) => rsx! { p { role: "alert", "The agents could not be loaded: {why}" } },
             Some(Ok(list)) if list.is_empty() => rsx! { p { id: "agents-empty", class: "text-slate-600 dark:text-slate-300", "No agent is registered yet." } },
+            Some(Ok(list)) if !list.iter().any(shown) => rsx! {
+                p { id: "agents-no-match", class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
+                    "No agent matches these filters. "
+                    button { class: BUTTON, onclick: move |_| saved.set(Default::default()), "Clear filters" }
+                }
+            },
             Some(Ok(list)) => rsx! {
                 ul { id: "agent-list", class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
-                    for agent in list {
+                    for agent in list.into_iter().filter(shown) {
                         li { key: "{agent.id}", class: "agent flex flex-wrap items-center gap-3 p-3 text-sm", "data-id": "{agent.id}",
                             span { class: "font-medium", "{agent.name}" }
                             span { class: "role text-slate-600 dark:text-slate-300", title: "role {agent.role}", "{role_label(&agent.role)}" }
@@ -260,5 +323,38 @@ fn McpServers(admin: bool) -> Element {
                 },
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(name: &str, role: &str) -> Agent {
+        Agent {
+            id: name.into(),
+            name: name.into(),
+            role: role.into(),
+            health_url: None,
+            health_timeout_ms: None,
+            created_at: 0,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn agents_are_found_by_name_role_or_its_label_and_by_health() {
+        let pulse = agent("pulse-1", "pulse");
+        assert!(shows(&pulse, None, "", ""));
+        assert!(shows(&pulse, None, "vitals", ""), "by the role's label");
+        assert!(shows(&pulse, None, "pulse-", ""));
+        assert!(!shows(&pulse, None, "navi", ""));
+        assert!(shows(&pulse, None, "", "unchecked"));
+        assert!(!shows(&pulse, Some("healthy"), "", "unchecked"));
+        assert!(shows(&pulse, Some("timed_out"), "", "failing"));
+        assert!(shows(&pulse, Some("unreachable"), "", "failing"));
+        assert!(!shows(&pulse, Some("degraded"), "", "failing"));
+        assert!(shows(&pulse, Some("degraded"), "", "degraded"));
+        assert!(!shows(&pulse, Some("healthy"), "vitals", "degraded"));
     }
 }

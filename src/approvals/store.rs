@@ -195,6 +195,18 @@ impl Records {
         })
     }
 
+    /// How many approvals are in each state, over every workspace (for `/metrics`).
+    pub async fn approval_counts(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        on_pool!(self, |pool| {
+            sqlx::query_as::<_, (String, i64)>(
+                "SELECT status, COUNT(*) FROM approvals GROUP BY status ORDER BY status",
+            )
+            .fetch_all(pool)
+            .await
+        })
+        .context("counting approvals")
+    }
+
     /// Pending approvals with a deadline, as `(deadline, workspace, id)`.
     pub async fn approval_deadlines(&self) -> anyhow::Result<Vec<(i64, String, String)>> {
         on_pool!(self, |pool| {

@@ -6,6 +6,7 @@
 
 use super::{Approval, Bulk, BulkResult, Risk, Status, Verdict};
 use crate::auth::SessionContext;
+use crate::dashboard::provider::use_saved_filter;
 use crate::http::call;
 use crate::pages::PageHeader;
 use dioxus::prelude::*;
@@ -59,6 +60,19 @@ fn time_left(approval: &Approval, now: i64) -> Option<String> {
     })
 }
 
+/// Whether an approval matches the search (its tool, agent, reason or id, any case).
+fn matches(approval: &Approval, search: &str) -> bool {
+    search.is_empty()
+        || [
+            &approval.tool,
+            &approval.agent_name,
+            &approval.reason,
+            &approval.id,
+        ]
+        .iter()
+        .any(|text| text.to_lowercase().contains(search))
+}
+
 /// Keeps the list in queue order after a change.
 fn upsert(list: &mut Vec<Approval>, approval: Approval) {
     match list.iter_mut().find(|a| a.id == approval.id) {
@@ -75,7 +89,10 @@ pub fn Approvals() -> Element {
     let can_decide = (session.me)().is_some_and(|me| me.role.can_change_shared());
     let mut list = use_signal(Vec::<Approval>::new);
     let mut loaded = use_signal(|| None::<Result<(), String>>);
-    let mut show_all = use_signal(|| false);
+    // The filters (decided ones shown, search) are kept per user in the dashboard state.
+    let mut saved = use_saved_filter("approvals");
+    let show_all = use_memo(move || saved().values.get("status").is_some_and(|s| s == "all"));
+    let search = use_memo(move || saved().search.trim().to_lowercase());
     let mut selected = use_signal(BTreeSet::<String>::new);
     let mut cursor = use_signal(|| 0usize);
     let mut open = use_signal(|| None::<String>);
@@ -213,7 +230,11 @@ pub fn Approvals() -> Element {
         });
     };
 
-    let items = list();
+    let visible = move || -> Vec<Approval> {
+        let search = search();
+        list().into_iter().filter(|a| matches(a, &search)).collect()
+    };
+    let items = visible();
     let count = items.len();
     let pending: Vec<String> = items
         .iter()
@@ -226,7 +247,7 @@ pub fn Approvals() -> Element {
     let now_ms = clock();
 
     let on_key = move |event: KeyboardEvent| {
-        let items = list();
+        let items = visible();
         let Some(current) = items
             .get(cursor().min(items.len().saturating_sub(1)))
             .cloned()
@@ -271,12 +292,19 @@ pub fn Approvals() -> Element {
             input { id: "decision-comment", class: "min-w-48 flex-1 rounded-md border border-slate-300 bg-white px-3 py-1.5 dark:border-slate-700 dark:bg-slate-950",
                 placeholder: "Comment (optional), sent with your decisions", aria_label: "Comment",
                 value: "{comment}", oninput: move |e| comment.set(e.value()) }
-            button { id: "bulk-approve", class: BUTTON, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Approve)), "Approve selected ({chosen})" }
+            button { id: "bulk-approve", "data-shortcut": "approve", class: BUTTON, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Approve)), "Approve selected ({chosen})" }
             button { id: "bulk-reject", class: BUTTON, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Reject)), "Reject selected ({chosen})" }
             label { class: "flex items-center gap-2",
-                input { id: "show-decided", r#type: "checkbox", checked: show_all(), onchange: move |e: FormEvent| show_all.set(e.checked()) }
+                input { id: "show-decided", r#type: "checkbox", checked: show_all(),
+                    onchange: move |e: FormEvent| saved.with_mut(|saved| {
+                        if e.checked() { saved.values.insert("status".into(), "all".into()); } else { saved.values.remove("status"); }
+                    })
+                }
                 "Show decided"
             }
+            input { id: "approvals-search", "data-shortcut": "search", r#type: "search", class: "min-w-40 rounded-md border border-slate-300 bg-white px-3 py-1.5 dark:border-slate-700 dark:bg-slate-950",
+                placeholder: "Search tool, agent, reason", aria_label: "Search approvals",
+                value: "{saved().search}", oninput: move |e| saved.with_mut(|saved| saved.search = e.value()) }
         }
         if !can_decide && (session.me)().is_some() {
             p { id: "approvals-readonly", class: "mb-3 text-sm text-slate-600 dark:text-slate-300", "As a viewer you can follow the queue; an admin or operator decides." }
@@ -289,7 +317,7 @@ pub fn Approvals() -> Element {
                 }
                 div { class: "mt-3 flex gap-2",
                     button { id: "bulk-confirm-yes", class: BUTTON, autofocus: true, onclick: move |_| run_bulk(verdict), "Yes, decide all" }
-                    button { id: "bulk-confirm-no", class: BUTTON, onclick: move |_| confirm.set(None), "Keep them" }
+                    button { id: "bulk-confirm-no", "data-shortcut": "close", class: BUTTON, onclick: move |_| confirm.set(None), "Keep them" }
                 }
             }
         }
@@ -315,6 +343,11 @@ pub fn Approvals() -> Element {
                 div { role: "alert", class: "text-red-700 dark:text-red-300",
                     "The queue could not be loaded: {why} "
                     button { class: BUTTON, onclick: move |_| reload(), "Retry" }
+                }
+            },
+            Some(Ok(())) if items.is_empty() && !search().is_empty() => rsx! {
+                p { id: "approvals-no-match", class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
+                    "No approval matches “{search}”."
                 }
             },
             Some(Ok(())) if items.is_empty() => rsx! {
@@ -479,5 +512,24 @@ pub fn ApprovalQueue() -> Element {
             a { href: "/approvals", class: "mt-2 inline-block text-sm text-sky-700 underline dark:text-sky-300", "Open approvals" }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_matches_tool_agent_reason_or_id_in_any_case() {
+        let approval: Approval = serde_json::from_value(serde_json::json!({
+            "id": "ap-1", "agentId": "a1", "agentName": "Navi-2", "tool": "deploy_service",
+            "arguments": {}, "reason": "Roll out v2", "risk": "high", "status": "pending",
+            "createdAt": 0
+        }))
+        .unwrap();
+        for search in ["", "deploy", "navi", "roll out", "ap-1"] {
+            assert!(matches(&approval, search), "{search}");
+        }
+        assert!(!matches(&approval, "delete"));
     }
 }

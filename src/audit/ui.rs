@@ -1,15 +1,419 @@
-//! `/audit` — the audit log page.
+//! `/audit` — the audit log page: entries newest first, filtered by days, user, action, resource
+//! type and free text (the filters are kept in the dashboard state, so they come back after a
+//! reload and on other devices); pages by cursor; each entry's before and after as a diff; the
+//! current filter exported as CSV; and whether the workspace's hash chain is intact.
 
+use super::diff::{diff, show, Change};
+use super::{AuditEntry, AuditFacets, AuditFilter, AuditPage, ChainReport};
+use crate::dashboard::provider::use_saved_filter;
+use crate::dashboard::SavedFilter;
+use crate::http::call;
 use crate::pages::PageHeader;
+use crate::settings::locale::{use_locale, Style};
 use dioxus::prelude::*;
+
+/// Entries per page.
+const PAGE: usize = 50;
+
+const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900";
+const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
+const MUTED: &str = "text-slate-500 dark:text-slate-400";
+
+/// The page's saved filter as the API's.
+fn to_filter(saved: &SavedFilter) -> AuditFilter {
+    let value = |key: &str| saved.values.get(key).cloned().unwrap_or_default();
+    AuditFilter {
+        user_id: value("user_id"),
+        resource_type: value("resource_type"),
+        action: value("action"),
+        date_from: value("date_from"),
+        date_to: value("date_to"),
+        q: saved.search.clone(),
+    }
+}
+
+/// Who acted: the user's email, else the agent, else the server itself.
+fn actor(entry: &AuditEntry) -> String {
+    match (&entry.user_email, &entry.user_id, &entry.agent_id) {
+        (Some(email), _, _) => email.clone(),
+        (None, _, Some(agent)) => format!("agent {agent}"),
+        (None, Some(user), None) => user.clone(),
+        (None, None, None) => "system".into(),
+    }
+}
 
 /// `/audit`.
 #[component]
 pub fn Audit() -> Element {
+    let locale = use_locale();
+    let tz = locale.timezone.clone();
+    let mut saved = use_saved_filter("audit");
+    let filter = use_memo(move || to_filter(&saved()));
+    // The cursors of the pages walked through: the last is the page shown (`None`: the newest).
+    let mut pages = use_signal(|| vec![None::<String>]);
+    let mut draft = use_signal(String::new);
+    let mut open = use_signal(|| None::<String>);
+    // A new filter starts again from the newest entries, with the search box showing it.
+    use_effect(move || {
+        let current = filter();
+        if pages.peek().len() != 1 || pages.peek()[0].is_some() {
+            pages.set(vec![None]);
+        }
+        if *draft.peek() != current.q {
+            draft.set(current.q.clone());
+        }
+        if open.peek().is_some() {
+            open.set(None);
+        }
+    });
+    let tz_for_query = tz.clone();
+    let mut entries = use_resource(move || {
+        let query = filter().query(&tz_for_query);
+        let cursor = pages().last().cloned().flatten();
+        async move {
+            let mut path = format!("/api/audit-logs?limit={PAGE}");
+            if !query.is_empty() {
+                path.push('&');
+                path.push_str(&query);
+            }
+            if let Some(cursor) = cursor {
+                path.push_str(&format!("&cursor={}", super::encode(&cursor)));
+            }
+            call::<AuditPage>("GET", &path, None)
+                .await
+                .map_err(|err| err.body.error)
+        }
+    });
+    let facets = use_resource(|| async {
+        call::<AuditFacets>("GET", "/api/audit-logs/facets", None)
+            .await
+            .unwrap_or_default()
+    });
+    let mut set = move |key: &'static str, value: String| {
+        saved.with_mut(|saved| {
+            if value.is_empty() {
+                saved.values.remove(key);
+            } else {
+                saved.values.insert(key.into(), value);
+            }
+        });
+    };
+    let export = format!("/api/audit-logs/export.csv?{}", filter().query(&tz));
+    let facets = facets().unwrap_or_default();
+    let value = move |key: &str| saved().values.get(key).cloned().unwrap_or_default();
+
     rsx! {
         PageHeader {
             title: "Audit log",
             summary: "Who did what, when: every sign-in, decision and change, append-only and hash-chained.",
         }
+        ChainStatus {}
+        form {
+            id: "audit-filters",
+            class: "mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-6 dark:border-slate-800 dark:bg-slate-900",
+            "aria-label": "Filters",
+            onsubmit: move |event: FormEvent| {
+                event.prevent_default();
+                saved.with_mut(|saved| saved.search = draft().trim().to_owned());
+            },
+            label { class: "text-sm lg:col-span-2",
+                "Search resource, action or type"
+                input {
+                    id: "audit-search",
+                    "data-shortcut": "search",
+                    class: FIELD,
+                    r#type: "search",
+                    placeholder: "run-42, approval.decide …",
+                    value: "{draft}",
+                    oninput: move |e| draft.set(e.value()),
+                }
+            }
+            label { class: "text-sm",
+                "From"
+                input { id: "audit-from", class: FIELD, r#type: "date", value: value("date_from"),
+                    onchange: move |e| set("date_from", e.value()),
+                }
+            }
+            label { class: "text-sm",
+                "To"
+                input { id: "audit-to", class: FIELD, r#type: "date", value: value("date_to"),
+                    onchange: move |e| set("date_to", e.value()),
+                }
+            }
+            label { class: "text-sm",
+                "User"
+                select { id: "audit-user", class: FIELD, value: value("user_id"),
+                    onchange: move |e| set("user_id", e.value()),
+                    option { value: "", "Anyone" }
+                    for user in facets.users.iter() {
+                        option { key: "{user.id}", value: "{user.id}", selected: value("user_id") == user.id, "{user.email}" }
+                    }
+                }
+            }
+            label { class: "text-sm",
+                "Action"
+                select { id: "audit-action", class: FIELD, value: value("action"),
+                    onchange: move |e| set("action", e.value()),
+                    option { value: "", "Any action" }
+                    for action in facets.actions.iter() {
+                        option { key: "{action}", value: "{action}", selected: value("action") == *action, "{action}" }
+                    }
+                }
+            }
+            label { class: "text-sm",
+                "Resource"
+                select { id: "audit-type", class: FIELD, value: value("resource_type"),
+                    onchange: move |e| set("resource_type", e.value()),
+                    option { value: "", "Any resource" }
+                    for kind in facets.resource_types.iter() {
+                        option { key: "{kind}", value: "{kind}", selected: value("resource_type") == *kind, "{kind}" }
+                    }
+                }
+            }
+            div { class: "flex items-end gap-2 lg:col-span-5",
+                button { id: "audit-apply", class: BUTTON, r#type: "submit", "Search" }
+                button {
+                    id: "audit-clear",
+                    class: BUTTON,
+                    r#type: "button",
+                    disabled: filter().is_empty(),
+                    onclick: move |_| saved.set(SavedFilter::default()),
+                    "Clear filters"
+                }
+                a {
+                    id: "audit-export",
+                    class: "{BUTTON} ml-auto",
+                    href: "{export}",
+                    download: "",
+                    "Export CSV"
+                }
+            }
+        }
+        match &*entries.read() {
+            None => rsx! {
+                p { id: "audit-loading", class: "py-8 text-center {MUTED}", role: "status", "Loading entries…" }
+            },
+            Some(Err(why)) => rsx! {
+                div { id: "audit-error", class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100", role: "alert",
+                    p { "The audit log could not be read: {why}" }
+                    button { class: "{BUTTON} mt-2", onclick: move |_| entries.restart(), "Retry" }
+                }
+            },
+            Some(Ok(page)) => {
+                let page = page.clone();
+                let newer = pages().len() > 1;
+                let short = page.entries.len() < PAGE && page.next_cursor.is_some();
+                rsx! {
+                    if page.entries.is_empty() && !short {
+                        div { id: "audit-empty", class: "rounded-lg border border-dashed border-slate-300 p-8 text-center dark:border-slate-700",
+                            p { class: MUTED,
+                                if filter().is_empty() { "Nothing has been recorded yet." } else { "No entries match these filters." }
+                            }
+                        }
+                    } else {
+                        ol { id: "audit-entries", class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
+                            for entry in page.entries.iter().cloned() {
+                                EntryRow {
+                                    key: "{entry.id}",
+                                    when: locale.format(entry.timestamp, Style::DateTime),
+                                    expanded: open().as_deref() == Some(entry.id.as_str()),
+                                    on_toggle: move |id: String| {
+                                        let next = if open().as_deref() == Some(id.as_str()) { None } else { Some(id) };
+                                        open.set(next);
+                                    },
+                                    entry,
+                                }
+                            }
+                        }
+                    }
+                    if short {
+                        p { id: "audit-partial", class: "mt-3 text-sm {MUTED}",
+                            "The search looked through part of the history; Older searches further back."
+                        }
+                    }
+                    nav { class: "mt-4 flex items-center gap-2", "aria-label": "Pages",
+                        button {
+                            id: "audit-newer",
+                            class: BUTTON,
+                            disabled: !newer,
+                            onclick: move |_| {
+                                pages.with_mut(|pages| { pages.pop(); });
+                            },
+                            "← Newer"
+                        }
+                        span { class: "text-sm {MUTED}", "Page {pages().len()}" }
+                        button {
+                            id: "audit-older",
+                            class: BUTTON,
+                            disabled: page.next_cursor.is_none(),
+                            onclick: move |_| {
+                                if let Some(next) = page.next_cursor.clone() {
+                                    pages.with_mut(|pages| pages.push(Some(next)));
+                                }
+                            },
+                            "Older →"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One entry: when, who, what, on which resource; its changes on demand.
+#[component]
+fn EntryRow(
+    entry: AuditEntry,
+    when: String,
+    expanded: bool,
+    on_toggle: EventHandler<String>,
+) -> Element {
+    let changes = diff(entry.before_state.as_ref(), entry.after_state.as_ref());
+    let resource = match &entry.resource_id {
+        Some(id) => format!("{} {id}", entry.resource_type),
+        None => entry.resource_type.clone(),
+    };
+    let id = entry.id.clone();
+    rsx! {
+        li { class: "audit-entry px-4 py-3", "data-action": "{entry.action}", "data-id": "{entry.id}",
+            div { class: "flex flex-wrap items-baseline gap-x-3 gap-y-1 text-sm",
+                time { class: "font-mono text-xs {MUTED}", "{when}" }
+                span { class: "actor font-medium", "{actor(&entry)}" }
+                code { class: "action rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800", "{entry.action}" }
+                span { class: "resource min-w-0 break-all {MUTED}", "{resource}" }
+                if !changes.is_empty() {
+                    button {
+                        class: "diff-toggle ml-auto text-sm text-sky-700 underline-offset-2 hover:underline dark:text-sky-400",
+                        "aria-expanded": "{expanded}",
+                        onclick: move |_| on_toggle.call(id.clone()),
+                        if expanded { "Hide changes" } else { "Show {changes.len()} changes" }
+                    }
+                }
+            }
+            if expanded {
+                table { class: "diff mt-2 w-full table-fixed text-left text-xs",
+                    thead {
+                        tr { class: MUTED,
+                            th { class: "w-1/4 py-1 font-medium", "Field" }
+                            th { class: "py-1 font-medium", "Before" }
+                            th { class: "py-1 font-medium", "After" }
+                        }
+                    }
+                    tbody { class: "font-mono",
+                        for (path, change) in changes {
+                            {
+                                let (kind, before, after) = match change {
+                                    Change::Added(after) => ("added", String::new(), show(&after)),
+                                    Change::Removed(before) => ("removed", show(&before), String::new()),
+                                    Change::Changed(before, after) => ("changed", show(&before), show(&after)),
+                                };
+                                rsx! {
+                                    tr { key: "{path}", class: "change align-top", "data-change": kind,
+                                        td { class: "break-all py-0.5 pr-2", "{path}" }
+                                        td { class: "break-all py-0.5 pr-2 text-rose-700 dark:text-rose-300",
+                                            if !before.is_empty() { del { "{before}" } }
+                                        }
+                                        td { class: "break-all py-0.5 text-emerald-700 dark:text-emerald-300",
+                                            if !after.is_empty() { ins { class: "no-underline", "{after}" } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether the workspace's hash chain is intact, checked when the page opens.
+#[component]
+fn ChainStatus() -> Element {
+    let mut report = use_resource(|| async {
+        call::<ChainReport>("GET", "/api/audit/verify", None)
+            .await
+            .map_err(|err| err.body.error)
+    });
+    let (tone, text) = match &*report.read() {
+        None => ("checking", "Checking the hash chain…".to_owned()),
+        Some(Ok(r)) if r.intact => (
+            "intact",
+            format!("Hash chain intact: {} entries verified.", r.entries),
+        ),
+        Some(Ok(r)) => (
+            "broken",
+            format!(
+                "Hash chain broken at entry {}: {}.",
+                r.broken_at.as_deref().unwrap_or("?"),
+                r.problem.as_deref().unwrap_or("it does not fit")
+            ),
+        ),
+        Some(Err(why)) => (
+            "unknown",
+            format!("The hash chain could not be checked: {why}"),
+        ),
+    };
+    let color = match tone {
+        "intact" => "border-emerald-300 bg-emerald-50 text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100",
+        "broken" => "border-rose-300 bg-rose-50 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100",
+        _ => "border-slate-200 bg-white text-slate-700 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-300",
+    };
+    rsx! {
+        div { id: "audit-chain", class: "mb-4 flex items-center gap-3 rounded-lg border px-4 py-2 text-sm {color}", "data-state": tone, role: "status",
+            span { "{text}" }
+            if tone != "checking" {
+                button { class: "ml-auto underline-offset-2 hover:underline", onclick: move |_| report.restart(), "Check again" }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn the_saved_filter_maps_to_the_api_filter() {
+        let saved = SavedFilter {
+            search: "run-7".into(),
+            values: BTreeMap::from([
+                ("action".into(), "approval.decide".into()),
+                ("date_from".into(), "2026-11-01".into()),
+            ]),
+        };
+        let filter = to_filter(&saved);
+        assert_eq!(filter.q, "run-7");
+        assert_eq!(filter.action, "approval.decide");
+        assert_eq!(filter.date_from, "2026-11-01");
+        assert!(filter.user_id.is_empty() && filter.date_to.is_empty());
+    }
+
+    #[test]
+    fn the_actor_is_the_person_then_the_agent_then_the_system() {
+        let mut entry = AuditEntry {
+            id: "e".into(),
+            timestamp: 0,
+            workspace_id: None,
+            user_id: Some("u1".into()),
+            agent_id: None,
+            action: "a".into(),
+            resource_type: "t".into(),
+            resource_id: None,
+            before_state: None,
+            after_state: None,
+            metadata: serde_json::Value::Null,
+            hash: None,
+            user_email: Some("ada@example.com".into()),
+        };
+        assert_eq!(actor(&entry), "ada@example.com");
+        entry.user_email = None;
+        assert_eq!(actor(&entry), "u1");
+        entry.user_id = None;
+        entry.agent_id = Some("pulse-1".into());
+        assert_eq!(actor(&entry), "agent pulse-1");
+        entry.agent_id = None;
+        assert_eq!(actor(&entry), "system");
     }
 }

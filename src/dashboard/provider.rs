@@ -94,7 +94,7 @@ pub fn use_dashboard_provider() -> DashboardStore {
 
 /// A list page's filters and search, kept in the dashboard state under `filters.<page>`: they
 /// start from what was saved (once the state is restored, after a reload too), and every change
-/// is saved, so they come back on return, in every tab and on every device.
+/// is saved once typing pauses, so they come back on return, in every tab and on every device.
 pub fn use_saved_filter(page: &'static str) -> Signal<SavedFilter> {
     let store = use_context::<DashboardStore>();
     let saved = move || store.state.peek().filters.get(page).cloned();
@@ -108,17 +108,42 @@ pub fn use_saved_filter(page: &'static str) -> Signal<SavedFilter> {
             }
         }
     });
-    use_effect(move || {
-        let current = filter();
-        if restored() && saved().unwrap_or_default() != current {
+    // Saved once typing pauses (every saved edit is synced and audited), and on leaving the page.
+    let save = move || {
+        // On leaving, this page's signals may already be gone: then there is nothing to save.
+        let (Ok(current), Ok(restored)) = (filter.try_peek(), restored.try_peek()) else {
+            return;
+        };
+        let current = current.clone();
+        if *restored && saved().unwrap_or_default() != current {
             store.edit(
                 format!("filters.{page}"),
                 serde_json::to_value(&current).unwrap_or_default(),
             );
         }
+    };
+    let mut pending = use_signal(|| None::<dioxus::core::Task>);
+    use_effect(move || {
+        let _ = filter();
+        if !restored() {
+            return;
+        }
+        if let Some(task) = pending.peek().as_ref() {
+            task.cancel();
+        }
+        pending.set(Some(spawn(async move {
+            #[cfg(feature = "web")]
+            gloo_timers::future::TimeoutFuture::new(SAVE_AFTER_MS).await;
+            save();
+        })));
     });
+    use_drop(save);
     filter
 }
+
+/// How long a filter must stay unchanged before it is saved, in milliseconds.
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
+const SAVE_AFTER_MS: u32 = 400;
 
 #[cfg(feature = "web")]
 fn storage_key(user_id: &str, workspace_id: &str) -> String {

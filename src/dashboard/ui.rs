@@ -167,7 +167,7 @@ pub fn Dashboard() -> Element {
         }
         div { class: "mb-4 flex flex-wrap items-center gap-2 text-sm",
             label { r#for: "widget-add-kind", class: "text-slate-600 dark:text-slate-300", "Add a widget" }
-            select { id: "widget-add-kind", class: "rounded-md border border-slate-300 bg-transparent px-2 py-1 dark:border-slate-700",
+            select { id: "widget-add-kind", "data-shortcut": "add", class: "rounded-md border border-slate-300 bg-transparent px-2 py-1 dark:border-slate-700",
                 onchange: move |e| adding.set(e.value()),
                 for widget in REGISTRY {
                     option { value: widget.kind, selected: adding() == widget.kind, "{widget.title}" }

@@ -3,6 +3,7 @@
 
 mod assets;
 mod health;
+pub mod metrics;
 
 pub use assets::is_content_hashed;
 
@@ -20,7 +21,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{any, get};
-use axum::Router;
+use axum::{middleware, Router};
 use dioxus::server::{DioxusRouterExt, FullstackState, ServeConfig};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -178,8 +179,9 @@ pub fn router(state: AppState) -> Router {
     let ops = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .merge(api)
-        .with_state(state);
+        .with_state(state.clone());
     let pages = Router::<FullstackState>::new()
         .fallback(get(render_page))
         .layer(sessions);
@@ -189,6 +191,10 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .with_state(FullstackState::new(ServeConfig::new(), App));
     ops.merge(app)
+        .layer(middleware::from_fn_with_state(
+            state,
+            metrics::count_requests,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }

@@ -5,6 +5,7 @@
 
 #[cfg(feature = "server")]
 pub mod api;
+pub mod locale;
 #[cfg(feature = "server")]
 pub mod store;
 mod ui;
@@ -27,6 +28,9 @@ pub struct UserSettings {
     pub ui: UiSettings,
     /// Consent and the like.
     pub advanced: UserAdvanced,
+    /// Keyboard shortcuts the user moved: action id (`go.audit`) → keys (`g l`); the others
+    /// keep their defaults.
+    pub shortcuts: std::collections::BTreeMap<String, String>,
 }
 
 /// Refresh and notifications.
@@ -264,7 +268,10 @@ impl UserSettings {
                 message: "must be an IANA time zone such as UTC or Europe/Berlin".into(),
             });
         }
-        Ok(())
+        crate::shortcuts::check(&self.shortcuts).map_err(|err| SettingsError {
+            field: "shortcuts",
+            message: err.to_string(),
+        })
     }
 }
 

@@ -170,6 +170,7 @@ fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>)
                     }
                 }
             }
+            crate::shortcuts::ui::ShortcutSettings { user: user.clone(), on_save: save }
             h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Advanced" }
             label { class: ROW, "Include my actions in usage analytics"
                 input { id: "analytics-consent", r#type: "checkbox", checked: user.advanced.analytics_consent,

@@ -12,6 +12,7 @@ pub use offline::{use_online_provider, Online};
 use crate::app::Route;
 use crate::auth::use_session_provider;
 use crate::dashboard::provider::use_dashboard_provider;
+use crate::shortcuts::ui::{use_shortcuts_provider, ShortcutHelp};
 use dioxus::prelude::*;
 use drawer::Drawer;
 use offline::OfflineNotice;
@@ -42,6 +43,7 @@ pub fn Shell() -> Element {
     let drawer = Drawer::use_new();
     use_session_provider();
     use_dashboard_provider();
+    use_shortcuts_provider();
 
     rsx! {
         a {
@@ -65,5 +67,6 @@ pub fn Shell() -> Element {
                 }
             }
         }
+        ShortcutHelp {}
     }
 }

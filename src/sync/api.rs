@@ -288,6 +288,7 @@ async fn connection(mut socket: WebSocket, state: AppState, auth: Auth, since: O
 
 async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Option<u64>) -> End {
     let _counted = state.live.connected(&auth.workspace.id);
+    let _open = state.metrics.socket_opened();
     let mut updates = state.hub.subscribe(&state_topic(scope(auth)));
     let session_id = auth.session.id().map(|id| id.to_string());
     let mut ended_session = session_id

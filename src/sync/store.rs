@@ -134,6 +134,7 @@ pub async fn commit_edit(
     auth: &Auth,
     update: StateUpdate,
 ) -> Result<u64, SyncError> {
+    let started = std::time::Instant::now();
     let at =
         StatePath::parse(&update.path).map_err(|err| SyncError::InvalidPath(err.to_string()))?;
     let scope = scope(auth);
@@ -154,6 +155,7 @@ pub async fn commit_edit(
         }
     };
     drop(turn);
+    state.metrics.sync_edit(started.elapsed());
     state.live.edited(&auth.workspace.id);
     let mut entry = auth.entry("dashboard.update", "dashboard_state");
     entry.resource_id = Some(format!("{}:{}", auth.workspace.id, auth.user.id));

@@ -3,7 +3,7 @@
 
 use super::error::{ErrorWidget, Source};
 use super::feed::{Feed, Load};
-use super::views::{activity, alerts, metrics, projects, vitals, Tasks, MUTED};
+use super::views::{alerts, metrics, projects, vitals, Activity, Tasks, MUTED};
 use super::{lookup, WidgetConfig};
 use crate::fleet::Kind;
 use dioxus::prelude::*;
@@ -44,7 +44,7 @@ pub fn frame(kind: Kind, feed: Feed, max_retries: u32) -> Element {
                 Kind::Metrics => metrics(items),
                 Kind::Alerts => alerts(items),
                 Kind::Vitals | Kind::Health => vitals(items, feed.items(Kind::Health)),
-                Kind::Activity => activity(items),
+                Kind::Activity => rsx! { Activity { items } },
             }
         }
     }

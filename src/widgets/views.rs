@@ -7,6 +7,7 @@
 use super::{one_decimal, sparkline};
 use crate::agents::role_label;
 use crate::fleet::FleetItem;
+use crate::settings::locale::{use_locale, Style};
 use dioxus::prelude::*;
 use serde_json::Value;
 
@@ -222,25 +223,22 @@ pub fn health_badge(check: Option<&FleetItem>) -> Element {
     }
 }
 
-pub(super) fn activity(items: Vec<FleetItem>) -> Element {
+/// The activity feed, newest first, timed in the user's zone.
+#[component]
+pub(super) fn Activity(items: Vec<FleetItem>) -> Element {
+    let locale = use_locale();
     // The feed keeps items oldest first: newest first is the other way round.
     rsx! {
         ol { class: "activity mt-3 max-h-48 space-y-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Activity",
             for item in items.iter().rev().take(30) {
                 li { key: "{item.key}", class: "event flex gap-2",
-                    time { class: "shrink-0 font-mono text-xs {MUTED}", "{clock(item.updated_at)}" }
+                    time { class: "shrink-0 font-mono text-xs {MUTED}", "{locale.format(item.updated_at, Style::Time)}" }
                     span { class: "min-w-0 flex-1", "{text(item, \"text\")}" }
                     span { class: "agent shrink-0 text-xs {MUTED}", title: "{role_label(&item.agent_role)}", "{item.agent_name}" }
                 }
             }
         }
     }
-}
-
-/// `HH:MM:SS` (UTC) of a time in ms since the Unix epoch.
-fn clock(ms: i64) -> String {
-    let secs = ms.div_euclid(1000).rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 #[cfg(test)]
@@ -274,11 +272,5 @@ mod tests {
         .map(alert_rank)
         .collect();
         assert_eq!(ranks, [0, 1, 2, 3, 5]);
-    }
-
-    #[test]
-    fn clock_reads_utc() {
-        assert_eq!(clock(0), "00:00:00");
-        assert_eq!(clock(1_790_000_000_000), "14:13:20");
     }
 }

@@ -9,5 +9,6 @@ mod helpers;
 mod lifecycle;
 mod live;
 mod mcp;
+mod metrics;
 mod pages;
 mod sync;
