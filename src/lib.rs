@@ -12,6 +12,7 @@ pub mod http;
 pub mod icons;
 pub mod log;
 pub mod mcp;
+pub mod notifications;
 pub mod pages;
 pub mod settings;
 pub mod shell;

@@ -12,6 +12,7 @@ pub use offline::{use_online_provider, Online};
 use crate::app::Route;
 use crate::auth::use_session_provider;
 use crate::dashboard::provider::use_dashboard_provider;
+use crate::notifications::ui::{use_notifications_provider, NotificationCentre, Toasts};
 use crate::shortcuts::ui::{use_shortcuts_provider, ShortcutHelp};
 use dioxus::prelude::*;
 use drawer::Drawer;
@@ -44,6 +45,7 @@ pub fn Shell() -> Element {
     use_session_provider();
     use_dashboard_provider();
     use_shortcuts_provider();
+    use_notifications_provider();
 
     rsx! {
         a {
@@ -68,5 +70,7 @@ pub fn Shell() -> Element {
             }
         }
         ShortcutHelp {}
+        NotificationCentre {}
+        Toasts {}
     }
 }

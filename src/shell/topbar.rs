@@ -1,9 +1,10 @@
-//! The top bar: the menu button on phones, the workspace switcher, the theme toggle and the
+//! The top bar: the menu button on phones, the workspace switcher, the notification bell, the theme toggle and the
 //! signed-in user's menu.
 
 use super::drawer::Drawer;
 use crate::auth::{SessionContext, UserMenu, WorkspaceSwitcher};
 use crate::icons::{Glyph, Icon};
+use crate::notifications::ui::NoticeBell;
 use crate::theme::{ThemeChoice, ThemeToggle};
 use dioxus::prelude::*;
 
@@ -37,6 +38,7 @@ pub fn TopBar(drawer: Drawer) -> Element {
                 Icon { glyph: Glyph::Menu }
             }
             div { class: "flex min-w-0 flex-1 items-center", WorkspaceSwitcher {} }
+            NoticeBell {}
             ThemeToggle { on_change: save_theme }
             UserMenu {}
         }

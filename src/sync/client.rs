@@ -562,15 +562,15 @@ async fn poll(
     Outcome::TrySocket
 }
 
-/// The payload of an event of `topic`, if the frame is one.
-fn event_of(frame: ServerFrame, topic: super::Topic) -> Option<Value> {
+/// The topic and payload of an event, if the frame is one.
+fn event_of(frame: ServerFrame) -> Option<(super::Topic, Value)> {
     use super::Topic;
-    match (frame, topic) {
-        (ServerFrame::MetricsUpdate(v), Topic::MetricsUpdate)
-        | (ServerFrame::ToolRunStatus(v), Topic::ToolRunStatus)
-        | (ServerFrame::Activity(v), Topic::Activity)
-        | (ServerFrame::AgentState(v), Topic::AgentState)
-        | (ServerFrame::Fleet(v), Topic::Fleet) => Some(v),
+    match frame {
+        ServerFrame::MetricsUpdate(v) => Some((Topic::MetricsUpdate, v)),
+        ServerFrame::ToolRunStatus(v) => Some((Topic::ToolRunStatus, v)),
+        ServerFrame::Activity(v) => Some((Topic::Activity, v)),
+        ServerFrame::AgentState(v) => Some((Topic::AgentState, v)),
+        ServerFrame::Fleet(v) => Some((Topic::Fleet, v)),
         _ => None,
     }
 }
@@ -578,29 +578,45 @@ fn event_of(frame: ServerFrame, topic: super::Topic) -> Option<Value> {
 /// Follows one live topic of the workspace for as long as the calling task lives: `on_event`
 /// gets each event's payload, and `on_open` is called whenever the subscription (re)starts, so
 /// the page can reload what it may have missed. Reconnects with backoff and jitter.
-pub async fn follow(
-    topic: super::Topic,
+pub async fn follow(topic: super::Topic, on_open: impl FnMut(), mut on_event: impl FnMut(Value)) {
+    follow_all(&[topic], on_open, move |_, payload| on_event(payload)).await;
+}
+
+/// [`follow`] for several topics on one socket: `on_event` gets each event's topic too, and
+/// `on_open` runs once every topic is subscribed.
+pub async fn follow_all(
+    topics: &[super::Topic],
     mut on_open: impl FnMut(),
-    mut on_event: impl FnMut(Value),
+    mut on_event: impl FnMut(super::Topic, Value),
 ) {
     let mut attempt: u32 = 0;
     loop {
         if let Some(socket) = socket_url(None).and_then(|url| WebSocket::open(&url).ok()) {
             let (mut sink, mut stream) = socket.split();
-            let subscribe = ClientFrame::Subscribe(super::TopicRef { topic });
-            if sink.send(text(&subscribe)).await.is_ok() {
+            let mut subscribed = true;
+            for topic in topics {
+                let subscribe = ClientFrame::Subscribe(super::TopicRef { topic: *topic });
+                subscribed &= sink.send(text(&subscribe)).await.is_ok();
+            }
+            let mut confirmed = 0;
+            if subscribed {
                 while let Some(Ok(message)) = stream.next().await {
                     let Message::Text(frame) = message else {
                         continue;
                     };
                     match ServerFrame::parse(&frame) {
                         Ok(ServerFrame::Subscribed(_)) => {
-                            attempt = 0;
-                            on_open();
+                            confirmed += 1;
+                            if confirmed == topics.len() {
+                                attempt = 0;
+                                on_open();
+                            }
                         }
                         Ok(frame) => {
-                            if let Some(payload) = event_of(frame, topic) {
-                                on_event(payload);
+                            if let Some((topic, payload)) = event_of(frame) {
+                                if topics.contains(&topic) {
+                                    on_event(topic, payload);
+                                }
                             }
                         }
                         Err(_) => {}
