@@ -22,6 +22,8 @@ pub struct NoticeBoard {
     pub inbox: Signal<Inbox>,
     /// Those showing as toasts.
     pub toasts: Signal<Vec<Notice>>,
+    /// Whether the live topics are subscribed (new events will arrive).
+    pub live: Signal<bool>,
 }
 
 /// Starts following: called once by the shell, below the session provider.
@@ -30,6 +32,7 @@ pub fn use_notifications_provider() -> NoticeBoard {
     let board = NoticeBoard {
         inbox: use_signal(Inbox::default),
         toasts: use_signal(Vec::new),
+        live: use_signal(|| false),
     };
     let mut following = use_signal(|| false);
     use_effect(move || {
@@ -69,6 +72,7 @@ pub fn NoticeBell() -> Element {
             "aria-label": "{label}",
             "aria-expanded": "{centre}",
             "aria-controls": "notification-centre",
+            "data-live": "{board.live}",
             onclick: move |_| centre.toggle(),
             svg { class: "h-5 w-5", view_box: "0 0 24 24", fill: "none", stroke: "currentColor", stroke_width: "2", stroke_linecap: "round", stroke_linejoin: "round", "aria-hidden": "true",
                 path { d: "M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" }
@@ -234,7 +238,7 @@ mod web {
         let mut health = HealthSeen::default();
         crate::sync::client::follow_all(
             &[Topic::ToolRunStatus, Topic::Fleet],
-            || {},
+            move || board.live.set(true),
             move |topic, payload| {
                 let at = js_sys::Date::now() as i64;
                 let notice = match topic {

@@ -30,8 +30,16 @@ pub fn use_shortcuts_provider() -> Shortcuts {
     {
         let session = use_context::<SessionContext>();
         let navigator = use_navigator();
+        // The listener runs outside Dioxus: it hands what needs the runtime (navigation, state)
+        // to this task.
+        let inside = use_coroutine(move |mut actions: UnboundedReceiver<Action>| async move {
+            use futures_util::StreamExt;
+            while let Some(action) = actions.next().await {
+                web::run(action, shortcuts, navigator);
+            }
+        });
         // Kept for the shell's life; dropping it removes the listener.
-        use_hook(move || std::rc::Rc::new(web::listen(shortcuts, session, navigator)));
+        use_hook(move || std::rc::Rc::new(web::listen(shortcuts, session, inside)));
     }
     use_context_provider(|| shortcuts)
 }
@@ -206,7 +214,7 @@ mod web {
     pub(super) fn listen(
         shortcuts: Shortcuts,
         session: SessionContext,
-        navigator: Navigator,
+        inside: Coroutine<Action>,
     ) -> Listener {
         let matcher = RefCell::new(Matcher::default());
         let closure = Closure::<dyn FnMut(KeyboardEvent)>::new(move |event: KeyboardEvent| {
@@ -238,7 +246,13 @@ mod web {
             let map = crate::shortcuts::keymap(&own);
             let press = matcher.borrow_mut().press(&key, js_sys::Date::now(), &map);
             let handled = match press {
-                Press::Run(action) => run(action, shortcuts, navigator),
+                Press::Run(action) => {
+                    let applies = applies(action, shortcuts);
+                    if applies {
+                        inside.send(action);
+                    }
+                    applies
+                }
                 Press::Wait => true,
                 Press::Miss => false,
             };
@@ -276,8 +290,21 @@ mod web {
             .ok()
     }
 
-    /// Does what `action` says; false when it had nothing to act on here.
-    fn run(action: Action, shortcuts: Shortcuts, navigator: Navigator) -> bool {
+    /// Whether `action` has something to act on here (else the key keeps its usual meaning).
+    fn applies(action: Action, shortcuts: Shortcuts) -> bool {
+        match action {
+            Action::Search => marked("search").is_some(),
+            Action::AddWidget => marked("add").is_some(),
+            Action::ApproveSelected => marked("approve").is_some(),
+            Action::Close => {
+                *shortcuts.help.peek() || *shortcuts.centre.peek() || marked("close").is_some()
+            }
+            _ => true,
+        }
+    }
+
+    /// Does what `action` says (inside the Dioxus runtime); false when it had nothing to act on.
+    pub(super) fn run(action: Action, shortcuts: Shortcuts, navigator: Navigator) -> bool {
         let Shortcuts {
             mut help,
             mut centre,
