@@ -1,4 +1,5 @@
-// Flightdeck's service worker: keeps the app shell available offline.
+// Flightdeck's service worker: keeps the app shell available offline, and opens the app from its
+// notifications.
 // Pages: network first, the last good copy of each page when offline.
 // Content-hashed assets (/assets/*-dxh<hash>.*): cache first, they never change.
 // Everything else of ours (icons, manifest): network first. The API is never cached.
@@ -31,6 +32,25 @@ self.addEventListener("fetch", (event) => {
   } else {
     event.respondWith(networkFirst(request));
   }
+});
+
+// A click on a notification the app showed: back to an open window of the app, on the notice's
+// page, or a new one.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const href = new URL(event.notification.data?.href || "/", self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+      if (open) {
+        await open.focus();
+        if (open.url !== href) await open.navigate(href);
+      } else {
+        await self.clients.openWindow(href);
+      }
+    })(),
+  );
 });
 
 // Caches "/" and every asset its HTML names, so the first offline reload already works.

@@ -9,6 +9,7 @@ use crate::auth::SessionContext;
 use crate::dashboard::provider::use_saved_filter;
 use crate::http::call;
 use crate::pages::PageHeader;
+use crate::settings::locale::{use_locale, Style};
 use dioxus::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -404,6 +405,16 @@ fn ApprovalRow(
     };
     let arguments = serde_json::to_string_pretty(&approval.arguments).unwrap_or_default();
     let pending = approval.status == Status::Pending;
+    let locale = use_locale();
+    let requested = locale.format(approval.created_at, Style::DateTime);
+    let deadline = approval
+        .deadline_at
+        .map(|at| format!("deadline {}", locale.format(at, Style::DateTime)))
+        .unwrap_or_default();
+    let decided = approval
+        .decided_at
+        .map(|at| format!(" at {}", locale.format(at, Style::DateTime)))
+        .unwrap_or_default();
     let id = approval.id.clone();
     let (a, b, c, d) = (id.clone(), id.clone(), id.clone(), id.clone());
     rsx! {
@@ -416,7 +427,8 @@ fn ApprovalRow(
                 span { class: "font-mono text-sm font-semibold", "{approval.tool}" }
                 span { class: "rounded px-1.5 py-0.5 text-xs font-medium {risk_class}", "{risk_text} risk" }
                 span { class: "text-sm text-slate-600 dark:text-slate-300", "by {approval.agent_name}" }
-                if let Some(left) = left { span { class: "time-left text-sm text-amber-700 dark:text-amber-300", "{left}" } }
+                time { class: "requested text-xs text-slate-500", title: "requested", "{requested}" }
+                if let Some(left) = left { span { class: "time-left text-sm text-amber-700 dark:text-amber-300", title: "{deadline}", "{left}" } }
                 span { class: "approval-status ml-auto text-sm font-medium", "{approval.status.as_str()}" }
                 if pending && can_decide {
                     button { class: "approve {BUTTON}", onclick: move |_| on_decide.call((b.clone(), "approve")), "Approve" }
@@ -427,7 +439,7 @@ fn ApprovalRow(
             if !approval.reason.is_empty() { p { class: "mt-1 text-sm", "{approval.reason}" } }
             if let (Some(by), false) = (approval.decided_by.as_ref(), pending) {
                 p { class: "mt-1 text-xs text-slate-500",
-                    "{approval.status.as_str()} by {by}"
+                    "{approval.status.as_str()} by {by}{decided}"
                     if let Some(comment) = approval.comment.as_ref() { ": {comment}" }
                 }
             }

@@ -72,10 +72,16 @@ pub fn use_dashboard_provider() -> DashboardStore {
     // The browser's connectivity drives the socket: closed while offline, reopened on return.
     let Online(online) = use_context::<Online>();
     use_effect(move || live.send(Command::Online(online())));
-    // Once the session is known: this browser's copy and the server's, reconciled, then live.
+    // Once the session is known: this browser's copy and the server's, reconciled, then live;
+    // once per user and workspace (the session is read again after some changes).
+    let mut restored_for = use_signal(|| None::<String>);
     use_effect(move || {
         if let Some(me) = (session.me)() {
             let key = storage_key(&me.user.id, &me.workspace.id);
+            if restored_for.peek().as_deref() == Some(key.as_str()) {
+                return;
+            }
+            restored_for.set(Some(key.clone()));
             spawn(async move {
                 restore(key.clone(), state, notice, status).await;
                 live.send(Command::Start(key, state()));
@@ -166,7 +172,9 @@ async fn restore(
     #[cfg(feature = "web")]
     {
         let local = super::local::load(&key);
-        notice.set(local.notice);
+        if local.notice.is_some() {
+            notice.set(local.notice);
+        }
         let server = match super::remote::fetch().await {
             Ok(server) => server,
             Err(err) => {

@@ -269,18 +269,39 @@ mod web {
         .await;
     }
 
-    /// A system notification, while the page is out of sight and the user allowed them.
+    /// A system notification, while the page is out of sight and the user allowed them: through
+    /// the service worker when one controls the page (the installed app; phones allow no other
+    /// way), else directly. A click opens the notice's page (see `notificationclick` in sw.js).
     fn system_notification(notice: &Notice) {
-        let hidden = web_sys::window()
-            .and_then(|w| w.document())
-            .is_some_and(|d| d.hidden());
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let hidden = window.document().is_some_and(|d| d.hidden());
         if !hidden || permission() != "granted" {
             return;
         }
         let options = web_sys::NotificationOptions::new();
         options.set_body(&notice.body);
         options.set_tag(&notice.id);
-        let _ = web_sys::Notification::new_with_options(&notice.title, &options);
+        options.set_icon("/icons/icon-192.png");
+        let data = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&data, &"href".into(), &notice.href.as_str().into());
+        options.set_data(&data);
+        let workers = window.navigator().service_worker();
+        if workers.controller().is_none() {
+            let _ = web_sys::Notification::new_with_options(&notice.title, &options);
+            return;
+        }
+        let Ok(ready) = workers.ready() else {
+            return;
+        };
+        let title = notice.title.clone();
+        let show = Closure::once(move |registration: JsValue| {
+            let registration: web_sys::ServiceWorkerRegistration = registration.into();
+            let _ = registration.show_notification_with_options(&title, &options);
+        });
+        let _ = ready.then(&show);
+        show.forget();
     }
 
     pub(super) fn permission() -> String {
