@@ -6,6 +6,7 @@ use super::AuditEntry;
 use crate::records::Records;
 use axum::body::Bytes;
 use futures_util::Stream;
+use jiff::tz::TimeZone;
 
 /// Entries read per query while exporting.
 pub const BATCH: i64 = 2_000;
@@ -34,8 +35,21 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|_| ms.to_string())
 }
 
-/// Writes entries as CSV rows (the header first when `header`).
-pub fn write_rows(entries: &[AuditEntry], header: bool) -> Result<Vec<u8>, csv::Error> {
+/// An instant as RFC 3339 with milliseconds and the offset it had in `tz`
+/// (`2026-11-22T18:30:00.123+09:00`); UTC's `Z` without one.
+pub fn rfc3339_in(ms: i64, tz: Option<&TimeZone>) -> String {
+    let (Some(tz), Ok(at)) = (tz, jiff::Timestamp::from_millisecond(ms)) else {
+        return rfc3339(ms);
+    };
+    format!("{:.3}", at.display_with_offset(tz.to_offset(at)))
+}
+
+/// Writes entries as CSV rows (the header first when `header`), times in `tz` (UTC when none).
+pub fn write_rows(
+    entries: &[AuditEntry],
+    header: bool,
+    tz: Option<&TimeZone>,
+) -> Result<Vec<u8>, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::with_capacity(entries.len() * 256));
     if header {
         out.write_record(HEADER)?;
@@ -46,7 +60,7 @@ pub fn write_rows(entries: &[AuditEntry], header: bool) -> Result<Vec<u8>, csv::
     for entry in entries {
         out.write_record([
             entry.id.as_str(),
-            &rfc3339(entry.timestamp),
+            &rfc3339_in(entry.timestamp, tz),
             entry.workspace_id.as_deref().unwrap_or_default(),
             entry.user_id.as_deref().unwrap_or_default(),
             entry.user_email.as_deref().unwrap_or_default(),
@@ -87,7 +101,7 @@ pub fn stream(
             let done = (batch.len() as i64) < BATCH;
             criteria.after = batch.last().map(|(cursor, _)| *cursor);
             let entries: Vec<AuditEntry> = batch.into_iter().map(|(_, entry)| entry).collect();
-            let chunk = Bytes::from(write_rows(&entries, header)?);
+            let chunk = Bytes::from(write_rows(&entries, header, criteria.tz.as_ref())?);
             Ok(Some((chunk, (!done).then_some(criteria))))
         }
     })
@@ -115,7 +129,10 @@ mod tests {
             hash: Some("h".into()),
             user_email: Some("ops@example.com".into()),
         };
-        let text = String::from_utf8(write_rows(&[entry], true).unwrap()).unwrap();
+        let tokyo = TimeZone::get("Asia/Tokyo").unwrap();
+        let zoned = String::from_utf8(write_rows(&[entry.clone()], false, Some(&tokyo)).unwrap());
+        assert!(zoned.unwrap().starts_with("e1,2026-11-22T09:00:00.123+09:00,"));
+        let text = String::from_utf8(write_rows(&[entry], true, None).unwrap()).unwrap();
         let mut lines = text.splitn(2, '\n');
         assert_eq!(lines.next().unwrap(), HEADER.join(","));
         assert_eq!(

@@ -72,7 +72,8 @@ pub struct AuditFilter {
 }
 
 impl AuditFilter {
-    /// The query string of this filter (and the time zone its days are in), without `?`.
+    /// The query string of this filter and the time zone its days and exported times are in
+    /// (left out for UTC, the default), without `?`.
     pub fn query(&self, tz: &str) -> String {
         let pairs = [
             ("user_id", &self.user_id),
@@ -87,7 +88,8 @@ impl AuditFilter {
             .filter(|(_, value)| !value.trim().is_empty())
             .map(|(key, value)| format!("{key}={}", encode(value.trim())))
             .collect();
-        if !self.date_from.is_empty() || !self.date_to.is_empty() {
+        // Days are read in the zone, and exports write times in it.
+        if tz != "UTC" {
             out.push(format!("tz={}", encode(tz)));
         }
         out.join("&")

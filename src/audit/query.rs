@@ -63,6 +63,8 @@ pub struct Criteria {
     pub offset: i64,
     /// Only entries older than this (timestamp, seq).
     pub after: Option<Cursor>,
+    /// The zone exports write times in (`None`: UTC).
+    pub tz: Option<TimeZone>,
 }
 
 /// A position in the log: the last entry of a page.
@@ -197,6 +199,7 @@ impl Params {
             limit: number("limit", self.limit, DEFAULT_LIMIT, MAX_LIMIT)?,
             offset,
             after,
+            tz: (tz != TimeZone::UTC).then_some(tz),
         })
     }
 }
