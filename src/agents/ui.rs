@@ -9,6 +9,7 @@ use crate::fleet::Kind;
 use crate::http::call;
 use crate::mcp::{NewMcpServer, Transport};
 use crate::pages::PageHeader;
+use crate::settings::locale::lowercase;
 use crate::widgets::feed::use_feed_provider;
 use crate::widgets::ui::health_badge;
 use dioxus::prelude::*;
@@ -32,7 +33,7 @@ fn shows(agent: &Agent, state: Option<&str>, search: &str, health: &str) -> bool
     let found = search.is_empty()
         || [agent.name.as_str(), &agent.role, role_label(&agent.role)]
             .iter()
-            .any(|text| text.to_lowercase().contains(search));
+            .any(|text| lowercase(text).contains(search));
     let healthy = match health {
         "" => true,
         "unchecked" => state.is_none(),
@@ -57,7 +58,7 @@ pub fn Agents() -> Element {
     let checks = feed.items(Kind::Health);
     // The search and health filter are kept per user in the dashboard state.
     let mut saved = use_saved_filter("agents");
-    let search = saved().search.trim().to_lowercase();
+    let search = lowercase(saved().search.trim());
     let wanted = saved().values.get("health").cloned().unwrap_or_default();
     let state_of = |id: &str| {
         checks.iter().find(|c| c.key == id).and_then(|c| {

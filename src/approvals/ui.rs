@@ -9,7 +9,7 @@ use crate::auth::SessionContext;
 use crate::dashboard::provider::use_saved_filter;
 use crate::http::call;
 use crate::pages::PageHeader;
-use crate::settings::locale::{use_locale, Style};
+use crate::settings::locale::{lowercase, use_locale, Style};
 use dioxus::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -71,7 +71,7 @@ fn matches(approval: &Approval, search: &str) -> bool {
             &approval.id,
         ]
         .iter()
-        .any(|text| text.to_lowercase().contains(search))
+        .any(|text| lowercase(text).contains(search))
 }
 
 /// Keeps the list in queue order after a change.
@@ -93,7 +93,7 @@ pub fn Approvals() -> Element {
     // The filters (decided ones shown, search) are kept per user in the dashboard state.
     let mut saved = use_saved_filter("approvals");
     let show_all = use_memo(move || saved().values.get("status").is_some_and(|s| s == "all"));
-    let search = use_memo(move || saved().search.trim().to_lowercase());
+    let search = use_memo(move || lowercase(saved().search.trim()));
     let mut selected = use_signal(BTreeSet::<String>::new);
     let mut cursor = use_signal(|| 0usize);
     let mut open = use_signal(|| None::<String>);

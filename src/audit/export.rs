@@ -131,7 +131,9 @@ mod tests {
         };
         let tokyo = TimeZone::get("Asia/Tokyo").unwrap();
         let zoned = String::from_utf8(write_rows(&[entry.clone()], false, Some(&tokyo)).unwrap());
-        assert!(zoned.unwrap().starts_with("e1,2026-11-22T09:00:00.123+09:00,"));
+        assert!(zoned
+            .unwrap()
+            .starts_with("e1,2026-11-22T09:00:00.123+09:00,"));
         let text = String::from_utf8(write_rows(&[entry], true, None).unwrap()).unwrap();
         let mut lines = text.splitn(2, '\n');
         assert_eq!(lines.next().unwrap(), HEADER.join(","));

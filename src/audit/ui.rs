@@ -9,8 +9,9 @@ use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
 use crate::http::call;
 use crate::pages::PageHeader;
-use crate::settings::locale::{use_locale, Style};
+use crate::settings::locale::{use_locale, use_timezone, Style};
 use dioxus::prelude::*;
+use serde_json::Value;
 
 /// Entries per page.
 const PAGE: usize = 50;
@@ -29,6 +30,97 @@ fn to_filter(saved: &SavedFilter) -> AuditFilter {
         date_from: value("date_from"),
         date_to: value("date_to"),
         q: saved.search.clone(),
+    }
+}
+
+// The answers are read from JSON by hand: derived deserializers would cost the wasm several
+// kilobytes per type, and these are read in one place.
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn maybe(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn state(v: &Value, key: &str) -> Option<Value> {
+    v.get(key).filter(|s| !s.is_null()).cloned()
+}
+
+fn texts(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn read_entry(v: &Value) -> AuditEntry {
+    AuditEntry {
+        id: text(v, "id"),
+        timestamp: v
+            .get("timestamp")
+            .and_then(Value::as_i64)
+            .unwrap_or_default(),
+        workspace_id: maybe(v, "workspace_id"),
+        user_id: maybe(v, "user_id"),
+        agent_id: maybe(v, "agent_id"),
+        action: text(v, "action"),
+        resource_type: text(v, "resource_type"),
+        resource_id: maybe(v, "resource_id"),
+        before_state: state(v, "before_state"),
+        after_state: state(v, "after_state"),
+        metadata: v.get("metadata").cloned().unwrap_or_default(),
+        hash: maybe(v, "hash"),
+        user_email: maybe(v, "user_email"),
+    }
+}
+
+fn read_page(v: &Value) -> AuditPage {
+    AuditPage {
+        entries: v
+            .get("entries")
+            .and_then(Value::as_array)
+            .map(|items| items.iter().map(read_entry).collect())
+            .unwrap_or_default(),
+        next_cursor: maybe(v, "nextCursor"),
+    }
+}
+
+fn read_facets(v: &Value) -> AuditFacets {
+    AuditFacets {
+        actions: texts(v, "actions"),
+        resource_types: texts(v, "resourceTypes"),
+        users: v
+            .get("users")
+            .and_then(Value::as_array)
+            .map(|users| {
+                users
+                    .iter()
+                    .map(|u| super::FacetUser {
+                        id: text(u, "id"),
+                        email: text(u, "email"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn read_chain(v: &Value) -> ChainReport {
+    ChainReport {
+        intact: v.get("intact").and_then(Value::as_bool).unwrap_or_default(),
+        entries: v.get("entries").and_then(Value::as_u64).unwrap_or_default(),
+        broken_at: maybe(v, "brokenAt"),
+        problem: maybe(v, "problem"),
     }
 }
 
@@ -66,11 +158,17 @@ pub fn Audit() -> Element {
             open.set(None);
         }
     });
-    let tz_for_query = tz.clone();
-    let mut entries = use_resource(move || {
-        let query = filter().query(&tz_for_query);
+    // The page shown: loaded again whenever the filter, the page or the zone changes; an answer
+    // to an older request is dropped.
+    let mut entries = use_signal(|| None::<Result<AuditPage, String>>);
+    let mut asked = use_signal(|| 0u32);
+    let zone = use_timezone();
+    let mut load = move || {
+        let query = filter().query(&zone());
         let cursor = pages().last().cloned().flatten();
-        async move {
+        let ticket = *asked.peek() + 1;
+        asked.set(ticket);
+        spawn(async move {
             let mut path = format!("/api/audit-logs?limit={PAGE}");
             if !query.is_empty() {
                 path.push('&');
@@ -79,15 +177,23 @@ pub fn Audit() -> Element {
             if let Some(cursor) = cursor {
                 path.push_str(&format!("&cursor={}", super::encode(&cursor)));
             }
-            call::<AuditPage>("GET", &path, None)
+            let answer = call::<Value>("GET", &path, None)
                 .await
-                .map_err(|err| err.body.error)
-        }
-    });
-    let facets = use_resource(|| async {
-        call::<AuditFacets>("GET", "/api/audit-logs/facets", None)
-            .await
-            .unwrap_or_default()
+                .map(|v| read_page(&v))
+                .map_err(|err| err.body.error);
+            if *asked.peek() == ticket {
+                entries.set(Some(answer));
+            }
+        });
+    };
+    use_effect(move || load());
+    let mut facets = use_signal(AuditFacets::default);
+    use_hook(|| {
+        spawn(async move {
+            if let Ok(v) = call::<Value>("GET", "/api/audit-logs/facets", None).await {
+                facets.set(read_facets(&v));
+            }
+        })
     });
     let mut set = move |key: &'static str, value: String| {
         saved.with_mut(|saved| {
@@ -99,7 +205,7 @@ pub fn Audit() -> Element {
         });
     };
     let export = format!("/api/audit-logs/export.csv?{}", filter().query(&tz));
-    let facets = facets().unwrap_or_default();
+    let facets = facets();
     let value = move |key: &str| saved().values.get(key).cloned().unwrap_or_default();
 
     rsx! {
@@ -196,7 +302,7 @@ pub fn Audit() -> Element {
             Some(Err(why)) => rsx! {
                 div { id: "audit-error", class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100", role: "alert",
                     p { "The audit log could not be read: {why}" }
-                    button { class: "{BUTTON} mt-2", onclick: move |_| entries.restart(), "Retry" }
+                    button { class: "{BUTTON} mt-2", onclick: move |_| load(), "Retry" }
                 }
             },
             Some(Ok(page)) => {
@@ -330,11 +436,18 @@ fn EntryRow(
 /// Whether the workspace's hash chain is intact, checked when the page opens.
 #[component]
 fn ChainStatus() -> Element {
-    let mut report = use_resource(|| async {
-        call::<ChainReport>("GET", "/api/audit/verify", None)
-            .await
-            .map_err(|err| err.body.error)
-    });
+    let mut report = use_signal(|| None::<Result<ChainReport, String>>);
+    let mut check = move || {
+        report.set(None);
+        spawn(async move {
+            let answer = call::<Value>("GET", "/api/audit/verify", None)
+                .await
+                .map(|v| read_chain(&v))
+                .map_err(|err| err.body.error);
+            report.set(Some(answer));
+        });
+    };
+    use_hook(check);
     let (tone, text) = match &*report.read() {
         None => ("checking", "Checking the hash chain…".to_owned()),
         Some(Ok(r)) if r.intact => (
@@ -363,7 +476,7 @@ fn ChainStatus() -> Element {
         div { id: "audit-chain", class: "mb-4 flex items-center gap-3 rounded-lg border px-4 py-2 text-sm {color}", "data-state": tone, role: "status",
             span { "{text}" }
             if tone != "checking" {
-                button { class: "ml-auto underline-offset-2 hover:underline", onclick: move |_| report.restart(), "Check again" }
+                button { class: "ml-auto underline-offset-2 hover:underline", onclick: move |_| check(), "Check again" }
             }
         }
     }
@@ -388,6 +501,45 @@ mod tests {
         assert_eq!(filter.action, "approval.decide");
         assert_eq!(filter.date_from, "2026-11-01");
         assert!(filter.user_id.is_empty() && filter.date_to.is_empty());
+    }
+
+    #[test]
+    fn the_answers_read_by_hand_match_what_the_server_writes() {
+        let page = AuditPage {
+            entries: vec![AuditEntry {
+                id: "e1".into(),
+                timestamp: 42,
+                workspace_id: Some("w".into()),
+                user_id: None,
+                agent_id: Some("a".into()),
+                action: "approval.request".into(),
+                resource_type: "approval".into(),
+                resource_id: Some("ap".into()),
+                before_state: None,
+                after_state: Some(serde_json::json!({"tool": "deploy"})),
+                metadata: serde_json::json!({"reason": "r"}),
+                hash: Some("h".into()),
+                user_email: None,
+            }],
+            next_cursor: Some("42.7".into()),
+        };
+        assert_eq!(read_page(&serde_json::to_value(&page).unwrap()), page);
+        let facets = AuditFacets {
+            actions: vec!["a".into()],
+            resource_types: vec!["t".into()],
+            users: vec![super::super::FacetUser {
+                id: "u".into(),
+                email: "e@x".into(),
+            }],
+        };
+        assert_eq!(read_facets(&serde_json::to_value(&facets).unwrap()), facets);
+        let chain = ChainReport {
+            intact: false,
+            entries: 9,
+            broken_at: Some("e3".into()),
+            problem: Some("p".into()),
+        };
+        assert_eq!(read_chain(&serde_json::to_value(&chain).unwrap()), chain);
     }
 
     #[test]

@@ -48,6 +48,16 @@ pub fn use_locale() -> Locale {
         .unwrap_or_default()
 }
 
+/// The user's time zone alone, as a memo that changes with their settings.
+pub fn use_timezone() -> Memo<String> {
+    let session = try_use_context::<SessionContext>();
+    use_memo(move || {
+        session
+            .and_then(|session| (session.settings)())
+            .map_or_else(|| "UTC".to_owned(), |all| all.user.ui.timezone)
+    })
+}
+
 impl Locale {
     /// A moment (ms since the Unix epoch) in this locale.
     pub fn format(&self, ms: i64, style: Style) -> String {
@@ -66,6 +76,15 @@ impl Locale {
         }
         utc(now(), Style::Date)
     }
+}
+
+/// `text` in lower case, for case-blind search. In the browser by its own `toLowerCase`: Rust's
+/// brings its Unicode tables into the wasm (≈6.6 KB brotli).
+pub fn lowercase(text: &str) -> String {
+    #[cfg(feature = "web")]
+    return String::from(js_sys::JsString::from(text).to_lower_case());
+    #[cfg(not(feature = "web"))]
+    text.to_lowercase()
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -5,6 +5,7 @@
 
 pub mod ui;
 
+use crate::settings::locale::lowercase;
 use std::collections::BTreeMap;
 
 /// What a shortcut does.
@@ -122,7 +123,7 @@ pub fn normalize(keys: &str) -> Result<String, String> {
     let mut out = Vec::with_capacity(parts.len());
     for part in parts {
         let key = if part.chars().count() == 1 {
-            part.to_lowercase()
+            lowercase(part)
         } else {
             let alias = match part.to_ascii_lowercase().as_str() {
                 "esc" => "Escape".to_owned(),
@@ -242,7 +243,7 @@ impl Matcher {
     /// One key (as the browser names it) pressed at `now` (ms).
     pub fn press(&mut self, key: &str, now: f64, map: &[(Action, String)]) -> Press {
         let key = if key.chars().count() == 1 {
-            key.to_lowercase()
+            lowercase(key)
         } else {
             key.to_owned()
         };
