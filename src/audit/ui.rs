@@ -186,7 +186,7 @@ pub fn Audit() -> Element {
             }
         });
     };
-    use_effect(move || load());
+    use_effect(load);
     let mut facets = use_signal(AuditFacets::default);
     use_hook(|| {
         spawn(async move {
