@@ -130,7 +130,9 @@ mod tests {
             user_email: Some("ops@example.com".into()),
         };
         let tokyo = TimeZone::get("Asia/Tokyo").unwrap();
-        let zoned = String::from_utf8(write_rows(&[entry.clone()], false, Some(&tokyo)).unwrap());
+        let zoned = String::from_utf8(
+            write_rows(std::slice::from_ref(&entry), false, Some(&tokyo)).unwrap(),
+        );
         assert!(zoned
             .unwrap()
             .starts_with("e1,2026-11-22T09:00:00.123+09:00,"));
