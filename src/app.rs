@@ -1,11 +1,12 @@
 //! The app root: the one `Route` enum, the stylesheet, and the theme class every page renders under.
 
 use crate::agents::ui::Agents;
+use crate::analytics::ui::Analytics;
 use crate::approvals::ui::Approvals;
 use crate::audit::ui::Audit;
 use crate::auth::Login;
 use crate::dashboard::Dashboard;
-use crate::pages::{Analytics, NotFound};
+use crate::pages::NotFound;
 use crate::settings::SettingsPage;
 use crate::shell::{use_online_provider, Shell};
 use crate::theme::use_theme_provider;

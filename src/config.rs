@@ -50,6 +50,9 @@ pub struct Config {
     /// Run the simulated demo fleet (`FLIGHTDECK_DEMO=1`/`0` or `--demo`; default on without
     /// `REDIS_URL`, off with it).
     pub demo: bool,
+    /// What each model's tokens cost, for the analytics' estimate (`MODEL_PRICES`:
+    /// `model=usd_per_million_tokens` pairs separated by commas; a few public list prices when unset).
+    pub model_prices: crate::analytics::Prices,
 }
 
 /// The agent-data cache's lifetimes: vitals and health go stale fast, alerts last.
@@ -269,6 +272,15 @@ impl Config {
             }
         };
 
+        let model_prices = match get("MODEL_PRICES") {
+            None => crate::analytics::Prices::default(),
+            Some(text) => crate::analytics::Prices::parse(&text).map_err(|_| ConfigError::Invalid {
+                var: "MODEL_PRICES",
+                value: text.clone(),
+                expected: "model=price pairs (US dollars per million tokens) separated by commas, such as gpt-4o=4.38,claude-sonnet=6",
+            })?,
+        };
+
         Ok(Self {
             addr: SocketAddr::new(ip, port),
             data_dir,
@@ -287,6 +299,7 @@ impl Config {
             mcp_backoff_ms,
             agent_rate,
             demo,
+            model_prices,
         })
     }
 }
@@ -454,6 +467,20 @@ mod tests {
             let err = config(&vars).unwrap_err();
             assert!(err.to_string().starts_with(&format!("{named}=")), "{err}");
         }
+    }
+
+    #[test]
+    fn model_prices_are_read_and_checked() {
+        let read = config(&[("MODEL_PRICES", "house-model=1.5, other=0")]).unwrap();
+        assert_eq!(read.model_prices.cost("house-model", 2_000_000), Some(3.0));
+        assert_eq!(read.model_prices.cost("gpt-4o", 1), None);
+        assert!(config(&[])
+            .unwrap()
+            .model_prices
+            .cost("gpt-4o", 1)
+            .is_some());
+        let err = config(&[("MODEL_PRICES", "gpt-4o:5")]).unwrap_err();
+        assert!(err.to_string().starts_with("MODEL_PRICES="), "{err}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! One crate built twice by dx: the browser bundle (`web`) hydrates what the server (`server`) renders.
 
 pub mod agents;
+pub mod analytics;
 pub mod app;
 pub mod approvals;
 pub mod audit;

@@ -1,5 +1,5 @@
-//! The pages of the app shell whose domains are not built yet: each says what it will hold. A page
-//! moves into its domain folder (`src/<domain>/ui.rs`) when that domain is built, as the dashboard did.
+//! What the app's pages share (their header) and the page for unknown paths. Each domain's page
+//! lives in its own folder (`src/<domain>/ui.rs`).
 
 use crate::app::Route;
 use dioxus::prelude::*;
@@ -12,43 +12,6 @@ pub(crate) fn PageHeader(title: &'static str, summary: &'static str) -> Element 
         header { class: "mb-6",
             h1 { class: "text-2xl font-semibold tracking-tight", "{title}" }
             p { class: "mt-1 max-w-3xl text-slate-600 dark:text-slate-300", "{summary}" }
-        }
-    }
-}
-
-/// A card listing what a page will offer.
-#[component]
-fn ComingSoon(features: Vec<&'static str>) -> Element {
-    rsx! {
-        section {
-            class: "rounded-lg border border-dashed border-slate-300 bg-white p-6 dark:border-slate-700 dark:bg-slate-900",
-            aria_label: "Coming soon",
-            h2 { class: "text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-300",
-                "What this page will hold"
-            }
-            ul { class: "mt-3 list-disc space-y-1 pl-5 text-slate-700 dark:text-slate-300",
-                for feature in features {
-                    li { key: "{feature}", "{feature}" }
-                }
-            }
-        }
-    }
-}
-
-/// `/analytics` — usage analytics.
-#[component]
-pub fn Analytics() -> Element {
-    rsx! {
-        PageHeader {
-            title: "Analytics",
-            summary: "How the fleet is used: calls, errors, tool runs, tokens and cost over any period.",
-        }
-        ComingSoon {
-            features: vec![
-                "Metric cards and time-series charts for a day, week, month or custom period.",
-                "Top agents by use, error rate and performance.",
-                "Reports exported as CSV or JSON, on demand or on a schedule.",
-            ],
         }
     }
 }

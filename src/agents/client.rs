@@ -115,6 +115,12 @@ impl AgentClient {
             .await
     }
 
+    /// `POST /api/v1/usage`: up to 1,000 usage events.
+    pub async fn usage(&self, events: &[crate::analytics::UsageEvent]) -> Result<(), ClientError> {
+        self.post("/api/v1/usage", &serde_json::json!({ "events": events }))
+            .await
+    }
+
     /// `POST /api/v1/approvals`: asks before running a tool.
     pub async fn ask(&self, new: &NewApproval) -> Result<Approval, ClientError> {
         let request = self

@@ -76,6 +76,7 @@ impl utoipa::Modify for BearerAuth {
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = AgentApiDoc::openapi();
     doc.merge(crate::fleet::api::FleetApiDoc::openapi());
+    doc.merge(crate::analytics::api::UsageApiDoc::openapi());
     Json(doc)
 }
 

@@ -3,6 +3,7 @@
 //! to a decided approval.
 
 use super::{settle, Approval, NewApproval, Risk, Settle, Status};
+use crate::analytics::Counts;
 use crate::on_pool;
 use crate::records::{new_id, now_ms, Records};
 use anyhow::Context;
@@ -114,9 +115,25 @@ impl Records {
             .map(|_| ())
         })
         .context("storing an approval")?;
+        let tool_run = Counts {
+            tool_runs: 1,
+            ..Counts::default()
+        };
+        self.count_tool_run(workspace_id, agent_id, &tool_run).await;
         self.approval(workspace_id, &id)
             .await?
             .context("an approval just stored is gone")
+    }
+
+    /// Adds a tool run or its decision to the usage rollups (a failure is logged: the approval
+    /// stands).
+    async fn count_tool_run(&self, workspace_id: &str, agent_id: &str, counts: &Counts) {
+        if let Err(err) = self
+            .add_usage(workspace_id, agent_id, now_ms(), counts)
+            .await
+        {
+            tracing::warn!("tool run not counted in analytics: {err:#}");
+        }
     }
 
     /// One approval of the workspace.
@@ -186,6 +203,15 @@ impl Records {
             return Ok(Transition::NotFound);
         };
         Ok(if written == 1 {
+            let decision = Counts {
+                approved: i64::from(current.status == Status::Approved),
+                rejected: i64::from(current.status == Status::Rejected),
+                ..Counts::default()
+            };
+            if decision != Counts::default() {
+                self.count_tool_run(workspace_id, &current.agent_id, &decision)
+                    .await;
+            }
             Transition::Applied(current)
         } else {
             match settle(current.status, ending.status) {

@@ -124,7 +124,16 @@ async fn heartbeat(
     JsonBody(beat): JsonBody<Heartbeat>,
 ) -> Result<Json<Accepted>, ApiError> {
     beat.validate().map_err(refuse)?;
-    let item = item(&auth, Kind::Vitals, auth.agent.id.clone(), now_ms(), beat);
+    let at = now_ms();
+    // Uptime counts hours with a heartbeat; a failure here must not refuse the heartbeat.
+    if let Err(err) = state
+        .records
+        .count_heartbeat(&auth.workspace_id, &auth.agent.id, at)
+        .await
+    {
+        tracing::warn!("heartbeat not counted for uptime: {err:#}");
+    }
+    let item = item(&auth, Kind::Vitals, auth.agent.id.clone(), at, beat);
     store_and_publish(&state, &auth.workspace_id, vec![item]).await
 }
 
@@ -283,6 +292,10 @@ pub fn agent_schema() -> Value {
         (
             "POST /api/v1/activity",
             generator.subschema_for::<ActivityReport>(),
+        ),
+        (
+            "POST /api/v1/usage",
+            generator.subschema_for::<crate::analytics::UsageEvent>(),
         ),
         (
             "POST /api/v1/approvals",

@@ -80,6 +80,19 @@ pub async fn start(
         let (_, token) = records.issue_agent_token(&place.workspace.id, &new).await?;
         clients.push(AgentClient::new(&base, &token));
     }
+    // A week of usage history for the Analytics page, once per store; then live usage.
+    let backfill = !records.has_usage(&place.workspace.id).await?;
+    for (client, profile) in clients.iter().zip(PROFILES) {
+        let client = client.clone();
+        tokio::spawn(until_stopped(stop.clone(), async move {
+            if backfill {
+                if let Err(err) = usage_history(&client, &profile).await {
+                    tracing::warn!("demo usage history not written: {err}");
+                }
+            }
+            keep_going(profile.name, move || run_usage(client.clone(), profile)).await;
+        }));
+    }
     let [pulse, navi, herald] =
         <[AgentClient; 3]>::try_from(clients).map_err(|_| anyhow::anyhow!("three demo agents"))?;
     tokio::spawn(until_stopped(
@@ -335,6 +348,115 @@ async fn run_herald(agent: AgentClient) -> Result<(), ClientError> {
             });
         }
         while waiters.try_join_next().is_some() {}
+    }
+    Ok(())
+}
+
+/// How a demo agent uses models.
+#[derive(Clone, Copy)]
+struct Profile {
+    name: &'static str,
+    model: &'static str,
+    /// Calls in a busy hour.
+    calls_per_hour: f64,
+    /// Typical response time (ms).
+    latency_ms: f64,
+    /// Share of calls that fail.
+    error_rate: f64,
+}
+
+/// pulse, navi, herald, in the order they are registered.
+const PROFILES: [Profile; 3] = [
+    Profile {
+        name: "pulse-1",
+        model: "gpt-4o-mini",
+        calls_per_hour: 14.0,
+        latency_ms: 240.0,
+        error_rate: 0.01,
+    },
+    Profile {
+        name: "navi-1",
+        model: "claude-sonnet",
+        calls_per_hour: 9.0,
+        latency_ms: 900.0,
+        error_rate: 0.03,
+    },
+    Profile {
+        name: "herald-1",
+        model: "gpt-4o",
+        calls_per_hour: 6.0,
+        latency_ms: 1400.0,
+        error_rate: 0.08,
+    },
+];
+
+/// One call and its two messages (the request and the answer) in `conversation`.
+fn exchange(
+    dice: &mut Dice,
+    profile: &Profile,
+    at: Option<i64>,
+    conversation: String,
+) -> [crate::analytics::UsageEvent; 3] {
+    use crate::analytics::{UsageEvent, UsageKind};
+    let tokens = 200 + (dice.next() * 1800.0) as u64;
+    let latency = (profile.latency_ms * (0.5 + dice.next())) as u64;
+    let message = |tokens: u64| UsageEvent {
+        kind: UsageKind::Message,
+        at,
+        model: Some(profile.model.into()),
+        tokens,
+        latency_ms: None,
+        error: false,
+        conversation_id: Some(conversation.clone()),
+    };
+    [
+        message(tokens / 4),
+        UsageEvent {
+            kind: UsageKind::Call,
+            at,
+            model: Some(profile.model.into()),
+            tokens,
+            latency_ms: Some(latency),
+            error: dice.next() < profile.error_rate,
+            conversation_id: Some(conversation.clone()),
+        },
+        message(tokens * 3 / 4),
+    ]
+}
+
+/// A week of usage, busier in working hours (UTC), sent 999 events at a time.
+async fn usage_history(agent: &AgentClient, profile: &Profile) -> Result<(), ClientError> {
+    const HOUR: i64 = 3_600_000;
+    let mut dice = Dice::new();
+    let now = now_ms();
+    let first = now - now % HOUR - 7 * 24 * HOUR;
+    let mut events = Vec::new();
+    for hour in (first..now).step_by(HOUR as usize) {
+        let of_day = (hour / HOUR) % 24;
+        let busy = if (8..19).contains(&of_day) { 1.0 } else { 0.25 };
+        let calls = (profile.calls_per_hour * busy * (0.6 + 0.8 * dice.next())).round() as i64;
+        for call in 0..calls {
+            let at = (hour + (dice.next() * HOUR as f64) as i64).min(now);
+            let conversation = format!("{}-{hour}-{}", profile.name, call / 3);
+            events.extend(exchange(&mut dice, profile, Some(at), conversation));
+        }
+    }
+    for batch in events.chunks(999) {
+        agent.usage(batch).await?;
+    }
+    Ok(())
+}
+
+/// A call with its messages every 4 to 8 seconds; a new conversation every third call.
+async fn run_usage(agent: AgentClient, profile: Profile) -> Result<(), ClientError> {
+    let mut dice = Dice::new();
+    let session = uuid::Uuid::new_v4().simple().to_string();
+    for call in 0u64.. {
+        tokio::time::sleep(Duration::from_millis(4000 + (dice.next() * 4000.0) as u64)).await;
+        let conversation = format!("{}-{session}-{}", profile.name, call / 3);
+        agent
+            .usage(&exchange(&mut dice, &profile, None, conversation))
+            .await?;
     }
     Ok(())
 }

@@ -79,6 +79,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::connect(config).await?;
     tokio::spawn(crate::approvals::deadlines::run(state.clone()));
     tokio::spawn(crate::agents::health::run(state.clone()));
+    tokio::spawn(crate::analytics::schedule::run(state.clone()));
     // Every MCP server connects in its own task: none of them holds up the start.
     let servers = state.mcp.start(&state.records).await?;
     if servers > 0 {
@@ -168,10 +169,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::agents::api::rate_limited(
             Router::new()
                 .merge(crate::approvals::agent_api::routes())
-                .merge(crate::fleet::api::agent_routes()),
+                .merge(crate::fleet::api::agent_routes())
+                .merge(crate::analytics::api::agent_routes()),
             state.config.agent_rate,
         ))
         .merge(crate::fleet::api::routes())
+        .merge(crate::analytics::api::routes())
         .merge(crate::mcp::api::routes())
         .merge(crate::sync::api::routes(state.config.state_max_bytes))
         .route("/api/{*rest}", any(unknown_api))

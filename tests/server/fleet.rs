@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
 /// A request with a cookie or a bearer token.
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     header: (&str, &str),
     method: &str,
@@ -36,13 +36,13 @@ async fn call(
 }
 
 /// Registers an agent as the admin behind `cookie`; returns its token.
-async fn register(app: &TestApp, cookie: &str, body: Value) -> String {
+pub(crate) async fn register(app: &TestApp, cookie: &str, body: Value) -> String {
     let (status, answer) = call(app, ("cookie", cookie), "POST", "/api/agents", Some(body)).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     answer["token"].as_str().unwrap().to_owned()
 }
 
-fn bearer(token: &str) -> String {
+pub(crate) fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests: the real server binary on a loopback port 0, driven over HTTP.
 
+mod analytics;
 mod approvals;
 mod assets;
 mod audit;

@@ -1,0 +1,348 @@
+//! `/analytics` — how the fleet was used today, over the last 7 or 30 days or between two days
+//! (the choice is kept in the dashboard state): metric cards, four charts, the top agents three
+//! ways, the report as CSV or JSON, and the exports written on a schedule.
+
+mod chart;
+mod figures;
+
+use self::chart::chart;
+use self::figures::{cards, charts, count, explain, int, is_empty, list, size, text, top};
+use crate::app::Route;
+use crate::audit::encode;
+use crate::dashboard::provider::use_saved_filter;
+use crate::dashboard::SavedFilter;
+use crate::http::call;
+use crate::pages::PageHeader;
+use crate::settings::locale::{use_locale, use_timezone, Style};
+use dioxus::prelude::*;
+use serde_json::Value;
+
+/// The periods offered: the API's name and the picker's label.
+const PERIODS: [(&str, &str); 4] = [
+    ("day", "Today"),
+    ("week", "Last 7 days"),
+    ("month", "Last 30 days"),
+    ("custom", "Custom"),
+];
+
+/// The saved period: the last 7 days unless another known one was chosen.
+fn period(saved: &SavedFilter) -> &'static str {
+    let chosen = saved.values.get("period").map(String::as_str);
+    PERIODS
+        .iter()
+        .find(|(name, _)| Some(*name) == chosen)
+        .map_or("week", |(name, _)| name)
+}
+
+/// The report's query (without `?`) for the saved choice in zone `tz`; empty while a custom
+/// period still lacks a day.
+fn query(saved: &SavedFilter, tz: &str) -> String {
+    let day = |key: &str| saved.values.get(key).map_or("", |v| v.trim());
+    let period = period(saved);
+    let mut out = format!("period={period}");
+    if period == "custom" {
+        let (from, to) = (day("from"), day("to"));
+        if from.is_empty() || to.is_empty() {
+            return String::new();
+        }
+        out.push_str(&format!("&from={}&to={}", encode(from), encode(to)));
+    }
+    out.push_str(&format!("&tz={}", encode(tz)));
+    out
+}
+
+/// `/analytics`.
+#[component]
+pub fn Analytics() -> Element {
+    let locale = use_locale();
+    let zone = use_timezone();
+    let mut saved = use_saved_filter("analytics");
+    // Kept small for the wasm: the state's types repeat ones other pages use (so their code is
+    // there once), and class names are written out rather than formatted from constants (a
+    // formatted class is built at run time, in code).
+    //
+    // What the report is asked for (empty: not yet); a memo, so only a real change fetches again.
+    let wanted = use_memo(move || query(&saved(), &zone()));
+    // The custom days as changed but not yet applied (empty: as saved).
+    let mut from = use_signal(String::new);
+    let mut to = use_signal(String::new);
+    // The report shown, and the field the server found wrong (marked on its input); an answer
+    // to an older request is dropped.
+    let mut report = use_signal(|| None::<Result<Value, String>>);
+    let mut bad = use_signal(String::new);
+    let mut asked = use_signal(|| 0u32);
+    let mut load = move || {
+        let query = wanted();
+        if query.is_empty() {
+            return;
+        }
+        let ticket = *asked.peek() + 1;
+        asked.set(ticket);
+        report.set(None);
+        spawn(async move {
+            let answer = call::<Value>("GET", &format!("/api/analytics?{query}"), None).await;
+            if *asked.peek() == ticket {
+                let field = answer.as_ref().err().and_then(|err| err.body.field.clone());
+                bad.set(field.clone().unwrap_or_default());
+                report.set(Some(
+                    answer.map_err(|err| explain(&err.body.error, field.as_deref())),
+                ));
+            }
+        });
+    };
+    use_effect(load);
+    // The scheduled exports, listed once (in the browser only).
+    let mut exports = use_signal(|| None::<Result<Value, String>>);
+    use_effect(move || {
+        spawn(async move {
+            let answer = call::<Value>("GET", "/api/analytics/exports", None)
+                .await
+                .map_err(|err| err.body.error);
+            exports.set(Some(answer));
+        });
+    });
+
+    let mut set = move |key: &'static str, value: String| {
+        saved.with_mut(|saved| {
+            if value.is_empty() {
+                saved.values.remove(key);
+            } else {
+                saved.values.insert(key.into(), value);
+            }
+        });
+    };
+    let value = move |key: &str| saved().values.get(key).cloned().unwrap_or_default();
+    // A custom day as it will be applied: as changed, else as saved.
+    let day = move |draft: Signal<String>, key: &str| match draft() {
+        changed if changed.is_empty() => value(key),
+        changed => changed,
+    };
+    let chosen = period(&saved());
+    let wanted = wanted();
+    let current = report();
+    let bad = bad();
+
+    rsx! {
+        PageHeader {
+            title: "Analytics",
+            summary: "How the fleet is used: calls, errors, tool runs, tokens and cost over any period.",
+        }
+        form {
+            id: "analytics-filters",
+            class: "rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 mb-4 flex flex-wrap items-end gap-3 p-4",
+            "aria-label": "Period",
+            onsubmit: move |event: FormEvent| {
+                event.prevent_default();
+                set("from", day(from, "from"));
+                set("to", day(to, "to"));
+                from.set(String::new());
+                to.set(String::new());
+            },
+            label { class: "text-sm",
+                "Period"
+                select { id: "analytics-period", class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900", value: chosen,
+                    onchange: move |e| {
+                        set("period", e.value());
+                        from.set(String::new());
+                        to.set(String::new());
+                    },
+                    for (name, label) in PERIODS {
+                        option { key: "{name}", value: name, selected: chosen == name, "{label}" }
+                    }
+                }
+            }
+            if chosen == "custom" {
+                label { class: "text-sm",
+                    "From"
+                    input { id: "analytics-from", class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900", r#type: "date", value: value("from"),
+                        "aria-invalid": bad == "from",
+                        oninput: move |e| from.set(e.value()),
+                    }
+                }
+                label { class: "text-sm",
+                    "To"
+                    input { id: "analytics-to", class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900", r#type: "date", value: value("to"),
+                        "aria-invalid": bad == "to",
+                        oninput: move |e| to.set(e.value()),
+                    }
+                }
+                button {
+                    id: "analytics-apply",
+                    class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800",
+                    r#type: "submit",
+                    disabled: day(from, "from").is_empty() || day(to, "to").is_empty(),
+                    "Apply"
+                }
+            }
+            if !wanted.is_empty() {
+                div { class: "ml-auto flex gap-2",
+                    a { id: "analytics-export-csv", class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800", href: "/api/analytics/report.csv?{wanted}", download: "", "Download CSV" }
+                    a { id: "analytics-export-json", class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800", href: "/api/analytics/report.json?{wanted}", download: "", "Download JSON" }
+                }
+            }
+        }
+        if wanted.is_empty() {
+            p { id: "analytics-pick", class: "py-8 text-center text-slate-500 dark:text-slate-400", "Pick the first and last day, then Apply." }
+        } else {
+            match current {
+                None => rsx! {
+                    p { id: "analytics-loading", class: "py-8 text-center text-slate-500 dark:text-slate-400", role: "status", "Loading the report…" }
+                },
+                Some(Err(error)) => rsx! {
+                    div { id: "analytics-error", class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100", role: "alert",
+                        p { "The report could not be made: {error}" }
+                        button { id: "analytics-retry", class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800 mt-2", r#type: "button", onclick: move |_| load(), "Retry" }
+                    }
+                },
+                Some(Ok(report)) => {
+                    let totals = report.get("totals").cloned().unwrap_or_default();
+                    let span = report.get("period").cloned().unwrap_or_default();
+                    let empty = is_empty(&totals);
+                    let unpriced = int(&totals, "unpricedTokens");
+                    let made = locale.format(int(&report, "generatedAt"), Style::DateTime);
+                    rsx! {
+                        p { id: "analytics-span", class: "mb-3 text-sm text-slate-500 dark:text-slate-400",
+                            "{text(&span, \"from\")} to {text(&span, \"to\")} ({text(&span, \"tz\")}) · as of {made}"
+                        }
+                        if empty {
+                            div { id: "analytics-empty", class: "mb-4 rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-700",
+                                p { class: "text-slate-500 dark:text-slate-400", "No usage in this period: no agent calls, messages or tool runs were reported." }
+                            }
+                        }
+                        div { id: "analytics-cards", class: "grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-8",
+                            for (name, label, value) in cards(&totals) {
+                                div { key: "{name}", class: "metric-card rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 px-3 py-2", "data-metric": name,
+                                    p { class: "text-xs text-slate-500 dark:text-slate-400", "{label}" }
+                                    p { class: "metric-value text-lg font-semibold tabular-nums", "{value}" }
+                                }
+                            }
+                        }
+                        if unpriced > 0 {
+                            p { id: "analytics-unpriced", class: "mt-2 text-xs text-slate-500 dark:text-slate-400",
+                                "The cost leaves out {count(unpriced)} tokens of models without a price (MODEL_PRICES)."
+                            }
+                        }
+                        if !empty {
+                            h2 { class: "mb-2 mt-6 font-semibold", "Over time" }
+                            div { class: "grid gap-4 lg:grid-cols-2",
+                                for data in charts(&report) {
+                                    {chart(&data)}
+                                }
+                            }
+                            h2 { class: "mb-2 mt-6 font-semibold", "Top agents" }
+                            div { class: "grid gap-4 lg:grid-cols-3",
+                                {top_agents("top-most-used", "Most used", "Use", top(&report, "mostUsed"))}
+                                {top_agents("top-error-rate", "Highest error rate", "Errors", top(&report, "errorRate"))}
+                                {top_agents("top-performance", "Fastest", "Avg response", top(&report, "performance"))}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section { id: "analytics-exports", class: "rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 mt-6 p-4", "aria-labelledby": "analytics-exports-title",
+            h2 { id: "analytics-exports-title", class: "font-semibold", "Scheduled exports" }
+            match exports() {
+                None => rsx! { p { class: "mt-2 text-sm text-slate-500 dark:text-slate-400", "Loading…" } },
+                Some(Err(why)) => rsx! { p { class: "mt-2 text-sm text-rose-700 dark:text-rose-300", "The exports could not be listed: {why}" } },
+                Some(Ok(files)) if list(&files).is_empty() => rsx! {
+                    p { id: "analytics-exports-none", class: "mt-2 text-sm text-slate-500 dark:text-slate-400",
+                        "None yet. Switch on automatic export in "
+                        Link { to: Route::Settings {}, class: "text-sky-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:text-sky-400", "Settings" }
+                        " (workspace export settings) to have a report written daily or weekly."
+                    }
+                },
+                Some(Ok(files)) => rsx! {
+                    ul { class: "mt-2 divide-y divide-slate-200 text-sm dark:divide-slate-800",
+                        for file in list(&files).iter() {
+                            li { key: "{text(file, \"id\")}", class: "flex flex-wrap items-baseline gap-x-3 py-1.5",
+                                a {
+                                    class: "export-link text-sky-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:text-sky-400",
+                                    href: "/api/analytics/exports/{encode(&text(file, \"id\"))}",
+                                    download: "",
+                                    "{text(file, \"from\")} to {text(file, \"to\")} ({text(file, \"format\").to_ascii_uppercase()})"
+                                }
+                                span { class: "text-xs text-slate-500 dark:text-slate-400",
+                                    "{text(file, \"schedule\")} · {size(int(file, \"bytes\"))} · written {locale.format(int(file, \"createdAt\"), Style::DateTime)}"
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// One top-agents table: name, role and the figure the agents are ranked by.
+fn top_agents(
+    id: &'static str,
+    title: &'static str,
+    figure: &'static str,
+    rows: Vec<[String; 4]>,
+) -> Element {
+    rsx! {
+        figure { class: "rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 p-4",
+            figcaption { h3 { class: "mb-2 text-sm font-semibold", "{title}" } }
+            table { id, class: "w-full text-left text-sm",
+                thead {
+                    tr { class: "text-xs text-slate-500 dark:text-slate-400",
+                        th { class: "py-1 font-medium", scope: "col", "Agent" }
+                        th { class: "py-1 font-medium", scope: "col", "Role" }
+                        th { class: "py-1 text-right font-medium", scope: "col", "{figure}" }
+                    }
+                }
+                tbody {
+                    if rows.is_empty() {
+                        tr { td { class: "py-1 text-slate-500 dark:text-slate-400", colspan: "3", "No agent has enough calls in this period." } }
+                    }
+                    for [agent, name, role, value] in rows {
+                        tr { key: "{agent}", class: "agent-row border-t border-slate-100 dark:border-slate-800", "data-agent": "{agent}",
+                            td { class: "py-1 font-medium", "{name}" }
+                            td { class: "py-1 text-slate-500 dark:text-slate-400", "{role}" }
+                            td { class: "py-1 text-right tabular-nums", "{value}" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn saved(pairs: &[(&str, &str)]) -> SavedFilter {
+        SavedFilter {
+            search: String::new(),
+            values: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn the_saved_choice_becomes_the_query() {
+        assert_eq!(query(&SavedFilter::default(), "UTC"), "period=week&tz=UTC");
+        assert_eq!(period(&saved(&[("period", "year")])), "week");
+        let day = saved(&[("period", "day"), ("from", "2026-11-01")]);
+        assert_eq!(
+            query(&day, "Europe/Berlin"),
+            "period=day&tz=Europe%2FBerlin"
+        );
+        let custom = saved(&[
+            ("period", "custom"),
+            ("from", "2026-11-01"),
+            ("to", " 2026-11-09 "),
+        ]);
+        assert_eq!(
+            query(&custom, "UTC"),
+            "period=custom&from=2026-11-01&to=2026-11-09&tz=UTC"
+        );
+        let half = saved(&[("period", "custom"), ("from", "2026-11-01")]);
+        assert_eq!(query(&half, "UTC"), "");
+    }
+}
