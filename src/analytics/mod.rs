@@ -2,7 +2,8 @@
 //! arrive into hourly and daily rollups beside the approvals and heartbeats, and read back as a
 //! report for a day, week, month or custom period (cards, time series, top agents, CSV/JSON).
 //!
-//! The page's JSON (`GET /api/analytics`) is [`report::Report`]; the browser reads it by hand.
+//! The API's JSON (`GET /api/analytics`) is [`report::Report`]; the page shows it as HTML that
+//! [`view`] renders on the server.
 
 #[cfg(feature = "server")]
 pub mod api;
@@ -15,6 +16,8 @@ pub mod schedule;
 #[cfg(feature = "server")]
 pub mod store;
 pub mod ui;
+#[cfg(feature = "server")]
+pub mod view;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

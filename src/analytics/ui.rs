@@ -2,11 +2,6 @@
 //! (the choice is kept in the dashboard state): metric cards, four charts, the top agents three
 //! ways, the report as CSV or JSON, and the exports written on a schedule.
 
-mod chart;
-mod figures;
-
-use self::chart::chart;
-use self::figures::{cards, charts, count, explain, int, is_empty, list, size, text, top};
 use crate::app::Route;
 use crate::audit::encode;
 use crate::dashboard::provider::use_saved_filter;
@@ -24,6 +19,48 @@ const PERIODS: [(&str, &str); 4] = [
     ("month", "Last 30 days"),
     ("custom", "Custom"),
 ];
+
+// Answers are read from JSON by hand, as on the audit page: derived deserializers would cost the
+// wasm several kilobytes. (The server's report view reads its JSON with these too.)
+
+/// A whole number of `v`, 0 when missing.
+pub(crate) fn int(v: &Value, key: &str) -> i64 {
+    v.get(key).and_then(Value::as_i64).unwrap_or_default()
+}
+
+/// A string of `v`, empty when missing.
+pub(crate) fn text(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The items of an array, none when `v` is not one.
+pub(crate) fn list(v: &Value) -> &[Value] {
+    v.as_array().map_or(&[], Vec::as_slice)
+}
+
+/// A byte count for people: `830 B`, `12.3 KB`, `4.1 MB`.
+fn size(bytes: i64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KB {
+        format!("{bytes} B")
+    } else if b < KB * KB {
+        format!("{} KB", crate::widgets::one_decimal(b / KB))
+    } else {
+        format!("{} MB", crate::widgets::one_decimal(b / KB / KB))
+    }
+}
+
+/// An error answer as one sentence, naming its field when the message does not.
+fn explain(error: &str, field: Option<&str>) -> String {
+    match field {
+        Some(field) if !error.starts_with(field) => format!("{field}: {error}"),
+        _ => error.to_owned(),
+    }
+}
 
 /// The saved period: the last 7 days unless another known one was chosen.
 fn period(saved: &SavedFilter) -> &'static str {
@@ -80,7 +117,7 @@ pub fn Analytics() -> Element {
         asked.set(ticket);
         report.set(None);
         spawn(async move {
-            let answer = call::<Value>("GET", &format!("/api/analytics?{query}"), None).await;
+            let answer = call::<Value>("GET", &format!("/api/analytics/view?{query}"), None).await;
             if *asked.peek() == ticket {
                 let field = answer.as_ref().err().and_then(|err| err.body.field.clone());
                 bad.set(field.clone().unwrap_or_default());
@@ -194,48 +231,15 @@ pub fn Analytics() -> Element {
                         button { id: "analytics-retry", class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800 mt-2", r#type: "button", onclick: move |_| load(), "Retry" }
                     }
                 },
-                Some(Ok(report)) => {
-                    let totals = report.get("totals").cloned().unwrap_or_default();
-                    let span = report.get("period").cloned().unwrap_or_default();
-                    let empty = is_empty(&totals);
-                    let unpriced = int(&totals, "unpricedTokens");
-                    let made = locale.format(int(&report, "generatedAt"), Style::DateTime);
+                Some(Ok(view)) => {
+                    let span = view.get("period").cloned().unwrap_or_default();
+                    let made = locale.format(int(&view, "generatedAt"), Style::DateTime);
                     rsx! {
                         p { id: "analytics-span", class: "mb-3 text-sm text-slate-500 dark:text-slate-400",
                             "{text(&span, \"from\")} to {text(&span, \"to\")} ({text(&span, \"tz\")}) · as of {made}"
                         }
-                        if empty {
-                            div { id: "analytics-empty", class: "mb-4 rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-700",
-                                p { class: "text-slate-500 dark:text-slate-400", "No usage in this period: no agent calls, messages or tool runs were reported." }
-                            }
-                        }
-                        div { id: "analytics-cards", class: "grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-8",
-                            for (name, label, value) in cards(&totals) {
-                                div { key: "{name}", class: "metric-card rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 px-3 py-2", "data-metric": name,
-                                    p { class: "text-xs text-slate-500 dark:text-slate-400", "{label}" }
-                                    p { class: "metric-value text-lg font-semibold tabular-nums", "{value}" }
-                                }
-                            }
-                        }
-                        if unpriced > 0 {
-                            p { id: "analytics-unpriced", class: "mt-2 text-xs text-slate-500 dark:text-slate-400",
-                                "The cost leaves out {count(unpriced)} tokens of models without a price (MODEL_PRICES)."
-                            }
-                        }
-                        if !empty {
-                            h2 { class: "mb-2 mt-6 font-semibold", "Over time" }
-                            div { class: "grid gap-4 lg:grid-cols-2",
-                                for data in charts(&report) {
-                                    {chart(&data)}
-                                }
-                            }
-                            h2 { class: "mb-2 mt-6 font-semibold", "Top agents" }
-                            div { class: "grid gap-4 lg:grid-cols-3",
-                                {top_agents("top-most-used", "Most used", "Use", top(&report, "mostUsed"))}
-                                {top_agents("top-error-rate", "Highest error rate", "Errors", top(&report, "errorRate"))}
-                                {top_agents("top-performance", "Fastest", "Avg response", top(&report, "performance"))}
-                            }
-                        }
+                        // Cards, charts and top agents, rendered on the server (analytics::view).
+                        div { id: "analytics-report", dangerous_inner_html: text(&view, "html") }
                     }
                 }
             }
@@ -269,41 +273,6 @@ pub fn Analytics() -> Element {
                         }
                     }
                 },
-            }
-        }
-    }
-}
-
-/// One top-agents table: name, role and the figure the agents are ranked by.
-fn top_agents(
-    id: &'static str,
-    title: &'static str,
-    figure: &'static str,
-    rows: Vec<[String; 4]>,
-) -> Element {
-    rsx! {
-        figure { class: "rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 p-4",
-            figcaption { h3 { class: "mb-2 text-sm font-semibold", "{title}" } }
-            table { id, class: "w-full text-left text-sm",
-                thead {
-                    tr { class: "text-xs text-slate-500 dark:text-slate-400",
-                        th { class: "py-1 font-medium", scope: "col", "Agent" }
-                        th { class: "py-1 font-medium", scope: "col", "Role" }
-                        th { class: "py-1 text-right font-medium", scope: "col", "{figure}" }
-                    }
-                }
-                tbody {
-                    if rows.is_empty() {
-                        tr { td { class: "py-1 text-slate-500 dark:text-slate-400", colspan: "3", "No agent has enough calls in this period." } }
-                    }
-                    for [agent, name, role, value] in rows {
-                        tr { key: "{agent}", class: "agent-row border-t border-slate-100 dark:border-slate-800", "data-agent": "{agent}",
-                            td { class: "py-1 font-medium", "{name}" }
-                            td { class: "py-1 text-slate-500 dark:text-slate-400", "{role}" }
-                            td { class: "py-1 text-right tabular-nums", "{value}" }
-                        }
-                    }
-                }
             }
         }
     }
@@ -344,5 +313,18 @@ mod tests {
         );
         let half = saved(&[("period", "custom"), ("from", "2026-11-01")]);
         assert_eq!(query(&half, "UTC"), "");
+    }
+
+    #[test]
+    fn sizes_and_errors_read_as_people_expect() {
+        assert_eq!(size(830), "830 B");
+        assert_eq!(size(12_595), "12.3 KB");
+        assert_eq!(size(5 * 1024 * 1024), "5 MB");
+        assert_eq!(explain("is before from", Some("to")), "to: is before from");
+        assert_eq!(
+            explain("to: is before from", Some("to")),
+            "to: is before from"
+        );
+        assert_eq!(explain("gone", None), "gone");
     }
 }

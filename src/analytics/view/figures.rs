@@ -1,32 +1,14 @@
-//! The analytics report read for the page: figures formatted for people, the metric cards, the
-//! four charts' lines and the top-agents rows, from the JSON read by hand (as on the audit page:
-//! derived deserializers would cost the wasm several kilobytes).
+//! The report as people read it: figures formatted, the metric cards, the four charts' lines and
+//! the top-agents rows, from the report's JSON.
 
 use super::chart::{ChartData, Line, STROKES};
+use crate::analytics::ui::{int, list, text};
 use crate::widgets::one_decimal;
 use serde_json::Value;
-
-/// A whole number of `v`, 0 when missing.
-pub(super) fn int(v: &Value, key: &str) -> i64 {
-    v.get(key).and_then(Value::as_i64).unwrap_or_default()
-}
 
 /// A number of `v`, none when missing or null.
 pub(super) fn real(v: &Value, key: &str) -> Option<f64> {
     v.get(key).and_then(Value::as_f64)
-}
-
-/// A string of `v`, empty when missing.
-pub(super) fn text(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// The items of an array, none when `v` is not one.
-pub(super) fn list(v: &Value) -> &[Value] {
-    v.as_array().map_or(&[], Vec::as_slice)
 }
 
 /// The array at `key` of `v`, empty when missing.
@@ -64,19 +46,6 @@ pub(super) fn millis(ms: Option<f64>) -> String {
 pub(super) fn dollars(usd: f64) -> String {
     let cents = (usd * 100.0).round() as i64;
     format!("${}.{:02}", count(cents / 100), cents % 100)
-}
-
-/// A byte count for people: `830 B`, `12.3 KB`, `4.1 MB`.
-pub(super) fn size(bytes: i64) -> String {
-    const KB: f64 = 1024.0;
-    let b = bytes as f64;
-    if b < KB {
-        format!("{bytes} B")
-    } else if b < KB * KB {
-        format!("{} KB", one_decimal(b / KB))
-    } else {
-        format!("{} MB", one_decimal(b / KB / KB))
-    }
 }
 
 /// How a card shows its total.
@@ -249,14 +218,6 @@ pub(super) fn top(report: &Value, key: &str) -> Vec<[String; 4]> {
         .collect()
 }
 
-/// An error answer as one sentence, naming its field when the message does not.
-pub(super) fn explain(error: &str, field: Option<&str>) -> String {
-    match field {
-        Some(field) if !error.starts_with(field) => format!("{field}: {error}"),
-        _ => error.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,13 +236,6 @@ mod tests {
         assert_eq!(dollars(1.234), "$1.23");
         assert_eq!(dollars(1234.05), "$1,234.05");
         assert_eq!(dollars(0.0), "$0.00");
-        assert_eq!(size(830), "830 B");
-        assert_eq!(size(12_595), "12.3 KB");
-        assert_eq!(explain("is before from", Some("to")), "to: is before from");
-        assert_eq!(
-            explain("to: is before from", Some("to")),
-            "to: is before from"
-        );
     }
 
     fn report() -> Value {
