@@ -2,6 +2,7 @@
 //! the top-agents rows, from the report's JSON.
 
 use super::chart::{ChartData, Line, STROKES};
+use crate::agents::role_label;
 use crate::analytics::ui::{int, list, text};
 use crate::widgets::one_decimal;
 use serde_json::Value;
@@ -149,7 +150,7 @@ pub(super) fn charts(report: &Value) -> Vec<ChartData> {
         .filter_map(Value::as_str)
         .enumerate()
         .map(|(i, role)| {
-            line(role, STROKES[i % STROKES.len()], &|p| {
+            line(role_label(role), STROKES[i % STROKES.len()], &|p| {
                 p.get("byRole")
                     .and_then(|by| by.get(role))
                     .and_then(Value::as_f64)
@@ -213,7 +214,8 @@ pub(super) fn top(report: &Value, key: &str) -> Vec<[String; 4]> {
                 ),
                 _ => millis(real(a, "avgResponseMs")),
             };
-            [text(a, "agentId"), text(a, "name"), text(a, "role"), figure]
+            let role = role_label(&text(a, "role")).to_owned();
+            [text(a, "agentId"), text(a, "name"), role, figure]
         })
         .collect()
 }

@@ -101,13 +101,13 @@ mod tests {
     use serde_json::json;
 
     fn report(calls: i64) -> Value {
-        let agent = json!({"agentId": "a-1", "name": "<script>x</script>", "role": "coder",
+        let agent = json!({"agentId": "a-1", "name": "<script>x</script>", "role": "pulse",
             "calls": calls, "errors": 1, "errorRate": 0.1, "avgResponseMs": 250.0, "messages": 2,
             "tokens": 10, "costUsd": 0.0, "uptime": null});
         let point = |label: &str| {
             json!({"start": 0, "label": label, "calls": calls, "errors": 1,
             "errorRate": 0.1, "messages": 2, "toolRuns": 1, "approved": 1, "rejected": 0,
-            "tokens": 10, "byRole": {"coder": calls}})
+            "tokens": 10, "byRole": {"pulse": calls}})
         };
         json!({
             "period": {"kind": "week", "from": "2026-11-25", "to": "2026-11-26", "tz": "UTC",
@@ -116,7 +116,7 @@ mod tests {
                        "approved": 1, "rejected": 0, "messages": 2, "tokens": 10,
                        "costUsd": 0.0, "unpricedTokens": 5},
             "series": [point("2026-11-25"), point("2026-11-26")],
-            "roles": ["coder"],
+            "roles": ["pulse"],
             "agents": [agent],
             "top": {"mostUsed": [agent], "errorRate": [agent], "performance": [agent]},
             "generatedAt": 0,
@@ -138,6 +138,8 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(html.contains(r#"id="analytics-unpriced""#));
         assert!(!html.contains("analytics-empty"));
+        // Roles are shown by what they feed, in the tables and the by-role chart's legend.
+        assert_eq!(html.matches(">Vitals<").count(), 4, "{html}");
     }
 
     #[test]
