@@ -39,6 +39,8 @@ pub struct AppState {
     pub mcp: crate::mcp::manager::Mcp,
     /// This instance's Prometheus metrics (`GET /metrics`).
     pub metrics: crate::server::metrics::Metrics,
+    /// The hours this instance has counted each agent up in (so a heartbeat writes once an hour).
+    pub up_hours: crate::analytics::store::UpHours,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ impl AppState {
             hub,
             live: Live::default(),
             metrics: Default::default(),
+            up_hours: Default::default(),
         })
     }
 }

@@ -11,6 +11,35 @@ use crate::records::{new_id, now_ms, Records};
 use anyhow::Context;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// The last hour this instance counted each agent up in, by (workspace, agent): the first
+/// heartbeat of an hour writes, the rest of that hour's are answered from here. (Other instances
+/// keep their own; the rollup's conditional write still counts each hour once.)
+#[derive(Clone, Debug, Default)]
+pub struct UpHours(Arc<Mutex<HashMap<(String, String), i64>>>);
+
+impl UpHours {
+    /// Whether `at`'s hour is new for the agent here (and remembers it).
+    pub fn first_in_hour(&self, workspace_id: &str, agent_id: &str, at: i64) -> bool {
+        let hour = Rollup::Hourly.floor(at);
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let key = (workspace_id.to_owned(), agent_id.to_owned());
+        seen.insert(key, hour) != Some(hour)
+    }
+
+    /// Forgets an hour that could not be written, so the next heartbeat tries again.
+    pub fn forget(&self, workspace_id: &str, agent_id: &str) {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        seen.remove(&(workspace_id.to_owned(), agent_id.to_owned()));
+    }
+}
 
 /// The rollups' count columns, in [`Counts`]' order.
 const COLUMNS: [&str; 11] = [
@@ -653,6 +682,17 @@ impl Records {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_agents_hour_is_new_once() {
+        let seen = UpHours::default();
+        assert!(seen.first_in_hour("w", "a", 10 * HOUR_MS + 5));
+        assert!(!seen.first_in_hour("w", "a", 10 * HOUR_MS + 3_000));
+        assert!(seen.first_in_hour("w", "b", 10 * HOUR_MS + 3_000));
+        assert!(seen.first_in_hour("w", "a", 11 * HOUR_MS));
+        seen.forget("w", "a");
+        assert!(seen.first_in_hour("w", "a", 11 * HOUR_MS + 1));
+    }
 
     #[test]
     fn upserts_number_their_parameters_in_order() {

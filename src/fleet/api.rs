@@ -125,13 +125,14 @@ async fn heartbeat(
 ) -> Result<Json<Accepted>, ApiError> {
     beat.validate().map_err(refuse)?;
     let at = now_ms();
-    // Uptime counts hours with a heartbeat; a failure here must not refuse the heartbeat.
-    if let Err(err) = state
-        .records
-        .count_heartbeat(&auth.workspace_id, &auth.agent.id, at)
-        .await
-    {
-        tracing::warn!("heartbeat not counted for uptime: {err:#}");
+    // Uptime counts hours with a heartbeat: the first of each hour is written (a failure there
+    // must not refuse the heartbeat; the next one tries again).
+    let (workspace, agent) = (&auth.workspace_id, &auth.agent.id);
+    if state.up_hours.first_in_hour(workspace, agent, at) {
+        if let Err(err) = state.records.count_heartbeat(workspace, agent, at).await {
+            state.up_hours.forget(workspace, agent);
+            tracing::warn!("heartbeat not counted for uptime: {err:#}");
+        }
     }
     let item = item(&auth, Kind::Vitals, auth.agent.id.clone(), at, beat);
     store_and_publish(&state, &auth.workspace_id, vec![item]).await

@@ -139,7 +139,8 @@ mod tests {
         assert!(html.contains(r#"id="analytics-unpriced""#));
         assert!(!html.contains("analytics-empty"));
         // Roles are shown by what they feed, in the tables and the by-role chart's legend.
-        assert_eq!(html.matches(">Vitals<").count(), 4, "{html}");
+        assert_eq!(html.matches(">Vitals<").count(), 3, "{html}");
+        assert!(html.contains(r#"<g class="series" data-name="Vitals">"#));
     }
 
     #[test]
