@@ -82,6 +82,43 @@ async fn report(app: &TestApp, cookie: &str, query: &str) -> (StatusCode, Value)
     .await
 }
 
+/// A download as the signed-in user: its status, one header and its text.
+async fn download(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    header: &str,
+) -> (StatusCode, String, String) {
+    let response = reqwest::Client::new()
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let value = response
+        .headers()
+        .get(header)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, value, response.text().await.unwrap())
+}
+
+/// Replaces the workspace's export settings.
+async fn export_settings(app: &TestApp, cookie: &str, format: &str, schedule: &str) {
+    let settings =
+        json!({ "export": { "defaultFormat": format, "autoExport": true, "schedule": schedule } });
+    let response = reqwest::Client::new()
+        .put(app.url("/api/settings/workspace"))
+        .header("cookie", cookie)
+        .json(&settings)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    assert_eq!(status, StatusCode::OK, "{}", response.text().await.unwrap());
+}
+
 fn close(actual: &Value, expected: f64) -> bool {
     actual.as_f64().is_some_and(|a| (a - expected).abs() < 1e-9)
 }
@@ -241,18 +278,10 @@ async fn known_answers(stack: Stack) {
 
     // The same as downloads.
     let query = format!("period=custom&from={from}&to={to}&tz=UTC");
-    let response = reqwest::Client::new()
-        .get(app.url(&format!("/api/analytics/report.csv?{query}")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .contains(&format!("flightdeck-usage-{from}-to-{to}.csv")));
-    let csv = response.text().await.unwrap();
+    let path = format!("/api/analytics/report.csv?{query}");
+    let (status, disposition, csv) = download(&app, &cookie, &path, "content-disposition").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(disposition.contains(&format!("flightdeck-usage-{from}-to-{to}.csv")));
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(
@@ -416,21 +445,7 @@ async fn the_export_schedule_writes_each_report_once() {
     assert_eq!(status, StatusCode::OK, "{ran}");
     assert_eq!(ran["created"], 0);
 
-    let settings =
-        json!({ "export": { "defaultFormat": "csv", "autoExport": true, "schedule": "daily" } });
-    let response = reqwest::Client::new()
-        .put(app.url("/api/settings/workspace"))
-        .header("cookie", &cookie)
-        .json(&settings)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.status(),
-        StatusCode::OK,
-        "{}",
-        response.text().await.unwrap()
-    );
+    export_settings(&app, &cookie, "csv", "daily").await;
 
     let (_, ran) = run(now).await;
     assert_eq!(ran["created"], 1, "{ran}");
@@ -453,18 +468,10 @@ async fn the_export_schedule_writes_each_report_once() {
     assert_eq!(list[0]["from"], date(yesterday));
     assert_eq!(list[0]["to"], date(yesterday));
     let id = list[0]["id"].as_str().unwrap();
-    let response = reqwest::Client::new()
-        .get(app.url(&format!("/api/analytics/exports/{id}")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/csv"));
-    let csv = response.text().await.unwrap();
+    let path = format!("/api/analytics/exports/{id}");
+    let (status, content_type, csv) = download(&app, &cookie, &path, "content-type").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/csv"));
     // A day's report is by the hour: 24 rows, then the total of 5 calls.
     assert_eq!(csv.lines().count(), 1 + 24 + 1, "{csv}");
     assert!(csv.lines().last().unwrap().starts_with("total,"));
@@ -474,16 +481,7 @@ async fn the_export_schedule_writes_each_report_once() {
     );
 
     // Weekly, as JSON, the next day: another report.
-    let settings =
-        json!({ "export": { "defaultFormat": "json", "autoExport": true, "schedule": "weekly" } });
-    let response = reqwest::Client::new()
-        .put(app.url("/api/settings/workspace"))
-        .header("cookie", &cookie)
-        .json(&settings)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    export_settings(&app, &cookie, "json", "weekly").await;
     let (_, ran) = run(now + DAY).await;
     assert_eq!(ran["created"], 1, "{ran}");
     let (_, list) = call(
