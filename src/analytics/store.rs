@@ -263,14 +263,13 @@ impl Records {
     ) -> anyhow::Result<()> {
         let at = |event: &UsageEvent| event.at.unwrap_or(now);
         // Each conversation's first event in the batch, in case the conversation is new.
-        let mut firsts: HashMap<&str, usize> = HashMap::new();
+        let mut first_of: HashMap<&str, usize> = HashMap::new();
         for (i, event) in events.iter().enumerate() {
             if let Some(id) = &event.conversation_id {
-                firsts.entry(id.as_str()).or_insert(i);
+                first_of.entry(id.as_str()).or_insert(i);
             }
         }
-        let first_of = firsts.clone();
-        let firsts: Vec<(&str, usize)> = firsts.into_iter().collect();
+        let firsts: Vec<(&str, usize)> = first_of.iter().map(|(id, i)| (*id, *i)).collect();
         let insert_events = |rows: usize| {
             let tuples: Vec<String> = (0..rows)
                 .map(|row| {

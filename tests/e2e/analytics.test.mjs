@@ -6,7 +6,7 @@
 // scheduled exports are listed once the schedule has written one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, hydrated, signUp } from "./helpers.mjs";
+import { serverAndBrowser, hydrated, signUp, openPage } from "./helpers.mjs";
 
 const env = serverAndBrowser();
 const HOUR = 3_600_000;
@@ -47,15 +47,7 @@ function messages(count, conversationId) {
   return Array.from({ length: count }, (_, i) => ({ kind: "message", at: now - i * 7 * HOUR, conversationId, tokens: 50 }));
 }
 
-async function open(context, path) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  await page.goto(`${env.server.url}${path}`);
-  await hydrated(page);
-  page.errors = errors;
-  return page;
-}
+const open = (context, path) => openPage(context, env.server, path);
 
 const card = (page, name) => page.textContent(`#analytics-cards .metric-card[data-metric="${name}"] .metric-value`);
 const rows = (page, table) => page.locator(`table#${table} tr.agent-row`).evaluateAll((trs) => trs.map((tr) => tr.dataset.agent));

@@ -3,7 +3,7 @@
 // API, keeps them moving live, and shows a failing health check on the Agents page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, hydrated, signIn } from "./helpers.mjs";
+import { startServer, launchBrowser, signIn, openPage } from "./helpers.mjs";
 
 const env = {};
 before(async () => {
@@ -15,14 +15,7 @@ after(async () => {
   await env.server?.stop();
 });
 
-async function open(context, path) {
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (err) => page.errors.push(err.message));
-  await page.goto(`${env.server.url}${path}`);
-  await hydrated(page);
-  return page;
-}
+const open = (context, path) => openPage(context, env.server, path);
 
 test("the demo fleet fills the dashboard live and shows a failing health check", async () => {
   const context = await env.browser.newContext();

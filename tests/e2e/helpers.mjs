@@ -122,6 +122,16 @@ export async function launchPersistent(options = {}) {
 }
 
 /** Waits until the browser has hydrated the server's HTML. */
+/** Opens `path` in a new page of `context` and waits for hydration; `page.errors` collects the page's uncaught errors. */
+export async function openPage(context, server, path) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (err) => page.errors.push(err.message));
+  await page.goto(`${server.url}${path}`);
+  await hydrated(page);
+  return page;
+}
+
 export async function hydrated(page) {
   await page.waitForSelector('#app[data-hydrated="true"]', { timeout: 30_000 });
 }

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { serverAndBrowser, hydrated, signUp } from "./helpers.mjs";
+import { serverAndBrowser, hydrated, signUp, openPage } from "./helpers.mjs";
 
 const env = serverAndBrowser();
 
@@ -27,15 +27,7 @@ async function fleet(context, email) {
   return { token, ask };
 }
 
-async function open(context, path) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  await page.goto(`${env.server.url}${path}`);
-  await hydrated(page);
-  page.errors = errors;
-  return page;
-}
+const open = (context, path) => openPage(context, env.server, path);
 
 const actions = (page) => page.locator("li.audit-entry").evaluateAll((rows) => rows.map((r) => r.dataset.action));
 

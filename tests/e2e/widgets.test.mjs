@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { startServer, launchBrowser, hydrated, signUp, ROOT } from "./helpers.mjs";
+import { startServer, launchBrowser, hydrated, signUp, ROOT, openPage } from "./helpers.mjs";
 
 const env = {};
 before(async () => {
@@ -20,14 +20,7 @@ after(async () => {
   await env.server?.stop();
 });
 
-async function open(context, path) {
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (err) => page.errors.push(err.message));
-  await page.goto(`${env.server.url}${path}`);
-  await hydrated(page);
-  return page;
-}
+const open = (context, path) => openPage(context, env.server, path);
 
 /** Registers an agent as the signed-in admin; returns a function that pushes as that agent. */
 async function register(context, agent) {
