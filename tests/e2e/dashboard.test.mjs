@@ -37,11 +37,17 @@ const widgetCount = (page, n) => page.waitForFunction((n) => document.querySelec
 const stored = (page, key) =>
   page.evaluate((key) => ({ value: localStorage.getItem(key), flag: localStorage.getItem(`${key}:compressed`) }), key);
 
+let seeds = 0;
 async function seedAndReload(page, key, value) {
-  await page.evaluate(([key, value]) => {
+  // Written by the reloaded document before the app's code runs, once: written from the old page,
+  // its own sync (a late save or echo) could overwrite the seed before the reload.
+  const once = `seed-${++seeds}`;
+  await page.addInitScript(([key, value, once]) => {
+    if (sessionStorage.getItem(once)) return;
+    sessionStorage.setItem(once, "done");
     localStorage.clear();
     localStorage.setItem(key, value);
-  }, [key, value]);
+  }, [key, value, once]);
   await page.reload();
   await hydrated(page);
 }
