@@ -2,6 +2,7 @@
 
 mod analytics;
 mod approvals;
+mod attack;
 mod assets;
 mod audit;
 mod contract;

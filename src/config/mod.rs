@@ -1,6 +1,10 @@
 //! Server configuration: every setting comes from an environment variable, is validated once at
 //! start, and a bad one stops the server with a message naming the variable and what it accepts.
 
+mod security;
+
+pub use security::{Security, SignupMode};
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -53,6 +57,9 @@ pub struct Config {
     /// What each model's tokens cost, for the analytics' estimate (`MODEL_PRICES`:
     /// `model=usd_per_million_tokens` pairs separated by commas; a few public list prices when unset).
     pub model_prices: crate::analytics::Prices,
+    /// Who may get in and from where: sign-up, the first admin, the public URL and allowed
+    /// hosts, session lifetime, the audit key, the metrics token, the operator's MCP servers.
+    pub security: Security,
 }
 
 /// The agent-data cache's lifetimes: vitals and health go stale fast, alerts last.
@@ -281,6 +288,7 @@ impl Config {
             })?,
         };
 
+        let security = Security::from_lookup(&get, &data_dir)?;
         Ok(Self {
             addr: SocketAddr::new(ip, port),
             data_dir,
@@ -300,12 +308,13 @@ impl Config {
             agent_rate,
             demo,
             model_prices,
+            security,
         })
     }
 }
 
 /// A whole number in `range`, or `default` when unset.
-fn ranged(
+pub(crate) fn ranged(
     get: &impl Fn(&str) -> Option<String>,
     var: &'static str,
     expected: &'static str,
@@ -352,7 +361,8 @@ fn cache_ttl(get: &impl Fn(&str) -> Option<String>) -> Result<CacheTtl, ConfigEr
     })
 }
 
-fn parse<T: std::str::FromStr>(
+/// `value` parsed, or `None` when unset; a bad value names `var` and what it accepts.
+pub(crate) fn parse<T: std::str::FromStr>(
     value: Option<String>,
     var: &'static str,
     expected: &'static str,
