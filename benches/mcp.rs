@@ -5,7 +5,7 @@
 //! `scripts/bench.sh`.
 
 use flightdeck::mcp::connect::connect_all;
-use flightdeck::mcp::Transport;
+use flightdeck::mcp::operator::Command;
 use std::time::{Duration, Instant};
 
 const SERVERS: usize = 8;
@@ -15,10 +15,11 @@ const RUNS: usize = 5;
 #[tokio::main]
 async fn main() {
     let script = format!("{}/tests/fixtures/mcp/slow.mjs", env!("CARGO_MANIFEST_DIR"));
-    let transports: Vec<Transport> = (0..SERVERS)
-        .map(|_| Transport::Stdio {
+    let transports: Vec<Command> = (0..SERVERS)
+        .map(|_| Command {
             command: "node".into(),
             args: vec![script.clone(), DELAY_MS.to_string()],
+            env: Default::default(),
         })
         .collect();
     let timeout = Duration::from_secs(30);

@@ -4,8 +4,9 @@ use crate::agents::ui::Agents;
 use crate::analytics::ui::Analytics;
 use crate::approvals::ui::Approvals;
 use crate::audit::ui::Audit;
-use crate::auth::Login;
+use crate::auth::{Login, Setup};
 use crate::dashboard::Dashboard;
+use crate::members::InvitePage;
 use crate::pages::NotFound;
 use crate::settings::SettingsPage;
 use crate::shell::{use_online_provider, Shell};
@@ -46,6 +47,12 @@ pub enum Route {
     /// Sign in.
     #[route("/login")]
     Login {},
+    /// The first admin's single-use setup link (printed in the server log of an empty store).
+    #[route("/setup/:token")]
+    Setup { token: String },
+    /// An invitation link.
+    #[route("/invite/:token")]
+    InvitePage { token: String },
     /// Anything else: a 404 page.
     #[route("/:..segments")]
     NotFound { segments: Vec<String> },

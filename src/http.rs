@@ -16,7 +16,7 @@ pub struct ErrorBody {
 }
 
 #[cfg(feature = "server")]
-pub use server::{parse, ApiError, JsonBody};
+pub use server::{is_json, parse, require_json, ApiError, JsonBody};
 
 #[cfg(feature = "server")]
 mod server {
@@ -91,6 +91,7 @@ mod server {
         type Rejection = ApiError;
 
         async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+            require_json(request.headers())?;
             let bytes = Bytes::from_request(request, state).await.map_err(
                 |rejection: BytesRejection| {
                     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -105,6 +106,35 @@ mod server {
             )?;
             parse(&bytes).map(JsonBody)
         }
+    }
+
+    /// 415 unless the request says its body is JSON: a cross-site form can send `text/plain`
+    /// without a preflight, JSON it cannot.
+    pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+        let content_type = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok());
+        if content_type.is_some_and(is_json) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as JSON with Content-Type: application/json",
+            ))
+        }
+    }
+
+    /// Whether a Content-Type names JSON (`application/json`, or `application/<x>+json`, with
+    /// any parameters).
+    pub fn is_json(content_type: &str) -> bool {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json"))
     }
 
     /// Parses JSON, naming the path of the first field that does not fit.
@@ -155,6 +185,26 @@ mod server {
         #[allow(dead_code)]
         struct Inner {
             count: u32,
+        }
+
+        #[test]
+        fn only_json_content_types_are_json() {
+            for yes in [
+                "application/json",
+                "Application/JSON; charset=utf-8",
+                "application/merge-patch+json",
+            ] {
+                assert!(is_json(yes), "{yes}");
+            }
+            for no in [
+                "text/plain",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x",
+                "",
+                "application/jsonp",
+            ] {
+                assert!(!is_json(no), "{no}");
+            }
         }
 
         #[test]

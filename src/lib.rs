@@ -13,6 +13,7 @@ pub mod http;
 pub mod icons;
 pub mod log;
 pub mod mcp;
+pub mod members;
 pub mod notifications;
 pub mod pages;
 pub mod settings;

@@ -4,11 +4,33 @@
 use crate::app::Route;
 use dioxus::prelude::*;
 
+/// The document's title. The server puts it in `<head>`; the browser sets `document.title`
+/// directly (Dioxus's own `Title` runs a JavaScript string through `new Function`, which the
+/// Content-Security-Policy forbids).
+#[component]
+pub(crate) fn PageTitle(text: String) -> Element {
+    #[cfg(feature = "web")]
+    {
+        let last = use_hook(|| std::rc::Rc::new(std::cell::RefCell::new(String::new())));
+        if *last.borrow() != text {
+            if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+                document.set_title(&text);
+            }
+            *last.borrow_mut() = text;
+        }
+        VNode::empty()
+    }
+    #[cfg(not(feature = "web"))]
+    rsx! {
+        document::Title { "{text}" }
+    }
+}
+
 /// A page's title, heading and summary, shared by every page.
 #[component]
 pub(crate) fn PageHeader(title: &'static str, summary: &'static str) -> Element {
     rsx! {
-        document::Title { "{title} · Flightdeck" }
+        PageTitle { text: "{title} · Flightdeck" }
         header { class: "mb-6",
             h1 { class: "text-2xl font-semibold tracking-tight", "{title}" }
             p { class: "mt-1 max-w-3xl text-slate-600 dark:text-slate-300", "{summary}" }
@@ -26,7 +48,7 @@ pub fn NotFound(segments: Vec<String>) -> Element {
     );
     let path = segments.join("/");
     rsx! {
-        document::Title { "Not found · Flightdeck" }
+        PageTitle { text: "Not found · Flightdeck" }
         main { class: "flex min-h-screen flex-col items-center justify-center gap-4 px-4 text-center",
             h1 { class: "text-2xl font-semibold", "Page not found" }
             p { class: "text-slate-600 dark:text-slate-300", "There is no page at /{path}." }

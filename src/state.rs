@@ -72,10 +72,13 @@ impl AppState {
             "stores ready"
         );
         let fleet = FleetStore::new(hot.as_ref(), config.cache_ttl);
+        let offered =
+            crate::mcp::operator::OperatorServers::load(config.security.mcp_config.as_deref())?;
         let mcp = crate::mcp::manager::Mcp::new(
             config.mcp_connect_timeout,
             config.mcp_backoff_ms,
             Some(hub.clone()),
+            offered,
         );
         Ok(Self {
             mcp,

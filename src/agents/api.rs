@@ -3,6 +3,7 @@
 
 use super::store::{RegisterError, TokenCheck};
 use super::{Agent, NewAgent, Registered};
+use crate::audit::redact::redact_url;
 use crate::auth::api::Auth;
 use crate::config::AgentRate;
 use crate::http::{ApiError, JsonBody};
@@ -159,9 +160,16 @@ impl FromRequestParts<AppState> for AgentAuth {
     }
 }
 
-/// GET /api/agents — the workspace's agents.
+/// GET /api/agents — the workspace's agents (health URLs with their secrets hidden unless the
+/// caller is an admin).
 async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec<Agent>>, ApiError> {
-    Ok(Json(state.records.agents(&auth.workspace.id).await?))
+    let mut agents = state.records.agents(&auth.workspace.id).await?;
+    if !auth.role.can_manage_members() {
+        for agent in &mut agents {
+            agent.health_url = agent.health_url.as_deref().map(redact_url);
+        }
+    }
+    Ok(Json(agents))
 }
 
 /// POST /api/agents — 201 `{id, token, agent}`; the token is never shown again.
@@ -185,8 +193,9 @@ async fn register(
     };
     let mut entry = auth.entry("agent.register", "agent");
     entry.resource_id = Some(agent.id.clone());
+    let health_url = agent.health_url.as_deref().map(redact_url);
     entry.after_state =
-        Some(json!({ "name": agent.name, "role": agent.role, "healthUrl": agent.health_url }));
+        Some(json!({ "name": agent.name, "role": agent.role, "healthUrl": health_url }));
     state.records.audit(entry).await?;
     Ok((
         StatusCode::CREATED,

@@ -211,6 +211,23 @@ fn McpServers(admin: bool) -> Element {
     let mut name = use_signal(String::new);
     let mut target = use_signal(String::new);
     let mut message = use_signal(|| None::<String>);
+    // What the operator offers (admins enable those by name).
+    let mut offered = use_signal(String::new);
+    use_effect(move || {
+        if admin {
+            spawn(async move {
+                if let Ok(list) = call::<Value>("GET", "/api/mcp/offered", None).await {
+                    let names: Vec<&str> = list
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|s| s["name"].as_str())
+                        .collect();
+                    offered.set(names.join(", "));
+                }
+            });
+        }
+    });
     let reload = move || {
         spawn(async move {
             let answer = call::<Value>("GET", "/api/mcp/servers", None).await;
@@ -230,11 +247,7 @@ fn McpServers(admin: bool) -> Element {
             let transport = if text.starts_with("http://") || text.starts_with("https://") {
                 Transport::Http { url: text }
             } else {
-                let mut words = text.split_whitespace().map(str::to_owned);
-                Transport::Stdio {
-                    command: words.next().unwrap_or_default(),
-                    args: words.collect(),
-                }
+                Transport::Operator { server: text }
             };
             let new = NewMcpServer {
                 name: name(),
@@ -247,9 +260,8 @@ fn McpServers(admin: bool) -> Element {
             // Written by hand: a derived serializer of the tagged transport weighs more.
             let transport = match &new.transport {
                 Transport::Http { url } => json!({ "kind": "http", "url": url }),
-                Transport::Stdio { command, args } => {
-                    json!({ "kind": "stdio", "command": command, "args": args })
-                }
+                Transport::Operator { server } => json!({ "kind": "operator", "server": server }),
+                Transport::Stdio { .. } => return,
             };
             let body = json!({ "name": new.name, "transport": transport });
             match call::<Value>("POST", "/api/mcp/servers", Some(body)).await {
@@ -282,8 +294,11 @@ fn McpServers(admin: bool) -> Element {
             if admin {
                 form { id: "add-mcp", class: "mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900", onsubmit: add,
                     label { class: "text-sm", "Name" input { id: "mcp-name", class: INPUT, required: true, value: "{name}", oninput: move |e| name.set(e.value()) } }
-                    label { class: "text-sm sm:col-span-2", "Command and arguments, or an http(s) URL" input { id: "mcp-target", class: INPUT, required: true, placeholder: "npx @modelcontextprotocol/server-everything", value: "{target}", oninput: move |e| target.set(e.value()) } }
+                    label { class: "text-sm sm:col-span-2", "An http(s) URL, or a program the operator offers" input { id: "mcp-target", class: INPUT, required: true, placeholder: "https://mcp.example.com/mcp", value: "{target}", oninput: move |e| target.set(e.value()) } }
                     div { class: "flex items-end", button { id: "mcp-add", class: BUTTON, r#type: "submit", "Add server" } }
+                    p { id: "mcp-offered", class: "text-xs text-slate-500 sm:col-span-4",
+                        if offered().is_empty() { "The operator offers no programs (FLIGHTDECK_MCP_CONFIG)." } else { "Offered by the operator: {offered}" }
+                    }
                 }
             }
             if let Some(text) = message() {

@@ -79,8 +79,10 @@ pub struct Recorded {
 async fn usage(
     State(state): State<AppState>,
     auth: AgentAuth,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Json<Recorded>, ApiError> {
+    crate::http::require_json(&headers)?;
     let batch = parse::<serde_json::Value>(&body)?.get("events").is_some();
     let (events, prefix): (Vec<UsageEvent>, fn(usize) -> String) = if batch {
         let batch: UsageBatch = parse(&body)?;

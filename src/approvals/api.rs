@@ -10,7 +10,7 @@ use crate::records::now_ms;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -67,10 +67,12 @@ fn check_comment(comment: Option<&str>) -> Result<(), ApiError> {
 }
 
 /// A body that may be empty: `{comment?}` or nothing.
-fn optional(body: &[u8]) -> Result<Decision, ApiError> {
+/// An optional JSON body: none, or JSON said to be JSON.
+fn optional(headers: &HeaderMap, body: &[u8]) -> Result<Decision, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         Ok(Decision::default())
     } else {
+        crate::http::require_json(headers)?;
         crate::http::parse(body)
     }
 }
@@ -171,9 +173,10 @@ async fn approve(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let decision = optional(&body)?;
+    let decision = optional(&headers, &body)?;
     decide(&state, &auth, &id, Verdict::Approve, decision).await
 }
 
@@ -182,9 +185,10 @@ async fn reject(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let decision = optional(&body)?;
+    let decision = optional(&headers, &body)?;
     decide(&state, &auth, &id, Verdict::Reject, decision).await
 }
 

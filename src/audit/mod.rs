@@ -13,6 +13,8 @@ pub mod export;
 #[cfg(feature = "server")]
 pub mod query;
 #[cfg(feature = "server")]
+pub mod redact;
+#[cfg(feature = "server")]
 pub mod store;
 pub mod ui;
 

@@ -1,21 +1,19 @@
-//! `/api/auth/*` and `/api/workspace/members`: thin handlers that parse input, call the store and
-//! the password hasher, keep the session, and write the audit log. [`Auth`] is the extractor every
-//! other API uses: user and workspace always come from the session, never from the request body.
+//! `/api/auth/*`: thin handlers that parse input, call the store and the password hasher, keep
+//! the session, and write the audit log (sign-up and the first admin's setup are in
+//! [`super::signup`]). [`Auth`] is the extractor every other API uses: user and workspace
+//! always come from the session, never from the request body.
 
 use super::password;
 use super::sessions::{SessionAuth, AUTH_KEY};
-use super::store::{CreateError, Place};
-use super::{
-    parse_workspace_name, Email, LoginRequest, Me, Member, NewPassword, Role, SetMember,
-    SignupRequest, SwitchWorkspace, User, Workspace,
-};
+use super::store::Place;
+use super::{Email, LoginRequest, Me, Role, SwitchWorkspace, User, Workspace};
 use crate::audit::NewEntry;
 use crate::http::{ApiError, JsonBody};
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_governor::governor::GovernorConfigBuilder;
@@ -27,27 +25,51 @@ const ATTEMPT_BURST: u32 = 10;
 /// …then one more per this many milliseconds (60 a minute).
 const ATTEMPT_EVERY_MS: u64 = 1000;
 
-/// The account routes. Sign-in and sign-up are rate-limited per client address (argon2 is
-/// deliberately expensive, and guessing passwords should be slow); a client over the limit gets
-/// 429 with `Retry-After`.
-pub fn routes() -> Router<AppState> {
-    let limit = std::sync::Arc::new(
-        GovernorConfigBuilder::default()
-            .per_millisecond(ATTEMPT_EVERY_MS)
-            .burst_size(ATTEMPT_BURST)
-            .finish()
-            .expect("a valid rate-limit configuration"),
-    );
-    let limited = |route: axum::routing::MethodRouter<AppState>| {
-        route.layer(GovernorLayer::new(limit.clone()).error_handler(too_many_attempts))
-    };
+/// The per-address limit of every route that checks or sets a password (argon2 is deliberately
+/// expensive, and guessing passwords should be slow): one budget per client address, shared by
+/// sign-in, sign-up, setup and invitations. Made once per router.
+#[derive(Clone)]
+pub struct Attempts(
+    std::sync::Arc<
+        tower_governor::governor::GovernorConfig<
+            tower_governor::key_extractor::PeerIpKeyExtractor,
+            governor::middleware::NoOpMiddleware,
+        >,
+    >,
+);
+
+impl Attempts {
+    /// Bursts of [`ATTEMPT_BURST`], then one per [`ATTEMPT_EVERY_MS`].
+    pub fn new() -> Self {
+        Self(std::sync::Arc::new(
+            GovernorConfigBuilder::default()
+                .per_millisecond(ATTEMPT_EVERY_MS)
+                .burst_size(ATTEMPT_BURST)
+                .finish()
+                .expect("a valid rate-limit configuration"),
+        ))
+    }
+
+    /// `route` within the limit: a client over it gets 429 with `Retry-After`.
+    pub fn limit(&self, route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+        route.layer(GovernorLayer::new(self.0.clone()).error_handler(too_many_attempts))
+    }
+}
+
+impl Default for Attempts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The account routes.
+pub fn routes(attempts: &Attempts) -> Router<AppState> {
     Router::new()
-        .route("/api/auth/signup", limited(post(signup)))
-        .route("/api/auth/login", limited(post(login)))
+        .route("/api/auth/login", attempts.limit(post(login)))
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
         .route("/api/auth/workspace", post(switch_workspace))
-        .route("/api/workspace/members", get(list_members).put(set_member))
+        .merge(super::signup::routes(attempts))
 }
 
 /// The signed-in user of a request, in the workspace their session is in.
@@ -61,6 +83,8 @@ pub struct Auth {
     pub role: Role,
     /// Their session (to switch workspace or sign out).
     pub session: Session,
+    /// When the session ends however active (ms since the Unix epoch).
+    pub ends_at: i64,
 }
 
 impl Auth {
@@ -138,49 +162,85 @@ impl FromRequestParts<AppState> for Auth {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, why)| ApiError::internal(why))?;
-        let Some(auth) = session
-            .get::<SessionAuth>(AUTH_KEY)
-            .await
-            .map_err(session_error)?
-        else {
-            return Err(not_signed_in());
-        };
-        let place = match state
-            .records
-            .place(&auth.user_id, &auth.workspace_id)
-            .await?
-        {
-            Some(place) => place,
-            // Removed from that workspace since: land in another one, or sign out.
-            None => match state.records.first_place(&auth.user_id).await? {
-                Some(place) => {
-                    remember(&session, &place).await?;
-                    place
-                }
-                None => {
-                    session.flush().await.map_err(session_error)?;
-                    return Err(not_signed_in());
-                }
-            },
-        };
-        Ok(Auth {
-            user: place.user,
-            workspace: place.workspace,
-            role: place.role,
-            session,
-        })
+        match signed_in(state, &session).await? {
+            Some((place, ends_at)) => Ok(Auth {
+                user: place.user,
+                workspace: place.workspace,
+                role: place.role,
+                session,
+                ends_at,
+            }),
+            None => Err(not_signed_in()),
+        }
     }
 }
 
-async fn remember(session: &Session, place: &Place) -> Result<(), ApiError> {
+/// Who the session belongs to, where, and when it ends; `None` (the session emptied) when it
+/// is past its absolute lifetime or its user belongs to no workspace any more.
+pub(crate) async fn signed_in(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<(Place, i64)>, ApiError> {
+    let Some(auth) = session
+        .get::<SessionAuth>(AUTH_KEY)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    if !auth.is_current() {
+        session.flush().await.map_err(session_error)?;
+        return Ok(None);
+    }
+    let place = match state
+        .records
+        .place(&auth.user_id, &auth.workspace_id)
+        .await?
+    {
+        Some(place) => place,
+        // Removed from that workspace since: land in another one, or sign out.
+        None => match state.records.first_place(&auth.user_id).await? {
+            Some(place) => {
+                remember(session, &place, auth.ends_at).await?;
+                place
+            }
+            None => {
+                session.flush().await.map_err(session_error)?;
+                return Ok(None);
+            }
+        },
+    };
+    Ok(Some((place, auth.ends_at)))
+}
+
+/// Keeps who and where in the session, which ends at `ends_at` at the latest.
+pub(crate) async fn remember(
+    session: &Session,
+    place: &Place,
+    ends_at: i64,
+) -> Result<(), ApiError> {
     let auth = SessionAuth {
         user_id: place.user.id.clone(),
         workspace_id: place.workspace.id.clone(),
+        ends_at,
     };
     session.insert(AUTH_KEY, auth).await.map_err(session_error)
 }
 
-async fn me_of(state: &AppState, place: Place) -> Result<Me, ApiError> {
+/// Starts a new session for `place` (a fresh id, so a planted one is worthless), ending after
+/// `FLIGHTDECK_SESSION_MAX_AGE` however active.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    session: &Session,
+    place: &Place,
+) -> Result<(), ApiError> {
+    session.cycle_id().await.map_err(session_error)?;
+    let max_age = state.config.security.session_max_age.as_millis() as i64;
+    remember(session, place, crate::records::now_ms() + max_age).await
+}
+
+/// The answer of sign-in, sign-up and switching: the user, where they are and their workspaces.
+pub(crate) async fn me_of(state: &AppState, place: Place) -> Result<Me, ApiError> {
     let workspaces = state.records.workspaces_of(&place.user.id).await?;
     Ok(Me {
         user: place.user,
@@ -188,51 +248,6 @@ async fn me_of(state: &AppState, place: Place) -> Result<Me, ApiError> {
         role: place.role,
         workspaces,
     })
-}
-
-/// POST /api/auth/signup — a new account and workspace; signs in. 409 when the email is taken.
-async fn signup(
-    State(state): State<AppState>,
-    session: Session,
-    JsonBody(request): JsonBody<SignupRequest>,
-) -> Result<(StatusCode, Json<Me>), ApiError> {
-    let input = |err: super::InputError| ApiError::field(err.field(), err.to_string());
-    let email = Email::parse(&request.email).map_err(input)?;
-    let password = NewPassword::parse(&request.password).map_err(input)?;
-    let workspace = parse_workspace_name(&request.workspace).map_err(input)?;
-    let hash = password::hash(password.as_str().to_owned()).await?;
-    let place = match state
-        .records
-        .create_account(email.as_str(), &hash, &workspace)
-        .await
-    {
-        Ok(place) => place,
-        Err(CreateError::EmailTaken) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                CreateError::EmailTaken.to_string(),
-            ))
-        }
-        Err(CreateError::Store(err)) => return Err(err.into()),
-    };
-    session.cycle_id().await.map_err(session_error)?;
-    remember(&session, &place).await?;
-    let mut entry = NewEntry {
-        workspace_id: Some(place.workspace.id.clone()),
-        user_id: Some(place.user.id.clone()),
-        action: "auth.signup",
-        resource_type: "user",
-        resource_id: Some(place.user.id.clone()),
-        after_state: Some(json!({ "email": place.user.email, "workspace": place.workspace.name })),
-        metadata: json!({}),
-        ..NewEntry::default()
-    };
-    state.records.audit(entry.clone()).await?;
-    entry.action = "workspace.member_set";
-    entry.resource_type = "membership";
-    entry.after_state = Some(json!({ "email": place.user.email, "role": "admin" }));
-    state.records.audit(entry).await?;
-    Ok((StatusCode::CREATED, Json(me_of(&state, place).await?)))
 }
 
 /// POST /api/auth/login — 401 for any wrong part, without saying which.
@@ -268,8 +283,7 @@ async fn login(
             "this account belongs to no workspace; ask an admin to add you",
         )
     })?;
-    session.cycle_id().await.map_err(session_error)?;
-    remember(&session, &place).await?;
+    sign_in(&state, &session, &place).await?;
     state
         .records
         .audit(NewEntry {
@@ -335,7 +349,7 @@ async fn switch_workspace(
         .place(&auth.user.id, &request.workspace_id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such workspace"))?;
-    remember(&auth.session, &place).await?;
+    remember(&auth.session, &place, auth.ends_at).await?;
     let mut entry = auth.entry("auth.switch_workspace", "session");
     entry.workspace_id = Some(place.workspace.id.clone());
     entry.metadata = json!({ "from": auth.workspace.id });
@@ -345,47 +359,4 @@ async fn switch_workspace(
         crate::sync::api::end_session(&state, &id.to_string(), why).await;
     }
     Ok(Json(me_of(&state, place).await?))
-}
-
-/// GET /api/workspace/members — the current workspace's members.
-async fn list_members(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Vec<Member>>, ApiError> {
-    Ok(Json(state.records.members(&auth.workspace.id).await?))
-}
-
-/// PUT /api/workspace/members — admins add an existing account or change a member's role.
-async fn set_member(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(request): JsonBody<SetMember>,
-) -> Result<Json<Vec<Member>>, ApiError> {
-    auth.require_admin("change who belongs to the workspace")?;
-    let email =
-        Email::parse(&request.email).map_err(|err| ApiError::field("email", err.to_string()))?;
-    let user = state
-        .records
-        .user_by_email(email.as_str())
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no account has this email; they sign up first",
-            )
-        })?;
-    if user.id == auth.user.id {
-        return Err(ApiError::field("email", "you cannot change your own role"));
-    }
-    let before = state
-        .records
-        .set_membership(&auth.workspace.id, &user.id, request.role)
-        .await?;
-    let mut entry = auth.entry("workspace.member_set", "membership");
-    entry.resource_id = Some(user.id.clone());
-    entry.before_state = before.map(|role| json!({ "email": user.email, "role": role }));
-    entry.after_state = Some(json!({ "email": user.email, "role": request.role }));
-    state.records.audit(entry).await?;
-    crate::sync::api::member_changed(&state, &auth.workspace.id, &user.id).await;
-    Ok(Json(state.records.members(&auth.workspace.id).await?))
 }

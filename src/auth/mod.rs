@@ -5,17 +5,19 @@
 #[cfg(feature = "server")]
 pub mod api;
 #[cfg(feature = "server")]
-mod password;
+pub(crate) mod password;
 #[cfg(feature = "server")]
 pub mod seed;
 #[cfg(feature = "server")]
 pub mod sessions;
 #[cfg(feature = "server")]
+mod signup;
+#[cfg(feature = "server")]
 pub mod store;
 mod ui;
 
-pub(crate) use ui::set_language;
-pub use ui::{use_session_provider, Login, SessionContext, UserMenu, WorkspaceSwitcher};
+pub(crate) use ui::{load_page, set_language, ALERT, CARD};
+pub use ui::{use_session_provider, Login, SessionContext, Setup, UserMenu, WorkspaceSwitcher};
 
 use serde::{Deserialize, Serialize};
 
@@ -132,26 +134,43 @@ pub struct SwitchWorkspace {
     pub workspace_id: String,
 }
 
-/// `PUT /api/workspace/members`: give a user a role in the current workspace (admins only).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SetMember {
-    /// The user's sign-in address (they must have an account).
-    pub email: String,
-    /// Their role from now on.
-    pub role: Role,
+/// Who may create an account (`FLIGHTDECK_SIGNUP`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupMode {
+    /// Only through an admin's invitation (the default).
+    #[default]
+    Invite,
+    /// Anyone who reaches the server, each with a workspace of their own.
+    Open,
+    /// Nobody new: existing accounts only (they may still accept invitations).
+    Closed,
 }
 
-/// A member of a workspace.
+impl SignupMode {
+    /// The variable's value for this mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignupMode::Invite => "invite",
+            SignupMode::Open => "open",
+            SignupMode::Closed => "closed",
+        }
+    }
+}
+
+/// `GET /api/auth/options`: what the sign-in page offers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Member {
-    /// The user's id.
-    pub user_id: String,
-    /// Their sign-in address.
-    pub email: String,
-    /// Their role.
-    pub role: Role,
+pub struct AuthOptions {
+    /// Who may create an account.
+    pub signup: SignupMode,
+}
+
+/// `POST /api/auth/signup` answer with `FLIGHTDECK_SIGNUP=open` (202): the same whether the
+/// email was free or taken, so sign-up does not tell who has an account; sign in next.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignupAccepted {
+    /// What happens next.
+    pub message: String,
 }
 
 /// Fewest characters a new password may have.

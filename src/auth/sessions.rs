@@ -16,6 +16,10 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "flightdeck_session";
+/// Its name over HTTPS (`FLIGHTDECK_SECURE_COOKIES=1`): the `__Host-` prefix makes browsers
+/// refuse it unless it is Secure, for this host only and for every path, so a sibling
+/// subdomain cannot plant one.
+pub const SECURE_COOKIE: &str = "__Host-flightdeck_session";
 /// The key under which a session holds who is signed in.
 pub const AUTH_KEY: &str = "auth";
 /// A session ends after this long without a request.
@@ -28,6 +32,17 @@ pub struct SessionAuth {
     pub user_id: String,
     /// Their current workspace.
     pub workspace_id: String,
+    /// When the session ends however active it is (ms since the Unix epoch): sign-in plus
+    /// `FLIGHTDECK_SESSION_MAX_AGE`. Sessions from before this field have 0: ended.
+    #[serde(default)]
+    pub ends_at: i64,
+}
+
+impl SessionAuth {
+    /// Whether the session is still within its absolute lifetime.
+    pub fn is_current(&self) -> bool {
+        crate::records::now_ms() < self.ends_at
+    }
 }
 
 /// Where sessions are kept.
@@ -65,7 +80,7 @@ impl Sessions {
     /// HTTPS-only.
     pub fn layer(&self, secure: bool) -> SessionManagerLayer<Self> {
         SessionManagerLayer::new(self.clone())
-            .with_name(COOKIE)
+            .with_name(if secure { SECURE_COOKIE } else { COOKIE })
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_secure(secure)

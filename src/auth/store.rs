@@ -1,6 +1,6 @@
 //! Users, workspaces and memberships in the records database.
 
-use super::{Member, Role, User, Workspace, WorkspaceRole};
+use super::{Role, User, Workspace, WorkspaceRole};
 use crate::on_pool;
 use crate::records::{new_id, now_ms, Records};
 use anyhow::Context;
@@ -192,29 +192,6 @@ impl Records {
         .context("counting users")
     }
 
-    /// The members of a workspace, by email.
-    pub async fn members(&self, workspace_id: &str) -> anyhow::Result<Vec<Member>> {
-        let rows = on_pool!(self, |pool| {
-            sqlx::query_as::<_, (String, String, String)>(
-                "SELECT u.id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
-                 WHERE m.workspace_id = $1 ORDER BY u.email",
-            )
-            .bind(workspace_id)
-            .fetch_all(pool)
-            .await
-        })
-        .context("listing members")?;
-        rows.into_iter()
-            .map(|(user_id, email, role)| {
-                Ok(Member {
-                    user_id,
-                    email,
-                    role: parse_role(&role)?,
-                })
-            })
-            .collect()
-    }
-
     /// The account with this email.
     pub async fn user_by_email(&self, email: &str) -> anyhow::Result<Option<User>> {
         on_pool!(self, |pool| {
@@ -227,37 +204,87 @@ impl Records {
         .context("finding a user")
     }
 
-    /// Gives a user a role in a workspace; returns the role they had before, if any.
-    pub async fn set_membership(
-        &self,
-        workspace_id: &str,
-        user_id: &str,
-        role: Role,
-    ) -> anyhow::Result<Option<Role>> {
-        let before: Option<String> = on_pool!(self, |pool| async {
-            let mut tx = pool.begin().await?;
-            let before = sqlx::query_scalar::<_, String>(
-                "SELECT role FROM memberships WHERE user_id = $1 AND workspace_id = $2",
-            )
-            .bind(user_id)
-            .bind(workspace_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    /// Keeps the digest of a new setup link valid for `valid_ms`, dropping expired ones.
+    pub async fn add_setup_token(&self, token: &str, valid_ms: i64) -> anyhow::Result<()> {
+        let now = now_ms();
+        on_pool!(self, |pool| async {
+            sqlx::query("DELETE FROM setup_tokens WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?;
             sqlx::query(
-                "INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role",
+                "INSERT INTO setup_tokens (token_digest, created_at, expires_at) VALUES ($1, $2, $3)",
             )
-            .bind(user_id)
-            .bind(workspace_id)
-            .bind(role.as_str())
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(before)
+            .bind(digest(token))
+            .bind(now)
+            .bind(now + valid_ms)
+            .execute(pool)
+            .await
+            .map(|_| ())
         }
         .await)
-        .context("setting a membership")?;
-        before.as_deref().map(parse_role).transpose()
+        .context("keeping a setup link")?;
+        Ok(())
     }
+
+    /// Whether a setup link can still create the first admin: known, unexpired, and the store
+    /// still without accounts.
+    pub async fn setup_token_valid(&self, token: &str) -> anyhow::Result<bool> {
+        let known: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT expires_at FROM setup_tokens WHERE token_digest = $1 AND expires_at > $2",
+            )
+            .bind(digest(token))
+            .bind(now_ms())
+            .fetch_optional(pool)
+            .await
+        })
+        .context("reading a setup link")?;
+        Ok(known.is_some() && self.count_users().await? == 0)
+    }
+
+    /// Uses a setup link (once) to create the first admin; `None` when it is not valid any
+    /// more. Every other setup link ends with it.
+    pub async fn create_first_admin(
+        &self,
+        token: &str,
+        email: &str,
+        password_hash: &str,
+        workspace_name: &str,
+    ) -> anyhow::Result<Option<Place>> {
+        let used = on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM setup_tokens WHERE token_digest = $1 AND expires_at > $2")
+                .bind(digest(token))
+                .bind(now_ms())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .context("using a setup link")?;
+        if used != 1 || self.count_users().await? != 0 {
+            return Ok(None);
+        }
+        let place = match self
+            .create_account(email, password_hash, workspace_name)
+            .await
+        {
+            Ok(place) => place,
+            Err(CreateError::EmailTaken) => return Ok(None),
+            Err(CreateError::Store(err)) => return Err(err),
+        };
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM setup_tokens")
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })
+        .context("ending the other setup links")?;
+        Ok(Some(place))
+    }
+}
+
+/// A setup token's SHA-256 (only digests are kept).
+fn digest(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }

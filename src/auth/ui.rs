@@ -1,8 +1,10 @@
 //! Accounts in the UI: the session context (who is signed in, where, their settings), the sign-in
-//! and sign-up page, the workspace switcher and the user menu of the top bar.
+//! page (with sign-up where `FLIGHTDECK_SIGNUP=open`), the first admin's setup page, the
+//! workspace switcher and the user menu of the top bar.
 
-use super::{LoginRequest, Me, SignupRequest, SwitchWorkspace};
+use super::{AuthOptions, LoginRequest, Me, SignupMode, SignupRequest, SwitchWorkspace};
 use crate::http::{call, CallError};
+use crate::pages::PageTitle;
 use crate::settings::{AllSettings, UserSettings};
 use crate::theme::Theme;
 use dioxus::prelude::*;
@@ -141,45 +143,128 @@ fn next_page() -> String {
 }
 
 #[cfg_attr(not(feature = "web"), allow(dead_code))]
-/// Only same-site paths: `/x`, never `//host` or `/\host` (which browsers treat as another site).
+/// Only same-site paths: `/x`, never `//host` or `/\host` (which browsers treat as another
+/// site), nor anything with whitespace, control characters or backslashes (browsers drop tabs
+/// and newlines from URLs, so `/<tab>/host` would become `//host`).
 fn safe_next(next: &str) -> bool {
-    next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\")
+    let odd = |c: char| c.is_control() || c.is_whitespace() || c == '\\';
+    next.starts_with('/') && !next[1..].starts_with('/') && !next.chars().any(odd)
 }
 
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-600 focus:outline-none focus:ring-1 focus:ring-sky-600 dark:border-slate-700 dark:bg-slate-950";
-const PRIMARY: &str = "inline-flex w-full justify-center rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-60 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600";
+pub(crate) const PRIMARY: &str = "inline-flex w-full justify-center rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-60 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600";
+pub(crate) const CARD: &str = "w-full max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
+pub(crate) const ALERT: &str =
+    "rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200";
 
-/// `/login` — sign in, or create an account with its own workspace.
+/// What an account form does.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// Sign in with email and password.
+    SignIn,
+    /// Create an account with its own workspace (`FLIGHTDECK_SIGNUP=open`), then sign in.
+    SignUp,
+    /// Create the first admin through the setup link.
+    Setup,
+}
+
+/// `/login` — sign in; create an account where sign-up is open.
 #[component]
 pub fn Login() -> Element {
-    let mut signing_up = use_signal(|| false);
+    let mut mode = use_signal(|| Mode::SignIn);
+    // Whether sign-up is open: asked once the page runs (by default accounts come by invitation).
+    let mut open = use_signal(|| false);
+    use_effect(move || {
+        spawn(async move {
+            if let Ok(options) = call::<AuthOptions>("GET", "/api/auth/options", None).await {
+                open.set(options.signup == SignupMode::Open);
+            }
+        });
+    });
+    let signing_up = mode() == Mode::SignUp;
+    rsx! {
+        AccountForm { mode: mode(), token: String::new(),
+            div { class: "mt-4 text-sm",
+                if open() {
+                    button {
+                        id: "login-mode",
+                        r#type: "button",
+                        class: "text-sky-700 underline dark:text-sky-300",
+                        onclick: move |_| mode.set(if signing_up { Mode::SignIn } else { Mode::SignUp }),
+                        if signing_up { "I already have an account" } else { "Create an account" }
+                    }
+                } else {
+                    p { id: "invite-only", class: "text-slate-600 dark:text-slate-300",
+                        "New here? Accounts are by invitation: ask an admin of your workspace for a link."
+                    }
+                }
+                p { class: "mt-3 text-xs text-slate-500 dark:text-slate-400",
+                    "First start? The server log shows the demo admin's password or a setup link."
+                }
+            }
+        }
+    }
+}
+
+/// `/setup/:token` — the first admin of an empty store, through the link the server logged.
+#[component]
+pub fn Setup(token: String) -> Element {
+    rsx! {
+        AccountForm { mode: Mode::Setup, token,
+            p { class: "mt-4 text-xs text-slate-500 dark:text-slate-400",
+                "This link works once. You invite everyone else from Settings."
+            }
+        }
+    }
+}
+
+/// The sign-in, sign-up and setup form: email, password, and for a new account its workspace.
+#[component]
+fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
     let mut email = use_signal(String::new);
     let mut password = use_signal(String::new);
     let mut workspace = use_signal(String::new);
     let mut error = use_signal(|| None::<CallError>);
     let mut busy = use_signal(|| false);
+    let new_account = mode != Mode::SignIn;
 
     let submit = move |event: FormEvent| {
         event.prevent_default();
         busy.set(true);
         error.set(None);
+        let token = token.clone();
         spawn(async move {
-            let result = if signing_up() {
-                let body = SignupRequest {
-                    email: email(),
-                    password: password(),
-                    workspace: workspace(),
-                };
-                call::<Me>("POST", "/api/auth/signup", serde_json::to_value(body).ok()).await
-            } else {
-                let body = LoginRequest {
-                    email: email(),
-                    password: password(),
-                };
-                call::<Me>("POST", "/api/auth/login", serde_json::to_value(body).ok()).await
+            let account = SignupRequest {
+                email: email(),
+                password: password(),
+                workspace: workspace(),
+            };
+            let login = LoginRequest {
+                email: email(),
+                password: password(),
+            };
+            let result = match mode {
+                Mode::Setup => {
+                    let path = format!("/api/setup/{token}");
+                    call::<Me>("POST", &path, serde_json::to_value(account).ok())
+                        .await
+                        .map(|_| ())
+                }
+                // Sign-up answers alike whether the email was free: signing in tells.
+                Mode::SignUp => match call::<serde_json::Value>(
+                    "POST",
+                    "/api/auth/signup",
+                    serde_json::to_value(account).ok(),
+                )
+                .await
+                {
+                    Ok(_) => sign_in(login).await,
+                    Err(err) => Err(err),
+                },
+                Mode::SignIn => sign_in(login).await,
             };
             match result {
-                Ok(_) => load_page(&next_page()),
+                Ok(()) => load_page(&next_page()),
                 Err(err) => {
                     error.set(Some(err));
                     busy.set(false);
@@ -195,21 +280,20 @@ pub fn Login() -> Element {
     };
     let general_error = error()
         .filter(|err| err.body.field.is_none())
-        .map(|err| err.body.error);
-    let (title, action, switch) = if signing_up() {
-        (
-            "Create your Flightdeck account",
-            "Create account",
-            "I already have an account",
-        )
-    } else {
-        ("Sign in to Flightdeck", "Sign in", "Create an account")
+        .map(|err| match (mode, err.status) {
+            (Mode::SignUp, 401) => "the account could not be created with this email, or its password differs: if you have one, sign in".to_string(),
+            _ => err.body.error,
+        });
+    let (title, action) = match mode {
+        Mode::SignIn => ("Sign in to Flightdeck", "Sign in"),
+        Mode::SignUp => ("Create your Flightdeck account", "Create account"),
+        Mode::Setup => ("Create Flightdeck's first admin", "Create admin account"),
     };
 
     rsx! {
-        document::Title { "Sign in · Flightdeck" }
+        PageTitle { text: "{title} · Flightdeck" }
         main { class: "flex min-h-screen items-center justify-center px-4",
-            section { class: "w-full max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900",
+            section { class: CARD,
                 h1 { class: "text-xl font-semibold", "{title}" }
                 form { id: "login-form", class: "mt-6 space-y-4", onsubmit: submit, novalidate: true,
                     label { class: "block text-sm font-medium",
@@ -225,7 +309,7 @@ pub fn Login() -> Element {
                     label { class: "block text-sm font-medium",
                         "Password"
                         input { id: "password", name: "password", r#type: "password", required: true, class: INPUT,
-                            autocomplete: if signing_up() { "new-password" } else { "current-password" },
+                            autocomplete: if new_account { "new-password" } else { "current-password" },
                             value: "{password}", oninput: move |e| password.set(e.value()),
                             aria_invalid: field_error("password").is_some(),
                         }
@@ -233,7 +317,7 @@ pub fn Login() -> Element {
                     if let Some(text) = field_error("password") {
                         p { class: "text-sm text-red-700 dark:text-red-300", "{text}" }
                     }
-                    if signing_up() {
+                    if new_account {
                         label { class: "block text-sm font-medium",
                             "Workspace name"
                             input { id: "workspace", name: "workspace", required: true, class: INPUT,
@@ -245,25 +329,22 @@ pub fn Login() -> Element {
                         }
                     }
                     if let Some(text) = general_error {
-                        p { id: "login-error", role: "alert", class: "rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200", "{text}" }
+                        p { id: "login-error", role: "alert", class: ALERT, "{text}" }
                     }
                     button { id: "login-submit", r#type: "submit", class: PRIMARY, disabled: busy(),
                         if busy() { "Please wait…" } else { "{action}" }
                     }
                 }
-                button {
-                    id: "login-mode",
-                    r#type: "button",
-                    class: "mt-4 text-sm text-sky-700 underline dark:text-sky-300",
-                    onclick: move |_| { signing_up.toggle(); error.set(None); },
-                    "{switch}"
-                }
-                p { class: "mt-4 text-xs text-slate-500 dark:text-slate-400",
-                    "First start? The server log shows the demo admin's email and password."
-                }
+                {children}
             }
         }
     }
+}
+
+async fn sign_in(login: LoginRequest) -> Result<(), CallError> {
+    call::<Me>("POST", "/api/auth/login", serde_json::to_value(login).ok())
+        .await
+        .map(|_| ())
 }
 
 /// The top bar's workspace picker: switching reloads the app in the other workspace.
@@ -341,6 +422,10 @@ mod tests {
             "//evil.example",
             "/\\evil.example",
             "javascript:alert(1)",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/a\\b",
         ] {
             assert!(!safe_next(bad), "{bad}");
         }

@@ -1,8 +1,11 @@
 //! `/api/mcp/servers` — every member sees the workspace's MCP servers, their connections and
-//! tools, and the connectivity summary; admins add and remove servers, which connect or
-//! disconnect at once.
+//! tools, and the connectivity summary (URLs with their secrets hidden unless they are an
+//! admin); admins enable the operator's stdio programs by name or add streamable-HTTP URLs, and
+//! remove servers, which connect or disconnect at once. `/api/mcp/offered` lists what the
+//! operator offers.
 
-use super::{McpOverview, McpServer, NewMcpServer};
+use super::{McpOverview, McpServer, NewMcpServer, OfferedServer, ServerStatus, Transport};
+use crate::audit::redact::redact_url;
 use crate::auth::api::Auth;
 use crate::http::{ApiError, JsonBody};
 use crate::state::AppState;
@@ -17,6 +20,21 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/mcp/servers", get(list).post(add))
         .route("/api/mcp/servers/{id}", delete(remove))
+        .route("/api/mcp/offered", get(offered))
+}
+
+/// A transport as someone who is not an admin, or the audit log, may see it.
+pub fn redacted(transport: &Transport) -> Transport {
+    match transport {
+        Transport::Http { url } => Transport::Http {
+            url: redact_url(url),
+        },
+        Transport::Stdio { command, args } => Transport::Stdio {
+            command: command.clone(),
+            args: vec!["***".into(); args.len().min(1)],
+        },
+        offered @ Transport::Operator { .. } => offered.clone(),
+    }
 }
 
 /// GET /api/mcp/servers — `{servers, health}`. The records say which servers there are (another
@@ -24,12 +42,32 @@ pub fn routes() -> Router<AppState> {
 async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<McpOverview>, ApiError> {
     let configured = state.records.mcp_servers(&auth.workspace.id).await?;
     state.mcp.reconcile(&auth.workspace.id, configured);
-    let servers = state.mcp.statuses(&auth.workspace.id);
+    let mut servers = state.mcp.statuses(&auth.workspace.id);
     let health = super::McpHealth::of(&servers);
+    if !auth.role.can_manage_members() {
+        for status in &mut servers {
+            hide_secrets(status);
+        }
+    }
     Ok(Json(McpOverview { servers, health }))
 }
 
-/// POST /api/mcp/servers — 201 with the server, which starts connecting at once.
+fn hide_secrets(status: &mut ServerStatus) {
+    status.server.transport = redacted(&status.server.transport);
+}
+
+/// GET /api/mcp/offered — admins: the stdio programs the operator offers (names, programs,
+/// and the names of their variables; values never leave the server).
+async fn offered(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<OfferedServer>>, ApiError> {
+    auth.require_admin("see the operator's MCP programs")?;
+    Ok(Json(state.mcp.offered().offered()))
+}
+
+/// POST /api/mcp/servers — 201 with the server, which starts connecting at once. A stdio
+/// command is refused (400): programs come only from the operator's file, enabled by name.
 async fn add(
     State(state): State<AppState>,
     auth: Auth,
@@ -38,6 +76,16 @@ async fn add(
     auth.require_admin("add or remove MCP servers")?;
     new.validate()
         .map_err(|(field, message)| ApiError::field(field, message))?;
+    if let Transport::Operator { server } = &new.transport {
+        if state.mcp.offered().get(server).is_none() {
+            return Err(ApiError::field(
+                "transport.server",
+                format!(
+                    "the operator offers no MCP server named {server:?} (see GET /api/mcp/offered)"
+                ),
+            ));
+        }
+    }
     let server = state
         .records
         .add_mcp_server(&auth.workspace.id, &new)
@@ -50,7 +98,8 @@ async fn add(
         })?;
     let mut entry = auth.entry("mcp.add", "mcp_server");
     entry.resource_id = Some(server.id.clone());
-    entry.after_state = Some(json!({ "name": server.name, "transport": server.transport }));
+    entry.after_state =
+        Some(json!({ "name": server.name, "transport": redacted(&server.transport) }));
     state.records.audit(entry).await?;
     state.mcp.connect(&auth.workspace.id, server.clone());
     Ok((StatusCode::CREATED, Json(server)))

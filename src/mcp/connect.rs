@@ -1,7 +1,9 @@
-//! One connection attempt to an MCP server through `rmcp`: start the program (stdio) or reach the
-//! URL (streamable HTTP), do the MCP handshake and list the tools, all within a timeout. What a
-//! stdio server last wrote to its stderr goes into the error, so a failure says why.
+//! One connection attempt to an MCP server through `rmcp`: start the operator's program (stdio)
+//! or reach the URL (streamable HTTP), do the MCP handshake and list the tools, all within a
+//! timeout. What a stdio server last wrote to its stderr goes into the error, so a failure
+//! says why.
 
+use super::operator::{Command, OperatorServers};
 use super::{ToolInfo, Transport};
 use rmcp::service::{ClientInitializeError, RunningService};
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
@@ -29,6 +31,10 @@ pub enum ConnectError {
         /// Why.
         source: std::io::Error,
     },
+    /// Not something this server runs: a program not offered by the operator, or one added
+    /// through the API by an earlier version.
+    #[error("{0}")]
+    NotOffered(String),
     /// The MCP handshake or the tool listing failed.
     #[error("{message}{}", said(.stderr))]
     Protocol {
@@ -93,13 +99,23 @@ impl ConnectError {
 /// A live MCP client session; dropping it closes the connection (and stops a stdio server).
 pub type Session = RunningService<RoleClient, ()>;
 
-/// Connects to one server and lists its tools, within `timeout`.
+/// Connects to one server and lists its tools, within `timeout`; an `Operator` transport names
+/// one of `servers`.
 pub async fn connect(
     transport: &Transport,
     timeout: Duration,
+    servers: &OperatorServers,
 ) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
     match transport {
-        Transport::Stdio { command, args } => connect_stdio(command, args, timeout).await,
+        Transport::Operator { server } => match servers.get(server) {
+            Some(command) => connect_command(command, timeout).await,
+            None => Err(ConnectError::NotOffered(format!(
+                "the operator's FLIGHTDECK_MCP_CONFIG offers no server named {server:?}"
+            ))),
+        },
+        Transport::Stdio { .. } => Err(ConnectError::NotOffered(
+            "stdio programs added through the API are not run: the operator offers them in FLIGHTDECK_MCP_CONFIG; remove this one".into(),
+        )),
         Transport::Http { url } => {
             let transport = StreamableHttpClientTransport::from_uri(url.as_str());
             within(timeout, async {
@@ -111,25 +127,26 @@ pub async fn connect(
     }
 }
 
-async fn connect_stdio(
-    command: &str,
-    args: &[String],
+/// Starts one of the operator's programs with its own environment and connects to it.
+pub async fn connect_command(
+    command: &Command,
     timeout: Duration,
 ) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
-    let mut cmd = tokio::process::Command::new(command);
+    let mut cmd = command.process();
     // Killed with its transport even while the runtime shuts down (rmcp's own cleanup then
     // cannot run).
-    cmd.args(args).kill_on_drop(true);
+    cmd.kill_on_drop(true);
+    let program = command.command.as_str();
     let (child, stderr) = TokioChildProcess::builder(cmd)
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|source| ConnectError::Spawn {
-            command: command.to_owned(),
+            command: program.to_owned(),
             source,
         })?;
     let last_line = Arc::new(Mutex::new(None));
     let drain =
-        stderr.map(|stderr| tokio::spawn(drain(stderr, command.to_owned(), last_line.clone())));
+        stderr.map(|stderr| tokio::spawn(drain(stderr, program.to_owned(), last_line.clone())));
     let result = within(timeout, async {
         let session = ().serve(child).await.map_err(ConnectError::handshake)?;
         with_tools(session).await
@@ -196,25 +213,25 @@ async fn with_tools(session: Session) -> Result<(Session, Vec<ToolInfo>), Connec
     Ok((session, tools))
 }
 
-/// Connects to every transport, all at once (as the manager does) or one after another (the
-/// benchmark's comparison); each result in order, the sessions closed.
+/// Starts and connects every program, all at once (as the manager does) or one after another
+/// (the benchmark's comparison); each result in order, the sessions closed.
 pub async fn connect_all(
-    transports: &[Transport],
+    commands: &[Command],
     timeout: Duration,
     parallel: bool,
 ) -> Vec<Result<Vec<ToolInfo>, ConnectError>> {
     let tools = |result: Result<(Session, Vec<ToolInfo>), ConnectError>| result.map(|(_, t)| t);
     if parallel {
-        let attempts = transports.iter().map(|t| connect(t, timeout));
+        let attempts = commands.iter().map(|c| connect_command(c, timeout));
         futures_util::future::join_all(attempts)
             .await
             .into_iter()
             .map(tools)
             .collect()
     } else {
-        let mut results = Vec::with_capacity(transports.len());
-        for transport in transports {
-            results.push(tools(connect(transport, timeout).await));
+        let mut results = Vec::with_capacity(commands.len());
+        for command in commands {
+            results.push(tools(connect_command(command, timeout).await));
         }
         results
     }

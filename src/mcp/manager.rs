@@ -6,6 +6,7 @@
 //! every instance follows a change made on another).
 
 use super::connect::connect;
+use super::operator::OperatorServers;
 use super::{backoff_ms, ConnState, McpHealth, McpServer, ServerStatus};
 use crate::records::{now_ms, Records};
 use crate::sync::hub::Hub;
@@ -38,6 +39,7 @@ struct Settings {
     timeout: Duration,
     backoff_base_ms: u64,
     hub: Option<Hub>,
+    offered: OperatorServers,
 }
 
 /// Every workspace's MCP connections on this instance; cheap to clone.
@@ -75,15 +77,27 @@ pub fn plan(running: &[String], configured: &[String]) -> (Vec<String>, Vec<Stri
 impl Mcp {
     /// A manager whose attempts time out after `timeout` and back off from `backoff_base_ms`;
     /// status changes are published on the workspace's `agent_state` topic through `hub`.
-    pub fn new(timeout: Duration, backoff_base_ms: u64, hub: Option<Hub>) -> Self {
+    /// `offered` are the operator's programs, the only ones it starts.
+    pub fn new(
+        timeout: Duration,
+        backoff_base_ms: u64,
+        hub: Option<Hub>,
+        offered: OperatorServers,
+    ) -> Self {
         Self {
             entries: Arc::default(),
             settings: Arc::new(Settings {
                 timeout,
                 backoff_base_ms,
                 hub,
+                offered,
             }),
         }
+    }
+
+    /// The operator's programs that admins may enable.
+    pub fn offered(&self) -> &OperatorServers {
+        &self.settings.offered
     }
 
     /// Starts a connection task for every configured server and the periodic resync, and
@@ -222,7 +236,13 @@ impl Mcp {
         // Failures in a row; a connection that ends soon after it was made counts as one more.
         let mut failures: u32 = 0;
         loop {
-            let error = match connect(&server.transport, self.settings.timeout).await {
+            let error = match connect(
+                &server.transport,
+                self.settings.timeout,
+                &self.settings.offered,
+            )
+            .await
+            {
                 Ok((session, tools)) => {
                     tracing::info!(workspace = %workspace_id, server = %server.name, tools = tools.len(), "MCP server connected");
                     self.update(id, |status| {

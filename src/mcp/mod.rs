@@ -1,7 +1,8 @@
-//! MCP servers: the tool servers a workspace's agents use, configured per workspace as a stdio
-//! command or a streamable-HTTP URL. The server connects to each through the official Rust SDK
-//! (`rmcp`), all in parallel, each failure isolated and retried with backoff, and reports which
-//! are connected ("3 of 4 connected") and the tools each offers.
+//! MCP servers: the tool servers a workspace's agents use, enabled per workspace: a stdio
+//! program the operator offers in `FLIGHTDECK_MCP_CONFIG` (by name), or a streamable-HTTP URL.
+//! The server connects to each through the official Rust SDK (`rmcp`), all in parallel, each
+//! failure isolated and retried with backoff, and reports which are connected ("3 of 4
+//! connected") and the tools each offers.
 
 #[cfg(feature = "server")]
 pub mod api;
@@ -9,6 +10,8 @@ pub mod api;
 pub mod connect;
 #[cfg(feature = "server")]
 pub mod manager;
+#[cfg(feature = "server")]
+pub mod operator;
 #[cfg(feature = "server")]
 pub mod store;
 
@@ -18,7 +21,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Transport {
-    /// A program spoken to over its stdin and stdout.
+    /// A stdio program the operator offers in `FLIGHTDECK_MCP_CONFIG`, by its name there.
+    Operator {
+        /// Its name in the operator's file.
+        server: String,
+    },
+    /// A streamable-HTTP endpoint.
+    Http {
+        /// `http(s)://…`.
+        url: String,
+    },
+    /// A command added through the API by an earlier version: listed so it can be removed,
+    /// never run (programs come only from the operator).
     Stdio {
         /// The program.
         command: String,
@@ -26,11 +40,19 @@ pub enum Transport {
         #[serde(default)]
         args: Vec<String>,
     },
-    /// A streamable-HTTP endpoint.
-    Http {
-        /// `http(s)://…`.
-        url: String,
-    },
+}
+
+/// `GET /api/mcp/offered`: a stdio server the operator offers, which admins may enable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferedServer {
+    /// Its name in the operator's file (what `{"kind": "operator", "server"}` names).
+    pub name: String,
+    /// The program.
+    pub command: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// The names of the variables it gets (their values are never shown).
+    pub env: Vec<String>,
 }
 
 /// A configured MCP server.
@@ -63,17 +85,17 @@ impl NewMcpServer {
             return Err(("name", "name must be 1 to 64 characters".into()));
         }
         match &self.transport {
-            Transport::Stdio { command, args } => {
-                if command.trim().is_empty() || command.len() > 1024 {
+            Transport::Stdio { .. } => {
+                return Err((
+                    "transport.kind",
+                    "stdio programs come only from the operator's FLIGHTDECK_MCP_CONFIG file: enable one with {\"kind\": \"operator\", \"server\": \"<name>\"}, or add an http(s) URL".into(),
+                ));
+            }
+            Transport::Operator { server } => {
+                if server.trim().is_empty() || server.len() > 128 {
                     return Err((
-                        "transport.command",
-                        "transport.command must be a program to run".into(),
-                    ));
-                }
-                if args.len() > 64 || args.iter().any(|arg| arg.len() > 4096) {
-                    return Err((
-                        "transport.args",
-                        "transport.args must be at most 64 arguments of 4096 bytes".into(),
+                        "transport.server",
+                        "transport.server must name a server the operator offers".into(),
                     ));
                 }
             }
@@ -248,5 +270,24 @@ mod tests {
             },
         };
         assert_eq!(bad.validate().unwrap_err().0, "transport.url");
+    }
+
+    #[test]
+    fn programs_come_only_from_the_operator() {
+        let stdio = NewMcpServer {
+            name: "x".into(),
+            transport: Transport::Stdio {
+                command: "sh".into(),
+                args: vec!["-c".into(), "id".into()],
+            },
+        };
+        assert_eq!(stdio.validate().unwrap_err().0, "transport.kind");
+        let offered: Transport =
+            serde_json::from_value(json!({ "kind": "operator", "server": "everything" })).unwrap();
+        let enabled = NewMcpServer {
+            name: "x".into(),
+            transport: offered,
+        };
+        assert_eq!(enabled.validate(), Ok(()));
     }
 }

@@ -2,6 +2,8 @@
 //! functions, server-side rendering) and a graceful shutdown on SIGINT or SIGTERM.
 
 mod assets;
+mod csp;
+pub mod edge;
 mod health;
 pub mod metrics;
 
@@ -76,7 +78,17 @@ fn init_tracing() {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
     let grace = config.shutdown_grace;
-    let state = AppState::connect(config).await?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (set by IP and PORT)"))?;
+    let local = listener.local_addr()?;
+    // From here on the configuration holds the port actually bound (PORT=0 picks one): the
+    // edge allows writes from pages of this very origin.
+    let state = AppState::connect(Config {
+        addr: local,
+        ..config
+    })
+    .await?;
     tokio::spawn(crate::approvals::deadlines::run(state.clone()));
     tokio::spawn(crate::agents::health::run(state.clone()));
     tokio::spawn(crate::analytics::schedule::run(state.clone()));
@@ -85,11 +97,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if servers > 0 {
         tracing::info!(servers, "connecting to MCP servers");
     }
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} (set by IP and PORT)"))?;
-    let local = listener.local_addr()?;
-    crate::auth::seed::ensure_demo(&state.records, &format!("http://{local}")).await?;
+    crate::auth::seed::ensure_first_admin(&state, &format!("http://{local}")).await?;
     state.sessions.spawn_cleanup();
     tracing::info!("Flightdeck listening on http://{local}");
 
@@ -159,8 +167,10 @@ async fn shutdown_signal() {
 pub fn router(state: AppState) -> Router {
     let public_dir = state.config.public_dir.clone();
     let sessions = state.sessions.layer(state.config.secure_cookies);
+    let attempts = crate::auth::api::Attempts::new();
     let api = Router::new()
-        .merge(crate::auth::api::routes())
+        .merge(crate::auth::api::routes(&attempts))
+        .merge(crate::members::api::routes(&attempts))
         .merge(crate::dashboard::api::routes(state.config.state_max_bytes))
         .merge(crate::settings::api::routes())
         .merge(crate::audit::api::routes())
@@ -193,7 +203,9 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes(&public_dir))
         .merge(pages)
         .with_state(FullstackState::new(ServeConfig::new(), App));
+    let edge = std::sync::Arc::new(edge::Edge::new(&state.config));
     ops.merge(app)
+        .layer(middleware::from_fn_with_state(edge, edge::guard))
         .layer(middleware::from_fn_with_state(
             state,
             metrics::count_requests,
@@ -207,9 +219,10 @@ async fn unknown_api() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "no such API endpoint")
 }
 
-/// Whether a page may be shown without signing in.
+/// Whether a page may be shown without signing in: sign-in, the first admin's setup link and
+/// invitation links.
 fn is_public_page(path: &str) -> bool {
-    path == "/login"
+    path == "/login" || path.starts_with("/setup/") || path.starts_with("/invite/")
 }
 
 /// Renders a page. Its HTML depends on the theme cookies and the colour-scheme client hint, so
@@ -217,17 +230,22 @@ fn is_public_page(path: &str) -> bool {
 /// on. (Not `Critical-CH`: it would restart every first navigation, measured +0.2 s LCP in
 /// Lighthouse; the pre-paint script in index.html covers first visits instead.)
 async fn render_page(state: State<FullstackState>, session: Session, request: Request) -> Response {
-    let signed_in = matches!(session.get::<SessionAuth>(AUTH_KEY).await, Ok(Some(_)));
+    let signed_in = matches!(
+        session.get::<SessionAuth>(AUTH_KEY).await,
+        Ok(Some(auth)) if auth.is_current()
+    );
     let path = request.uri().path().to_owned();
     if !signed_in && !is_public_page(&path) {
         let next = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
         let target = format!("/login?next={}", urlencode(next));
         return Redirect::to(&target).into_response();
     }
-    if signed_in && is_public_page(&path) {
+    // An invitation link stays open to a signed-in user: they accept it there.
+    if signed_in && is_public_page(&path) && !path.starts_with("/invite/") {
         return Redirect::to("/").into_response();
     }
-    let mut response = FullstackState::render_handler(state, request).await;
+    let response = FullstackState::render_handler(state, request).await;
+    let mut response = with_page_policy(response).await;
     let headers = response.headers_mut();
     let hint = HeaderValue::from_static("Sec-CH-Prefers-Color-Scheme");
     headers.insert(HeaderName::from_static("accept-ch"), hint);
@@ -235,6 +253,29 @@ async fn render_page(state: State<FullstackState>, session: Session, request: Re
     headers.append(VARY, HeaderValue::from_static(CLIENT_HINT));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
+}
+
+/// The largest page this server renders; past it the page is refused rather than sent without
+/// its script hashes.
+const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The page with its own Content-Security-Policy: its inline scripts allowed by their hashes.
+async fn with_page_policy(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(err) => return ApiError::internal(format!("rendering a page: {err}")).into_response(),
+    };
+    let policy = csp::page_policy(&String::from_utf8_lossy(&bytes));
+    match HeaderValue::from_str(&policy) {
+        Ok(value) => {
+            parts
+                .headers
+                .insert(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+        Err(err) => tracing::error!("page CSP not set: {err}"),
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Percent-encodes a path for a query value (everything but unreserved characters and `/`).

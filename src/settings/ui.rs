@@ -1,12 +1,12 @@
 //! `/settings`: every category on one page. Each change is saved as it is made and applied at
 //! once (theme, language); the workspace's shared settings are read-only for a viewer, and admins
-//! manage members here.
+//! manage members and invitations here.
 
 use super::{
     AllSettings, ExpiryOutcome, ExportFormat, ExportSchedule, Language, UserSettings,
     WorkspaceSettings, REFRESH_RANGE, TIMEZONES,
 };
-use crate::auth::{Member, Role, SessionContext, SetMember};
+use crate::auth::SessionContext;
 use crate::http::call;
 use crate::pages::PageHeader;
 use crate::theme::{Theme, ThemeChoice};
@@ -39,7 +39,7 @@ pub fn SettingsPage() -> Element {
                     UserSection { all: all.clone(), status }
                     WorkspaceSection { all, status }
                     if (session.me)().is_some_and(|me| me.role.can_manage_members()) {
-                        MembersSection {}
+                        crate::members::MembersSection { class: "{SECTION} lg:col-span-2" }
                     }
                 }
                 SaveStatus { status }
@@ -246,73 +246,6 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
                     input { id: "beta-features", r#type: "checkbox", checked: shared.advanced.beta_features,
                         onchange: toggle(|s, on| s.advanced.beta_features = on) }
                 }
-            }
-        }
-    }
-}
-
-/// Admins: who belongs to the workspace, and adding an account with a role.
-#[component]
-fn MembersSection() -> Element {
-    let mut members = use_signal(Vec::<Member>::new);
-    let mut email = use_signal(String::new);
-    let mut role = use_signal(|| Role::Viewer);
-    let mut message = use_signal(|| None::<Result<String, String>>);
-    use_effect(move || {
-        spawn(async move {
-            if let Ok(list) = call::<Vec<Member>>("GET", "/api/workspace/members", None).await {
-                members.set(list);
-            }
-        });
-    });
-    let add = move |event: FormEvent| {
-        event.prevent_default();
-        spawn(async move {
-            let body = serde_json::to_value(SetMember {
-                email: email(),
-                role: role(),
-            })
-            .ok();
-            match call::<Vec<Member>>("PUT", "/api/workspace/members", body).await {
-                Ok(list) => {
-                    members.set(list);
-                    message.set(Some(Ok(format!("{} is now {}.", email(), role().as_str()))));
-                    email.set(String::new());
-                }
-                Err(err) => message.set(Some(Err(err.to_string()))),
-            }
-        });
-    };
-    rsx! {
-        section { id: "members", class: "{SECTION} lg:col-span-2",
-            h2 { class: "text-lg font-medium", "Members" }
-            ul { class: "mt-3 divide-y divide-slate-200 dark:divide-slate-800",
-                for member in members() {
-                    li { key: "{member.user_id}", class: ROW,
-                        span { "{member.email}" }
-                        span { class: "text-slate-500", "{member.role.as_str()}" }
-                    }
-                }
-            }
-            form { id: "member-form", class: "mt-4 flex flex-wrap items-end gap-3", onsubmit: add,
-                label { class: "flex-1 text-sm", "Email of an existing account"
-                    input { id: "member-email", r#type: "email", required: true, class: SELECT,
-                        value: "{email}", oninput: move |e| email.set(e.value()) }
-                }
-                label { class: "text-sm", "Role"
-                    select { id: "member-role", class: SELECT,
-                        onchange: move |e| role.set(Role::parse(&e.value()).unwrap_or(Role::Viewer)),
-                        for option_role in Role::ALL {
-                            option { value: option_role.as_str(), selected: role() == option_role, "{option_role.as_str()}" }
-                        }
-                    }
-                }
-                button { r#type: "submit", class: "rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800", "Add or change" }
-            }
-            match message() {
-                Some(Ok(text)) => rsx! { p { role: "status", class: "mt-2 text-sm text-emerald-700 dark:text-emerald-300", "{text}" } },
-                Some(Err(text)) => rsx! { p { role: "alert", class: "mt-2 text-sm text-red-700 dark:text-red-300", "{text}" } },
-                None => rsx! {},
             }
         }
     }

@@ -41,6 +41,8 @@ const BURST: u32 = 100;
 pub const CLOSE_SIGNED_OUT: u16 = 4401;
 /// The close code when the connection must be opened again (a new role or workspace).
 pub const CLOSE_REOPEN: u16 = 4000;
+/// The close code when the user was removed from the workspace: the page leaves it.
+pub const CLOSE_REMOVED: u16 = 4403;
 
 /// The sync routes.
 pub fn routes(max_bytes: usize) -> Router<AppState> {
@@ -62,6 +64,8 @@ pub enum Ending {
     WorkspaceChanged,
     /// The member's role changed.
     RoleChanged,
+    /// The member was removed from the workspace.
+    Removed,
 }
 
 impl Ending {
@@ -70,6 +74,7 @@ impl Ending {
             Ending::SignedOut => "signed_out",
             Ending::WorkspaceChanged => "workspace_changed",
             Ending::RoleChanged => "role_changed",
+            Ending::Removed => "removed",
         }
     }
 
@@ -77,6 +82,7 @@ impl Ending {
         match text {
             "workspace_changed" => Ending::WorkspaceChanged,
             "role_changed" => Ending::RoleChanged,
+            "removed" => Ending::Removed,
             _ => Ending::SignedOut,
         }
     }
@@ -103,11 +109,20 @@ pub async fn end_session(state: &AppState, session_id: &str, why: Ending) {
 
 /// Tells every connection of a member, on every instance, to open again (their role changed).
 pub async fn member_changed(state: &AppState, workspace_id: &str, user_id: &str) {
+    tell_member(state, workspace_id, user_id, Ending::RoleChanged).await;
+}
+
+/// Closes every connection of a removed member to the workspace, on every instance.
+pub async fn member_removed(state: &AppState, workspace_id: &str, user_id: &str) {
+    tell_member(state, workspace_id, user_id, Ending::Removed).await;
+}
+
+async fn tell_member(state: &AppState, workspace_id: &str, user_id: &str, why: Ending) {
     if let Err(err) = state
         .hub
         .publish(
             &member_topic(workspace_id, user_id),
-            Ending::RoleChanged.as_str().to_owned(),
+            why.as_str().to_owned(),
         )
         .await
     {
@@ -304,10 +319,13 @@ async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Opt
     };
     // The socket lives no longer than the session as it stands now: at its expiry the client
     // opens again, which checks the session afresh.
-    let expires_in = (auth.session.expiry_date()
+    let idle_ends = (auth.session.expiry_date()
         - tower_sessions::cookie::time::OffsetDateTime::now_utc())
     .try_into()
     .unwrap_or_default();
+    let absolute_ends =
+        std::time::Duration::from_millis(u64::try_from(auth.ends_at - now_ms()).unwrap_or(0));
+    let expires_in = std::cmp::min(idle_ends, absolute_ends);
     let expiry = tokio::time::sleep(expires_in);
     tokio::pin!(expiry);
     let limiter: DefaultDirectRateLimiter = RateLimiter::direct(
@@ -376,6 +394,7 @@ async fn ending(socket: &mut WebSocket, why: Ending) -> End {
         ),
         Ending::WorkspaceChanged => ("the session moved to another workspace", CLOSE_REOPEN),
         Ending::RoleChanged => ("your role changed; open the connection again", CLOSE_REOPEN),
+        Ending::Removed => ("you were removed from this workspace", CLOSE_REMOVED),
     };
     let frame = ServerFrame::Error(super::ErrorPayload {
         code: why.as_str().into(),

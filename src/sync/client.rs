@@ -40,6 +40,7 @@ const POLLS_BEFORE_RETRY: u32 = 10;
 /// The server's close codes (see `sync::api`).
 const CLOSE_SIGNED_OUT: u16 = 4401;
 const CLOSE_REOPEN: u16 = 4000;
+const CLOSE_REMOVED: u16 = 4403;
 
 fn now() -> i64 {
     js_sys::Date::now() as i64
@@ -262,6 +263,8 @@ enum Outcome {
     Offline,
     /// The session ended.
     SignedOut,
+    /// The user was removed from this workspace.
+    Removed,
     /// The socket closed or never opened; `live` says whether it had been.
     Lost { live: bool, reopen: bool },
     /// The HTTP fallback's turn is over; try the socket again.
@@ -318,9 +321,15 @@ pub async fn run(
         };
         match outcome {
             Outcome::Quit => return,
-            Outcome::SignedOut => {
+            ended @ (Outcome::SignedOut | Outcome::Removed) => {
                 connection.set(Connection::SignedOut);
-                sign_in_again();
+                if matches!(ended, Outcome::Removed) {
+                    // Reloaded, the app lands in another of the user's workspaces, or on the
+                    // sign-in page when there is none.
+                    crate::auth::load_page("/");
+                } else {
+                    sign_in_again();
+                }
                 // Until the page goes: edits still apply and queue.
                 while let Some(input) = inputs.next().await {
                     if let Input::Command(Command::Edit(path, value)) = input {
@@ -438,6 +447,7 @@ async fn socket(
             Either::Left((Some(Err(WebSocketError::ConnectionClose(close))), _)) => {
                 return match close.code {
                     CLOSE_SIGNED_OUT => Outcome::SignedOut,
+                    CLOSE_REMOVED => Outcome::Removed,
                     code => Outcome::Lost {
                         live,
                         reopen: code == CLOSE_REOPEN,

@@ -595,14 +595,13 @@ async fn tokens_roles_and_bad_input_are_refused_clearly() {
 
     // A viewer may look, not decide or register.
     let viewer_cookie = account(&app, "looker@example.com").await;
-    admin
-        .http
-        .put(app.url("/api/workspace/members"))
-        .header("cookie", &admin_cookie)
-        .json(&json!({ "email": "looker@example.com", "role": "viewer" }))
-        .send()
-        .await
-        .unwrap();
+    app.add_member(
+        &admin_cookie,
+        &viewer_cookie,
+        "looker@example.com",
+        "viewer",
+    )
+    .await;
     let workspace = admin.send("GET", "/api/auth/me", None).await.1["workspace"]["id"].clone();
     let viewer = Caller::person(&app, &viewer_cookie);
     let (status, _) = viewer

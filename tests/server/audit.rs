@@ -292,13 +292,8 @@ async fn every_filter_and_pagination_boundary_matches_the_generated_answers() {
     // and nobody can change or delete an entry.
     let (_, theirs) = get(&viewer, &app, day).await;
     assert!(ids(&theirs).is_empty());
-    let added = admin
-        .put(app.url("/api/workspace/members"))
-        .json(&json!({"email": "viewer@example.com", "role": "viewer"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 200);
+    app.add_member(&admin, &viewer, "viewer@example.com", "viewer")
+        .await;
     let switched = viewer
         .post(app.url("/api/auth/workspace"))
         .json(&json!({"workspaceId": workspace}))

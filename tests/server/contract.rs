@@ -94,7 +94,16 @@ async fn accounts_sign_up_in_and_out_with_a_lax_http_only_cookie(stack: Stack) {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
+    // Accepted alike whether the email was free: sign-up does not sign in.
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    assert!(response.headers().get("set-cookie").is_none());
+    let response = client
+        .post(app.url("/api/auth/login"))
+        .json(&json!({ "email": "ada@example.com", "password": "correct horse battery" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -114,6 +123,7 @@ async fn accounts_sign_up_in_and_out_with_a_lax_http_only_cookie(stack: Stack) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again, me);
 
+    // A taken email is answered alike, and nothing changes: the old password still works.
     let (status, body) = post(
         &new_client(),
         &app,
@@ -121,7 +131,7 @@ async fn accounts_sign_up_in_and_out_with_a_lax_http_only_cookie(stack: Stack) {
         json!({ "email": "ada@example.com", "password": "another password", "workspace": "X" }),
     )
     .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let (status, body) = post(
         &new_client(),
         &app,
@@ -151,14 +161,27 @@ async fn accounts_sign_up_in_and_out_with_a_lax_http_only_cookie(stack: Stack) {
 async fn the_session_cookie_is_secure_when_asked() {
     let stack = Stack::embedded();
     let app = stack.spawn(&[("FLIGHTDECK_SECURE_COOKIES", "1")]);
+    app.sign_up("tls@example.com", "TLS").await;
     let response = new_client()
-        .post(app.url("/api/auth/signup"))
-        .json(&json!({ "email": "tls@example.com", "password": "correct horse battery", "workspace": "TLS" }))
+        .post(app.url("/api/auth/login"))
+        .json(&json!({ "email": "tls@example.com", "password": "correct horse battery" }))
         .send()
         .await
         .unwrap();
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    assert!(cookie.contains("; Secure"), "{cookie}");
+    // The __Host- prefix: browsers keep it only when Secure, host-only and for every path.
+    assert!(
+        cookie.starts_with("__Host-flightdeck_session=") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain="), "{cookie}");
+    assert!(
+        response.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age="),
+        "HSTS over HTTPS"
+    );
 }
 
 async fn wrong_credentials_get_401_without_saying_which_part(stack: Stack) {
@@ -272,14 +295,8 @@ async fn states_and_audit_entries_never_cross_users_or_workspaces(stack: Stack) 
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Bob joins Alpha as a viewer: his dashboard there is his own, not Alice's.
-    let (status, _) = put(
-        &alice,
-        &app,
-        "/api/workspace/members",
-        json!({ "email": "bob@example.com", "role": "viewer" }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    app.add_member(&alice, &bob, "bob@example.com", "viewer")
+        .await;
     let (status, me) = post(
         &bob,
         &app,
@@ -302,11 +319,11 @@ async fn states_and_audit_entries_never_cross_users_or_workspaces(stack: Stack) 
         "alice-secret"
     );
     // A viewer cannot manage members.
-    let (status, _) = put(
+    let (status, _) = post(
         &bob,
         &app,
-        "/api/workspace/members",
-        json!({ "email": "alice@example.com", "role": "viewer" }),
+        "/api/workspace/invites",
+        json!({ "email": "mallory@example.com", "role": "admin" }),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -753,13 +770,8 @@ async fn settings_are_validated_per_user_and_shared_ones_need_a_role(stack: Stac
     );
 
     // Shared settings: a viewer of the workspace sees them and cannot change them.
-    put(
-        &admin,
-        &app,
-        "/api/workspace/members",
-        json!({ "email": "watcher@example.com", "role": "viewer" }),
-    )
-    .await;
+    app.add_member(&admin, &viewer, "watcher@example.com", "viewer")
+        .await;
     let workspace = get(&admin, &app, "/api/auth/me").await.1["workspace"]["id"].clone();
     post(
         &viewer,
@@ -792,7 +804,7 @@ async fn settings_are_validated_per_user_and_shared_ones_need_a_role(stack: Stac
 async fn every_change_lands_in_the_audit_log(stack: Stack) {
     let app = stack.spawn(&[]);
     let (client, me) = app.sign_up("audited@example.com", "Audited").await;
-    app.sign_up("member@example.com", "Other").await;
+    let (member, _) = app.sign_up("member@example.com", "Other").await;
     post(&client, &app, "/api/auth/logout", json!({})).await;
     let client = app
         .sign_in("audited@example.com", "correct horse battery")
@@ -813,13 +825,10 @@ async fn every_change_lands_in_the_audit_log(stack: Stack) {
     let mut settings = get(&client, &app, "/api/settings").await.1["user"].clone();
     settings["ui"]["language"] = json!("fr");
     put(&client, &app, "/api/settings/user", settings).await;
-    put(
-        &client,
-        &app,
-        "/api/workspace/members",
-        json!({ "email": "member@example.com", "role": "operator" }),
-    )
-    .await;
+    app.add_member(&client, &member, "member@example.com", "viewer")
+        .await;
+    app.set_role(&client, "member@example.com", "operator")
+        .await;
 
     let entries = audit(&client, &app).await;
     let actions: Vec<&str> = entries
@@ -832,16 +841,23 @@ async fn every_change_lands_in_the_audit_log(stack: Stack) {
         [
             "auth.signup",
             "workspace.member_set",
+            "auth.login",
             "auth.logout",
             "auth.login",
             "dashboard.save",
             "dashboard.delete",
             "settings.update",
+            "workspace.invite",
+            "workspace.invite_accept",
             "workspace.member_set"
         ],
     );
     let user = me["user"]["id"].as_str().unwrap();
-    for entry in &entries {
+    // Everything but the invitee's own acceptance was done by the admin.
+    for entry in entries
+        .iter()
+        .filter(|e| e["action"] != "workspace.invite_accept")
+    {
         for field in [
             "id",
             "timestamp",
@@ -857,10 +873,11 @@ async fn every_change_lands_in_the_audit_log(stack: Stack) {
         }
         assert_eq!(entry["user_id"], user);
     }
-    let settings_change = &entries[1];
+    let settings_change = &entries[3];
     assert_eq!(settings_change["before_state"]["ui"]["language"], "en");
     assert_eq!(settings_change["after_state"]["ui"]["language"], "fr");
     let membership = &entries[0];
+    assert_eq!(membership["before_state"]["role"], "viewer");
     assert_eq!(membership["after_state"]["role"], "operator");
 }
 

@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
+/// The password of every account the tests make.
+pub const PASSWORD: &str = "correct horse battery";
 
 /// A running server.
 pub struct TestApp {
@@ -92,6 +94,45 @@ impl Stack {
     }
 }
 
+/// Who makes a request: a cookie-keeping client, or a `cookie` header value.
+#[derive(Clone, Copy)]
+pub enum Who<'a> {
+    /// A client whose cookie store holds the session.
+    Client(&'a reqwest::Client),
+    /// A `cookie` header value (`flightdeck_session=…`).
+    Cookie(&'a str),
+}
+
+impl Who<'_> {
+    /// A request as this caller.
+    pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        match self {
+            Who::Client(client) => client.request(method, url),
+            Who::Cookie(cookie) => reqwest::Client::new()
+                .request(method, url)
+                .header("cookie", *cookie),
+        }
+    }
+}
+
+impl<'a> From<&'a reqwest::Client> for Who<'a> {
+    fn from(client: &'a reqwest::Client) -> Self {
+        Who::Client(client)
+    }
+}
+
+impl<'a> From<&'a str> for Who<'a> {
+    fn from(cookie: &'a str) -> Self {
+        Who::Cookie(cookie)
+    }
+}
+
+impl<'a> From<&'a String> for Who<'a> {
+    fn from(cookie: &'a String) -> Self {
+        Who::Cookie(cookie)
+    }
+}
+
 /// Starts a server whose public folder holds what `populate` puts there.
 pub fn spawn_app_with(populate: impl FnOnce(&Path)) -> TestApp {
     let root = tempfile::tempdir().expect("tempdir");
@@ -119,6 +160,9 @@ fn spawn_process(root: &Path, env: &[(String, String)]) -> TestApp {
         .env("FLIGHTDECK_SHUTDOWN_GRACE_SECS", "2")
         // The demo fleet only where a test asks for it.
         .env("FLIGHTDECK_DEMO", "0")
+        // Most tests make their accounts by signing up; the invite-only default is tested
+        // where it matters (a test passes FLIGHTDECK_SIGNUP="" for the default).
+        .env("FLIGHTDECK_SIGNUP", "open")
         .env("RUST_LOG", "info");
     for (key, value) in env {
         command.env(key, value);
@@ -228,22 +272,94 @@ impl TestApp {
         self.sign_in("admin@flightdeck.local", &password).await
     }
 
-    /// A new account with its own workspace; returns its signed-in client and `me`.
+    /// A new account with its own workspace (sign-up is open in tests unless a test says
+    /// otherwise); returns its signed-in client and `me`.
     pub async fn sign_up(
         &self,
         email: &str,
         workspace: &str,
     ) -> (reqwest::Client, serde_json::Value) {
-        let client = new_client();
-        let response = client
+        let response = new_client()
             .post(self.url("/api/auth/signup"))
-            .json(&serde_json::json!({ "email": email, "password": "correct horse battery", "workspace": workspace }))
+            .json(&serde_json::json!({ "email": email, "password": PASSWORD, "workspace": workspace }))
             .send()
             .await
             .expect("signup request");
-        assert_eq!(response.status(), 201, "signup {email}");
-        let me = response.json().await.unwrap();
+        assert_eq!(response.status(), 202, "signup {email}");
+        let client = self.sign_in(email, PASSWORD).await;
+        let me = client
+            .get(self.url("/api/auth/me"))
+            .send()
+            .await
+            .expect("me")
+            .json()
+            .await
+            .expect("me as JSON");
         (client, me)
+    }
+
+    /// Invites `email` to the workspace of `admin` as `role`: the link's path
+    /// (`/invite/<token>`).
+    pub async fn invite<'a>(&self, admin: impl Into<Who<'a>>, email: &str, role: &str) -> String {
+        let response = admin
+            .into()
+            .request(reqwest::Method::POST, &self.url("/api/workspace/invites"))
+            .json(&serde_json::json!({ "email": email, "role": role }))
+            .send()
+            .await
+            .expect("invite request");
+        assert_eq!(response.status(), 201, "invite {email}");
+        let invite: serde_json::Value = response.json().await.expect("invite as JSON");
+        invite["path"].as_str().expect("a link").to_owned()
+    }
+
+    /// Makes the account of `member` (signed in as `email`) a member of `admin`'s workspace
+    /// with `role`, through an invitation it accepts; its session moves there.
+    pub async fn add_member<'a, 'b>(
+        &self,
+        admin: impl Into<Who<'a>>,
+        member: impl Into<Who<'b>>,
+        email: &str,
+        role: &str,
+    ) {
+        let path = self.invite(admin, email, role).await;
+        let token = path.trim_start_matches("/invite/");
+        let url = self.url(&format!("/api/invites/{token}/accept"));
+        let response = member
+            .into()
+            .request(reqwest::Method::POST, &url)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("accept request");
+        assert_eq!(response.status(), 200, "accept as {email}");
+    }
+
+    /// Changes the role of the member with `email` in `admin`'s workspace.
+    pub async fn set_role<'a>(&self, admin: impl Into<Who<'a>>, email: &str, role: &str) {
+        let admin = admin.into();
+        let members: Vec<serde_json::Value> = admin
+            .request(reqwest::Method::GET, &self.url("/api/workspace/members"))
+            .send()
+            .await
+            .expect("members request")
+            .json()
+            .await
+            .expect("members as JSON");
+        let id = members
+            .iter()
+            .find(|member| member["email"] == email)
+            .and_then(|member| member["userId"].as_str())
+            .unwrap_or_else(|| panic!("{email} is not a member: {members:?}"))
+            .to_owned();
+        let url = self.url(&format!("/api/workspace/members/{id}"));
+        let response = admin
+            .request(reqwest::Method::PATCH, &url)
+            .json(&serde_json::json!({ "role": role }))
+            .send()
+            .await
+            .expect("role request");
+        assert_eq!(response.status(), 200, "role of {email}");
     }
 
     pub fn pid(&self) -> i32 {

@@ -93,24 +93,7 @@ async fn call(app: &TestApp, cookie: &str, method: &str, path: &str, body: Value
 /// Signs up `email`, and makes them a member of the admin's workspace with `role`, in session.
 async fn member(app: &TestApp, admin: &str, email: &str, role: &str) -> String {
     let cookie = account(app, email).await;
-    let workspace =
-        call(app, admin, "GET", "/api/auth/me", json!(null)).await["workspace"]["id"].clone();
-    call(
-        app,
-        admin,
-        "PUT",
-        "/api/workspace/members",
-        json!({ "email": email, "role": role }),
-    )
-    .await;
-    call(
-        app,
-        &cookie,
-        "POST",
-        "/api/auth/workspace",
-        json!({ "workspaceId": workspace }),
-    )
-    .await;
+    app.add_member(admin, &cookie, email, role).await;
     cookie
 }
 
@@ -182,14 +165,8 @@ async fn topic_events_reach_their_workspace_only_and_viewers_cannot_post() {
     silent(&mut viewer, 500).await;
 
     // The viewer becomes an operator: their socket is told to open again, and then may post.
-    call(
-        &app,
-        &admin_cookie,
-        "PUT",
-        "/api/workspace/members",
-        json!({ "email": "watcher@example.com", "role": "operator" }),
-    )
-    .await;
+    app.set_role(&admin_cookie, "watcher@example.com", "operator")
+        .await;
     let (texts, code) = closed(&mut viewer).await;
     assert_eq!(texts.last().unwrap()["payload"]["code"], "role_changed");
     assert_eq!(code, Some(CloseCode::from(4000)));
@@ -306,25 +283,10 @@ async fn signing_out_closes_that_sessions_sockets_and_no_other() {
     assert_eq!(next(&mut on_second).await["payload"]["mutationId"], "1");
 
     // Moving the session to another workspace reopens its socket in the new one.
+    // (Accepting an invitation moves the session to the workspace that invited it.)
     let other = account(&app, "host@example.com").await;
-    let workspace =
-        call(&app, &other, "GET", "/api/auth/me", json!(null)).await["workspace"]["id"].clone();
-    call(
-        &app,
-        &other,
-        "PUT",
-        "/api/workspace/members",
-        json!({ "email": "twice@example.com", "role": "operator" }),
-    )
-    .await;
-    call(
-        &app,
-        &second,
-        "POST",
-        "/api/auth/workspace",
-        json!({ "workspaceId": workspace }),
-    )
-    .await;
+    app.add_member(&other, &second, "twice@example.com", "operator")
+        .await;
     let (texts, code) = closed(&mut on_second).await;
     assert_eq!(
         texts.last().unwrap()["payload"]["code"],

@@ -2,8 +2,8 @@
 
 mod analytics;
 mod approvals;
-mod attack;
 mod assets;
+mod attack;
 mod audit;
 mod contract;
 mod fleet;

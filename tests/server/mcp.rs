@@ -1,4 +1,5 @@
-//! MCP connections with real servers over stdio: `@modelcontextprotocol/server-everything` from
+//! MCP connections with real servers over stdio, offered by the operator's
+//! FLIGHTDECK_MCP_CONFIG file and enabled by name: `@modelcontextprotocol/server-everything` from
 //! npm connects and lists its tools while a server that never answers and two that fail are
 //! isolated, retried and reported ("1 of 4 connected"); a restart is not held up by any of them;
 //! a change made on one instance reaches another; and connecting in parallel takes one server's
@@ -7,7 +8,7 @@
 use crate::helpers::{Stack, TestApp};
 use crate::sync::account;
 use flightdeck::mcp::connect::connect_all;
-use flightdeck::mcp::Transport;
+use flightdeck::mcp::operator::Command;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -16,10 +17,28 @@ fn root() -> &'static str {
     env!("CARGO_MANIFEST_DIR")
 }
 
+/// The operator's entry for a node script of this repository.
 fn node(script: &str, args: &[&str]) -> Value {
     let mut all = vec![format!("{}/{script}", root())];
     all.extend(args.iter().map(|arg| arg.to_string()));
-    json!({ "kind": "stdio", "command": "node", "args": all })
+    json!({ "command": "node", "args": all })
+}
+
+/// The operator's `mcpServers` file with these entries, in a folder kept as long as the result.
+pub fn operator_file(entries: &[(&str, Value)]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mcp.json");
+    let servers: serde_json::Map<String, Value> = entries
+        .iter()
+        .map(|(name, entry)| (name.to_string(), entry.clone()))
+        .collect();
+    std::fs::write(&path, json!({ "mcpServers": servers }).to_string()).unwrap();
+    (dir, path.display().to_string())
+}
+
+/// What enables the operator's server `name` in a workspace.
+fn offered(name: &str) -> Value {
+    json!({ "kind": "operator", "server": name })
 }
 
 async fn overview(app: &TestApp, cookie: &str) -> Value {
@@ -67,9 +86,23 @@ async fn wait_for(
 #[tokio::test]
 async fn server_everything_connects_while_hanging_and_failing_servers_are_isolated() {
     let stack = Stack::embedded();
+    let everything = node(
+        "node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+        &["stdio"],
+    );
+    let (_dir, file) = operator_file(&[
+        ("everything", everything),
+        ("hangs", node("tests/fixtures/mcp/hang.mjs", &[])),
+        ("missing", json!({ "command": "/nonexistent/mcp-server" })),
+        (
+            "exits",
+            json!({ "command": "node", "args": ["-e", "console.error('no config given'); process.exit(3)"] }),
+        ),
+    ]);
     let env = [
         ("MCP_CONNECT_TIMEOUT_SECS", "2"),
         ("MCP_RETRY_BASE_MS", "300"),
+        ("FLIGHTDECK_MCP_CONFIG", file.as_str()),
     ];
     let app = stack.spawn(&env);
     let cookie = account(&app, "mcp@example.com").await;
@@ -84,23 +117,18 @@ async fn server_everything_connects_while_hanging_and_failing_servers_are_isolat
             (answer.status(), answer.json::<Value>().await.unwrap())
         }
     };
-    let everything = node(
-        "node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-        &["stdio"],
-    );
-    for (name, transport) in [
-        ("everything", everything),
-        ("hangs", node("tests/fixtures/mcp/hang.mjs", &[])),
-        (
-            "missing",
-            json!({ "kind": "stdio", "command": "/nonexistent/mcp-server" }),
-        ),
-        (
-            "exits",
-            json!({ "kind": "stdio", "command": "node", "args": ["-e", "console.error('no config given'); process.exit(3)"] }),
-        ),
-    ] {
-        let (status, body) = add(json!({ "name": name, "transport": transport })).await;
+    let offered_list: Vec<Value> = http
+        .get(app.url("/api/mcp/offered"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(offered_list.len(), 4, "{offered_list:?}");
+    for name in ["everything", "hangs", "missing", "exits"] {
+        let (status, body) = add(json!({ "name": name, "transport": offered(name) })).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     let (status, body) =
@@ -108,6 +136,11 @@ async fn server_everything_connects_while_hanging_and_failing_servers_are_isolat
     assert_eq!(
         (status, body["field"].as_str()),
         (StatusCode::BAD_REQUEST, Some("transport.url"))
+    );
+    let (status, body) = add(json!({ "name": "other", "transport": offered("nope") })).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("transport.server"))
     );
     let (status, _) = add(json!({ "name": "everything", "transport": { "kind": "http", "url": "http://127.0.0.1:1/mcp" } })).await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -163,6 +196,7 @@ async fn server_everything_connects_while_hanging_and_failing_servers_are_isolat
     let env = [
         ("MCP_CONNECT_TIMEOUT_SECS", "60"),
         ("MCP_RETRY_BASE_MS", "300"),
+        ("FLIGHTDECK_MCP_CONFIG", file.as_str()),
     ];
     let app = stack.spawn(&env);
     let first = overview(&app, &cookie).await;
@@ -210,14 +244,15 @@ async fn server_everything_connects_while_hanging_and_failing_servers_are_isolat
 
 #[tokio::test]
 async fn servers_connect_in_parallel_in_one_servers_time() {
-    let slow = |_| Transport::Stdio {
+    let slow = |_| Command {
         command: "node".into(),
         args: vec![
             format!("{}/tests/fixtures/mcp/slow.mjs", root()),
             "500".into(),
         ],
+        env: Default::default(),
     };
-    let transports: Vec<Transport> = (0..4).map(slow).collect();
+    let transports: Vec<Command> = (0..4).map(slow).collect();
     let timeout = Duration::from_secs(10);
     // Warm node's module cache so both runs start alike.
     connect_all(&transports[..1], timeout, true).await;
@@ -246,9 +281,11 @@ async fn servers_connect_in_parallel_in_one_servers_time() {
 #[tokio::test]
 async fn a_server_added_on_one_instance_is_connected_and_removed_on_another() {
     let stack = Stack::scaled().await;
+    let (_dir, file) = operator_file(&[("slow", node("tests/fixtures/mcp/slow.mjs", &["50"]))]);
     let env = [
         ("MCP_CONNECT_TIMEOUT_SECS", "10"),
         ("MCP_RETRY_BASE_MS", "100"),
+        ("FLIGHTDECK_MCP_CONFIG", file.as_str()),
     ];
     let one = stack.spawn(&env);
     let two = stack.spawn(&env);
@@ -257,7 +294,7 @@ async fn a_server_added_on_one_instance_is_connected_and_removed_on_another() {
     let added = http
         .post(one.url("/api/mcp/servers"))
         .header("cookie", &cookie)
-        .json(&json!({ "name": "slow", "transport": node("tests/fixtures/mcp/slow.mjs", &["50"]) }))
+        .json(&json!({ "name": "slow", "transport": offered("slow") }))
         .send()
         .await
         .unwrap();

@@ -15,13 +15,21 @@ pub type Socket =
 
 /// Signs up and returns the session cookie (`flightdeck_session=…`).
 pub async fn account(app: &TestApp, email: &str) -> String {
-    let response = reqwest::Client::new()
+    let http = reqwest::Client::new();
+    let response = http
         .post(app.url("/api/auth/signup"))
         .json(&json!({ "email": email, "password": "correct horse battery", "workspace": "Sync" }))
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 201);
+    assert_eq!(response.status(), 202);
+    let response = http
+        .post(app.url("/api/auth/login"))
+        .json(&json!({ "email": email, "password": "correct horse battery" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     cookie.split(';').next().unwrap().to_string()
 }

@@ -7,10 +7,11 @@ fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/mcp/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn node(args: &[&str]) -> Transport {
-    Transport::Stdio {
+fn node(args: &[&str]) -> Command {
+    Command {
         command: "node".into(),
         args: args.iter().map(|arg| arg.to_string()).collect(),
+        env: Default::default(),
     }
 }
 
@@ -46,7 +47,7 @@ async fn until_gone(marker: &str) -> usize {
 
 #[tokio::test]
 async fn a_slow_server_connects_and_lists_its_tools() {
-    let (session, tools) = connect(
+    let (session, tools) = connect_command(
         &node(&[&fixture("slow.mjs"), "50"]),
         Duration::from_secs(10),
     )
@@ -60,15 +61,16 @@ async fn a_slow_server_connects_and_lists_its_tools() {
 #[tokio::test]
 async fn each_way_of_failing_says_why() {
     let timeout = Duration::from_secs(10);
-    let missing = Transport::Stdio {
+    let missing = Command {
         command: "/nonexistent/mcp-server".into(),
         args: vec![],
+        env: Default::default(),
     };
-    let err = failure(connect(&missing, timeout).await);
+    let err = failure(connect_command(&missing, timeout).await);
     assert!(matches!(err, ConnectError::Spawn { .. }), "{err}");
 
     let exits = node(&["-e", "console.error('no API key set'); process.exit(3)"]);
-    let err = failure(connect(&exits, timeout).await);
+    let err = failure(connect_command(&exits, timeout).await);
     assert!(matches!(err, ConnectError::Protocol { .. }), "{err}");
     assert!(
         err.to_string().ends_with("(stderr: no API key set)"),
@@ -78,7 +80,7 @@ async fn each_way_of_failing_says_why() {
     let refused = Transport::Http {
         url: "http://127.0.0.1:1/mcp".into(),
     };
-    let err = failure(connect(&refused, timeout).await);
+    let err = failure(connect(&refused, timeout, &OperatorServers::default()).await);
 
     assert!(matches!(err, ConnectError::Protocol { .. }), "{err}");
     assert!(
@@ -92,7 +94,7 @@ async fn each_way_of_failing_says_why() {
 async fn a_server_that_never_answers_times_out_and_is_stopped() {
     let marker = format!("hang-{}", std::process::id());
     let hang = node(&[&fixture("hang.mjs"), &marker]);
-    let err = failure(connect(&hang, Duration::from_millis(500)).await);
+    let err = failure(connect_command(&hang, Duration::from_millis(500)).await);
     assert!(
         matches!(err, ConnectError::TimedOut { ms: 500, .. }),
         "{err}"
@@ -108,7 +110,7 @@ async fn a_server_that_never_answers_times_out_and_is_stopped() {
 async fn dropping_a_session_stops_its_server() {
     let marker = format!("drop-{}", std::process::id());
     let slow = node(&[&fixture("slow.mjs"), "10", &marker]);
-    let (session, _) = connect(&slow, Duration::from_secs(10))
+    let (session, _) = connect_command(&slow, Duration::from_secs(10))
         .await
         .expect("connects");
     assert_eq!(processes_with(&marker), 1);
@@ -136,9 +138,43 @@ async fn a_streamable_http_server_connects() {
         .expect("reads")
         .expect("the fixture prints its URL");
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let (session, tools) = connect(&Transport::Http { url }, Duration::from_secs(10))
+    let none = OperatorServers::default();
+    let (session, tools) = connect(&Transport::Http { url }, Duration::from_secs(10), &none)
         .await
         .expect("the HTTP fixture connects");
+    assert_eq!(tools[0].name, "wait");
+    drop(session);
+}
+
+#[tokio::test]
+async fn only_the_operators_programs_are_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let timeout = Duration::from_secs(5);
+    let none = OperatorServers::default();
+    // A command stored through the API by an earlier version is never run.
+    let legacy = Transport::Stdio {
+        command: "touch".into(),
+        args: vec![marker.display().to_string()],
+    };
+    let err = failure(connect(&legacy, timeout, &none).await);
+    assert!(matches!(err, ConnectError::NotOffered(_)), "{err}");
+    // Nor a name the operator does not offer.
+    let unknown = Transport::Operator {
+        server: "touch".into(),
+    };
+    let err = failure(connect(&unknown, timeout, &none).await);
+    assert!(err.to_string().contains("offers no server named"), "{err}");
+    assert!(!marker.exists(), "nothing ran");
+    // An offered one is, by its name.
+    let offered =
+        OperatorServers::from_commands([("slow".to_string(), node(&[&fixture("slow.mjs"), "10"]))]);
+    let by_name = Transport::Operator {
+        server: "slow".into(),
+    };
+    let (session, tools) = connect(&by_name, timeout, &offered)
+        .await
+        .expect("connects");
     assert_eq!(tools[0].name, "wait");
     drop(session);
 }

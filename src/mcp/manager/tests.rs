@@ -2,21 +2,38 @@
 //! retries, reconnection after a crash, reconciliation and stopping.
 
 use super::*;
+use crate::mcp::operator::Command;
 use crate::mcp::Transport;
 
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/mcp/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn server(id: &str, command: &str, args: &[&str]) -> McpServer {
+/// The server the workspace enables: the operator's program of the same name.
+fn server(id: &str) -> McpServer {
     McpServer {
         id: id.into(),
         name: id.into(),
-        transport: Transport::Stdio {
-            command: command.into(),
-            args: args.iter().map(|arg| arg.to_string()).collect(),
-        },
+        transport: Transport::Operator { server: id.into() },
     }
+}
+
+/// A manager whose operator offers these programs (name, command, arguments).
+fn manager(offered: &[(&str, &str, &[&str])]) -> Mcp {
+    let commands = offered.iter().map(|(name, command, args)| {
+        let command = Command {
+            command: command.to_string(),
+            args: args.iter().map(|arg| arg.to_string()).collect(),
+            env: Default::default(),
+        };
+        (name.to_string(), command)
+    });
+    Mcp::new(
+        Duration::from_secs(10),
+        50,
+        None,
+        OperatorServers::from_commands(commands),
+    )
 }
 
 fn ids(list: &[&str]) -> Vec<String> {
@@ -63,13 +80,14 @@ fn plan_starts_the_new_and_stops_the_gone() {
 
 #[tokio::test]
 async fn a_failing_server_is_retried_beside_a_connected_one() {
-    let mcp = Mcp::new(Duration::from_secs(10), 50, None);
-    mcp.connect("w", server("ok", "node", &[&fixture("slow.mjs"), "10"]));
-    mcp.connect("w", server("bad", "/nonexistent/mcp-server", &[]));
-    assert!(
-        !mcp.connect("w", server("ok", "node", &[])),
-        "already running"
-    );
+    let slow = fixture("slow.mjs");
+    let mcp = manager(&[
+        ("ok", "node", &[&slow, "10"]),
+        ("bad", "/nonexistent/mcp-server", &[]),
+    ]);
+    mcp.connect("w", server("ok"));
+    mcp.connect("w", server("bad"));
+    assert!(!mcp.connect("w", server("ok")), "already running");
 
     let bad = until(&mcp, "bad", |s| s.attempts >= 3).await;
     assert!(bad.last_error.unwrap_or_default().contains("cannot start"));
@@ -84,10 +102,10 @@ async fn a_failing_server_is_retried_beside_a_connected_one() {
 
 #[tokio::test]
 async fn a_server_that_exits_is_reconnected() {
-    let mcp = Mcp::new(Duration::from_secs(10), 50, None);
     let args = [fixture("slow.mjs"), "10".into(), "--exit-after=300".into()];
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    mcp.connect("w", server("crashy", "node", &args));
+    let mcp = manager(&[("crashy", "node", &args)]);
+    mcp.connect("w", server("crashy"));
     until(&mcp, "crashy", |s| s.state == ConnState::Connected).await;
     let ended = until(&mcp, "crashy", |s| s.last_error.is_some()).await;
     assert_eq!(
@@ -99,10 +117,13 @@ async fn a_server_that_exits_is_reconnected() {
 
 #[tokio::test]
 async fn reconcile_follows_the_records_and_removing_stops_the_process() {
-    let mcp = Mcp::new(Duration::from_secs(10), 50, None);
     let marker = format!("reconcile-{}", std::process::id());
-    let kept = server("kept", "node", &[&fixture("slow.mjs"), "10", &marker]);
-    let gone = server("gone", "/nonexistent/mcp-server", &[]);
+    let slow = fixture("slow.mjs");
+    let mcp = manager(&[
+        ("kept", "node", &[&slow, "10", &marker]),
+        ("gone", "/nonexistent/mcp-server", &[]),
+    ]);
+    let (kept, gone) = (server("kept"), server("gone"));
     mcp.reconcile("w", vec![kept.clone(), gone]);
     until(&mcp, "kept", |s| s.state == ConnState::Connected).await;
     assert!(running(&marker));

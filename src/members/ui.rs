@@ -1,0 +1,263 @@
+//! Members in the UI: the Settings section where admins change roles, remove members, invite
+//! and copy or revoke pending links; and `/invite/:token`, where an invitee creates their
+//! account or, signed in, accepts.
+
+use super::{AcceptInvite, Invite, InviteOffer, Member, NewInvite, SetRole};
+use crate::auth::{load_page, Me, Role, ALERT, CARD};
+use crate::http::{call, CallError};
+use crate::pages::PageTitle;
+use dioxus::prelude::*;
+
+const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950 disabled:opacity-60";
+const ROW: &str = "flex flex-wrap items-center justify-between gap-3 py-2 text-sm";
+const SMALL: &str = "rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
+const PRIMARY: &str = "rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-60";
+
+/// This page's origin (`http://host:port`), to turn an invitation's path into a link.
+fn origin() -> String {
+    #[cfg(feature = "web")]
+    if let Some(origin) = web_sys::window().and_then(|window| window.location().origin().ok()) {
+        return origin;
+    }
+    String::new()
+}
+
+/// Copies `text` to the clipboard (where the browser allows it).
+fn copy(text: &str) {
+    #[cfg(feature = "web")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = text;
+}
+
+/// A role picker; `id` names it for labels and tests.
+#[component]
+fn RolePicker(id: String, role: Role, onpick: EventHandler<Role>) -> Element {
+    rsx! {
+        select { id, class: FIELD, aria_label: "Role",
+            onchange: move |e| onpick.call(Role::parse(&e.value()).unwrap_or(Role::Viewer)),
+            for option_role in Role::ALL {
+                option { value: option_role.as_str(), selected: role == option_role, "{option_role.as_str()}" }
+            }
+        }
+    }
+}
+
+/// Admins, on Settings: the members with their roles, the pending invitations, and a new one.
+#[component]
+pub fn MembersSection(class: String) -> Element {
+    let mut members = use_signal(Vec::<Member>::new);
+    let mut invites = use_signal(Vec::<Invite>::new);
+    let mut email = use_signal(String::new);
+    let mut role = use_signal(|| Role::Viewer);
+    let mut message = use_signal(|| None::<Result<String, String>>);
+    let reload = move || {
+        spawn(async move {
+            match call::<Vec<Member>>("GET", "/api/workspace/members", None).await {
+                Ok(list) => members.set(list),
+                Err(err) => message.set(Some(Err(err.to_string()))),
+            }
+            if let Ok(list) = call::<Vec<Invite>>("GET", "/api/workspace/invites", None).await {
+                invites.set(list);
+            }
+        });
+    };
+    use_effect(move || reload());
+    let act =
+        move |method: &'static str, path: String, body: Option<serde_json::Value>, done: String| {
+            spawn(async move {
+                match call::<serde_json::Value>(method, &path, body).await {
+                    Ok(_) => message.set(Some(Ok(done))),
+                    Err(err) => message.set(Some(Err(err.to_string()))),
+                }
+                reload();
+            });
+        };
+    let invite = move |event: FormEvent| {
+        event.prevent_default();
+        let body = serde_json::to_value(NewInvite {
+            email: email(),
+            role: role(),
+        })
+        .ok();
+        spawn(async move {
+            match call::<Invite>("POST", "/api/workspace/invites", body).await {
+                Ok(made) => {
+                    let link = format!("{}{}", origin(), made.path);
+                    copy(&link);
+                    message.set(Some(Ok(format!(
+                        "Invitation for {} made; its link is copied.",
+                        made.email
+                    ))));
+                    email.set(String::new());
+                }
+                Err(err) => message.set(Some(Err(err.to_string()))),
+            }
+            reload();
+        });
+    };
+    rsx! {
+        section { id: "members", class,
+            h2 { class: "text-lg font-medium", "Members" }
+            ul { class: "mt-3 divide-y divide-slate-200 dark:divide-slate-800",
+                for member in members() {
+                    li { key: "{member.user_id}", class: ROW,
+                        span { class: "min-w-0 flex-1 truncate", "{member.email}" }
+                        div { class: "flex items-center gap-2",
+                            RolePicker { id: "role-{member.user_id}", role: member.role,
+                                onpick: {
+                                    let (id, email) = (member.user_id.clone(), member.email.clone());
+                                    move |next: Role| act("PATCH", format!("/api/workspace/members/{id}"),
+                                        serde_json::to_value(SetRole { role: next }).ok(),
+                                        format!("{email} is now {}.", next.as_str()))
+                                },
+                            }
+                            button { r#type: "button", class: SMALL, "data-remove": "{member.email}",
+                                onclick: {
+                                    let (id, email) = (member.user_id.clone(), member.email.clone());
+                                    move |_| act("DELETE", format!("/api/workspace/members/{id}"), None, format!("{email} was removed."))
+                                },
+                                "Remove"
+                            }
+                        }
+                    }
+                }
+            }
+            if !invites().is_empty() {
+                h3 { class: "mt-5 text-sm font-medium", "Pending invitations" }
+                ul { id: "invites", class: "mt-2 divide-y divide-slate-200 dark:divide-slate-800",
+                    for pending in invites() {
+                        li { key: "{pending.id}", class: ROW,
+                            span { class: "min-w-0 flex-1 truncate", "{pending.email} · {pending.role.as_str()}" }
+                            input { class: "{FIELD} max-w-xs font-mono text-xs", readonly: true, aria_label: "Invitation link for {pending.email}",
+                                value: "{origin()}{pending.path}" }
+                            button { r#type: "button", class: SMALL,
+                                onclick: {
+                                    let link = format!("{}{}", origin(), pending.path);
+                                    move |_| { copy(&link); message.set(Some(Ok("Link copied.".into()))); }
+                                },
+                                "Copy link"
+                            }
+                            button { r#type: "button", class: SMALL,
+                                onclick: {
+                                    let (id, email) = (pending.id.clone(), pending.email.clone());
+                                    move |_| act("DELETE", format!("/api/workspace/invites/{id}"), None, format!("The invitation for {email} was revoked."))
+                                },
+                                "Revoke"
+                            }
+                        }
+                    }
+                }
+            }
+            form { id: "invite-form", class: "mt-4 flex flex-wrap items-end gap-3", onsubmit: invite,
+                label { class: "flex-1 text-sm", "Invite by email"
+                    input { id: "invite-email", r#type: "email", required: true, class: FIELD,
+                        value: "{email}", oninput: move |e| email.set(e.value()) }
+                }
+                label { class: "text-sm", "Role"
+                    RolePicker { id: "invite-role", role: role(), onpick: move |next| role.set(next) }
+                }
+                button { r#type: "submit", class: PRIMARY, "Invite" }
+            }
+            match message() {
+                Some(Ok(text)) => rsx! { p { id: "members-status", role: "status", class: "mt-2 text-sm text-emerald-700 dark:text-emerald-300", "{text}" } },
+                Some(Err(text)) => rsx! { p { id: "members-status", role: "alert", class: "mt-2 text-sm text-red-700 dark:text-red-300", "{text}" } },
+                None => rsx! {},
+            }
+        }
+    }
+}
+
+/// `/invite/:token` — what the link offers; create the account and join, or accept signed in.
+#[component]
+pub fn InvitePage(token: String) -> Element {
+    let mut offer = use_signal(|| None::<Result<InviteOffer, CallError>>);
+    let mut me = use_signal(|| None::<Me>);
+    let mut password = use_signal(String::new);
+    let mut error = use_signal(|| None::<String>);
+    let mut busy = use_signal(|| false);
+    let path = format!("/api/invites/{token}");
+    use_effect({
+        let path = path.clone();
+        move || {
+            let path = path.clone();
+            spawn(async move {
+                offer.set(Some(call::<InviteOffer>("GET", &path, None).await));
+                me.set(call::<Me>("GET", "/api/auth/me", None).await.ok());
+            });
+        }
+    });
+    let accept = move |event: FormEvent| {
+        event.prevent_default();
+        busy.set(true);
+        let signed_out = me().is_none();
+        let body = AcceptInvite {
+            password: signed_out.then(|| password()),
+        };
+        let path = format!("{path}/accept");
+        spawn(async move {
+            match call::<Me>("POST", &path, serde_json::to_value(body).ok()).await {
+                Ok(_) => load_page("/"),
+                Err(err) => {
+                    error.set(Some(err.to_string()));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    let body = match offer() {
+        None => {
+            rsx! { div { class: "h-24 animate-pulse rounded bg-slate-100 dark:bg-slate-800", aria_busy: "true" } }
+        }
+        Some(Err(err)) => rsx! {
+            p { role: "alert", class: ALERT, "{err}" }
+            a { href: "/login", class: "mt-4 inline-block text-sm text-sky-700 underline dark:text-sky-300", "Go to sign-in" }
+        },
+        Some(Ok(offer)) => {
+            let other = me()
+                .filter(|me| me.user.email != offer.email)
+                .map(|me| me.user.email);
+            rsx! {
+                p { class: "mt-2 text-sm", "{offer.email} is invited to {offer.workspace} as {offer.role.as_str()}." }
+                if let Some(signed_in_as) = other {
+                    p { role: "alert", class: "mt-4 {ALERT}",
+                        "You are signed in as {signed_in_as}: sign out, then open this link again."
+                    }
+                } else {
+                    form { id: "invite-accept", class: "mt-6 space-y-4", onsubmit: accept,
+                        if me().is_none() && offer.can_create_account {
+                            label { class: "block text-sm font-medium", "Choose a password"
+                                input { id: "invite-password", r#type: "password", autocomplete: "new-password", required: true, class: FIELD,
+                                    value: "{password}", oninput: move |e| password.set(e.value()) }
+                            }
+                        }
+                        if me().is_some() || offer.can_create_account {
+                            button { id: "invite-submit", r#type: "submit", class: "{PRIMARY} w-full", disabled: busy(),
+                                if me().is_some() { "Accept and open {offer.workspace}" } else { "Create account and join" }
+                            }
+                        }
+                    }
+                    if me().is_none() {
+                        a { href: "/login?next=/invite/{token}", class: "mt-4 inline-block text-sm text-sky-700 underline dark:text-sky-300",
+                            "I have an account: sign in first"
+                        }
+                    }
+                }
+                if let Some(text) = error() {
+                    p { id: "invite-error", role: "alert", class: "mt-4 {ALERT}", "{text}" }
+                }
+            }
+        }
+    };
+    rsx! {
+        PageTitle { text: "Invitation · Flightdeck" }
+        main { class: "flex min-h-screen items-center justify-center px-4",
+            section { class: CARD,
+                h1 { class: "text-xl font-semibold", "Join a Flightdeck workspace" }
+                {body}
+            }
+        }
+    }
+}
