@@ -142,8 +142,8 @@ impl Security {
         let session_max_age = Duration::from_secs(ranged(
             get,
             "FLIGHTDECK_SESSION_MAX_AGE",
-            "a whole number of seconds from 300 to 31536000 (a year)",
-            300..=31_536_000,
+            "a whole number of seconds from 1 to 31536000 (a year)",
+            1..=31_536_000,
             DEFAULT_SESSION_MAX_AGE_SECS,
         )?);
         let audit_key = get("FLIGHTDECK_AUDIT_KEY")
@@ -324,7 +324,7 @@ mod tests {
                 "FLIGHTDECK_ALLOWED_HOSTS",
             ),
             (
-                vec![("FLIGHTDECK_SESSION_MAX_AGE", "10")],
+                vec![("FLIGHTDECK_SESSION_MAX_AGE", "0")],
                 "FLIGHTDECK_SESSION_MAX_AGE",
             ),
             (

@@ -83,7 +83,7 @@ async fn hashed_assets_are_cached_forever_and_the_rest_revalidate() {
 #[tokio::test]
 async fn missing_assets_are_404_and_index_html_is_rendered_not_served() {
     let mut app = spawn_app_with(web_build);
-    app.client = app.demo_admin().await;
+    app.client = app.first_admin().await;
     assert_eq!(
         app.get("/assets/nope-dxh00.js").await.status(),
         StatusCode::NOT_FOUND

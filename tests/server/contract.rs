@@ -3,7 +3,7 @@
 //! API (revisions, 409/400/413, TTL, migration on read), settings, roles, the audit log, and a
 //! restart that keeps everything.
 
-use crate::helpers::{new_client, Stack, TestApp};
+use crate::helpers::{new_client, Stack, TestApp, NO_FIRST_ADMIN};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -225,15 +225,20 @@ async fn wrong_credentials_get_401_without_saying_which_part(stack: Stack) {
 }
 
 async fn the_demo_admin_is_created_once_and_printed_once(stack: Stack) {
-    let app = stack.spawn(&[]);
+    let demo = [
+        NO_FIRST_ADMIN[0],
+        NO_FIRST_ADMIN[1],
+        ("FLIGHTDECK_DEMO", "1"),
+    ];
+    let app = stack.spawn(&demo);
     let password = app.demo_password().expect("credentials in the log");
     assert!(app.log().contains("admin@flightdeck.local"));
-    let client = app.demo_admin().await;
+    let client = app.first_admin().await;
     let (_, me) = get(&client, &app, "/api/auth/me").await;
     assert_eq!(me["workspace"]["name"], "Demo fleet");
     assert_eq!(me["role"], "admin");
     drop(app);
-    let again = stack.spawn(&[]);
+    let again = stack.spawn(&demo);
     assert_eq!(
         again.demo_password(),
         None,
@@ -628,8 +633,7 @@ async fn older_stored_states_are_migrated_when_read_and_broken_ones_kept(stack: 
     state["revision"] = json!(0);
     assert_eq!(state, expected);
     assert!(
-        app.log()
-            .contains("stored dashboard state migrated: v1 → v2"),
+        app.logs_soon("stored dashboard state migrated: v1 → v2"),
         "{}",
         app.log()
     );

@@ -3,7 +3,7 @@
 //! limits; cache TTLs (validated at start, applied to reads); the health mesh's parallel round
 //! over 100 agents with 10 hanging; and the demo fleet reporting within seconds.
 
-use crate::helpers::{run_expecting_exit, Stack, TestApp};
+use crate::helpers::{run_expecting_exit, Stack, TestApp, NO_FIRST_ADMIN};
 use crate::sync::{account, connect, next};
 use futures_util::SinkExt;
 use reqwest::{Client, StatusCode};
@@ -501,8 +501,12 @@ async fn a_health_round_over_100_agents_with_10_hanging_lasts_one_timeout() {
 #[tokio::test]
 async fn the_demo_fleet_reports_within_seconds() {
     let stack = Stack::embedded();
-    let app = stack.spawn(&[("FLIGHTDECK_DEMO", "1")]);
-    let admin = app.demo_admin().await;
+    let app = stack.spawn(&[
+        NO_FIRST_ADMIN[0],
+        NO_FIRST_ADMIN[1],
+        ("FLIGHTDECK_DEMO", "1"),
+    ]);
+    let admin = app.first_admin().await;
     let started = Instant::now();
     let mut seen = Vec::new();
     let mut pending = 0;

@@ -13,6 +13,13 @@ use std::time::Duration;
 pub const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
 /// The password of every account the tests make.
 pub const PASSWORD: &str = "correct horse battery";
+/// The first admin every test server starts with (and the demo's admin).
+pub const ADMIN_EMAIL: &str = "admin@flightdeck.local";
+/// Unsets the first admin from the environment, for tests of the demo and the setup link.
+pub const NO_FIRST_ADMIN: [(&str, &str); 2] = [
+    ("FLIGHTDECK_ADMIN_EMAIL", ""),
+    ("FLIGHTDECK_ADMIN_PASSWORD", ""),
+];
 
 /// A running server.
 pub struct TestApp {
@@ -163,6 +170,10 @@ fn spawn_process(root: &Path, env: &[(String, String)]) -> TestApp {
         // Most tests make their accounts by signing up; the invite-only default is tested
         // where it matters (a test passes FLIGHTDECK_SIGNUP="" for the default).
         .env("FLIGHTDECK_SIGNUP", "open")
+        // Every test server starts with a first admin (tests of the demo and of the setup link
+        // unset these).
+        .env("FLIGHTDECK_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("FLIGHTDECK_ADMIN_PASSWORD", PASSWORD)
         .env("RUST_LOG", "info");
     for (key, value) in env {
         command.env(key, value);
@@ -239,6 +250,18 @@ impl TestApp {
         self.log.lock().unwrap().clone()
     }
 
+    /// Whether the log holds `needle` within a few seconds (lines reach the log through a pipe
+    /// and a reader thread, a little after the request that wrote them has been answered).
+    pub fn logs_soon(&self, needle: &str) -> bool {
+        for _ in 0..50 {
+            if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
     /// The demo admin's password, as printed once in the log.
     pub fn demo_password(&self) -> Option<String> {
         let log = self.log();
@@ -264,12 +287,13 @@ impl TestApp {
         client
     }
 
-    /// A client signed in as the demo admin.
-    pub async fn demo_admin(&self) -> reqwest::Client {
-        let password = self
-            .demo_password()
-            .expect("the demo credentials in the log");
-        self.sign_in("admin@flightdeck.local", &password).await
+    /// A client signed in as the first admin: the one from the environment the tests set, or
+    /// the demo's (its password read from the log).
+    pub async fn first_admin(&self) -> reqwest::Client {
+        match self.demo_password() {
+            Some(password) => self.sign_in(ADMIN_EMAIL, &password).await,
+            None => self.sign_in(ADMIN_EMAIL, PASSWORD).await,
+        }
     }
 
     /// A new account with its own workspace (sign-up is open in tests unless a test says

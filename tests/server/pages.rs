@@ -33,7 +33,7 @@ fn app_class(html: &str) -> &str {
 #[tokio::test]
 async fn every_page_is_rendered_on_the_server_with_the_navigation() {
     let mut app = spawn_app();
-    app.client = app.demo_admin().await;
+    app.client = app.first_admin().await;
     for (path, heading) in [
         ("/", "Dashboard"),
         ("/approvals", "Approvals"),
@@ -90,7 +90,7 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_back() {
             format!("/login?next={next}").as_str()
         );
     }
-    app.client = app.demo_admin().await;
+    app.client = app.first_admin().await;
     assert_eq!(app.get("/").await.status(), StatusCode::OK);
     let response = app.get("/login").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -100,7 +100,7 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_back() {
 #[tokio::test]
 async fn unknown_paths_get_a_404_page() {
     let mut app = spawn_app();
-    app.client = app.demo_admin().await;
+    app.client = app.first_admin().await;
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let html = without_comments(&response.text().await.unwrap());
