@@ -15,8 +15,11 @@ use axum::response::{IntoResponse, Response};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// The CSP of everything but pages (JSON, files): nothing may load from it or frame it.
+/// The CSP of everything but pages and scripts (JSON, files): nothing may load from it or frame it.
 const NOT_A_PAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+/// The CSP of a script, which matters when it runs as a worker (the service worker fetches
+/// from this origin).
+const SCRIPT_CSP: &str = "default-src 'self'; frame-ancestors 'none'";
 /// What the app never uses, denied to every page.
 const PERMISSIONS_POLICY: &str =
     "camera=(), microphone=(), geolocation=(), usb=(), payment=(), display-capture=()";
@@ -164,7 +167,16 @@ pub async fn guard(State(edge): State<Arc<Edge>>, request: Request, next: Next) 
             .entry(name)
             .or_insert(HeaderValue::from_static(value));
     };
-    set(headers, CONTENT_SECURITY_POLICY, NOT_A_PAGE_CSP);
+    let is_script = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|kind| kind.contains("javascript"));
+    let policy = if is_script {
+        SCRIPT_CSP
+    } else {
+        NOT_A_PAGE_CSP
+    };
+    set(headers, CONTENT_SECURITY_POLICY, policy);
     set(headers, X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, X_FRAME_OPTIONS, "DENY");
     set(headers, REFERRER_POLICY, "same-origin");

@@ -7,7 +7,8 @@ import { startServer, launchBrowser, signIn, openPage } from "./helpers.mjs";
 
 const env = {};
 before(async () => {
-  env.server = await startServer({ FLIGHTDECK_DEMO: "1", HEALTH_CHECK_INTERVAL_SECS: "2" });
+  // The demo's own admin: no first admin from the environment.
+  env.server = await startServer({ FLIGHTDECK_DEMO: "1", HEALTH_CHECK_INTERVAL_SECS: "2", FLIGHTDECK_ADMIN_EMAIL: "", FLIGHTDECK_ADMIN_PASSWORD: "" });
   env.browser = await launchBrowser();
 });
 after(async () => {

@@ -25,14 +25,31 @@ export const CHROMIUM_ARGS = [
   "--disable-dev-shm-usage",
 ];
 
-/** Starts dist/server on 127.0.0.1:0; resolves once it logs its address. */
+/** The first admin every e2e server starts with (unless a test unsets it, as the demo's does). */
+export const ADMIN = { email: "admin@flightdeck.local", password: "correct horse battery" };
+
+/**
+ * Starts dist/server on 127.0.0.1:0; resolves once it logs its address. Sign-up is open and a
+ * first admin exists unless `env` says otherwise (an empty value unsets a variable).
+ */
 export async function startServer(env = {}) {
   const server = join(DIST, "server");
   if (!existsSync(server)) throw new Error(`${server} is missing: run scripts/build.sh first`);
   const dataDir = mkdtempSync(join(tmpdir(), "flightdeck-e2e-"));
   const child = spawn(server, [], {
     cwd: DIST,
-    env: { PATH: process.env.PATH, IP: "127.0.0.1", PORT: "0", FLIGHTDECK_DATA_DIR: dataDir, FLIGHTDECK_DEMO: "0", RUST_LOG: "info", ...env },
+    env: {
+      PATH: process.env.PATH,
+      IP: "127.0.0.1",
+      PORT: "0",
+      FLIGHTDECK_DATA_DIR: dataDir,
+      FLIGHTDECK_DEMO: "0",
+      FLIGHTDECK_SIGNUP: "open",
+      FLIGHTDECK_ADMIN_EMAIL: ADMIN.email,
+      FLIGHTDECK_ADMIN_PASSWORD: ADMIN.password,
+      RUST_LOG: "info",
+      ...env,
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
@@ -51,11 +68,12 @@ export async function startServer(env = {}) {
   return {
     url,
     log: () => log,
-    /** The demo admin's credentials, as printed once in the log on the first start. */
+    /** The first admin's credentials: the demo's, as printed once in the log, or [ADMIN]. */
     demo() {
       const match = log.match(/as (\S+@\S+) with password (\S+)/);
-      if (!match) throw new Error(`no demo credentials in the log:\n${log}`);
-      return { email: match[1], password: match[2] };
+      if (match) return { email: match[1], password: match[2] };
+      if (log.includes("created the first admin")) return ADMIN;
+      throw new Error(`no first admin in the log:\n${log}`);
     },
     async stop() {
       if (child.exitCode === null) {
@@ -74,10 +92,26 @@ export async function signIn(context, server, credentials = server.demo()) {
   return response.json();
 }
 
-/** Creates an account with its own workspace through the API, signed in on `context`. */
+/** Creates an account with its own workspace through the API (sign-up is open in the tests), signed in on `context`. */
 export async function signUp(context, server, email, workspace, password = "correct horse battery") {
   const response = await context.request.post(`${server.url}/api/auth/signup`, { data: { email, password, workspace } });
-  if (response.status() !== 201) throw new Error(`sign-up as ${email}: ${response.status()} ${await response.text()}`);
+  if (response.status() !== 202) throw new Error(`sign-up as ${email}: ${response.status()} ${await response.text()}`);
+  return signIn(context, server, { email, password });
+}
+
+/** Invites `email` to the workspace `admin` (a context) is signed in to, as `role`; the link's path. */
+export async function invite(admin, server, email, role) {
+  const response = await admin.request.post(`${server.url}/api/workspace/invites`, { data: { email, role } });
+  if (response.status() !== 201) throw new Error(`invite ${email}: ${response.status()} ${await response.text()}`);
+  return (await response.json()).path;
+}
+
+/** Makes the account signed in on `member` a member of `admin`'s workspace as `role`, through an invitation it accepts. */
+export async function addMember(admin, member, server, email, role) {
+  const path = await invite(admin, server, email, role);
+  const token = path.replace("/invite/", "");
+  const response = await member.request.post(`${server.url}/api/invites/${token}/accept`, { data: {} });
+  if (response.status() !== 200) throw new Error(`accept as ${email}: ${response.status()} ${await response.text()}`);
   return response.json();
 }
 
@@ -99,9 +133,35 @@ export async function inNewContext(browser, options, body, prepare = async () =>
   assert.deepEqual(errors, [], "no uncaught errors in the page");
 }
 
-/** Launches headless Chromium; its contexts are incognito. */
-export function launchBrowser(extraArgs = []) {
-  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
+/**
+ * Every Content-Security-Policy violation any page of this test file reported. The policy is in
+ * force in every test; a violation fails the file (the `after` hook below).
+ */
+export const cspViolations = [];
+
+let cspChecked = false;
+
+/** Reports the context's `securitypolicyviolation` events into `cspViolations`. */
+async function watchCsp(context) {
+  if (!cspChecked) {
+    cspChecked = true;
+    after(() => assert.deepEqual(cspViolations, [], "no securitypolicyviolation in any page"));
+  }
+  await context.exposeBinding("__flightdeckCspViolation", (_source, text) => cspViolations.push(text));
+  await context.addInitScript(() =>
+    document.addEventListener("securitypolicyviolation", (event) =>
+      window.__flightdeckCspViolation(`${location.pathname}: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`),
+    ),
+  );
+  return context;
+}
+
+/** Launches headless Chromium; its contexts are incognito, each watched for CSP violations. */
+export async function launchBrowser(extraArgs = []) {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => watchCsp(await newContext(options));
+  return browser;
 }
 
 /** Launches headless Chromium on a fresh, non-incognito profile (removed on close). */
@@ -113,6 +173,7 @@ export async function launchPersistent(options = {}) {
     headless: true,
     ...options,
   });
+  await watchCsp(context);
   const close = context.close.bind(context);
   context.close = async () => {
     await close();

@@ -12,7 +12,8 @@ import { startServer, launchBrowser, hydrated, signUp, ROOT, openPage } from "./
 
 const env = {};
 before(async () => {
-  env.server = await startServer({ HEALTH_CHECK_INTERVAL_SECS: "1" });
+  // Its agents and MCP servers are loopback fixtures, which the egress policy refuses unless allowed.
+  env.server = await startServer({ HEALTH_CHECK_INTERVAL_SECS: "1", FLIGHTDECK_EGRESS_ALLOW: "127.0.0.0/8" });
   env.browser = await launchBrowser();
 });
 after(async () => {
