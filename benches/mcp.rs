@@ -4,6 +4,7 @@
 //! floor for parallel: node's own start-up included), both totals and the ratio. Run through
 //! `scripts/bench.sh`.
 
+use flightdeck::egress::{Egress, Policy};
 use flightdeck::mcp::connect::connect_all;
 use flightdeck::mcp::Transport;
 use std::time::{Duration, Instant};
@@ -22,8 +23,10 @@ async fn main() {
         })
         .collect();
     let timeout = Duration::from_secs(30);
+    // Stdio servers only: the egress client is not used.
+    let egress = &Egress::new(Policy::default(), Duration::ZERO).unwrap();
     // Warm node's caches.
-    connect_all(&transports[..1], timeout, true).await;
+    connect_all(&transports[..1], timeout, true, egress).await;
 
     // Lets the closed sessions' processes exit before the next measurement.
     let settle = || tokio::time::sleep(Duration::from_millis(300));
@@ -32,17 +35,17 @@ async fn main() {
     let mut sequential = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
-        let results = connect_all(&transports[..1], timeout, true).await;
+        let results = connect_all(&transports[..1], timeout, true, egress).await;
         single.push(started.elapsed());
         assert!(results.iter().all(Result::is_ok), "the server connects");
         settle().await;
         let started = Instant::now();
-        let results = connect_all(&transports, timeout, true).await;
+        let results = connect_all(&transports, timeout, true, egress).await;
         parallel.push(started.elapsed());
         assert!(results.iter().all(Result::is_ok), "every server connects");
         settle().await;
         let started = Instant::now();
-        let results = connect_all(&transports, timeout, false).await;
+        let results = connect_all(&transports, timeout, false, egress).await;
         sequential.push(started.elapsed());
         assert!(results.iter().all(Result::is_ok), "every server connects");
         settle().await;

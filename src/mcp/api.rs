@@ -29,7 +29,9 @@ async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<McpOverv
     Ok(Json(McpOverview { servers, health }))
 }
 
-/// POST /api/mcp/servers — 201 with the server, which starts connecting at once.
+/// POST /api/mcp/servers — 201 with the server, which starts connecting at once. An http URL
+/// whose host is an IP address the egress policy refuses is a 400 naming the field and the rule
+/// (a host name is checked when it is resolved, at each connection).
 async fn add(
     State(state): State<AppState>,
     auth: Auth,
@@ -38,6 +40,9 @@ async fn add(
     auth.require_admin("add or remove MCP servers")?;
     new.validate()
         .map_err(|(field, message)| ApiError::field(field, message))?;
+    if let super::Transport::Http { url } = &new.transport {
+        state.egress.check_field("transport.url", url)?;
+    }
     let server = state
         .records
         .add_mcp_server(&auth.workspace.id, &new)

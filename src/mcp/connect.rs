@@ -1,10 +1,14 @@
 //! One connection attempt to an MCP server through `rmcp`: start the program (stdio) or reach the
-//! URL (streamable HTTP), do the MCP handshake and list the tools, all within a timeout. What a
-//! stdio server last wrote to its stderr goes into the error, so a failure says why.
+//! URL (streamable HTTP, through the egress policy: see `connect/http.rs`), do the MCP handshake
+//! and list the tools, all within a timeout. What a stdio server last wrote to its stderr goes
+//! into the error, so a failure says why.
+
+mod http;
 
 use super::{ToolInfo, Transport};
+use crate::egress::Egress;
 use rmcp::service::{ClientInitializeError, RunningService};
-use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use std::future::Future;
 use std::process::Stdio;
@@ -93,21 +97,15 @@ impl ConnectError {
 /// A live MCP client session; dropping it closes the connection (and stops a stdio server).
 pub type Session = RunningService<RoleClient, ()>;
 
-/// Connects to one server and lists its tools, within `timeout`.
+/// Connects to one server and lists its tools, within `timeout`; over HTTP through `egress`.
 pub async fn connect(
     transport: &Transport,
     timeout: Duration,
+    egress: &Egress,
 ) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
     match transport {
         Transport::Stdio { command, args } => connect_stdio(command, args, timeout).await,
-        Transport::Http { url } => {
-            let transport = StreamableHttpClientTransport::from_uri(url.as_str());
-            within(timeout, async {
-                let session = ().serve(transport).await.map_err(ConnectError::handshake)?;
-                with_tools(session).await
-            })
-            .await
-        }
+        Transport::Http { url } => http::connect(url, timeout, egress).await,
     }
 }
 
@@ -202,10 +200,11 @@ pub async fn connect_all(
     transports: &[Transport],
     timeout: Duration,
     parallel: bool,
+    egress: &Egress,
 ) -> Vec<Result<Vec<ToolInfo>, ConnectError>> {
     let tools = |result: Result<(Session, Vec<ToolInfo>), ConnectError>| result.map(|(_, t)| t);
     if parallel {
-        let attempts = transports.iter().map(|t| connect(t, timeout));
+        let attempts = transports.iter().map(|t| connect(t, timeout, egress));
         futures_util::future::join_all(attempts)
             .await
             .into_iter()
@@ -214,7 +213,7 @@ pub async fn connect_all(
     } else {
         let mut results = Vec::with_capacity(transports.len());
         for transport in transports {
-            results.push(tools(connect(transport, timeout).await));
+            results.push(tools(connect(transport, timeout, egress).await));
         }
         results
     }

@@ -7,6 +7,7 @@
 
 use super::connect::connect;
 use super::{backoff_ms, ConnState, McpHealth, McpServer, ServerStatus};
+use crate::egress::Egress;
 use crate::records::{now_ms, Records};
 use crate::sync::hub::Hub;
 use crate::sync::{live, Topic};
@@ -38,6 +39,7 @@ struct Settings {
     timeout: Duration,
     backoff_base_ms: u64,
     hub: Option<Hub>,
+    egress: Egress,
 }
 
 /// Every workspace's MCP connections on this instance; cheap to clone.
@@ -74,14 +76,16 @@ pub fn plan(running: &[String], configured: &[String]) -> (Vec<String>, Vec<Stri
 
 impl Mcp {
     /// A manager whose attempts time out after `timeout` and back off from `backoff_base_ms`;
-    /// status changes are published on the workspace's `agent_state` topic through `hub`.
-    pub fn new(timeout: Duration, backoff_base_ms: u64, hub: Option<Hub>) -> Self {
+    /// status changes are published on the workspace's `agent_state` topic through `hub`; HTTP
+    /// servers are reached through `egress`.
+    pub fn new(timeout: Duration, backoff_base_ms: u64, hub: Option<Hub>, egress: Egress) -> Self {
         Self {
             entries: Arc::default(),
             settings: Arc::new(Settings {
                 timeout,
                 backoff_base_ms,
                 hub,
+                egress,
             }),
         }
     }
@@ -222,7 +226,12 @@ impl Mcp {
         // Failures in a row; a connection that ends soon after it was made counts as one more.
         let mut failures: u32 = 0;
         loop {
-            let error = match connect(&server.transport, self.settings.timeout).await {
+            let attempt = connect(
+                &server.transport,
+                self.settings.timeout,
+                &self.settings.egress,
+            );
+            let error = match attempt.await {
                 Ok((session, tools)) => {
                     tracing::info!(workspace = %workspace_id, server = %server.name, tools = tools.len(), "MCP server connected");
                     self.update(id, |status| {

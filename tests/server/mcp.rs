@@ -6,6 +6,7 @@
 
 use crate::helpers::{Stack, TestApp};
 use crate::sync::account;
+use flightdeck::egress::{Egress, Policy};
 use flightdeck::mcp::connect::connect_all;
 use flightdeck::mcp::Transport;
 use reqwest::{Client, StatusCode};
@@ -67,9 +68,12 @@ async fn wait_for(
 #[tokio::test]
 async fn server_everything_connects_while_hanging_and_failing_servers_are_isolated() {
     let stack = Stack::embedded();
+    // The name-conflict check below uses a loopback URL, which the egress policy refuses unless
+    // allowed.
     let env = [
         ("MCP_CONNECT_TIMEOUT_SECS", "2"),
         ("MCP_RETRY_BASE_MS", "300"),
+        ("FLIGHTDECK_EGRESS_ALLOW", "127.0.0.0/8"),
     ];
     let app = stack.spawn(&env);
     let cookie = account(&app, "mcp@example.com").await;
@@ -219,14 +223,16 @@ async fn servers_connect_in_parallel_in_one_servers_time() {
     };
     let transports: Vec<Transport> = (0..4).map(slow).collect();
     let timeout = Duration::from_secs(10);
+    // Stdio servers only: the egress client is not used.
+    let egress = &Egress::new(Policy::default(), Duration::ZERO).unwrap();
     // Warm node's module cache so both runs start alike.
-    connect_all(&transports[..1], timeout, true).await;
+    connect_all(&transports[..1], timeout, true, egress).await;
 
     let started = Instant::now();
-    let parallel = connect_all(&transports, timeout, true).await;
+    let parallel = connect_all(&transports, timeout, true, egress).await;
     let parallel_took = started.elapsed();
     let started = Instant::now();
-    let sequential = connect_all(&transports, timeout, false).await;
+    let sequential = connect_all(&transports, timeout, false, egress).await;
     let sequential_took = started.elapsed();
 
     for result in parallel.iter().chain(&sequential) {

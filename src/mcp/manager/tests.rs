@@ -19,6 +19,11 @@ fn server(id: &str, command: &str, args: &[&str]) -> McpServer {
     }
 }
 
+/// The default egress policy (these servers are all stdio).
+fn egress() -> Egress {
+    Egress::new(crate::egress::Policy::default(), Duration::ZERO).expect("an egress client")
+}
+
 fn ids(list: &[&str]) -> Vec<String> {
     list.iter().map(|id| id.to_string()).collect()
 }
@@ -63,7 +68,7 @@ fn plan_starts_the_new_and_stops_the_gone() {
 
 #[tokio::test]
 async fn a_failing_server_is_retried_beside_a_connected_one() {
-    let mcp = Mcp::new(Duration::from_secs(10), 50, None);
+    let mcp = Mcp::new(Duration::from_secs(10), 50, None, egress());
     mcp.connect("w", server("ok", "node", &[&fixture("slow.mjs"), "10"]));
     mcp.connect("w", server("bad", "/nonexistent/mcp-server", &[]));
     assert!(
@@ -84,7 +89,7 @@ async fn a_failing_server_is_retried_beside_a_connected_one() {
 
 #[tokio::test]
 async fn a_server_that_exits_is_reconnected() {
-    let mcp = Mcp::new(Duration::from_secs(10), 50, None);
+    let mcp = Mcp::new(Duration::from_secs(10), 50, None, egress());
     let args = [fixture("slow.mjs"), "10".into(), "--exit-after=300".into()];
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     mcp.connect("w", server("crashy", "node", &args));
@@ -99,7 +104,7 @@ async fn a_server_that_exits_is_reconnected() {
 
 #[tokio::test]
 async fn reconcile_follows_the_records_and_removing_stops_the_process() {
-    let mcp = Mcp::new(Duration::from_secs(10), 50, None);
+    let mcp = Mcp::new(Duration::from_secs(10), 50, None, egress());
     let marker = format!("reconcile-{}", std::process::id());
     let kept = server("kept", "node", &[&fixture("slow.mjs"), "10", &marker]);
     let gone = server("gone", "/nonexistent/mcp-server", &[]);
