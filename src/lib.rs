@@ -26,6 +26,8 @@ pub mod widgets;
 #[cfg(feature = "server")]
 pub mod config;
 #[cfg(feature = "server")]
+pub mod egress;
+#[cfg(feature = "server")]
 pub mod hot;
 #[cfg(feature = "server")]
 pub mod records;

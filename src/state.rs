@@ -33,8 +33,9 @@ pub struct AppState {
     pub live: Live,
     /// The agent-data cache the widgets read (Redis when set, else memory).
     pub fleet: FleetStore,
-    /// The outgoing HTTP client (health checks).
-    pub http: reqwest::Client,
+    /// Requests to addresses users typed (health checks, MCP over HTTP), under the egress
+    /// policy.
+    pub egress: crate::egress::Egress,
     /// This instance's MCP connections.
     pub mcp: crate::mcp::manager::Mcp,
     /// This instance's Prometheus metrics (`GET /metrics`).
@@ -74,16 +75,20 @@ impl AppState {
         let fleet = FleetStore::new(hot.as_ref(), config.cache_ttl);
         let offered =
             crate::mcp::operator::OperatorServers::load(config.security.mcp_config.as_deref())?;
+        let egress =
+            crate::egress::Egress::new(config.egress.policy(), config.egress.on_demand_every)
+                .context("cannot build the egress HTTP client")?;
         let mcp = crate::mcp::manager::Mcp::new(
             config.mcp_connect_timeout,
             config.mcp_backoff_ms,
             Some(hub.clone()),
             offered,
+            egress.clone(),
         );
         Ok(Self {
             mcp,
             fleet,
-            http: crate::agents::health::client(),
+            egress,
             config: Arc::new(config),
             records,
             hot,

@@ -105,18 +105,33 @@ fn over_limit(error: GovernorError, burst: u32) -> axum::response::Response {
 }
 
 /// POST /api/agents/health/check — an operator runs a health round of the workspace now:
-/// `{durationMs, results}` (each result is also published on the `fleet` topic).
+/// `{durationMs, results}` (each result is also published on the `fleet` topic). At most once
+/// per workspace every `FLIGHTDECK_HEALTH_CHECK_COOLDOWN_SECS` (per instance): 429 with
+/// `Retry-After` otherwise.
 async fn check_now(
     State(state): State<AppState>,
     auth: Auth,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     auth.require_shared_changes()?;
+    let throttle = state.egress.on_demand();
+    if let Err(wait) = throttle.try_now(&auth.workspace.id) {
+        let wait = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let message = format!(
+            "health checks on demand are limited to one per workspace every {} s (FLIGHTDECK_HEALTH_CHECK_COOLDOWN_SECS); try again in {wait} s",
+            throttle.every().as_secs()
+        );
+        let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response();
+        response.headers_mut().insert(RETRY_AFTER, wait.into());
+        return Ok(response);
+    }
     let targets = super::health::targets(&state, Some(&auth.workspace.id)).await?;
     let (took, results) = super::health::run_round(&state, targets).await;
     Ok(Json(json!({
         "durationMs": took.as_millis() as u64,
         "results": results,
-    })))
+    }))
+    .into_response())
 }
 
 /// The agent calling `/api/v1`, from its bearer token: 401 without one, with an unknown one, or
@@ -172,7 +187,9 @@ async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec<Agen
     Ok(Json(agents))
 }
 
-/// POST /api/agents — 201 `{id, token, agent}`; the token is never shown again.
+/// POST /api/agents — 201 `{id, token, agent}`; the token is never shown again. A `healthUrl`
+/// whose host is an IP address the egress policy refuses is a 400 naming the field and the
+/// rule; a host name is checked only when it is resolved, at each check.
 async fn register(
     State(state): State<AppState>,
     auth: Auth,
@@ -181,6 +198,9 @@ async fn register(
     auth.require_admin("register agents or revoke their tokens")?;
     new.validate()
         .map_err(|(field, message)| ApiError::field(field, message))?;
+    if let Some(url) = &new.health_url {
+        state.egress.check_field("healthUrl", url)?;
+    }
     let (agent, token) = match state.records.register_agent(&auth.workspace.id, &new).await {
         Ok(registered) => registered,
         Err(RegisterError::NameTaken) => {

@@ -1,11 +1,12 @@
 //! The health mesh: every agent with a health URL is checked on an interval, all at once, each
 //! with its own timeout (the agent's `healthTimeoutMs`, else `HEALTH_CHECK_TIMEOUT_MS`), so one
 //! hung or failing agent never delays another: a round lasts as long as its slowest timeout.
-//! Results (healthy, degraded, unreachable, timed out, with latency) go to the fleet cache as
-//! kind `health` and out on the workspace's `fleet` topic. With Redis, one instance per interval
-//! runs the round.
+//! Every check goes through the egress policy ([`crate::egress`]). Results (healthy, degraded,
+//! unreachable, timed out, refused, with latency) go to the fleet cache as kind `health` and out
+//! on the workspace's `fleet` topic. With Redis, one instance per interval runs the round.
 
 use super::Agent;
+use crate::egress::{self, Egress};
 use crate::fleet::{FleetItem, HealthResult, HealthState, Kind};
 use crate::records::now_ms;
 use crate::state::AppState;
@@ -25,87 +26,56 @@ pub struct Target {
     pub timeout: Duration,
 }
 
-/// The HTTP client of health checks: no proxies (checks go straight to the agent), at most
-/// three redirects.
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .user_agent("flightdeck-health/1")
-        .build()
-        .expect("a health-check HTTP client")
-}
-
-/// Checks one URL: 2xx is healthy (unless its JSON says `"status": "degraded"`), any other
-/// answer degraded, no connection unreachable, and no answer within `timeout` timed out.
-pub async fn check(client: &reqwest::Client, url: &str, timeout: Duration) -> HealthResult {
+/// Checks one URL through the egress policy: 2xx is healthy (unless its JSON says
+/// `"status": "degraded"`), any other answer degraded, no connection unreachable, no answer
+/// within `timeout` timed out, and an address the policy refuses refused. The result says why in
+/// one word (or names the policy's rule), and a latency only for an answer: nothing more about
+/// the target, so checks cannot map the server's network.
+pub async fn check(egress: &Egress, url: &str, timeout: Duration) -> HealthResult {
     let started = Instant::now();
-    let attempt = async {
-        let response = client.get(url).send().await?;
-        let status = response.status();
-        let body = response.bytes().await?;
-        Ok::<_, reqwest::Error>((status, body))
-    };
-    let outcome = tokio::time::timeout(timeout, attempt).await;
+    let outcome = tokio::time::timeout(timeout, egress.get(url)).await;
     let latency_ms = started.elapsed().as_millis() as u64;
-    let (state, error) = match outcome {
+    let (state, error, latency_ms) = match outcome {
         Err(_) => (
             HealthState::TimedOut,
-            Some(format!("no answer within {} ms", timeout.as_millis())),
+            "timeout".to_owned(),
+            timeout.as_millis() as u64,
         ),
-        Ok(Err(err)) => (HealthState::Unreachable, Some(describe(&err))),
-        Ok(Ok((status, _))) if !status.is_success() => (
-            HealthState::Degraded,
-            Some(format!("answered HTTP {status}")),
-        ),
-        Ok(Ok((_, body))) => {
-            let says = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|json| json.get("status")?.as_str().map(str::to_owned));
-            match says.as_deref() {
-                Some("degraded" | "unhealthy" | "error") => (
-                    HealthState::Degraded,
-                    Some(format!("reports status {:?}", says.unwrap_or_default())),
-                ),
-                _ => (HealthState::Healthy, None),
-            }
+        Ok(Err(egress::Error::Refused(refusal))) => (HealthState::Refused, refusal.to_string(), 0),
+        Ok(Err(_)) => (HealthState::Unreachable, "unreachable".to_owned(), 0),
+        Ok(Ok(answer)) if !(200..300).contains(&answer.status) || says_degraded(&answer) => {
+            (HealthState::Degraded, "degraded".to_owned(), latency_ms)
         }
+        Ok(Ok(_)) => (HealthState::Healthy, String::new(), latency_ms),
     };
     HealthResult {
         state,
-        latency_ms: if state == HealthState::TimedOut {
-            timeout.as_millis() as u64
-        } else {
-            latency_ms
-        },
-        error,
+        latency_ms,
+        error: (!error.is_empty()).then_some(error),
         checked_at: now_ms(),
     }
 }
 
-/// The root cause of a request error, without reqwest's URL prefix.
-fn describe(err: &reqwest::Error) -> String {
-    use std::error::Error;
-    let mut cause: &dyn Error = err;
-    while let Some(inner) = cause.source() {
-        cause = inner;
+/// Whether a whole (not truncated) JSON body says `"status": "degraded"` (or unhealthy, error).
+fn says_degraded(answer: &egress::Answer) -> bool {
+    if answer.truncated {
+        return false;
     }
-    if err.is_connect() {
-        format!("cannot connect: {cause}")
-    } else {
-        cause.to_string()
-    }
+    let status = serde_json::from_slice::<serde_json::Value>(&answer.body)
+        .ok()
+        .and_then(|json| json.get("status")?.as_str().map(str::to_owned));
+    matches!(status.as_deref(), Some("degraded" | "unhealthy" | "error"))
 }
 
 /// Checks every target at once (one task each) and returns when the last has answered or timed
 /// out, in the targets' order.
-pub async fn round(client: &reqwest::Client, targets: Vec<Target>) -> Vec<(Target, HealthResult)> {
+pub async fn round(egress: &Egress, targets: Vec<Target>) -> Vec<(Target, HealthResult)> {
     let mut checks = JoinSet::new();
     for (i, target) in targets.iter().enumerate() {
-        let client = client.clone();
+        let egress = egress.clone();
         let url = target.url.clone();
         let timeout = target.timeout;
-        checks.spawn(async move { (i, check(&client, &url, timeout).await) });
+        checks.spawn(async move { (i, check(&egress, &url, timeout).await) });
     }
     let mut results: Vec<Option<HealthResult>> = vec![None; targets.len()];
     while let Some(done) = checks.join_next().await {
@@ -120,7 +90,7 @@ pub async fn round(client: &reqwest::Client, targets: Vec<Target>) -> Vec<(Targe
             let result = result.unwrap_or_else(|| HealthResult {
                 state: HealthState::Unreachable,
                 latency_ms: 0,
-                error: Some("the check failed to run".into()),
+                error: Some("unreachable".into()),
                 checked_at: now_ms(),
             });
             (target, result)
@@ -157,7 +127,7 @@ pub async fn targets(state: &AppState, workspace_id: Option<&str>) -> anyhow::Re
 /// items with the round's duration.
 pub async fn run_round(state: &AppState, targets: Vec<Target>) -> (Duration, Vec<FleetItem>) {
     let started = Instant::now();
-    let results = round(&state.http, targets).await;
+    let results = round(&state.egress, targets).await;
     let took = started.elapsed();
     let mut by_workspace: std::collections::BTreeMap<String, Vec<FleetItem>> = Default::default();
     for (target, result) in results {

@@ -23,7 +23,7 @@ const HEALTH_FILTERS: [(&str, &str); 5] = [
     ("", "Any health"),
     ("healthy", "Healthy"),
     ("degraded", "Degraded"),
-    ("failing", "Unreachable or timed out"),
+    ("failing", "Unreachable, timed out or refused"),
     ("unchecked", "Not checked"),
 ];
 
@@ -37,7 +37,7 @@ fn shows(agent: &Agent, state: Option<&str>, search: &str, health: &str) -> bool
     let healthy = match health {
         "" => true,
         "unchecked" => state.is_none(),
-        "failing" => matches!(state, Some("unreachable" | "timed_out")),
+        "failing" => matches!(state, Some("unreachable" | "timed_out" | "refused")),
         wanted => state == Some(wanted),
     };
     found && healthy
@@ -369,6 +369,7 @@ mod tests {
         assert!(!shows(&pulse, Some("healthy"), "", "unchecked"));
         assert!(shows(&pulse, Some("timed_out"), "", "failing"));
         assert!(shows(&pulse, Some("unreachable"), "", "failing"));
+        assert!(shows(&pulse, Some("refused"), "", "failing"));
         assert!(!shows(&pulse, Some("degraded"), "", "failing"));
         assert!(shows(&pulse, Some("degraded"), "", "degraded"));
         assert!(!shows(&pulse, Some("healthy"), "vitals", "degraded"));

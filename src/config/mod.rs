@@ -1,8 +1,10 @@
 //! Server configuration: every setting comes from an environment variable, is validated once at
 //! start, and a bad one stops the server with a message naming the variable and what it accepts.
 
+mod egress;
 mod security;
 
+pub use egress::EgressSettings;
 pub use security::{Security, SignupMode};
 
 use std::net::{IpAddr, SocketAddr};
@@ -60,6 +62,8 @@ pub struct Config {
     /// Who may get in and from where: sign-up, the first admin, the public URL and allowed
     /// hosts, session lifetime, the audit key, the metrics token, the operator's MCP servers.
     pub security: Security,
+    /// Which addresses health checks and MCP over HTTP may reach, and the on-demand throttle.
+    pub egress: EgressSettings,
 }
 
 /// The agent-data cache's lifetimes: vitals and health go stale fast, alerts last.
@@ -289,6 +293,7 @@ impl Config {
         };
 
         let security = Security::from_lookup(&get, &data_dir)?;
+        let egress = EgressSettings::from_lookup(&get)?;
         Ok(Self {
             addr: SocketAddr::new(ip, port),
             data_dir,
@@ -309,6 +314,7 @@ impl Config {
             demo,
             model_prices,
             security,
+            egress,
         })
     }
 }

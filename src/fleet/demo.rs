@@ -12,14 +12,15 @@ use crate::agents::client::{AgentClient, ClientError};
 use crate::agents::NewAgent;
 use crate::approvals::{NewApproval, Risk};
 use crate::auth::seed::DEMO_EMAIL;
+use crate::egress::Egress;
 use crate::records::{now_ms, Records};
 use serde_json::json;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Where nothing listens (the discard port): the demo's failing health check.
-const NOWHERE: &str = "http://127.0.0.1:9/health";
+/// Where nothing listens (the discard port on loopback): the demo's failing health check.
+const NOWHERE: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 9));
 
 /// A cheap pseudo-random sequence (xorshift), enough to make the demo move.
 struct Dice(u64);
@@ -45,11 +46,13 @@ impl Dice {
 
 /// Registers (or re-issues tokens for) the demo agents, then runs them until `stop` turns true
 /// (the server's shutdown; their open requests are dropped so it is not held up). `addr` is
-/// where this server listens.
+/// where this server listens; `egress` lets the demo's health URLs through (exactly those two
+/// loopback endpoints, not loopback).
 pub async fn start(
     records: Records,
     addr: SocketAddr,
     stop: watch::Receiver<bool>,
+    egress: Egress,
 ) -> anyhow::Result<()> {
     let Some(user) = records.user_by_email(DEMO_EMAIL).await? else {
         tracing::info!("no demo account (the store had accounts before); no demo fleet");
@@ -63,6 +66,9 @@ pub async fn start(
     } else {
         addr
     };
+    for endpoint in [host, NOWHERE] {
+        egress.allow_endpoint(endpoint);
+    }
     let base = format!("http://{host}");
     let agent = |name: &str, role: &str, health_url: Option<String>| NewAgent {
         name: name.into(),
@@ -75,7 +81,11 @@ pub async fn start(
     for new in [
         agent("pulse-1", "pulse", healthy.clone()),
         agent("navi-1", "navi", healthy),
-        agent("herald-1", "herald", Some(NOWHERE.into())),
+        agent(
+            "herald-1",
+            "herald",
+            Some(format!("http://{NOWHERE}/health")),
+        ),
     ] {
         let (_, token) = records.issue_agent_token(&place.workspace.id, &new).await?;
         clients.push(AgentClient::new(&base, &token));
@@ -280,7 +290,7 @@ async fn run_herald(agent: AgentClient) -> Result<(), ClientError> {
             severity: Severity::Warning,
             title: "herald-1's health endpoint does not answer".into(),
             detail: Some(format!(
-                "Its health URL is {NOWHERE}; the Agents page shows the failing check."
+                "Its health URL is http://{NOWHERE}/health; the Agents page shows the failing check."
             )),
             resolved: false,
         }])

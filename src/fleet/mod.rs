@@ -535,10 +535,12 @@ pub enum HealthState {
     Healthy,
     /// Answered, but not 2xx, or said `"status": "degraded"`.
     Degraded,
-    /// Could not be reached (refused, no route, bad address).
+    /// Could not be reached (no connection, no route, no address).
     Unreachable,
     /// Did not answer within its timeout.
     TimedOut,
+    /// Not checked: the egress policy refuses its address (the error names the rule).
+    Refused,
 }
 
 impl HealthState {
@@ -549,6 +551,7 @@ impl HealthState {
             HealthState::Degraded => "Degraded",
             HealthState::Unreachable => "Unreachable",
             HealthState::TimedOut => "Timed out",
+            HealthState::Refused => "Refused",
         }
     }
 }
@@ -560,9 +563,11 @@ impl HealthState {
 pub struct HealthResult {
     /// The outcome.
     pub state: HealthState,
-    /// How long it took, in milliseconds (the timeout, when it timed out).
+    /// How long it took to answer, in milliseconds (the timeout when it timed out, 0 when
+    /// nothing answered).
     pub latency_ms: u64,
-    /// What went wrong, when something did.
+    /// What went wrong, in one word (`unreachable`, `timeout`, `degraded`), or the egress
+    /// policy's refusal naming its rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// When it was checked (ms since the Unix epoch).

@@ -67,7 +67,9 @@ async fn offered(
 }
 
 /// POST /api/mcp/servers — 201 with the server, which starts connecting at once. A stdio
-/// command is refused (400): programs come only from the operator's file, enabled by name.
+/// command is refused (400): programs come only from the operator's file, enabled by name. An
+/// http URL whose host is an IP address the egress policy refuses is a 400 naming the field and
+/// the rule (a host name is checked when it is resolved, at each connection).
 async fn add(
     State(state): State<AppState>,
     auth: Auth,
@@ -85,6 +87,9 @@ async fn add(
                 ),
             ));
         }
+    }
+    if let super::Transport::Http { url } = &new.transport {
+        state.egress.check_field("transport.url", url)?;
     }
     let server = state
         .records

@@ -1,12 +1,15 @@
 //! One connection attempt to an MCP server through `rmcp`: start the operator's program (stdio)
-//! or reach the URL (streamable HTTP), do the MCP handshake and list the tools, all within a
-//! timeout. What a stdio server last wrote to its stderr goes into the error, so a failure
-//! says why.
+//! or reach the URL (streamable HTTP, through the egress policy: see `connect/http.rs`), do the
+//! MCP handshake and list the tools, all within a timeout. What a stdio server last wrote to its
+//! stderr goes into the error, so a failure says why.
+
+mod http;
 
 use super::operator::{Command, OperatorServers};
 use super::{ToolInfo, Transport};
+use crate::egress::Egress;
 use rmcp::service::{ClientInitializeError, RunningService};
-use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use std::future::Future;
 use std::process::Stdio;
@@ -99,12 +102,13 @@ impl ConnectError {
 /// A live MCP client session; dropping it closes the connection (and stops a stdio server).
 pub type Session = RunningService<RoleClient, ()>;
 
-/// Connects to one server and lists its tools, within `timeout`; an `Operator` transport names
-/// one of `servers`.
+/// Connects to one server and lists its tools, within `timeout`: an `Operator` transport names
+/// one of `servers`; over HTTP through `egress`.
 pub async fn connect(
     transport: &Transport,
     timeout: Duration,
     servers: &OperatorServers,
+    egress: &Egress,
 ) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
     match transport {
         Transport::Operator { server } => match servers.get(server) {
@@ -116,14 +120,7 @@ pub async fn connect(
         Transport::Stdio { .. } => Err(ConnectError::NotOffered(
             "stdio programs added through the API are not run: the operator offers them in FLIGHTDECK_MCP_CONFIG; remove this one".into(),
         )),
-        Transport::Http { url } => {
-            let transport = StreamableHttpClientTransport::from_uri(url.as_str());
-            within(timeout, async {
-                let session = ().serve(transport).await.map_err(ConnectError::handshake)?;
-                with_tools(session).await
-            })
-            .await
-        }
+        Transport::Http { url } => http::connect(url, timeout, egress).await,
     }
 }
 

@@ -8,6 +8,7 @@
 use super::connect::connect;
 use super::operator::OperatorServers;
 use super::{backoff_ms, ConnState, McpHealth, McpServer, ServerStatus};
+use crate::egress::Egress;
 use crate::records::{now_ms, Records};
 use crate::sync::hub::Hub;
 use crate::sync::{live, Topic};
@@ -40,6 +41,7 @@ struct Settings {
     backoff_base_ms: u64,
     hub: Option<Hub>,
     offered: OperatorServers,
+    egress: Egress,
 }
 
 /// Every workspace's MCP connections on this instance; cheap to clone.
@@ -77,12 +79,14 @@ pub fn plan(running: &[String], configured: &[String]) -> (Vec<String>, Vec<Stri
 impl Mcp {
     /// A manager whose attempts time out after `timeout` and back off from `backoff_base_ms`;
     /// status changes are published on the workspace's `agent_state` topic through `hub`.
-    /// `offered` are the operator's programs, the only ones it starts.
+    /// `offered` are the operator's programs, the only ones it starts; HTTP servers are reached
+    /// through `egress`.
     pub fn new(
         timeout: Duration,
         backoff_base_ms: u64,
         hub: Option<Hub>,
         offered: OperatorServers,
+        egress: Egress,
     ) -> Self {
         Self {
             entries: Arc::default(),
@@ -91,6 +95,7 @@ impl Mcp {
                 backoff_base_ms,
                 hub,
                 offered,
+                egress,
             }),
         }
     }
@@ -236,13 +241,13 @@ impl Mcp {
         // Failures in a row; a connection that ends soon after it was made counts as one more.
         let mut failures: u32 = 0;
         loop {
-            let error = match connect(
+            let attempt = connect(
                 &server.transport,
                 self.settings.timeout,
                 &self.settings.offered,
-            )
-            .await
-            {
+                &self.settings.egress,
+            );
+            let error = match attempt.await {
                 Ok((session, tools)) => {
                     tracing::info!(workspace = %workspace_id, server = %server.name, tools = tools.len(), "MCP server connected");
                     self.update(id, |status| {

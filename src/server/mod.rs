@@ -105,8 +105,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if state.config.demo {
         // The demo agents call this server over HTTP, as real agents do.
         let (records, stop) = (state.records.clone(), stopped.clone());
+        let egress = state.egress.clone();
         tokio::spawn(async move {
-            if let Err(err) = crate::fleet::demo::start(records, local, stop).await {
+            if let Err(err) = crate::fleet::demo::start(records, local, stop, egress).await {
                 tracing::warn!("the demo fleet did not start: {err:#}");
             }
         });

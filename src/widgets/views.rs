@@ -214,6 +214,7 @@ pub fn health_badge(check: Option<&FleetItem>) -> Element {
         "healthy" => ("Healthy", "text-emerald-700 dark:text-emerald-300"),
         "degraded" => ("Degraded", "text-amber-700 dark:text-amber-300"),
         "timed_out" => ("Timed out", "text-red-700 dark:text-red-300"),
+        "refused" => ("Refused", "text-red-700 dark:text-red-300"),
         _ => ("Unreachable", "text-red-700 dark:text-red-300"),
     };
     rsx! {

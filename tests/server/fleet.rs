@@ -414,11 +414,13 @@ async fn a_health_round_over_100_agents_with_10_hanging_lasts_one_timeout() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap()
     };
-    // The default timeout is long; the hanging agents set 1 s of their own.
+    // The default timeout is long; the hanging agents set 1 s of their own. The agents are on
+    // loopback, which the egress policy refuses unless allowed.
     let stack = Stack::embedded();
     let app = stack.spawn(&[
         ("HEALTH_CHECK_TIMEOUT_MS", "10000"),
         ("HEALTH_CHECK_INTERVAL_SECS", "3600"),
+        ("FLIGHTDECK_EGRESS_ALLOW", "127.0.0.0/8"),
     ]);
     let cookie = account(&app, "mesh@example.com").await;
     for i in 0..100 {

@@ -99,10 +99,13 @@ async fn server_everything_connects_while_hanging_and_failing_servers_are_isolat
             json!({ "command": "node", "args": ["-e", "console.error('no config given'); process.exit(3)"] }),
         ),
     ]);
+    // The name-conflict check below uses a loopback URL, which the egress policy refuses unless
+    // allowed.
     let env = [
         ("MCP_CONNECT_TIMEOUT_SECS", "2"),
         ("MCP_RETRY_BASE_MS", "300"),
         ("FLIGHTDECK_MCP_CONFIG", file.as_str()),
+        ("FLIGHTDECK_EGRESS_ALLOW", "127.0.0.0/8"),
     ];
     let app = stack.spawn(&env);
     let cookie = account(&app, "mcp@example.com").await;

@@ -33,7 +33,13 @@ fn manager(offered: &[(&str, &str, &[&str])]) -> Mcp {
         50,
         None,
         OperatorServers::from_commands(commands),
+        egress(),
     )
+}
+
+/// The default egress policy (these servers are all stdio).
+fn egress() -> Egress {
+    Egress::new(crate::egress::Policy::default(), Duration::ZERO).expect("an egress client")
 }
 
 fn ids(list: &[&str]) -> Vec<String> {

@@ -4,6 +4,7 @@
 //! the code before it.
 
 mod edge;
+mod egress;
 mod members;
 mod secrets;
 mod signup;
