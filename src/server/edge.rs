@@ -185,11 +185,6 @@ pub async fn guard(State(edge): State<Arc<Edge>>, request: Request, next: Next) 
         HeaderName::from_static("permissions-policy"),
         PERMISSIONS_POLICY,
     );
-    set(
-        headers,
-        HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
     if edge.hsts {
         set(headers, STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     }

@@ -26,7 +26,7 @@ test("signing in through the form, after a wrong password, lands on the page ask
     await hydrated(page);
     await page.waitForSelector(`#user-email:has-text("${email}")`);
     assert.match(await page.inputValue("#workspace-switcher"), /.+/);
-    assert.match(await page.textContent("#workspace-switcher"), /Demo fleet \(admin\)/);
+    assert.match(await page.textContent("#workspace-switcher"), /Flightdeck \(admin\)/);
   });
 });
 
