@@ -4,9 +4,8 @@ use crate::agents::ui::Agents;
 use crate::analytics::ui::Analytics;
 use crate::approvals::ui::Approvals;
 use crate::audit::ui::Audit;
-use crate::auth::{Login, Setup};
+use crate::auth::{Invite, Login, Setup};
 use crate::dashboard::Dashboard;
-use crate::members::InvitePage;
 use crate::pages::NotFound;
 use crate::settings::SettingsPage;
 use crate::shell::{use_online_provider, Shell};
@@ -52,7 +51,7 @@ pub enum Route {
     Setup { token: String },
     /// An invitation link.
     #[route("/invite/:token")]
-    InvitePage { token: String },
+    Invite { token: String },
     /// Anything else: a 404 page.
     #[route("/:..segments")]
     NotFound { segments: Vec<String> },

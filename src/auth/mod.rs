@@ -16,8 +16,12 @@ mod signup;
 pub mod store;
 mod ui;
 
-pub(crate) use ui::{load_page, set_language, ALERT, CARD};
-pub use ui::{use_session_provider, Login, SessionContext, Setup, UserMenu, WorkspaceSwitcher};
+#[cfg(feature = "web")]
+pub(crate) use ui::load_page;
+pub(crate) use ui::set_language;
+pub use ui::{
+    use_session_provider, Invite, Login, SessionContext, Setup, UserMenu, WorkspaceSwitcher,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -4,6 +4,7 @@
 
 use super::{AuthOptions, LoginRequest, Me, SignupMode, SignupRequest, SwitchWorkspace};
 use crate::http::{call, CallError};
+use crate::members::{AcceptInvite, InviteOffer};
 use crate::pages::PageTitle;
 use crate::settings::{AllSettings, UserSettings};
 use crate::theme::Theme;
@@ -151,10 +152,11 @@ fn safe_next(next: &str) -> bool {
     next.starts_with('/') && !next[1..].starts_with('/') && !next.chars().any(odd)
 }
 
+const LINK: &str = "text-sky-700 underline dark:text-sky-300";
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-600 focus:outline-none focus:ring-1 focus:ring-sky-600 dark:border-slate-700 dark:bg-slate-950";
-pub(crate) const PRIMARY: &str = "inline-flex w-full justify-center rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-60 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600";
-pub(crate) const CARD: &str = "w-full max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
-pub(crate) const ALERT: &str =
+const PRIMARY: &str = "inline-flex w-full justify-center rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-60 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600";
+const CARD: &str = "w-full max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
+const ALERT: &str =
     "rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200";
 
 /// What an account form does.
@@ -166,6 +168,9 @@ enum Mode {
     SignUp,
     /// Create the first admin through the setup link.
     Setup,
+    /// Join a workspace through an invitation link: create the invitee's account, or accept
+    /// signed in.
+    Invite,
 }
 
 /// `/login` — sign in; create an account where sign-up is open.
@@ -184,24 +189,15 @@ pub fn Login() -> Element {
     let signing_up = mode() == Mode::SignUp;
     rsx! {
         AccountForm { mode: mode(), token: String::new(),
-            div { class: "mt-4 text-sm",
-                if open() {
-                    button {
-                        id: "login-mode",
-                        r#type: "button",
-                        class: "text-sky-700 underline dark:text-sky-300",
-                        onclick: move |_| mode.set(if signing_up { Mode::SignIn } else { Mode::SignUp }),
-                        if signing_up { "I already have an account" } else { "Create an account" }
-                    }
-                } else {
-                    p { id: "invite-only", class: "text-slate-600 dark:text-slate-300",
-                        "New here? Accounts are by invitation: ask an admin of your workspace for a link."
-                    }
+            if open() {
+                button { id: "login-mode", r#type: "button", class: LINK,
+                    onclick: move |_| mode.set(if signing_up { Mode::SignIn } else { Mode::SignUp }),
+                    if signing_up { "I already have an account" } else { "Create an account" }
                 }
-                p { class: "mt-3 text-xs text-slate-500 dark:text-slate-400",
-                    "First start? The server log shows the demo admin's password or a setup link."
-                }
+            } else {
+                p { id: "invite-only", "New here? Accounts are by invitation: ask an admin of your workspace for a link." }
             }
+            p { class: "mt-3 text-xs", "First start? The server log shows the demo admin's password or a setup link." }
         }
     }
 }
@@ -211,28 +207,77 @@ pub fn Login() -> Element {
 pub fn Setup(token: String) -> Element {
     rsx! {
         AccountForm { mode: Mode::Setup, token,
-            p { class: "mt-4 text-xs text-slate-500 dark:text-slate-400",
-                "This link works once. You invite everyone else from Settings."
-            }
+            p { "This link works once. You invite everyone else from Settings." }
         }
     }
 }
 
-/// The sign-in, sign-up and setup form: email, password, and for a new account its workspace.
+/// `/invite/:token` — what an invitation offers; the invitee creates their account and joins,
+/// or, signed in, accepts.
+#[component]
+pub fn Invite(token: String) -> Element {
+    rsx! {
+        AccountForm { mode: Mode::Invite, token: token.clone(),
+            a { href: "/login?next=/invite/{token}", class: LINK, "I have an account: sign in first" }
+        }
+    }
+}
+
+/// One labelled input and the error about it.
+#[component]
+fn Field(
+    id: String,
+    label: String,
+    kind: String,
+    autocomplete: String,
+    value: Signal<String>,
+    error: Option<String>,
+) -> Element {
+    let invalid = error.is_some();
+    rsx! {
+        label { class: "block text-sm font-medium",
+            "{label}"
+            input { id: "{id}", name: "{id}", r#type: kind, autocomplete, required: true, class: INPUT,
+                value: "{value}", oninput: move |e| value.set(e.value()), aria_invalid: invalid,
+            }
+        }
+        if let Some(text) = error {
+            p { class: "text-sm text-red-700 dark:text-red-300", "{text}" }
+        }
+    }
+}
+
+/// The sign-in, sign-up, setup and invitation form: email, password, and for a new account
+/// its workspace. `children` go below it.
 #[component]
 fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
-    let mut email = use_signal(String::new);
-    let mut password = use_signal(String::new);
-    let mut workspace = use_signal(String::new);
+    let email = use_signal(String::new);
+    let password = use_signal(String::new);
+    let workspace = use_signal(String::new);
     let mut error = use_signal(|| None::<CallError>);
     let mut busy = use_signal(|| false);
-    let new_account = mode != Mode::SignIn;
+    // An invitation: what it offers, and whether someone is signed in (they accept as they are).
+    let mut offer = use_signal(|| None::<Result<InviteOffer, CallError>>);
+    let mut signed_in = use_signal(|| false);
+    let invite_path = format!("/api/invites/{token}");
+    use_effect({
+        let path = invite_path.clone();
+        move || {
+            if mode == Mode::Invite {
+                let path = path.clone();
+                spawn(async move {
+                    offer.set(Some(call::<InviteOffer>("GET", &path, None).await));
+                    signed_in.set(call::<Me>("GET", "/api/auth/me", None).await.is_ok());
+                });
+            }
+        }
+    });
 
     let submit = move |event: FormEvent| {
         event.prevent_default();
         busy.set(true);
         error.set(None);
-        let token = token.clone();
+        let (token, invite_path) = (token.clone(), invite_path.clone());
         spawn(async move {
             let account = SignupRequest {
                 email: email(),
@@ -244,26 +289,22 @@ fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
                 password: password(),
             };
             let result = match mode {
-                Mode::Setup => {
-                    let path = format!("/api/setup/{token}");
-                    call::<Me>("POST", &path, serde_json::to_value(account).ok())
-                        .await
-                        .map(|_| ())
-                }
+                Mode::Setup => post(&format!("/api/setup/{token}"), &account).await,
                 // Sign-up answers alike whether the email was free: signing in tells.
-                Mode::SignUp => match call::<serde_json::Value>(
-                    "POST",
-                    "/api/auth/signup",
-                    serde_json::to_value(account).ok(),
-                )
-                .await
-                {
-                    Ok(_) => sign_in(login).await,
+                Mode::SignUp => match post("/api/auth/signup", &account).await {
+                    Ok(()) => post("/api/auth/login", &login).await,
                     Err(err) => Err(err),
                 },
-                Mode::SignIn => sign_in(login).await,
+                Mode::SignIn => post("/api/auth/login", &login).await,
+                Mode::Invite => {
+                    let accept = AcceptInvite {
+                        password: (!signed_in()).then(|| password()),
+                    };
+                    post(&format!("{invite_path}/accept"), &accept).await
+                }
             };
             match result {
+                Ok(()) if mode == Mode::Invite => load_page("/"),
                 Ok(()) => load_page(&next_page()),
                 Err(err) => {
                     error.set(Some(err));
@@ -288,6 +329,23 @@ fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
         Mode::SignIn => ("Sign in to Flightdeck", "Sign in"),
         Mode::SignUp => ("Create your Flightdeck account", "Create account"),
         Mode::Setup => ("Create Flightdeck's first admin", "Create admin account"),
+        Mode::Invite if signed_in() => ("Join a Flightdeck workspace", "Accept and open it"),
+        Mode::Invite => ("Join a Flightdeck workspace", "Create account and join"),
+    };
+    let invite = mode == Mode::Invite;
+    // An invitation that cannot be used shows why, and no form.
+    let (offer_text, unusable) = match offer() {
+        Some(Ok(offer)) => (
+            format!(
+                "{} is invited to {} as {}.",
+                offer.email,
+                offer.workspace,
+                offer.role.as_str()
+            ),
+            None,
+        ),
+        Some(Err(err)) => (String::new(), Some(err.to_string())),
+        None => (String::new(), None),
     };
 
     rsx! {
@@ -295,54 +353,43 @@ fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
         main { class: "flex min-h-screen items-center justify-center px-4",
             section { class: CARD,
                 h1 { class: "text-xl font-semibold", "{title}" }
-                form { id: "login-form", class: "mt-6 space-y-4", onsubmit: submit, novalidate: true,
-                    label { class: "block text-sm font-medium",
-                        "Email"
-                        input { id: "email", name: "email", r#type: "email", autocomplete: "username", required: true, class: INPUT,
-                            value: "{email}", oninput: move |e| email.set(e.value()),
-                            aria_invalid: field_error("email").is_some(),
+                if let Some(why) = unusable {
+                    p { id: "login-error", role: "alert", class: "mt-4 {ALERT}", "{why}" }
+                } else {
+                    if !offer_text.is_empty() {
+                        p { id: "invite-offer", class: "mt-2 text-sm", "{offer_text}" }
+                    }
+                    form { id: "login-form", class: "mt-6 space-y-4", onsubmit: submit, novalidate: true,
+                        if !invite {
+                            Field { id: "email", label: "Email", kind: "email", autocomplete: "username", value: email, error: field_error("email") }
                         }
-                    }
-                    if let Some(text) = field_error("email") {
-                        p { class: "text-sm text-red-700 dark:text-red-300", "{text}" }
-                    }
-                    label { class: "block text-sm font-medium",
-                        "Password"
-                        input { id: "password", name: "password", r#type: "password", required: true, class: INPUT,
-                            autocomplete: if new_account { "new-password" } else { "current-password" },
-                            value: "{password}", oninput: move |e| password.set(e.value()),
-                            aria_invalid: field_error("password").is_some(),
+                        if !(invite && signed_in()) {
+                            Field { id: "password", label: "Password", kind: "password",
+                                autocomplete: if mode == Mode::SignIn { "current-password" } else { "new-password" },
+                                value: password, error: field_error("password") }
                         }
-                    }
-                    if let Some(text) = field_error("password") {
-                        p { class: "text-sm text-red-700 dark:text-red-300", "{text}" }
-                    }
-                    if new_account {
-                        label { class: "block text-sm font-medium",
-                            "Workspace name"
-                            input { id: "workspace", name: "workspace", required: true, class: INPUT,
-                                value: "{workspace}", oninput: move |e| workspace.set(e.value()),
-                            }
+                        if matches!(mode, Mode::SignUp | Mode::Setup) {
+                            Field { id: "workspace", label: "Workspace name", kind: "text", autocomplete: "organization", value: workspace, error: field_error("workspace") }
                         }
-                        if let Some(text) = field_error("workspace") {
-                            p { class: "text-sm text-red-700 dark:text-red-300", "{text}" }
+                        if let Some(text) = general_error {
+                            p { id: "login-error", role: "alert", class: ALERT, "{text}" }
                         }
-                    }
-                    if let Some(text) = general_error {
-                        p { id: "login-error", role: "alert", class: ALERT, "{text}" }
-                    }
-                    button { id: "login-submit", r#type: "submit", class: PRIMARY, disabled: busy(),
-                        if busy() { "Please wait…" } else { "{action}" }
+                        button { id: "login-submit", r#type: "submit", class: PRIMARY, disabled: busy(),
+                            if busy() { "Please wait…" } else { "{action}" }
+                        }
                     }
                 }
-                {children}
+                if !(invite && signed_in()) {
+                    div { class: "mt-4 text-sm text-slate-600 dark:text-slate-300", {children} }
+                }
             }
         }
     }
 }
 
-async fn sign_in(login: LoginRequest) -> Result<(), CallError> {
-    call::<Me>("POST", "/api/auth/login", serde_json::to_value(login).ok())
+/// POSTs `body` as JSON; the answer's content does not matter here.
+async fn post(path: &str, body: &impl serde::Serialize) -> Result<(), CallError> {
+    call::<serde_json::Value>("POST", path, serde_json::to_value(body).ok())
         .await
         .map(|_| ())
 }

@@ -9,7 +9,7 @@ pub mod api;
 pub mod store;
 mod ui;
 
-pub use ui::{InvitePage, MembersSection};
+pub use ui::MembersSection;
 
 use crate::auth::Role;
 use serde::{Deserialize, Serialize};

@@ -1,11 +1,10 @@
 //! Members in the UI: the Settings section where admins change roles, remove members, invite
-//! and copy or revoke pending links; and `/invite/:token`, where an invitee creates their
-//! account or, signed in, accepts.
+//! and copy or revoke pending links (the invitation page itself is an account form, in
+//! `auth::ui`).
 
-use super::{AcceptInvite, Invite, InviteOffer, Member, NewInvite, SetRole};
-use crate::auth::{load_page, Me, Role, ALERT, CARD};
-use crate::http::{call, CallError};
-use crate::pages::PageTitle;
+use super::{Invite, Member, NewInvite, SetRole};
+use crate::auth::Role;
+use crate::http::call;
 use dioxus::prelude::*;
 
 const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950 disabled:opacity-60";
@@ -165,98 +164,6 @@ pub fn MembersSection(class: String) -> Element {
                 Some(Ok(text)) => rsx! { p { id: "members-status", role: "status", class: "mt-2 text-sm text-emerald-700 dark:text-emerald-300", "{text}" } },
                 Some(Err(text)) => rsx! { p { id: "members-status", role: "alert", class: "mt-2 text-sm text-red-700 dark:text-red-300", "{text}" } },
                 None => rsx! {},
-            }
-        }
-    }
-}
-
-/// `/invite/:token` — what the link offers; create the account and join, or accept signed in.
-#[component]
-pub fn InvitePage(token: String) -> Element {
-    let mut offer = use_signal(|| None::<Result<InviteOffer, CallError>>);
-    let mut me = use_signal(|| None::<Me>);
-    let mut password = use_signal(String::new);
-    let mut error = use_signal(|| None::<String>);
-    let mut busy = use_signal(|| false);
-    let path = format!("/api/invites/{token}");
-    use_effect({
-        let path = path.clone();
-        move || {
-            let path = path.clone();
-            spawn(async move {
-                offer.set(Some(call::<InviteOffer>("GET", &path, None).await));
-                me.set(call::<Me>("GET", "/api/auth/me", None).await.ok());
-            });
-        }
-    });
-    let accept = move |event: FormEvent| {
-        event.prevent_default();
-        busy.set(true);
-        let signed_out = me().is_none();
-        let body = AcceptInvite {
-            password: signed_out.then(|| password()),
-        };
-        let path = format!("{path}/accept");
-        spawn(async move {
-            match call::<Me>("POST", &path, serde_json::to_value(body).ok()).await {
-                Ok(_) => load_page("/"),
-                Err(err) => {
-                    error.set(Some(err.to_string()));
-                    busy.set(false);
-                }
-            }
-        });
-    };
-    let body = match offer() {
-        None => {
-            rsx! { div { class: "h-24 animate-pulse rounded bg-slate-100 dark:bg-slate-800", aria_busy: "true" } }
-        }
-        Some(Err(err)) => rsx! {
-            p { role: "alert", class: ALERT, "{err}" }
-            a { href: "/login", class: "mt-4 inline-block text-sm text-sky-700 underline dark:text-sky-300", "Go to sign-in" }
-        },
-        Some(Ok(offer)) => {
-            let other = me()
-                .filter(|me| me.user.email != offer.email)
-                .map(|me| me.user.email);
-            rsx! {
-                p { class: "mt-2 text-sm", "{offer.email} is invited to {offer.workspace} as {offer.role.as_str()}." }
-                if let Some(signed_in_as) = other {
-                    p { role: "alert", class: "mt-4 {ALERT}",
-                        "You are signed in as {signed_in_as}: sign out, then open this link again."
-                    }
-                } else {
-                    form { id: "invite-accept", class: "mt-6 space-y-4", onsubmit: accept,
-                        if me().is_none() && offer.can_create_account {
-                            label { class: "block text-sm font-medium", "Choose a password"
-                                input { id: "invite-password", r#type: "password", autocomplete: "new-password", required: true, class: FIELD,
-                                    value: "{password}", oninput: move |e| password.set(e.value()) }
-                            }
-                        }
-                        if me().is_some() || offer.can_create_account {
-                            button { id: "invite-submit", r#type: "submit", class: "{PRIMARY} w-full", disabled: busy(),
-                                if me().is_some() { "Accept and open {offer.workspace}" } else { "Create account and join" }
-                            }
-                        }
-                    }
-                    if me().is_none() {
-                        a { href: "/login?next=/invite/{token}", class: "mt-4 inline-block text-sm text-sky-700 underline dark:text-sky-300",
-                            "I have an account: sign in first"
-                        }
-                    }
-                }
-                if let Some(text) = error() {
-                    p { id: "invite-error", role: "alert", class: "mt-4 {ALERT}", "{text}" }
-                }
-            }
-        }
-    };
-    rsx! {
-        PageTitle { text: "Invitation · Flightdeck" }
-        main { class: "flex min-h-screen items-center justify-center px-4",
-            section { class: CARD,
-                h1 { class: "text-xl font-semibold", "Join a Flightdeck workspace" }
-                {body}
             }
         }
     }

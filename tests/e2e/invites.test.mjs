@@ -37,9 +37,9 @@ test("an invited user joins from the link with the role offered, and leaves when
     invitee.on("pageerror", (err) => invitee.errors.push(err.message));
     await invitee.goto(link);
     await hydrated(invitee);
-    await invitee.waitForSelector('text=invitee@example.com is invited to Flightdeck as operator.');
-    await invitee.fill("#invite-password", "a good long password");
-    await invitee.click("#invite-submit");
+    await invitee.waitForSelector('#invite-offer:has-text("invitee@example.com is invited to Flightdeck as operator.")');
+    await invitee.fill("#password", "a good long password");
+    await invitee.click("#login-submit");
     await invitee.waitForURL(`${env.server.url}/`);
     await hydrated(invitee);
     await invitee.waitForSelector('#workspace-switcher:has-text("Flightdeck (operator)")');
