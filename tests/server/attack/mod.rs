@@ -4,3 +4,4 @@
 //! the code before it.
 
 mod audit;
+mod exports;
