@@ -7,7 +7,7 @@
 use flightdeck::analytics::api::build_report;
 use flightdeck::analytics::period::{Kind, Window};
 use flightdeck::analytics::{Prices, UsageEvent, UsageKind, DAY_MS};
-use flightdeck::records::{now_ms, Records};
+use flightdeck::records::{now_ms, Pool, Records};
 use std::time::Instant;
 
 const EVENTS: usize = 1_000_000;
@@ -58,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let records = Records::open_sqlite(&dir.path().join("bench.db")).await?;
     records.migrate().await?;
-    let Records::Sqlite(pool) = &records else {
+    let Pool::Sqlite(pool) = records.pool() else {
         anyhow::bail!("the bench runs on SQLite")
     };
     let now = now_ms();

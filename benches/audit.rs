@@ -1,10 +1,16 @@
 //! The audit log's queries over 1,000,000 entries (plus 100,000 of another workspace) on the
 //! embedded default (SQLite): p50 and p95 of each filter the page offers, deep pages by cursor and
 //! by offset, free-text search and the facets; then the same filters without the filter indexes,
-//! in the same run, to show what they buy. Run through `scripts/bench.sh`.
+//! in the same run, to show what they buy; and the cost of one append (HMAC link, chain head
+//! read and written beside the key, the insert) against its parts. Run through `scripts/bench.sh`.
 
+use flightdeck::audit::append::Chain;
+use flightdeck::audit::chain::{legacy_link, AuditKey, Columns};
+use flightdeck::audit::head::Heads;
 use flightdeck::audit::query::Params;
-use flightdeck::records::Records;
+use flightdeck::audit::verify::Head;
+use flightdeck::audit::NewEntry;
+use flightdeck::records::{Pool, Records};
 use std::time::Instant;
 
 const ENTRIES: i64 = 1_000_000;
@@ -19,7 +25,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn fill(records: &Records) -> anyhow::Result<()> {
-    let Records::Sqlite(pool) = records else {
+    let Pool::Sqlite(pool) = records.pool() else {
         anyhow::bail!("the bench runs on SQLite")
     };
     for (workspace, count) in [("ws-main", ENTRIES), ("ws-other", OTHER)] {
@@ -87,6 +93,103 @@ fn day(n: i64) -> String {
     at.strftime("%Y-%m-%d").to_string()
 }
 
+const APPENDS: u32 = 1_000;
+
+/// Microseconds per call of `f`, over [`APPENDS`] calls.
+async fn per_call<F: std::future::Future<Output = anyhow::Result<()>>>(
+    mut f: impl FnMut(u32) -> F,
+) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    for i in 0..APPENDS {
+        f(i).await?;
+    }
+    Ok(started.elapsed().as_secs_f64() * 1e6 / f64::from(APPENDS))
+}
+
+/// One append's cost on SQLite (after the million entries), and its parts.
+async fn appends(records: &Records, dir: &std::path::Path) -> anyhow::Result<()> {
+    let key = AuditKey::new(b"a benchmark key of at least thirty-two bytes").expect("a key");
+    let heads = Heads::files(&dir.join("audit.heads"))?;
+    let records = records.clone().with_audit(Chain {
+        key: key.clone(),
+        heads: heads.clone(),
+    });
+    let metadata = r#"{"reason":"a typical entry"}"#;
+    let columns = Columns {
+        id: "0b3c6f9e-4a1d-4a57-9d55-0d5f4e0f6a11",
+        timestamp: START,
+        who: [Some("ws-append"), Some("user-1"), None],
+        what: ["agent.register", "agent"],
+        detail: [
+            Some("agent-1"),
+            None,
+            Some(r#"{"name":"coder","role":"pulse"}"#),
+        ],
+        metadata,
+    };
+    let sha = per_call(|_| {
+        std::hint::black_box(legacy_link(Some("00"), &columns));
+        async { Ok(()) }
+    })
+    .await?;
+    let hmac = per_call(|_| {
+        std::hint::black_box(key.link(Some("00"), &columns));
+        async { Ok(()) }
+    })
+    .await?;
+    let head_rw = per_call(|i| {
+        let heads = heads.clone();
+        async move {
+            heads.get("ws-heads").await?;
+            let head = Head {
+                seq: i64::from(i) + 1,
+                hash: "ab".repeat(32),
+            };
+            heads.advance("ws-heads", &head).await
+        }
+    })
+    .await?;
+    let append = per_call(|_| {
+        let records = records.clone();
+        async move {
+            records
+                .audit(NewEntry {
+                    workspace_id: Some("ws-append".into()),
+                    user_id: Some("user-1".into()),
+                    action: "agent.register",
+                    resource_type: "agent",
+                    resource_id: Some("agent-1".into()),
+                    after_state: Some(serde_json::json!({ "name": "coder", "role": "pulse" })),
+                    metadata: serde_json::json!({ "reason": "a typical entry" }),
+                    ..Default::default()
+                })
+                .await?;
+            Ok(())
+        }
+    })
+    .await?;
+    let report = records.verify_audit_chain("ws-append").await?;
+    anyhow::ensure!(
+        report.intact,
+        "the appended chain does not verify: {report:?}"
+    );
+    println!("\none append on SQLite ({APPENDS} in a row, after the million entries), µs each:");
+    println!(
+        "{:<44} {append:>9.1}",
+        "append (link, insert, head read + write)"
+    );
+    println!("{:<44} {hmac:>9.2}", "  HMAC-SHA256 link alone");
+    println!(
+        "{:<44} {sha:>9.2}",
+        "  plain SHA-256 link alone (the old chain)"
+    );
+    println!(
+        "{:<44} {head_rw:>9.1}",
+        "  head file read + atomic write alone"
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -98,6 +201,7 @@ async fn main() -> anyhow::Result<()> {
         "audit log: {ENTRIES} entries (+{OTHER} in another workspace) written in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    appends(&records, dir.path()).await?;
     // A cursor half-way down the log, for deep pages.
     let deep = records
         .audit_page(
@@ -177,7 +281,7 @@ async fn main() -> anyhow::Result<()> {
     );
 
     // The same filters with only the workspace index the log had before.
-    let Records::Sqlite(pool) = &records else {
+    let Pool::Sqlite(pool) = records.pool() else {
         unreachable!()
     };
     for index in [

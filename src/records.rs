@@ -9,11 +9,20 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// The records database, and what signs its audit log (see [`crate::audit::append`]).
+#[derive(Clone, Debug)]
+pub struct Records {
+    pool: Pool,
+    /// The audit key and chain heads; set by [`Records::connect`] (or [`Records::with_audit`]).
+    audit: Option<Arc<crate::audit::append::Chain>>,
+}
 
 /// A connection pool to the records database.
 #[derive(Clone, Debug)]
-pub enum Records {
+pub enum Pool {
     /// The embedded default: `FLIGHTDECK_DATA_DIR/flightdeck.db`.
     Sqlite(SqlitePool),
     /// `DATABASE_URL`.
@@ -25,22 +34,52 @@ pub enum Records {
 #[macro_export]
 macro_rules! on_pool {
     ($records:expr, |$pool:ident| $body:expr) => {
-        match $records {
-            $crate::records::Records::Sqlite($pool) => $body,
-            $crate::records::Records::Postgres($pool) => $body,
+        match $records.pool() {
+            $crate::records::Pool::Sqlite($pool) => $body,
+            $crate::records::Pool::Postgres($pool) => $body,
         }
     };
 }
 
 impl Records {
-    /// Connects as the configuration says and brings the schema up to date.
-    pub async fn connect(config: &Config) -> anyhow::Result<Self> {
+    /// Connects as the configuration says, brings the schema up to date and readies the audit
+    /// chain: its key (a missing or exposed one stops the start, see [`crate::audit::key`]),
+    /// its heads (in Redis when `hot` is given) and, at the first start with a key, the seal
+    /// of the entries written before it.
+    pub async fn connect(config: &Config, hot: Option<&crate::hot::Hot>) -> anyhow::Result<Self> {
+        let chain = crate::audit::append::Chain::open(config, hot)?;
         let records = match &config.database_url {
             Some(url) => Self::connect_postgres(url).await?,
             None => Self::open_sqlite(&config.data_dir.join("flightdeck.db")).await?,
         };
         records.migrate().await?;
+        let records = records.with_audit(chain);
+        records.seal_legacy_chains().await?;
         Ok(records)
+    }
+
+    /// These records with `chain` signing their audit log.
+    pub fn with_audit(self, chain: crate::audit::append::Chain) -> Self {
+        Self {
+            audit: Some(Arc::new(chain)),
+            ..self
+        }
+    }
+
+    /// What signs the audit log; an error when these records were opened without it.
+    pub fn audit_chain(&self) -> anyhow::Result<&crate::audit::append::Chain> {
+        self.audit
+            .as_deref()
+            .context("the audit log has no key: open the records with Records::connect")
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    fn of(pool: Pool) -> Self {
+        Self { pool, audit: None }
     }
 
     /// Opens (creating it if needed) a SQLite file, in WAL mode so readers never wait for writers.
@@ -57,7 +96,7 @@ impl Records {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
-        Ok(Self::Sqlite(pool))
+        Ok(Self::of(Pool::Sqlite(pool)))
     }
 
     /// Connects to PostgreSQL.
@@ -70,23 +109,23 @@ impl Records {
             .connect_with(options)
             .await
             .context("cannot connect to PostgreSQL at DATABASE_URL")?;
-        Ok(Self::Postgres(pool))
+        Ok(Self::of(Pool::Postgres(pool)))
     }
 
     /// Applies the migrations in `migrations/<dialect>` that have not run yet.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match self {
-            Self::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
-            Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         }
         .context("cannot bring the records database schema up to date")
     }
 
     /// `sqlite` or `postgres`, for logs and readiness.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Sqlite(_) => "sqlite",
-            Self::Postgres(_) => "postgres",
+        match &self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
         }
     }
 

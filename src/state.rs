@@ -48,11 +48,11 @@ impl AppState {
     /// Prepares the data directory, connects to every store and brings schemas up to date.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
         prepare_data_dir(&config.data_dir)?;
-        let records = Records::connect(&config).await?;
         let hot = match &config.redis_url {
             Some(url) => Some(Hot::connect(url, &config.redis_prefix).await?),
             None => None,
         };
+        let records = Records::connect(&config, hot.as_ref()).await?;
         let states = StateStore::new(&records, hot.as_ref(), config.state_ttl);
         let sessions = Sessions::new(&records, hot.as_ref())
             .await

@@ -319,6 +319,12 @@ async fn run_exports(
         ));
     }
     let at = query.at.unwrap_or_else(now_ms);
+    if jiff::Timestamp::from_millisecond(at).is_err() {
+        return Err(ApiError::field(
+            "at",
+            "at is out of range: epoch milliseconds from the year -9999 to 9999",
+        ));
+    }
     let created = super::schedule::run_workspace(
         &state.records,
         &state.config.model_prices,

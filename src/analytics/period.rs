@@ -295,4 +295,33 @@ mod tests {
         );
         assert_eq!(Kind::parse("year"), None);
     }
+
+    #[test]
+    fn extreme_days_and_clocks_are_refused_by_name_not_overflowed() {
+        let resolve = |from: &str, to: &str, tz: &str, now: i64| {
+            Window::resolve(Kind::Custom, Some(from), Some(to), tz, now)
+        };
+        for tz in ["UTC", "Pacific/Kiritimati", "Etc/GMT+12"] {
+            for (from, to, field) in [
+                ("9999-12-31", "9999-12-31", "to"),
+                ("-009999-01-01", "-009999-01-01", "from"),
+                ("9223372036854775807", "2026-11-01", "from"),
+                ("2026-11-01", "+10000-01-01", "to"),
+                ("2026-11-01", "-9223372036854775808", "to"),
+            ] {
+                let err = resolve(from, to, tz, NOW).unwrap_err();
+                assert_eq!(err.field, field, "{from}..{to} in {tz}: {err}");
+            }
+        }
+        // The last days a calendar can hold still make a window.
+        assert!(resolve("9999-12-01", "9999-12-28", "UTC", NOW).is_ok());
+        for now in [i64::MAX, i64::MIN] {
+            assert_eq!(
+                Window::resolve(Kind::Week, None, None, "UTC", now)
+                    .unwrap_err()
+                    .field,
+                "tz"
+            );
+        }
+    }
 }

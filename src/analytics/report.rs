@@ -4,6 +4,7 @@
 
 use super::period::Window;
 use super::{ratio, Counts, Prices, HOUR_MS};
+use crate::audit::export::write_safe_record;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -334,26 +335,29 @@ pub fn fold(rows: &[Row], inputs: &Inputs<'_>) -> Report {
     }
 }
 
-/// The report as CSV: a row per bucket, then a `total` row (rates as fractions, empty where
+/// The report as CSV (each cell spreadsheet-safe, as every CSV export is): a row per bucket, then a `total` row (rates as fractions, empty where
 /// there is nothing to divide by; times in UTC, RFC 3339).
 pub fn to_csv(report: &Report) -> anyhow::Result<String> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "bucket",
-        "start",
-        "calls",
-        "errors",
-        "error_rate",
-        "avg_response_ms",
-        "tool_runs",
-        "approved",
-        "rejected",
-        "approval_rate",
-        "conversations",
-        "messages",
-        "tokens",
-        "cost_usd",
-    ])?;
+    write_safe_record(
+        &mut out,
+        [
+            "bucket",
+            "start",
+            "calls",
+            "errors",
+            "error_rate",
+            "avg_response_ms",
+            "tool_runs",
+            "approved",
+            "rejected",
+            "approval_rate",
+            "conversations",
+            "messages",
+            "tokens",
+            "cost_usd",
+        ],
+    )?;
     let maybe = |value: Option<f64>, places: usize| {
         value.map_or_else(String::new, |value| format!("{value:.places$}"))
     };
@@ -365,40 +369,46 @@ pub fn to_csv(report: &Report) -> anyhow::Result<String> {
         _ => point.label.clone(),
     };
     for point in &report.series {
-        out.write_record([
-            label(point),
-            start(point.start),
-            point.calls.to_string(),
-            point.errors.to_string(),
-            format!("{:.4}", point.error_rate),
-            maybe(point.avg_response_ms, 1),
-            point.tool_runs.to_string(),
-            point.approved.to_string(),
-            point.rejected.to_string(),
-            maybe(point.approval_rate, 4),
-            point.conversations.to_string(),
-            point.messages.to_string(),
-            point.tokens.to_string(),
-            format!("{:.4}", point.cost_usd),
-        ])?;
+        write_safe_record(
+            &mut out,
+            [
+                label(point),
+                start(point.start),
+                point.calls.to_string(),
+                point.errors.to_string(),
+                format!("{:.4}", point.error_rate),
+                maybe(point.avg_response_ms, 1),
+                point.tool_runs.to_string(),
+                point.approved.to_string(),
+                point.rejected.to_string(),
+                maybe(point.approval_rate, 4),
+                point.conversations.to_string(),
+                point.messages.to_string(),
+                point.tokens.to_string(),
+                format!("{:.4}", point.cost_usd),
+            ],
+        )?;
     }
     let t = &report.totals;
-    out.write_record([
-        "total".to_owned(),
-        start(report.period.start),
-        t.agent_calls.to_string(),
-        t.errors.to_string(),
-        format!("{:.4}", t.error_rate),
-        maybe(t.avg_response_ms, 1),
-        t.tool_runs.to_string(),
-        t.approved.to_string(),
-        t.rejected.to_string(),
-        maybe(t.approval_rate, 4),
-        t.conversations.to_string(),
-        t.messages.to_string(),
-        t.tokens.to_string(),
-        format!("{:.4}", t.cost_usd),
-    ])?;
+    write_safe_record(
+        &mut out,
+        [
+            "total".to_owned(),
+            start(report.period.start),
+            t.agent_calls.to_string(),
+            t.errors.to_string(),
+            format!("{:.4}", t.error_rate),
+            maybe(t.avg_response_ms, 1),
+            t.tool_runs.to_string(),
+            t.approved.to_string(),
+            t.rejected.to_string(),
+            maybe(t.approval_rate, 4),
+            t.conversations.to_string(),
+            t.messages.to_string(),
+            t.tokens.to_string(),
+            format!("{:.4}", t.cost_usd),
+        ],
+    )?;
     Ok(String::from_utf8(out.into_inner()?)?)
 }
 
@@ -620,5 +630,11 @@ mod tests {
         assert_eq!(report.totals.peak_hour, None);
         assert_eq!(report.series.len(), 7);
         assert!(report.agents.is_empty() && report.top.most_used.is_empty());
+
+        // Every cell is spreadsheet-safe, whatever a label holds.
+        let mut report = report;
+        report.series[0].label = "=1+1".into();
+        let csv = to_csv(&report).unwrap();
+        assert!(csv.lines().nth(1).unwrap().starts_with("'=1+1,"), "{csv}");
     }
 }

@@ -7,7 +7,7 @@ use super::period::Window;
 use super::report::{AgentInfo, Row};
 use super::{Counts, UsageEvent, DAY_MS, HOUR_MS};
 use crate::on_pool;
-use crate::records::{new_id, now_ms, Records};
+use crate::records::{new_id, now_ms, Pool, Records};
 use anyhow::Context;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -367,9 +367,9 @@ impl Records {
             }};
         }
         let recorded: Result<(), sqlx::Error> = async {
-            match self {
-                Records::Sqlite(pool) => record!(pool),
-                Records::Postgres(pool) => record!(pool),
+            match self.pool() {
+                Pool::Sqlite(pool) => record!(pool),
+                Pool::Postgres(pool) => record!(pool),
             }
         }
         .await;

@@ -44,6 +44,28 @@ pub fn rfc3339_in(ms: i64, tz: Option<&TimeZone>) -> String {
     format!("{:.3}", at.display_with_offset(tz.to_offset(at)))
 }
 
+/// A cell as a spreadsheet may open it safely: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be read as a formula, so it gets a leading `'` (OWASP's advice for CSV
+/// injection). Every CSV Flightdeck writes passes its cells through this.
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// Writes one CSV record, each cell through [`spreadsheet_safe`].
+pub fn write_safe_record<W: std::io::Write>(
+    out: &mut csv::Writer<W>,
+    cells: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Result<(), csv::Error> {
+    for cell in cells {
+        out.write_field(spreadsheet_safe(cell.as_ref()).as_bytes())?;
+    }
+    out.write_record(None::<&[u8]>)
+}
+
 /// Writes entries as CSV rows (the header first when `header`), times in `tz` (UTC when none).
 pub fn write_rows(
     entries: &[AuditEntry],
@@ -58,7 +80,7 @@ pub fn write_rows(
         value.as_ref().map(|v| v.to_string()).unwrap_or_default()
     };
     for entry in entries {
-        out.write_record([
+        let row: [&str; 13] = [
             entry.id.as_str(),
             &rfc3339_in(entry.timestamp, tz),
             entry.workspace_id.as_deref().unwrap_or_default(),
@@ -72,7 +94,8 @@ pub fn write_rows(
             &json(&entry.after_state),
             &entry.metadata.to_string(),
             entry.hash.as_deref().unwrap_or_default(),
-        ])?;
+        ];
+        write_safe_record(&mut out, row)?;
     }
     out.into_inner().map_err(|err| err.into_error().into())
 }
@@ -150,5 +173,51 @@ mod tests {
         assert_eq!(&row[8], "a,1");
         let after: serde_json::Value = serde_json::from_str(&row[10]).unwrap();
         assert_eq!(after["comment"], "ok \"go\"\nnow");
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_get_a_leading_quote() {
+        for formula in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(spreadsheet_safe(formula), format!("'{formula}"));
+        }
+        for plain in [
+            "",
+            "a=1",
+            "{\"name\":\"=1\"}",
+            "'quoted",
+            " =1",
+            "2026-11-22",
+        ] {
+            assert_eq!(spreadsheet_safe(plain), plain);
+        }
+        let entry = AuditEntry {
+            id: "e1".into(),
+            timestamp: 0,
+            workspace_id: None,
+            user_id: None,
+            agent_id: None,
+            action: "auth.signup".into(),
+            resource_type: "user".into(),
+            resource_id: Some("@evil".into()),
+            before_state: None,
+            after_state: None,
+            metadata: json!({}),
+            hash: None,
+            user_email: Some("=1+1@example.com".into()),
+        };
+        let text = String::from_utf8(write_rows(&[entry], false, None).unwrap()).unwrap();
+        let row = csv::Reader::from_reader(format!("{}\n{text}", HEADER.join(",")).as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!((&row[4], &row[8]), ("'=1+1@example.com", "'@evil"));
     }
 }

@@ -1,15 +1,22 @@
 //! The audit log: one append-only entry for every change a person or an agent makes (sign-ins,
 //! dashboard saves, settings, memberships, agents and approvals), with the state before and
-//! after. Each workspace's entries form a hash chain: every entry carries the hash of the one
-//! before, so a changed or removed entry is detected by [`store`]'s verification.
+//! after. Each workspace's entries form a hash chain signed with the audit key: every entry
+//! carries the hash of the one before, and the chain's head is kept outside the database, so a
+//! changed, removed or forged entry is named by [`verify`].
 
 #[cfg(feature = "server")]
 pub mod api;
+#[cfg(feature = "server")]
+pub mod append;
 #[cfg(feature = "server")]
 pub mod chain;
 pub mod diff;
 #[cfg(feature = "server")]
 pub mod export;
+#[cfg(feature = "server")]
+pub mod head;
+#[cfg(feature = "server")]
+pub mod key;
 #[cfg(feature = "server")]
 pub mod query;
 #[cfg(feature = "server")]
@@ -17,6 +24,8 @@ pub mod redact;
 #[cfg(feature = "server")]
 pub mod store;
 pub mod ui;
+#[cfg(feature = "server")]
+pub mod verify;
 
 use serde::{Deserialize, Serialize};
 
@@ -155,10 +164,33 @@ pub struct ChainReport {
     pub intact: bool,
     /// How many entries were checked.
     pub entries: u64,
-    /// The first entry that does not fit, when one does not.
+    /// The first entry that does not fit, when one does not (for [`BreakKind::NewestRemoved`],
+    /// the newest entry left, if any).
     pub broken_at: Option<String>,
-    /// What is wrong with it.
+    /// What is wrong with it, as a sentence.
     pub problem: Option<String>,
+    /// Which kind of break, when the chain is broken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<BreakKind>,
+}
+
+/// How a chain is broken (`kind` in `GET /api/audit/verify`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakKind {
+    /// An entry's content does not match its hash.
+    Changed,
+    /// An entry's hash is a plain SHA-256 where it must be signed with the audit key: the chain
+    /// was recomputed by someone without the key.
+    Forged,
+    /// An entry does not follow the one before it: entries between them were removed.
+    Removed,
+    /// The first entry does not start the chain: older entries were removed.
+    OldestRemoved,
+    /// The chain ends before its head (kept outside the database): newer entries were removed.
+    NewestRemoved,
+    /// An entry has no hash at all.
+    MissingHash,
 }
 
 /// A new entry's content; the store gives it its id and time.

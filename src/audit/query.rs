@@ -131,7 +131,18 @@ fn instant(name: &str, value: &str, tz: &TimeZone, end: bool) -> Result<i64, Api
         )
     };
     if let Ok(ms) = value.parse::<i64>() {
-        return Ok(ms + i64::from(end));
+        // Only instants a calendar can name (years -9999 to 9999), so `end`'s step cannot overflow.
+        return Timestamp::from_millisecond(ms)
+            .ok()
+            .and_then(|_| ms.checked_add(i64::from(end)))
+            .ok_or_else(|| {
+                ApiError::field(
+                    name,
+                    format!(
+                        "{name} is out of range: epoch milliseconds from the year -9999 to 9999"
+                    ),
+                )
+            });
     }
     if let Ok(at) = value.parse::<Timestamp>() {
         return Ok(at.as_millisecond() + i64::from(end));
@@ -337,6 +348,23 @@ mod tests {
             "date_to"
         );
         assert_eq!(field(&[("q", &"x".repeat(201))]), "q");
+        // Extremes are refused by name, never overflowed.
+        for extreme in [
+            "9223372036854775807",
+            "-9223372036854775808",
+            "99999999999999999999",
+            "253402300800000",
+            "9999-12-31",
+            "+10000-01-01",
+            "9999-12-31T23:59:59.999Z",
+        ] {
+            assert_eq!(field(&[("date_to", extreme)]), "date_to", "{extreme}");
+            assert_eq!(field(&[("date_from", extreme)]), "date_from", "{extreme}");
+        }
+        let far = params(&[("date_from", "-009999-01-03"), ("date_to", "9999-12-29")])
+            .criteria()
+            .unwrap();
+        assert!(far.from_ms < far.until_ms);
         let ok = params(&[("limit", "500"), ("offset", "10000"), ("q", " Run ")])
             .criteria()
             .unwrap();

@@ -1,40 +1,81 @@
-//! Appending to and reading the audit log. There is no update or delete here, and the database
-//! refuses both (triggers in the migrations). Appends to one workspace take turns, so that each
-//! links to the one before (PostgreSQL: a transaction-scoped advisory lock, which holds across
-//! instances; SQLite, one process by design: a lock in the process).
+//! Reading the audit log, and verifying a chain against its head. There is no update or delete
+//! here, and the database refuses both (triggers in the migrations); appending is in
+//! [`super::append`].
 
-use super::chain::{link, Columns};
+use super::chain::{AuditKey, Columns};
 use super::query::{Bind, Criteria, Cursor};
+use super::verify::{Link, Walk};
 use super::{AuditEntry, AuditFacets, AuditPage, ChainReport, FacetUser, NewEntry};
 use crate::on_pool;
 use crate::records::{new_id, now_ms, Records};
 use anyhow::Context;
 
+/// An entry as stored.
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(super) struct Row {
     /// Only read when verifying.
     #[sqlx(default)]
-    seq: i64,
-    id: String,
-    timestamp: i64,
-    workspace_id: Option<String>,
-    user_id: Option<String>,
-    agent_id: Option<String>,
-    action: String,
-    resource_type: String,
-    resource_id: Option<String>,
-    before_state: Option<String>,
-    after_state: Option<String>,
-    metadata: String,
-    prev_hash: Option<String>,
-    hash: Option<String>,
+    pub(super) seq: i64,
+    pub(super) id: String,
+    pub(super) timestamp: i64,
+    pub(super) workspace_id: Option<String>,
+    pub(super) user_id: Option<String>,
+    pub(super) agent_id: Option<String>,
+    pub(super) action: String,
+    pub(super) resource_type: String,
+    pub(super) resource_id: Option<String>,
+    pub(super) before_state: Option<String>,
+    pub(super) after_state: Option<String>,
+    pub(super) metadata: String,
+    pub(super) prev_hash: Option<String>,
+    pub(super) hash: Option<String>,
     /// Only read by the filtered queries.
     #[sqlx(default)]
-    user_email: Option<String>,
+    pub(super) user_email: Option<String>,
 }
 
 impl Row {
-    fn columns(&self) -> Columns<'_> {
+    /// A new entry's row, not linked yet.
+    pub(super) fn new(entry: NewEntry) -> Self {
+        let text = |value: &Option<serde_json::Value>| value.as_ref().map(|v| v.to_string());
+        Self {
+            seq: 0,
+            id: new_id(),
+            timestamp: now_ms(),
+            workspace_id: entry.workspace_id,
+            user_id: entry.user_id,
+            agent_id: entry.agent_id,
+            action: entry.action.to_owned(),
+            resource_type: entry.resource_type.to_owned(),
+            resource_id: entry.resource_id,
+            before_state: text(&entry.before_state),
+            after_state: text(&entry.after_state),
+            metadata: entry.metadata.to_string(),
+            prev_hash: None,
+            hash: None,
+            user_email: None,
+        }
+    }
+
+    /// Whether its hash is its link signed with `key`.
+    pub(super) fn is_signed(&self, key: &AuditKey) -> bool {
+        self.hash.as_deref()
+            == Some(
+                key.link(self.prev_hash.as_deref(), &self.columns())
+                    .as_str(),
+            )
+    }
+
+    fn link(&self) -> Link<'_> {
+        Link {
+            seq: self.seq,
+            prev_hash: self.prev_hash.as_deref(),
+            hash: self.hash.as_deref(),
+            columns: self.columns(),
+        }
+    }
+
+    pub(super) fn columns(&self) -> Columns<'_> {
         Columns {
             id: &self.id,
             timestamp: self.timestamp,
@@ -53,7 +94,7 @@ impl Row {
         }
     }
 
-    fn entry(self) -> AuditEntry {
+    pub(super) fn entry(self) -> AuditEntry {
         AuditEntry {
             id: self.id,
             timestamp: self.timestamp,
@@ -72,7 +113,9 @@ impl Row {
     }
 }
 
-const COLUMNS: &str = "id, timestamp, workspace_id, user_id, agent_id, action, resource_type, \
+/// Every stored column but `seq`.
+pub(super) const COLUMNS: &str =
+    "id, timestamp, workspace_id, user_id, agent_id, action, resource_type, \
      resource_id, before_state, after_state, metadata, prev_hash, hash";
 
 /// Entries of the log with their user's email (the log is `a`).
@@ -88,9 +131,6 @@ const SELECT_WINDOW: &str =
 /// The most entries one page of a free-text search reads (about 40 ms on SQLite).
 pub const SEARCH_WINDOW: i64 = 20_000;
 
-/// SQLite's appends take turns in the process.
-static SQLITE_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// Entries read at a time when verifying.
 const PAGE: i64 = 5_000;
 
@@ -99,85 +139,6 @@ fn json(text: Option<String>) -> Option<serde_json::Value> {
 }
 
 impl Records {
-    /// Appends an entry, linked to the workspace's previous one, and returns it as stored.
-    pub async fn audit(&self, entry: NewEntry) -> anyhow::Result<AuditEntry> {
-        let text = |value: &Option<serde_json::Value>| value.as_ref().map(|v| v.to_string());
-        let mut row = Row {
-            seq: 0,
-            id: new_id(),
-            timestamp: now_ms(),
-            workspace_id: entry.workspace_id,
-            user_id: entry.user_id,
-            agent_id: entry.agent_id,
-            action: entry.action.to_owned(),
-            resource_type: entry.resource_type.to_owned(),
-            resource_id: entry.resource_id,
-            before_state: text(&entry.before_state),
-            after_state: text(&entry.after_state),
-            metadata: entry.metadata.to_string(),
-            prev_hash: None,
-            hash: None,
-            user_email: None,
-        };
-        let last = match &row.workspace_id {
-            Some(_) => "SELECT hash FROM audit_log WHERE workspace_id = $1 ORDER BY seq DESC LIMIT 1",
-            None => "SELECT hash FROM audit_log WHERE workspace_id IS NULL AND $1 = '' ORDER BY seq DESC LIMIT 1",
-        };
-        let chain = row.workspace_id.clone().unwrap_or_default();
-        let insert =
-            "INSERT INTO audit_log (id, timestamp, workspace_id, user_id, agent_id, action, \
-             resource_type, resource_id, before_state, after_state, metadata, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-        macro_rules! append {
-            ($executor:expr) => {{
-                let prev: Option<Option<String>> = sqlx::query_scalar(last)
-                    .bind(&chain)
-                    .fetch_optional(&mut *$executor)
-                    .await?;
-                row.prev_hash = prev.flatten();
-                row.hash = Some(link(row.prev_hash.as_deref(), &row.columns()));
-                sqlx::query(insert)
-                    .bind(&row.id)
-                    .bind(row.timestamp)
-                    .bind(&row.workspace_id)
-                    .bind(&row.user_id)
-                    .bind(&row.agent_id)
-                    .bind(&row.action)
-                    .bind(&row.resource_type)
-                    .bind(&row.resource_id)
-                    .bind(&row.before_state)
-                    .bind(&row.after_state)
-                    .bind(&row.metadata)
-                    .bind(&row.prev_hash)
-                    .bind(&row.hash)
-                    .execute(&mut *$executor)
-                    .await?;
-            }};
-        }
-        let appended: Result<(), sqlx::Error> = async {
-            match self {
-                Records::Sqlite(pool) => {
-                    let _turn = SQLITE_TURN.lock().await;
-                    let mut conn = pool.acquire().await?;
-                    append!(conn);
-                }
-                Records::Postgres(pool) => {
-                    let mut tx = pool.begin().await?;
-                    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                        .bind(format!("audit:{chain}"))
-                        .execute(&mut *tx)
-                        .await?;
-                    append!(tx);
-                    tx.commit().await?;
-                }
-            }
-            Ok(())
-        }
-        .await;
-        appended.with_context(|| format!("appending {} to the audit log", row.action))?;
-        Ok(row.entry())
-    }
-
     /// A workspace's newest entries first, at most `limit`.
     pub async fn audit_entries(
         &self,
@@ -377,22 +338,18 @@ impl Records {
         })
     }
 
-    /// Walks a workspace's chain from its first entry, in pages: every entry's hash must match
-    /// its columns and the previous entry's hash. (Entries written before the chain existed,
-    /// without a hash, are skipped.)
+    /// Walks a workspace's chain from its first entry, in pages, and compares its end with the
+    /// head kept outside the database (see [`super::verify`]).
     pub async fn verify_audit_chain(&self, workspace_id: &str) -> anyhow::Result<ChainReport> {
+        let chain = self.audit_chain()?;
+        let head = chain.heads.get(workspace_id).await?;
         let query = format!(
             "SELECT seq, {COLUMNS} FROM audit_log WHERE workspace_id = $1 AND seq > $2 \
-             AND hash IS NOT NULL ORDER BY seq LIMIT $3"
+             ORDER BY seq LIMIT $3"
         );
-        let mut report = ChainReport {
-            intact: true,
-            entries: 0,
-            broken_at: None,
-            problem: None,
-        };
-        let (mut after, mut prev): (i64, Option<String>) = (0, None);
-        loop {
+        let mut walk = Walk::new(&chain.key, workspace_id, head);
+        let mut after = 0;
+        let outcome = 'pages: loop {
             let rows = on_pool!(self, |pool| {
                 sqlx::query_as::<_, Row>(&query)
                     .bind(workspace_id)
@@ -403,29 +360,32 @@ impl Records {
             })
             .context("reading the audit log to verify it")?;
             let done = (rows.len() as i64) < PAGE;
-            for row in rows {
+            for row in &rows {
                 after = row.seq;
-                report.entries += 1;
-                let problem = if report.entries > 1 && row.prev_hash != prev {
-                    Some("it does not follow the entry before it: an entry was removed or moved")
-                } else if row.hash.as_deref()
-                    != Some(&link(row.prev_hash.as_deref(), &row.columns()))
-                {
-                    Some("its content does not match its hash: it was changed")
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
-                    report.intact = false;
-                    report.broken_at = Some(row.id);
-                    report.problem = Some(problem.into());
-                    return Ok(report);
+                if let Err(broken) = walk.push(&row.link()) {
+                    break 'pages Err((broken, walk.entries()));
                 }
-                prev = row.hash;
             }
             if done {
-                return Ok(report);
+                let entries = walk.entries();
+                break walk.finish().map_err(|broken| (broken, entries));
             }
-        }
+        };
+        Ok(match outcome {
+            Ok(entries) => ChainReport {
+                intact: true,
+                entries,
+                broken_at: None,
+                problem: None,
+                kind: None,
+            },
+            Err((broken, entries)) => ChainReport {
+                intact: false,
+                entries,
+                broken_at: broken.at,
+                problem: Some(broken.problem),
+                kind: Some(broken.kind),
+            },
+        })
     }
 }

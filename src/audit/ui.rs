@@ -121,6 +121,9 @@ fn read_chain(v: &Value) -> ChainReport {
         entries: v.get("entries").and_then(Value::as_u64).unwrap_or_default(),
         broken_at: maybe(v, "brokenAt"),
         problem: maybe(v, "problem"),
+        kind: v
+            .get("kind")
+            .and_then(|kind| serde_json::from_value(kind.clone()).ok()),
     }
 }
 
@@ -538,6 +541,7 @@ mod tests {
             entries: 9,
             broken_at: Some("e3".into()),
             problem: Some("p".into()),
+            kind: Some(crate::audit::BreakKind::OldestRemoved),
         };
         assert_eq!(read_chain(&serde_json::to_value(&chain).unwrap()), chain);
     }

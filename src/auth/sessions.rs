@@ -3,7 +3,7 @@
 //! (`tower-sessions-sqlx-store`). The Redis store is ours: no kept store uses the `redis` 1.x crate.
 
 use crate::hot::Hot;
-use crate::records::Records;
+use crate::records::{Pool, Records};
 use async_trait::async_trait;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
@@ -62,13 +62,13 @@ impl Sessions {
         if let Some(hot) = hot {
             return Ok(Self::Redis(RedisSessionStore { hot: hot.clone() }));
         }
-        Ok(match records {
-            Records::Sqlite(pool) => {
+        Ok(match records.pool() {
+            Pool::Sqlite(pool) => {
                 let store = SqliteStore::new(pool.clone());
                 store.migrate().await?;
                 Self::Sqlite(store)
             }
-            Records::Postgres(pool) => {
+            Pool::Postgres(pool) => {
                 let store = PostgresStore::new(pool.clone());
                 store.migrate().await?;
                 Self::Postgres(store)

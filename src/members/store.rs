@@ -7,7 +7,7 @@ use super::{check_change, Invite, Member, MembershipError, INVITE_DAYS};
 use crate::auth::store::Place;
 use crate::auth::{Role, User, Workspace};
 use crate::on_pool;
-use crate::records::{new_id, now_ms, Records};
+use crate::records::{new_id, now_ms, Pool, Records};
 use anyhow::Context;
 
 /// Marks a pending invitation used inside `$tx`: whether this use won (it may have been used,
@@ -177,8 +177,8 @@ impl Records {
                 }
             }};
         }
-        match self {
-            Records::Sqlite(pool) => {
+        match self.pool() {
+            Pool::Sqlite(pool) => {
                 let _turn = SQLITE_TURN.lock().await;
                 let mut tx = pool.begin().await.context("starting a transaction")?;
                 let before = change!(tx);
@@ -187,7 +187,7 @@ impl Records {
                     .context("committing a membership change")?;
                 Ok(before)
             }
-            Records::Postgres(pool) => {
+            Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await.context("starting a transaction")?;
                 sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
                     .bind(format!("members:{workspace_id}"))

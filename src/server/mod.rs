@@ -57,6 +57,15 @@ pub fn run() -> ExitCode {
     };
     match runtime.block_on(serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The audit key is configuration the operator must fix, like a bad variable.
+        Err(err)
+            if err
+                .chain()
+                .any(|cause| cause.is::<crate::audit::key::KeyError>()) =>
+        {
+            tracing::error!("invalid configuration: {err:#}");
+            ExitCode::from(2)
+        }
         Err(err) => {
             tracing::error!("{err:#}");
             ExitCode::FAILURE

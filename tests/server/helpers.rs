@@ -21,6 +21,12 @@ pub const NO_FIRST_ADMIN: [(&str, &str); 2] = [
     ("FLIGHTDECK_ADMIN_PASSWORD", ""),
 ];
 
+/// The server binary: cargo's, or another build named by `FLIGHTDECK_TEST_BIN` (e.g. the code
+/// before a change, to see that a new test fails on it).
+fn server_binary() -> PathBuf {
+    std::env::var_os("FLIGHTDECK_TEST_BIN").map_or_else(|| PathBuf::from(BIN), PathBuf::from)
+}
+
 /// A running server.
 pub struct TestApp {
     pub base: String,
@@ -36,7 +42,7 @@ pub struct Stack {
     /// `embedded` or `postgres+redis`.
     pub name: &'static str,
     root: tempfile::TempDir,
-    /// Extra environment (DATABASE_URL, REDIS_URL, FLIGHTDECK_REDIS_PREFIX).
+    /// Extra environment (DATABASE_URL, REDIS_URL, FLIGHTDECK_REDIS_PREFIX, FLIGHTDECK_AUDIT_KEY).
     pub env: Vec<(String, String)>,
 }
 
@@ -74,6 +80,8 @@ impl Stack {
             Some((server, _)) => format!("{server}/{database}"),
             None => panic!("FLIGHTDECK_TEST_DATABASE_URL has no database part: {admin}"),
         };
+        // Instances sharing a database share the audit key (a server refuses to start without).
+        let audit_key = format!("{id}{}", uuid::Uuid::new_v4().simple());
         Self {
             name: "postgres+redis",
             root: tempfile::tempdir().expect("tempdir"),
@@ -81,6 +89,7 @@ impl Stack {
                 ("DATABASE_URL".into(), url),
                 ("REDIS_URL".into(), redis),
                 ("FLIGHTDECK_REDIS_PREFIX".into(), format!("test-{id}")),
+                ("FLIGHTDECK_AUDIT_KEY".into(), audit_key),
             ],
         }
     }
@@ -156,7 +165,7 @@ fn spawn_process(root: &Path, env: &[(String, String)]) -> TestApp {
     let public_dir = root.join("public");
     std::fs::create_dir_all(&public_dir).unwrap();
 
-    let mut command = Command::new(BIN);
+    let mut command = Command::new(server_binary());
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -413,7 +422,7 @@ impl Drop for TestApp {
 /// Runs the binary with extra environment and returns its exit status and log, for start-up
 /// failures (it must exit on its own).
 pub fn run_expecting_exit(vars: &[(&str, &str)]) -> (ExitStatus, String) {
-    let mut command = Command::new(BIN);
+    let mut command = Command::new(server_binary());
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -3,8 +3,10 @@
 //! DNS rebinding, the audit chain, quotas, headers and the smaller ones), each test failing on
 //! the code before it.
 
+mod audit;
 mod edge;
 mod egress;
+mod exports;
 mod members;
 mod secrets;
 mod signup;
