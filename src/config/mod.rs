@@ -1,8 +1,10 @@
 //! Server configuration: every setting comes from an environment variable, is validated once at
 //! start, and a bad one stops the server with a message naming the variable and what it accepts.
 
+mod limits;
 mod security;
 
+pub use limits::Limits;
 pub use security::{Security, SignupMode};
 
 use std::net::{IpAddr, SocketAddr};
@@ -60,6 +62,9 @@ pub struct Config {
     /// Who may get in and from where: sign-up, the first admin, the public URL and allowed
     /// hosts, session lifetime, the audit key, the metrics token, the operator's MCP servers.
     pub security: Security,
+    /// Quotas and limits: widgets, fleet items, agents, MCP servers, open sockets and streams,
+    /// password hashing, sign-in backoff, the request timeout.
+    pub limits: Limits,
 }
 
 /// The agent-data cache's lifetimes: vitals and health go stale fast, alerts last.
@@ -289,6 +294,7 @@ impl Config {
         };
 
         let security = Security::from_lookup(&get, &data_dir)?;
+        let limits = Limits::from_lookup(&get)?;
         Ok(Self {
             addr: SocketAddr::new(ip, port),
             data_dir,
@@ -309,6 +315,7 @@ impl Config {
             demo,
             model_prices,
             security,
+            limits,
         })
     }
 }
