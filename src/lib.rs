@@ -27,6 +27,8 @@ pub mod config;
 #[cfg(feature = "server")]
 pub mod hot;
 #[cfg(feature = "server")]
+pub mod quota;
+#[cfg(feature = "server")]
 pub mod records;
 #[cfg(feature = "server")]
 pub mod server;

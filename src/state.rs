@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: crate::server::metrics::Metrics,
     /// The hours this instance has counted each agent up in (so a heartbeat writes once an hour).
     pub up_hours: crate::analytics::store::UpHours,
+    /// What this instance holds open per user and agent token, and the sign-in backoff.
+    pub quotas: crate::quota::Quotas,
 }
 
 impl AppState {
@@ -71,13 +73,21 @@ impl AppState {
             fleet_cache = if hot.is_some() { "redis" } else { "memory" },
             "stores ready"
         );
-        let fleet = FleetStore::new(hot.as_ref(), config.cache_ttl);
+        let fleet = FleetStore::new(
+            hot.as_ref(),
+            config.cache_ttl,
+            config.limits.max_fleet_items,
+        );
+        let limits = &config.limits;
+        crate::auth::password::limit(limits.hashing_permits, limits.hashing_wait);
+        let quotas = crate::quota::Quotas::new(limits);
         let mcp = crate::mcp::manager::Mcp::new(
             config.mcp_connect_timeout,
             config.mcp_backoff_ms,
             Some(hub.clone()),
         );
         Ok(Self {
+            quotas,
             mcp,
             fleet,
             http: crate::agents::health::client(),

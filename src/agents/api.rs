@@ -6,6 +6,7 @@ use super::{Agent, NewAgent, Registered};
 use crate::auth::api::Auth;
 use crate::config::AgentRate;
 use crate::http::{ApiError, JsonBody};
+use crate::quota::Refused;
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header::AUTHORIZATION;
@@ -164,7 +165,8 @@ async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec<Agen
     Ok(Json(state.records.agents(&auth.workspace.id).await?))
 }
 
-/// POST /api/agents — 201 `{id, token, agent}`; the token is never shown again.
+/// POST /api/agents — 201 `{id, token, agent}`; the token is never shown again. 413 past
+/// `FLIGHTDECK_MAX_AGENTS`.
 async fn register(
     State(state): State<AppState>,
     auth: Auth,
@@ -173,13 +175,21 @@ async fn register(
     auth.require_admin("register agents or revoke their tokens")?;
     new.validate()
         .map_err(|(field, message)| ApiError::field(field, message))?;
-    let (agent, token) = match state.records.register_agent(&auth.workspace.id, &new).await {
+    let max = state.config.limits.max_agents;
+    let (agent, token) = match state
+        .records
+        .register_agent(&auth.workspace.id, &new, max)
+        .await
+    {
         Ok(registered) => registered,
         Err(RegisterError::NameTaken) => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 RegisterError::NameTaken.to_string(),
             ))
+        }
+        Err(full @ RegisterError::TooMany(_)) => {
+            return Err(Refused::too_large(full.to_string()).into())
         }
         Err(RegisterError::Store(err)) => return Err(err.into()),
     };
@@ -198,7 +208,8 @@ async fn register(
     ))
 }
 
-/// DELETE /api/agents/{id}/token — `{success, revokedAt}`; 404 for an unknown agent.
+/// DELETE /api/agents/{id}/token — `{success, revokedAt}`; 404 for an unknown agent. The
+/// token's open event streams end and its long-polls answer 401 at once.
 async fn revoke(
     State(state): State<AppState>,
     auth: Auth,
@@ -210,6 +221,8 @@ async fn revoke(
         .revoke_agent_token(&auth.workspace.id, &id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such agent"))?;
+    // Its open event streams and long-polls end now, on every instance.
+    super::streams::revoked(&state, &agent.id).await;
     let mut entry = auth.entry("agent.token_revoke", "agent");
     entry.resource_id = Some(agent.id.clone());
     entry.after_state = Some(json!({ "revokedAt": agent.revoked_at }));

@@ -15,6 +15,7 @@ use crate::state::AppState;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
@@ -235,8 +236,14 @@ async fn signup(
     Ok((StatusCode::CREATED, Json(me_of(&state, place).await?)))
 }
 
-/// POST /api/auth/login — 401 for any wrong part, without saying which.
-async fn login(
+/// POST /api/auth/login — 401 for any wrong part, without saying which; 429 with `Retry-After`
+/// while the account backs off after failed attempts ([`super::backoff`]).
+async fn login(state: State<AppState>, session: Session, body: JsonBody<LoginRequest>) -> Response {
+    let (backoff, email) = (state.quotas.sign_in.clone(), body.0.email.clone());
+    backoff.guard(&email, sign_in(state, session, body)).await
+}
+
+async fn sign_in(
     State(state): State<AppState>,
     session: Session,
     JsonBody(request): JsonBody<LoginRequest>,

@@ -5,7 +5,9 @@
 #[cfg(feature = "server")]
 pub mod api;
 #[cfg(feature = "server")]
-mod password;
+pub mod backoff;
+#[cfg(feature = "server")]
+pub(crate) mod password;
 #[cfg(feature = "server")]
 pub mod seed;
 #[cfg(feature = "server")]

@@ -24,27 +24,55 @@ pub fn ttl_of(ttl: &CacheTtl, kind: Kind) -> Duration {
 
 type Items = HashMap<String, FleetItem>;
 
+/// One workspace's items by kind, behind its own lock.
+type Workspace = Arc<Mutex<HashMap<Kind, Items>>>;
+
 #[derive(Clone, Debug)]
 enum Backend {
-    Memory(Arc<Mutex<HashMap<(String, Kind), Items>>>),
+    /// Each workspace has its own lock: the shared one is held only to find it.
+    Memory(Arc<Mutex<HashMap<String, Workspace>>>),
     Redis(Hot),
+}
+
+/// Why items were not stored. Nothing of the refused kind was written.
+#[derive(Debug, thiserror::Error)]
+pub enum PutError {
+    /// New keys would pass `FLIGHTDECK_MAX_FLEET_ITEMS`.
+    #[error("this workspace already has {stored} {} items, and {max} is the most FLIGHTDECK_MAX_FLEET_ITEMS allows; send updates of the stored ones, or let old ones expire", .kind.as_str())]
+    Full {
+        /// The kind.
+        kind: Kind,
+        /// How many are stored.
+        stored: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] anyhow::Error),
 }
 
 /// The cache, cheap to clone.
 #[derive(Clone, Debug)]
 pub struct FleetStore {
     ttl: CacheTtl,
+    max_items: usize,
     backend: Backend,
 }
 
 impl FleetStore {
-    /// Redis when given, else memory.
-    pub fn new(hot: Option<&Hot>, ttl: CacheTtl) -> Self {
+    /// Redis when given, else memory; at most `max_items` of each kind per workspace
+    /// (`FLIGHTDECK_MAX_FLEET_ITEMS`).
+    pub fn new(hot: Option<&Hot>, ttl: CacheTtl, max_items: usize) -> Self {
         let backend = match hot {
             Some(hot) => Backend::Redis(hot.clone()),
             None => Backend::Memory(Arc::default()),
         };
-        Self { ttl, backend }
+        Self {
+            ttl,
+            max_items,
+            backend,
+        }
     }
 
     /// `redis` or `memory`.
@@ -60,40 +88,82 @@ impl FleetStore {
         self.ttl
     }
 
-    /// Writes items (each replaces the one of the same kind and key).
-    pub async fn put(&self, workspace_id: &str, items: &[FleetItem]) -> anyhow::Result<()> {
+    /// Writes items (each replaces the one of the same kind and key), the items of each kind
+    /// all or none: new keys that would pass the cap are refused once what expired is dropped
+    /// (and the activity feed's oldest lines, which make room for new ones).
+    pub async fn put(&self, workspace_id: &str, items: &[FleetItem]) -> Result<(), PutError> {
+        let batches = by_kind(items);
         match &self.backend {
             Backend::Memory(map) => {
+                let workspace = {
+                    let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    map.entry(workspace_id.to_owned()).or_default().clone()
+                };
+                let mut kinds = workspace
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
                 let now = now_ms();
-                let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                for item in items {
-                    let kind_items = map.entry((workspace_id.to_owned(), item.kind)).or_default();
-                    kind_items.insert(item.key.clone(), item.clone());
+                for (kind, batch) in &batches {
+                    let stored = kinds.entry(*kind).or_default();
+                    let ttl = ttl_of(&self.ttl, *kind).as_millis() as i64;
+                    stored.retain(|_, item| now - item.updated_at <= ttl);
+                    let new = batch
+                        .iter()
+                        .filter(|i| !stored.contains_key(&i.key))
+                        .count();
+                    if *kind == Kind::Activity {
+                        trim_feed(
+                            stored,
+                            ACTIVITY_KEPT.min(self.max_items - new.min(self.max_items)),
+                        );
+                    }
+                    if new > 0 && stored.len() + new > self.max_items {
+                        return Err(self.full(*kind, stored.len()));
+                    }
                 }
-                for kind in items.iter().map(|item| item.kind) {
-                    if let Some(kind_items) = map.get_mut(&(workspace_id.to_owned(), kind)) {
-                        let fresh = fresh_sorted(kind, self.ttl, now, kind_items.values().cloned());
-                        if fresh.len() != kind_items.len() {
-                            kind_items.retain(|key, _| fresh.iter().any(|item| &item.key == key));
-                        }
+                for (kind, batch) in batches {
+                    let stored = kinds.entry(kind).or_default();
+                    for item in batch {
+                        stored.insert(item.key.clone(), item.clone());
+                    }
+                    if kind == Kind::Activity {
+                        trim_feed(stored, ACTIVITY_KEPT);
                     }
                 }
                 Ok(())
             }
             Backend::Redis(hot) => {
                 let mut conn = hot.conn.clone();
-                let mut pipe = redis::pipe();
-                for item in items {
-                    let key = hot.key(&["fleet", workspace_id, item.kind.as_str()]);
-                    pipe.hset(&key, &item.key, serde_json::to_string(item)?)
-                        .ignore();
-                    let ttl = ttl_of(&self.ttl, item.kind).as_millis() as i64;
-                    pipe.pexpire(&key, ttl).ignore();
+                let script = redis::Script::new(PUT_SCRIPT);
+                for (kind, batch) in batches {
+                    let mut call = script.key(hot.key(&["fleet", workspace_id, kind.as_str()]));
+                    call.arg(self.max_items)
+                        .arg(ttl_of(&self.ttl, kind).as_millis() as i64)
+                        .arg(now_ms())
+                        .arg(if kind == Kind::Activity { "1" } else { "0" })
+                        .arg(ACTIVITY_KEPT);
+                    for item in batch {
+                        call.arg(&item.key)
+                            .arg(serde_json::to_string(item).context("encoding a fleet item")?);
+                    }
+                    let stored: i64 = call
+                        .invoke_async(&mut conn)
+                        .await
+                        .context("writing fleet data to Redis")?;
+                    if stored >= 0 {
+                        return Err(self.full(kind, stored as usize));
+                    }
                 }
-                pipe.query_async::<()>(&mut conn)
-                    .await
-                    .context("writing fleet data to Redis")
+                Ok(())
             }
+        }
+    }
+
+    fn full(&self, kind: Kind, stored: usize) -> PutError {
+        PutError::Full {
+            kind,
+            stored,
+            max: self.max_items,
         }
     }
 
@@ -105,11 +175,12 @@ impl FleetStore {
         key: &str,
     ) -> anyhow::Result<Option<FleetItem>> {
         let item = match &self.backend {
-            Backend::Memory(map) => map
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .get(&(workspace_id.to_owned(), kind))
-                .and_then(|items| items.get(key).cloned()),
+            Backend::Memory(map) => workspace(map, workspace_id).and_then(|workspace| {
+                let kinds = workspace
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                kinds.get(&kind).and_then(|items| items.get(key).cloned())
+            }),
             Backend::Redis(hot) => {
                 let mut conn = hot.conn.clone();
                 let raw: Option<String> = redis::cmd("HGET")
@@ -131,12 +202,17 @@ impl FleetStore {
         let now = now_ms();
         match &self.backend {
             Backend::Memory(map) => {
-                let map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                let items = map
-                    .get(&(workspace_id.to_owned(), kind))
-                    .map(|items| items.values().cloned().collect::<Vec<_>>())
-                    .unwrap_or_default();
-                Ok(fresh_sorted(kind, self.ttl, now, items))
+                let Some(workspace) = workspace(map, workspace_id) else {
+                    return Ok(Vec::new());
+                };
+                let kinds = workspace
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let items = kinds
+                    .get(&kind)
+                    .into_iter()
+                    .flat_map(|items| items.values());
+                Ok(fresh_sorted(kind, self.ttl, now, items.cloned()))
             }
             Backend::Redis(hot) => {
                 let mut conn = hot.conn.clone();
@@ -167,6 +243,57 @@ impl FleetStore {
                 Ok(fresh)
             }
         }
+    }
+}
+
+/// The Lua script of a Redis write (see the file for its arguments).
+const PUT_SCRIPT: &str = include_str!("put.lua");
+
+/// A workspace's items in memory, if it has any.
+fn workspace(map: &Mutex<HashMap<String, Workspace>>, workspace_id: &str) -> Option<Workspace> {
+    let map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    map.get(workspace_id).cloned()
+}
+
+/// The items grouped by kind, the last of each key winning.
+fn by_kind(items: &[FleetItem]) -> Vec<(Kind, Vec<&FleetItem>)> {
+    let mut batches: Vec<(Kind, Vec<&FleetItem>)> = Vec::new();
+    let mut seen: HashMap<(Kind, &str), (usize, usize)> = HashMap::new();
+    for item in items {
+        if let Some(&(batch, at)) = seen.get(&(item.kind, item.key.as_str())) {
+            batches[batch].1[at] = item;
+            continue;
+        }
+        let batch = match batches.iter().position(|(kind, _)| *kind == item.kind) {
+            Some(batch) => batch,
+            None => {
+                batches.push((item.kind, Vec::new()));
+                batches.len() - 1
+            }
+        };
+        seen.insert((item.kind, &item.key), (batch, batches[batch].1.len()));
+        batches[batch].1.push(item);
+    }
+    batches
+}
+
+/// Keeps the newest `keep` lines of the activity feed (the order [`fresh_sorted`] shows),
+/// without copying the items.
+fn trim_feed(items: &mut Items, keep: usize) {
+    if items.len() <= keep {
+        return;
+    }
+    let mut order: Vec<(i64, &String)> = items
+        .iter()
+        .map(|(key, item)| (item.updated_at, key))
+        .collect();
+    order.sort_unstable_by(|a, b| b.cmp(a));
+    let old: Vec<String> = order[keep..]
+        .iter()
+        .map(|(_, key)| (*key).clone())
+        .collect();
+    for key in old {
+        items.remove(&key);
     }
 }
 
@@ -249,7 +376,7 @@ mod tests {
 
     #[tokio::test]
     async fn memory_keeps_the_latest_per_key() {
-        let store = FleetStore::new(None, ttl());
+        let store = FleetStore::new(None, ttl(), 1000);
         let now = now_ms();
         store
             .put(
@@ -272,5 +399,78 @@ mod tests {
             Some(newer)
         );
         assert!(store.list("other", Kind::Tasks).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn memory_refuses_new_keys_past_the_cap_and_takes_updates() {
+        let store = FleetStore::new(None, ttl(), 100);
+        let now = now_ms();
+        let tasks = |from: usize, to: usize| -> Vec<FleetItem> {
+            (from..to)
+                .map(|i| item(Kind::Tasks, &format!("t{i}"), now))
+                .collect()
+        };
+        store.put("w", &tasks(0, 90)).await.unwrap();
+        let err = store.put("w", &tasks(85, 101)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PutError::Full {
+                    kind: Kind::Tasks,
+                    stored: 90,
+                    max: 100
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("FLIGHTDECK_MAX_FLEET_ITEMS"),
+            "{err}"
+        );
+        assert_eq!(
+            store.list("w", Kind::Tasks).await.unwrap().len(),
+            90,
+            "none of it stored"
+        );
+        store.put("w", &tasks(0, 90)).await.unwrap();
+        store.put("w", &tasks(90, 100)).await.unwrap();
+        assert!(store.put("w", &tasks(100, 101)).await.is_err());
+        assert!(
+            store.put("other", &tasks(0, 100)).await.is_ok(),
+            "per workspace"
+        );
+        // What expired makes room.
+        let old: Vec<FleetItem> = (0..100)
+            .map(|i| item(Kind::Vitals, &format!("a{i}"), now - 5000))
+            .collect();
+        store.put("w", &old).await.unwrap();
+        store
+            .put("w", &[item(Kind::Vitals, "fresh", now)])
+            .await
+            .unwrap();
+        assert_eq!(store.list("w", Kind::Vitals).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_feed_drops_its_oldest_lines_instead_of_refusing() {
+        let store = FleetStore::new(None, ttl(), 100);
+        let now = now_ms();
+        for i in 0..250 {
+            let line = item(Kind::Activity, &format!("e{i:03}"), now - 1000 + i);
+            store.put("w", &[line]).await.unwrap();
+        }
+        let feed = store.list("w", Kind::Activity).await.unwrap();
+        assert_eq!(feed.len(), ACTIVITY_KEPT);
+        assert_eq!(feed[0].key, "e249");
+    }
+
+    #[test]
+    fn a_key_sent_twice_is_written_once_the_last_winning() {
+        let (first, mut last) = (item(Kind::Tasks, "t", 1), item(Kind::Tasks, "t", 2));
+        last.data = json!({ "n": 2 });
+        let items = [first, item(Kind::Alerts, "a", 1), last.clone()];
+        let batches = by_kind(&items);
+        assert_eq!(batches.len(), 2);
+        assert_eq!(batches[0].1, [&last]);
     }
 }

@@ -29,13 +29,18 @@ async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<McpOverv
     Ok(Json(McpOverview { servers, health }))
 }
 
-/// POST /api/mcp/servers — 201 with the server, which starts connecting at once.
+/// POST /api/mcp/servers — 201 with the server, which starts connecting at once; 413 past
+/// `FLIGHTDECK_MAX_MCP_SERVERS`.
 async fn add(
     State(state): State<AppState>,
     auth: Auth,
     JsonBody(new): JsonBody<NewMcpServer>,
 ) -> Result<(StatusCode, Json<McpServer>), ApiError> {
     auth.require_admin("add or remove MCP servers")?;
+    let max = state.config.limits.max_mcp_servers;
+    if state.records.count_mcp_servers(&auth.workspace.id).await? >= max {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("this workspace already has {max} MCP servers, the most FLIGHTDECK_MAX_MCP_SERVERS allows; remove one first")));
+    }
     new.validate()
         .map_err(|(field, message)| ApiError::field(field, message))?;
     let server = state

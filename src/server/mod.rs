@@ -195,6 +195,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(FullstackState::new(ServeConfig::new(), App));
     ops.merge(app)
         .layer(middleware::from_fn_with_state(
+            state.config.limits.request_timeout,
+            crate::quota::timeout::cut,
+        ))
+        .layer(middleware::from_fn_with_state(
             state,
             metrics::count_requests,
         ))
