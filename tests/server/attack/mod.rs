@@ -2,3 +2,5 @@
 //! module per finding of the hardening issue (sign-up and stdio MCP, cross-site writes, SSRF,
 //! DNS rebinding, the audit chain, quotas, headers and the smaller ones), each test failing on
 //! the code before it.
+
+mod quotas;
