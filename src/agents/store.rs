@@ -143,31 +143,33 @@ impl Records {
         Ok(rows.into_iter().map(Row::agent).collect())
     }
 
-    /// The agent of the workspace with this name.
-    async fn agent_named(&self, workspace_id: &str, name: &str) -> anyhow::Result<Option<Agent>> {
-        let query = format!("SELECT {COLUMNS} FROM agents WHERE workspace_id = $1 AND name = $2");
-        let row = on_pool!(self, |pool| {
-            sqlx::query_as::<_, Row>(&query)
-                .bind(workspace_id)
-                .bind(name)
-                .fetch_optional(pool)
-                .await
-        })
-        .context("reading an agent by name")?;
-        Ok(row.map(Row::agent))
-    }
-
     /// One agent of the workspace.
     pub async fn agent(&self, workspace_id: &str, id: &str) -> anyhow::Result<Option<Agent>> {
-        let query = format!("SELECT {COLUMNS} FROM agents WHERE workspace_id = $1 AND id = $2");
+        self.agent_by(workspace_id, "id", id).await
+    }
+
+    /// The agent of the workspace with this name.
+    async fn agent_named(&self, workspace_id: &str, name: &str) -> anyhow::Result<Option<Agent>> {
+        self.agent_by(workspace_id, "name", name).await
+    }
+
+    /// The agent of the workspace whose `column` (`id` or `name`, both unique there) is `value`.
+    async fn agent_by(
+        &self,
+        workspace_id: &str,
+        column: &'static str,
+        value: &str,
+    ) -> anyhow::Result<Option<Agent>> {
+        let query =
+            format!("SELECT {COLUMNS} FROM agents WHERE workspace_id = $1 AND {column} = $2");
         let row = on_pool!(self, |pool| {
             sqlx::query_as::<_, Row>(&query)
                 .bind(workspace_id)
-                .bind(id)
+                .bind(value)
                 .fetch_optional(pool)
                 .await
         })
-        .context("reading an agent")?;
+        .with_context(|| format!("reading an agent by {column}"))?;
         Ok(row.map(Row::agent))
     }
 
