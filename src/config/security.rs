@@ -176,8 +176,7 @@ impl Security {
                     Err(ConfigError::Invalid {
                         var: "FLIGHTDECK_AUDIT_KEY",
                         value: "<hidden>".into(),
-                        expected:
-                            "a secret of at least 32 characters (e.g. `openssl rand -hex 32`)",
+                        expected: "a secret of at least 32 characters (e.g. `openssl rand -hex 32`)",
                     })
                 }
             })
@@ -276,10 +275,7 @@ mod tests {
         assert_eq!(security.signup, SignupMode::Invite);
         assert_eq!(security.first_admin, None);
         assert_eq!(security.public_origin, None);
-        assert_eq!(
-            security.session_max_age,
-            Duration::from_secs(30 * 24 * 3600)
-        );
+        assert_eq!(security.session_max_age, Duration::from_secs(30 * 24 * 3600));
         assert_eq!(security.audit_key_file, PathBuf::from("data/audit.key"));
         assert_eq!(security.metrics_token, None);
     }
@@ -290,14 +286,8 @@ mod tests {
             ("FLIGHTDECK_SIGNUP", "open"),
             ("FLIGHTDECK_ADMIN_EMAIL", "Ops@Example.com"),
             ("FLIGHTDECK_ADMIN_PASSWORD", "correct horse battery"),
-            (
-                "FLIGHTDECK_PUBLIC_URL",
-                "https://Ops.Example.com/flightdeck",
-            ),
-            (
-                "FLIGHTDECK_ALLOWED_HOSTS",
-                "flightdeck.internal, 10.0.0.5:8080",
-            ),
+            ("FLIGHTDECK_PUBLIC_URL", "https://Ops.Example.com/flightdeck"),
+            ("FLIGHTDECK_ALLOWED_HOSTS", "flightdeck.internal, 10.0.0.5:8080"),
             ("FLIGHTDECK_SESSION_MAX_AGE", "3600"),
             ("FLIGHTDECK_AUDIT_KEY", &"k".repeat(32)),
             ("FLIGHTDECK_METRICS_TOKEN", "scrape-me-please-1234"),
@@ -349,10 +339,7 @@ mod tests {
                 vec![("FLIGHTDECK_SESSION_MAX_AGE", "10")],
                 "FLIGHTDECK_SESSION_MAX_AGE",
             ),
-            (
-                vec![("FLIGHTDECK_AUDIT_KEY", "short")],
-                "FLIGHTDECK_AUDIT_KEY",
-            ),
+            (vec![("FLIGHTDECK_AUDIT_KEY", "short")], "FLIGHTDECK_AUDIT_KEY"),
             (
                 vec![("FLIGHTDECK_METRICS_TOKEN", "short")],
                 "FLIGHTDECK_METRICS_TOKEN",
