@@ -256,7 +256,8 @@ pub async fn commit_delete(state: &AppState, scope: Scope<'_>) -> anyhow::Result
 }
 
 /// What a client that had version `since` needs, as frames to send in order: the `state:sync`
-/// frames it missed and `state:resumed` when the log still has all of them, else `state:full`.
+/// frames it missed and `state:resumed` when the log still has all of them and they are no
+/// bigger than `DASHBOARD_STATE_MAX_BYTES`, else `state:full`.
 /// (`None` for `since`: a client starting afresh.)
 pub async fn catch_up(
     state: &AppState,
@@ -265,8 +266,9 @@ pub async fn catch_up(
 ) -> anyhow::Result<Vec<String>> {
     let (dashboard, version) = current(state, scope).await?;
     if let Some(since) = since.filter(|since| *since <= version) {
-        let missed = state.states.log_between(scope, since, version).await?;
-        if missed.len() as u64 == version - since {
+        let max = state.config.state_max_bytes;
+        let missed = state.states.log_between(scope, since, version, max).await?;
+        if let Some(missed) = missed.filter(|missed| missed.len() as u64 == version - since) {
             let mut frames: Vec<String> = missed.into_iter().map(|(_, frame)| frame).collect();
             frames.push(serde_json::to_string(&ServerFrame::StateResumed {
                 version,

@@ -121,6 +121,37 @@ async fn huge_path_edits_stop_at_the_state_limit_and_memory_stays_bounded() {
 }
 
 #[tokio::test]
+async fn a_client_catching_up_gets_the_state_rather_than_a_log_bigger_than_it() {
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[("FLIGHTDECK_SIGNUP", "open")]);
+    let cookie = account(&app, "rewriter@example.com").await;
+    let mut socket = connect(&app, &cookie).await;
+    // Ten 900 KB rewrites of one path: each state is under the limit, their log is not.
+    let blob = json!({ "search": "x".repeat(900 * 1024), "values": {} });
+    for i in 0..10 {
+        let frame = answer(&mut socket, "filters.big", &blob, &format!("r{i}")).await;
+        assert_eq!(frame["type"], "state:sync", "{}", frame["payload"]);
+    }
+    let poll = Client::new()
+        .get(app.url("/api/sync/poll?since=1"))
+        .header("cookie", &cookie);
+    let text = poll.send().await.unwrap().text().await.unwrap();
+    assert!(
+        text.len() < 2 * 1024 * 1024,
+        "{} bytes for one poll",
+        text.len()
+    );
+    let frames: Value = serde_json::from_str(&text).unwrap();
+    let kinds: Vec<&str> = frames["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["state:full"]);
+}
+
+#[tokio::test]
 async fn widgets_per_dashboard_are_capped_on_edits_and_saves() {
     let stack = Stack::embedded();
     let app = stack.spawn(&[
