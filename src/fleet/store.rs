@@ -1,16 +1,17 @@
 //! The agent-data cache: the latest [`FleetItem`]s of each workspace and kind, each fresh for
 //! its kind's TTL (`CACHE_TTL_SHORT` for vitals and health, `CACHE_TTL_LONG` for alerts,
 //! `CACHE_TTL_DEFAULT` for the rest). In Redis, one hash per workspace and kind shared by every
-//! instance, when `REDIS_URL` is set; else in this process's memory. Items past their TTL are
-//! not returned and are dropped on the next write or read.
+//! instance, when `REDIS_URL` is set; else in this process's memory ([`super::memory`]). Items
+//! past their TTL are not returned and are dropped on the next write or read. Each kind holds
+//! at most `FLIGHTDECK_MAX_FLEET_ITEMS` per workspace.
 
+use super::memory::Memory;
 use super::{FleetItem, Kind, ACTIVITY_KEPT};
 use crate::config::CacheTtl;
 use crate::hot::Hot;
 use crate::records::now_ms;
 use anyhow::Context;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How long items of `kind` stay fresh.
@@ -22,15 +23,9 @@ pub fn ttl_of(ttl: &CacheTtl, kind: Kind) -> Duration {
     }
 }
 
-type Items = HashMap<String, FleetItem>;
-
-/// One workspace's items by kind, behind its own lock.
-type Workspace = Arc<Mutex<HashMap<Kind, Items>>>;
-
 #[derive(Clone, Debug)]
 enum Backend {
-    /// Each workspace has its own lock: the shared one is held only to find it.
-    Memory(Arc<Mutex<HashMap<String, Workspace>>>),
+    Memory(Memory),
     Redis(Hot),
 }
 
@@ -38,7 +33,7 @@ enum Backend {
 #[derive(Debug, thiserror::Error)]
 pub enum PutError {
     /// New keys would pass `FLIGHTDECK_MAX_FLEET_ITEMS`.
-    #[error("this workspace already has {stored} {} items, and {max} is the most FLIGHTDECK_MAX_FLEET_ITEMS allows; send updates of the stored ones, or let old ones expire", .kind.as_str())]
+    #[error("this workspace already holds {stored} fleet items of kind {}, the most FLIGHTDECK_MAX_FLEET_ITEMS ({max}) allows: new keys are refused, updates of stored ones pass, and old ones expire", .kind.as_str())]
     Full {
         /// The kind.
         kind: Kind,
@@ -66,7 +61,7 @@ impl FleetStore {
     pub fn new(hot: Option<&Hot>, ttl: CacheTtl, max_items: usize) -> Self {
         let backend = match hot {
             Some(hot) => Backend::Redis(hot.clone()),
-            None => Backend::Memory(Arc::default()),
+            None => Backend::Memory(Memory::default()),
         };
         Self {
             ttl,
@@ -94,44 +89,9 @@ impl FleetStore {
     pub async fn put(&self, workspace_id: &str, items: &[FleetItem]) -> Result<(), PutError> {
         let batches = by_kind(items);
         match &self.backend {
-            Backend::Memory(map) => {
-                let workspace = {
-                    let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    map.entry(workspace_id.to_owned()).or_default().clone()
-                };
-                let mut kinds = workspace
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                let now = now_ms();
-                for (kind, batch) in &batches {
-                    let stored = kinds.entry(*kind).or_default();
-                    let ttl = ttl_of(&self.ttl, *kind).as_millis() as i64;
-                    stored.retain(|_, item| now - item.updated_at <= ttl);
-                    let new = batch
-                        .iter()
-                        .filter(|i| !stored.contains_key(&i.key))
-                        .count();
-                    if *kind == Kind::Activity {
-                        trim_feed(
-                            stored,
-                            ACTIVITY_KEPT.min(self.max_items - new.min(self.max_items)),
-                        );
-                    }
-                    if new > 0 && stored.len() + new > self.max_items {
-                        return Err(self.full(*kind, stored.len()));
-                    }
-                }
-                for (kind, batch) in batches {
-                    let stored = kinds.entry(kind).or_default();
-                    for item in batch {
-                        stored.insert(item.key.clone(), item.clone());
-                    }
-                    if kind == Kind::Activity {
-                        trim_feed(stored, ACTIVITY_KEPT);
-                    }
-                }
-                Ok(())
-            }
+            Backend::Memory(memory) => memory
+                .put(workspace_id, &batches, &self.ttl, self.max_items)
+                .map_err(|(kind, stored)| self.full(kind, stored)),
             Backend::Redis(hot) => {
                 let mut conn = hot.conn.clone();
                 let script = redis::Script::new(PUT_SCRIPT);
@@ -175,12 +135,7 @@ impl FleetStore {
         key: &str,
     ) -> anyhow::Result<Option<FleetItem>> {
         let item = match &self.backend {
-            Backend::Memory(map) => workspace(map, workspace_id).and_then(|workspace| {
-                let kinds = workspace
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                kinds.get(&kind).and_then(|items| items.get(key).cloned())
-            }),
+            Backend::Memory(memory) => memory.get(workspace_id, kind, key),
             Backend::Redis(hot) => {
                 let mut conn = hot.conn.clone();
                 let raw: Option<String> = redis::cmd("HGET")
@@ -201,18 +156,9 @@ impl FleetStore {
     pub async fn list(&self, workspace_id: &str, kind: Kind) -> anyhow::Result<Vec<FleetItem>> {
         let now = now_ms();
         match &self.backend {
-            Backend::Memory(map) => {
-                let Some(workspace) = workspace(map, workspace_id) else {
-                    return Ok(Vec::new());
-                };
-                let kinds = workspace
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                let items = kinds
-                    .get(&kind)
-                    .into_iter()
-                    .flat_map(|items| items.values());
-                Ok(fresh_sorted(kind, self.ttl, now, items.cloned()))
+            Backend::Memory(memory) => {
+                let items = memory.list(workspace_id, kind);
+                Ok(fresh_sorted(kind, self.ttl, now, items))
             }
             Backend::Redis(hot) => {
                 let mut conn = hot.conn.clone();
@@ -249,14 +195,8 @@ impl FleetStore {
 /// The Lua script of a Redis write (see the file for its arguments).
 const PUT_SCRIPT: &str = include_str!("put.lua");
 
-/// A workspace's items in memory, if it has any.
-fn workspace(map: &Mutex<HashMap<String, Workspace>>, workspace_id: &str) -> Option<Workspace> {
-    let map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    map.get(workspace_id).cloned()
-}
-
 /// The items grouped by kind, the last of each key winning.
-fn by_kind(items: &[FleetItem]) -> Vec<(Kind, Vec<&FleetItem>)> {
+pub(super) fn by_kind(items: &[FleetItem]) -> Vec<(Kind, Vec<&FleetItem>)> {
     let mut batches: Vec<(Kind, Vec<&FleetItem>)> = Vec::new();
     let mut seen: HashMap<(Kind, &str), (usize, usize)> = HashMap::new();
     for item in items {
@@ -277,28 +217,8 @@ fn by_kind(items: &[FleetItem]) -> Vec<(Kind, Vec<&FleetItem>)> {
     batches
 }
 
-/// Keeps the newest `keep` lines of the activity feed (the order [`fresh_sorted`] shows),
-/// without copying the items.
-fn trim_feed(items: &mut Items, keep: usize) {
-    if items.len() <= keep {
-        return;
-    }
-    let mut order: Vec<(i64, &String)> = items
-        .iter()
-        .map(|(key, item)| (item.updated_at, key))
-        .collect();
-    order.sort_unstable_by(|a, b| b.cmp(a));
-    let old: Vec<String> = order[keep..]
-        .iter()
-        .map(|(_, key)| (*key).clone())
-        .collect();
-    for key in old {
-        items.remove(&key);
-    }
-}
-
 /// The items still fresh at `now`, in the order widgets show them.
-fn fresh_sorted(
+pub(super) fn fresh_sorted(
     kind: Kind,
     ttl: CacheTtl,
     now: i64,
