@@ -73,7 +73,11 @@ mod server {
 
     impl From<anyhow::Error> for ApiError {
         fn from(err: anyhow::Error) -> Self {
-            Self::internal(format!("{err:#}"))
+            // A quota's refusal (413/429) from below the handler is answered as itself.
+            match err.downcast::<crate::quota::Refused>() {
+                Ok(refused) => refused.into(),
+                Err(err) => Self::internal(format!("{err:#}")),
+            }
         }
     }
 

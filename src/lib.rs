@@ -30,6 +30,8 @@ pub mod egress;
 #[cfg(feature = "server")]
 pub mod hot;
 #[cfg(feature = "server")]
+pub mod quota;
+#[cfg(feature = "server")]
 pub mod records;
 #[cfg(feature = "server")]
 pub mod server;

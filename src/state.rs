@@ -42,6 +42,8 @@ pub struct AppState {
     pub metrics: crate::server::metrics::Metrics,
     /// The hours this instance has counted each agent up in (so a heartbeat writes once an hour).
     pub up_hours: crate::analytics::store::UpHours,
+    /// What this instance holds open per user and agent token, and the sign-in backoff.
+    pub quotas: crate::quota::Quotas,
 }
 
 impl AppState {
@@ -72,12 +74,19 @@ impl AppState {
             fleet_cache = if hot.is_some() { "redis" } else { "memory" },
             "stores ready"
         );
-        let fleet = FleetStore::new(hot.as_ref(), config.cache_ttl);
+        let fleet = FleetStore::new(
+            hot.as_ref(),
+            config.cache_ttl,
+            config.limits.max_fleet_items,
+        );
         let offered =
             crate::mcp::operator::OperatorServers::load(config.security.mcp_config.as_deref())?;
         let egress =
             crate::egress::Egress::new(config.egress.policy(), config.egress.on_demand_every)
                 .context("cannot build the egress HTTP client")?;
+        let limits = &config.limits;
+        crate::auth::password::limit(limits.hashing_permits, limits.hashing_wait);
+        let quotas = crate::quota::Quotas::new(limits);
         let mcp = crate::mcp::manager::Mcp::new(
             config.mcp_connect_timeout,
             config.mcp_backoff_ms,
@@ -86,6 +95,7 @@ impl AppState {
             egress.clone(),
         );
         Ok(Self {
+            quotas,
             mcp,
             fleet,
             egress,

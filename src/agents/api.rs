@@ -7,6 +7,7 @@ use crate::audit::redact::redact_url;
 use crate::auth::api::Auth;
 use crate::config::AgentRate;
 use crate::http::{ApiError, JsonBody};
+use crate::quota::Refused;
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header::AUTHORIZATION;
@@ -189,7 +190,8 @@ async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec<Agen
 
 /// POST /api/agents — 201 `{id, token, agent}`; the token is never shown again. A `healthUrl`
 /// whose host is an IP address the egress policy refuses is a 400 naming the field and the
-/// rule; a host name is checked only when it is resolved, at each check.
+/// rule; a host name is checked only when it is resolved, at each check. 413 past
+/// `FLIGHTDECK_MAX_AGENTS`.
 async fn register(
     State(state): State<AppState>,
     auth: Auth,
@@ -201,13 +203,21 @@ async fn register(
     if let Some(url) = &new.health_url {
         state.egress.check_field("healthUrl", url)?;
     }
-    let (agent, token) = match state.records.register_agent(&auth.workspace.id, &new).await {
+    let max = state.config.limits.max_agents;
+    let (agent, token) = match state
+        .records
+        .register_agent(&auth.workspace.id, &new, max)
+        .await
+    {
         Ok(registered) => registered,
         Err(RegisterError::NameTaken) => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 RegisterError::NameTaken.to_string(),
             ))
+        }
+        Err(full @ RegisterError::TooMany(_)) => {
+            return Err(Refused::too_large(full.to_string()).into())
         }
         Err(RegisterError::Store(err)) => return Err(err.into()),
     };
@@ -227,7 +237,8 @@ async fn register(
     ))
 }
 
-/// DELETE /api/agents/{id}/token — `{success, revokedAt}`; 404 for an unknown agent.
+/// DELETE /api/agents/{id}/token — `{success, revokedAt}`; 404 for an unknown agent. The
+/// token's open event streams end and its long-polls answer 401 at once.
 async fn revoke(
     State(state): State<AppState>,
     auth: Auth,
@@ -239,6 +250,8 @@ async fn revoke(
         .revoke_agent_token(&auth.workspace.id, &id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such agent"))?;
+    // Its open event streams and long-polls end now, on every instance.
+    super::streams::revoked(&state, &agent.id).await;
     let mut entry = auth.entry("agent.token_revoke", "agent");
     entry.resource_id = Some(agent.id.clone());
     entry.after_state = Some(json!({ "revokedAt": agent.revoked_at }));

@@ -10,6 +10,8 @@ pub mod client;
 pub mod health;
 #[cfg(feature = "server")]
 pub mod store;
+#[cfg(feature = "server")]
+pub mod streams;
 pub mod ui;
 
 use serde::{Deserialize, Serialize};

@@ -13,6 +13,9 @@ pub enum RegisterError {
     /// The name is taken in the workspace.
     #[error("an agent with this name is already registered in this workspace")]
     NameTaken,
+    /// The workspace has as many agents as it may.
+    #[error("this workspace already has {0} agents (revoked ones included), the most FLIGHTDECK_MAX_AGENTS allows")]
+    TooMany(usize),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] anyhow::Error),
@@ -77,11 +80,13 @@ const COLUMNS: &str =
     "id, workspace_id, name, role, health_url, health_timeout_ms, created_at, revoked_at";
 
 impl Records {
-    /// Registers an agent; returns it with its token (shown once).
+    /// Registers an agent unless the workspace already has `max` (counted in the same
+    /// statement as the insert); returns it with its token (shown once).
     pub async fn register_agent(
         &self,
         workspace_id: &str,
         new: &NewAgent,
+        max: usize,
     ) -> Result<(Agent, String), RegisterError> {
         let token = new_token();
         let agent = Agent {
@@ -96,7 +101,9 @@ impl Records {
         let written = on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO agents (id, workspace_id, name, role, health_url, health_timeout_ms, token_digest, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, name) DO NOTHING",
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
+                 WHERE (SELECT COUNT(*) FROM agents WHERE workspace_id = $2) < $9 \
+                 ON CONFLICT (workspace_id, name) DO NOTHING",
             )
             .bind(&agent.id)
             .bind(workspace_id)
@@ -106,13 +113,19 @@ impl Records {
             .bind(agent.health_timeout_ms.map(i64::from))
             .bind(digest(&token))
             .bind(agent.created_at)
+            .bind(i64::try_from(max).unwrap_or(i64::MAX))
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
         })
         .context("registering an agent")?;
         if written == 0 {
-            return Err(RegisterError::NameTaken);
+            let taken = self.agent_named(workspace_id, &agent.name).await?.is_some();
+            return Err(if taken {
+                RegisterError::NameTaken
+            } else {
+                RegisterError::TooMany(max)
+            });
         }
         Ok((agent, token))
     }
@@ -132,15 +145,31 @@ impl Records {
 
     /// One agent of the workspace.
     pub async fn agent(&self, workspace_id: &str, id: &str) -> anyhow::Result<Option<Agent>> {
-        let query = format!("SELECT {COLUMNS} FROM agents WHERE workspace_id = $1 AND id = $2");
+        self.agent_by(workspace_id, "id", id).await
+    }
+
+    /// The agent of the workspace with this name.
+    async fn agent_named(&self, workspace_id: &str, name: &str) -> anyhow::Result<Option<Agent>> {
+        self.agent_by(workspace_id, "name", name).await
+    }
+
+    /// The agent of the workspace whose `column` (`id` or `name`, both unique there) is `value`.
+    async fn agent_by(
+        &self,
+        workspace_id: &str,
+        column: &'static str,
+        value: &str,
+    ) -> anyhow::Result<Option<Agent>> {
+        let query =
+            format!("SELECT {COLUMNS} FROM agents WHERE workspace_id = $1 AND {column} = $2");
         let row = on_pool!(self, |pool| {
             sqlx::query_as::<_, Row>(&query)
                 .bind(workspace_id)
-                .bind(id)
+                .bind(value)
                 .fetch_optional(pool)
                 .await
         })
-        .context("reading an agent")?;
+        .with_context(|| format!("reading an agent by {column}"))?;
         Ok(row.map(Row::agent))
     }
 
@@ -188,9 +217,11 @@ impl Records {
         workspace_id: &str,
         new: &NewAgent,
     ) -> anyhow::Result<(Agent, String)> {
-        match self.register_agent(workspace_id, new).await {
+        // The operator's own fleet (the demo) is not held to FLIGHTDECK_MAX_AGENTS.
+        match self.register_agent(workspace_id, new, usize::MAX).await {
             Ok(registered) => return Ok(registered),
             Err(RegisterError::NameTaken) => {}
+            Err(RegisterError::TooMany(_)) => anyhow::bail!("no room for agent {}", new.name),
             Err(RegisterError::Store(err)) => return Err(err),
         }
         let token = new_token();
@@ -209,16 +240,11 @@ impl Records {
             .map(|_| ())
         })
         .context("issuing an agent token")?;
-        let query = format!("SELECT {COLUMNS} FROM agents WHERE workspace_id = $1 AND name = $2");
-        let row = on_pool!(self, |pool| {
-            sqlx::query_as::<_, Row>(&query)
-                .bind(workspace_id)
-                .bind(new.name.trim())
-                .fetch_one(pool)
-                .await
-        })
-        .context("reading a re-issued agent")?;
-        Ok((row.agent(), token))
+        let agent = self
+            .agent_named(workspace_id, new.name.trim())
+            .await?
+            .context("the re-issued agent is gone")?;
+        Ok((agent, token))
     }
 
     /// What a bearer token opens.

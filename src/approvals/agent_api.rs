@@ -9,6 +9,7 @@ use super::deadlines::schedule;
 use super::events::{agent_topic, announce, approval_topic, end, Actor};
 use super::{AgentEvent, Approval, NewApproval, Risk, Status};
 use crate::agents::api::AgentAuth;
+use crate::agents::streams::{revoked_error, OpenStream};
 use crate::audit::NewEntry;
 use crate::http::{ApiError, ErrorBody, JsonBody};
 use crate::records::now_ms;
@@ -166,7 +167,9 @@ pub struct WaitQuery {
            ("timeout" = Option<u64>, Query, description = "Seconds, 1 to 120 (default 55)")),
     responses(
         (status = 200, description = "Decided, or still pending at the timeout", body = Approval),
+        (status = 401, description = "The token is revoked (also while waiting)", body = ErrorBody),
         (status = 404, description = "No such approval", body = ErrorBody),
+        (status = 429, description = "FLIGHTDECK_MAX_STREAMS_PER_TOKEN long-polls and streams already open", body = ErrorBody),
     ))]
 async fn wait(
     State(state): State<AppState>,
@@ -181,7 +184,8 @@ async fn wait(
             format!("timeout must be from 1 to {MAX_WAIT_SECONDS} seconds"),
         ));
     }
-    // Subscribed before reading, so a decision in between is not missed.
+    // Subscribed before reading, so a decision (or a revocation) in between is not missed.
+    let mut open = OpenStream::open(&state, &auth).await?;
     let mut decided = state.hub.subscribe(&approval_topic(&id));
     let approval = own(&state, &auth, &id).await?;
     if approval.status.is_terminal() {
@@ -192,6 +196,7 @@ async fn wait(
     loop {
         tokio::select! {
             () = &mut timeout => return Ok(Json(own(&state, &auth, &id).await?)),
+            () = open.revoked() => return Err(revoked_error()),
             message = decided.recv() => match message {
                 Ok(text) => {
                     if let Ok(now) = serde_json::from_str::<Approval>(&text) {
@@ -244,28 +249,41 @@ async fn withdraw(
 }
 
 /// Every event of the agent's approvals as server-sent events (`approval:approved`, `…rejected`,
-/// `…cancelled`, `…expired`), each an [`AgentEvent`].
+/// `…cancelled`, `…expired`), each an [`AgentEvent`]. When the token is revoked, a last
+/// `revoked` event and the stream ends.
 #[utoipa::path(get, path = "/api/v1/events",
-    responses((status = 200, description = "text/event-stream of AgentEvent", body = AgentEvent)))]
+    responses(
+        (status = 200, description = "text/event-stream of AgentEvent", body = AgentEvent),
+        (status = 429, description = "FLIGHTDECK_MAX_STREAMS_PER_TOKEN long-polls and streams already open", body = ErrorBody),
+    ))]
 async fn events(
     State(state): State<AppState>,
     auth: AgentAuth,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let open = OpenStream::open(&state, &auth).await?;
     let receiver = state.hub.subscribe(&agent_topic(&auth.agent.id));
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        let event = match receiver.recv().await {
-            Ok(text) => {
-                let kind = serde_json::from_str::<AgentEvent>(&text)
-                    .map(|event| event.kind)
-                    .unwrap_or_else(|_| "approval".into());
-                Event::default().event(kind).data(&*text)
+    // The open stream (its place in the count) lives as long as the response body.
+    let stream = futures_util::stream::unfold(Some((receiver, open)), |listening| async move {
+        let (mut receiver, mut open) = listening?;
+        let event = tokio::select! {
+            message = receiver.recv() => match message {
+                Ok(text) => {
+                    let kind = serde_json::from_str::<AgentEvent>(&text)
+                        .map(|event| event.kind)
+                        .unwrap_or_else(|_| "approval".into());
+                    Event::default().event(kind).data(&*text)
+                }
+                Err(RecvError::Lagged(missed)) => Event::default()
+                    .event("lagged")
+                    .data(json!({ "missed": missed }).to_string()),
+                Err(RecvError::Closed) => return None,
+            },
+            () = open.revoked() => {
+                let why = json!({ "error": revoked_error().body.error });
+                return Some((Ok(Event::default().event("revoked").data(why.to_string())), None));
             }
-            Err(RecvError::Lagged(missed)) => Event::default()
-                .event("lagged")
-                .data(json!({ "missed": missed }).to_string()),
-            Err(RecvError::Closed) => return None,
         };
-        Some((Ok(event), receiver))
+        Some((Ok(event), Some((receiver, open))))
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

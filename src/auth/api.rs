@@ -13,6 +13,7 @@ use crate::state::AppState;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde_json::json;
@@ -250,8 +251,17 @@ pub(crate) async fn me_of(state: &AppState, place: Place) -> Result<Me, ApiError
     })
 }
 
-/// POST /api/auth/login — 401 for any wrong part, without saying which.
-async fn login(
+/// POST /api/auth/login — 401 for any wrong part, without saying which; 429 with `Retry-After`
+/// while the account backs off after failed attempts ([`super::backoff`]).
+async fn login(state: State<AppState>, session: Session, body: JsonBody<LoginRequest>) -> Response {
+    let (backoff, email) = (state.quotas.sign_in.clone(), body.0.email.clone());
+    backoff
+        .guard(&email, check_credentials(state, session, body))
+        .await
+}
+
+/// Signs in when the email and password match.
+async fn check_credentials(
     State(state): State<AppState>,
     session: Session,
     JsonBody(request): JsonBody<LoginRequest>,

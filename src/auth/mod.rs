@@ -5,6 +5,8 @@
 #[cfg(feature = "server")]
 pub mod api;
 #[cfg(feature = "server")]
+pub mod backoff;
+#[cfg(feature = "server")]
 pub(crate) mod password;
 #[cfg(feature = "server")]
 pub mod seed;

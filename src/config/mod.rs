@@ -2,9 +2,11 @@
 //! start, and a bad one stops the server with a message naming the variable and what it accepts.
 
 mod egress;
+mod limits;
 mod security;
 
 pub use egress::EgressSettings;
+pub use limits::Limits;
 pub use security::{Security, SignupMode};
 
 use std::net::{IpAddr, SocketAddr};
@@ -64,6 +66,9 @@ pub struct Config {
     pub security: Security,
     /// Which addresses health checks and MCP over HTTP may reach, and the on-demand throttle.
     pub egress: EgressSettings,
+    /// Quotas and limits: widgets, fleet items, agents, MCP servers, open sockets and streams,
+    /// password hashing, sign-in backoff, the request timeout.
+    pub limits: Limits,
 }
 
 /// The agent-data cache's lifetimes: vitals and health go stale fast, alerts last.
@@ -294,6 +299,7 @@ impl Config {
 
         let security = Security::from_lookup(&get, &data_dir)?;
         let egress = EgressSettings::from_lookup(&get)?;
+        let limits = Limits::from_lookup(&get)?;
         Ok(Self {
             addr: SocketAddr::new(ip, port),
             data_dir,
@@ -315,6 +321,7 @@ impl Config {
             model_prices,
             security,
             egress,
+            limits,
         })
     }
 }

@@ -1,7 +1,8 @@
 //! `/api/dashboard/state`: the signed-in user's dashboard in the session's workspace. Saves are
-//! compare-and-set on the revision (409 with the server's copy when stale), bodies past
-//! `DASHBOARD_STATE_MAX_BYTES` get 413, malformed ones 400 naming the field; stored states of an
-//! older schema are migrated when read, and one that cannot be is kept aside, never dropped.
+//! compare-and-set on the revision (409 with the server's copy when stale), bodies or states past
+//! `DASHBOARD_STATE_MAX_BYTES` and states past `FLIGHTDECK_MAX_WIDGETS` get 413, malformed ones
+//! 400 naming the field; stored states of an older schema are migrated when read, and one that
+//! cannot be is kept aside, never dropped.
 
 use super::migrate::{load_or_default, migrate, MigrationError};
 use super::store::{Saved, Scope, Stored};
@@ -126,6 +127,8 @@ async fn save_state(
         incoming.revision = request.version;
         serde_json::to_string(&incoming).map_err(ApiError::internal)?
     };
+    crate::sync::store::check_limits(&state, None, (&incoming, json.len()))
+        .map_err(|err| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, err.to_string()))?;
     match crate::sync::store::commit_full(&state, scope(&auth), request.version, &json).await? {
         Saved::Accepted { revision } => {
             let mut entry = auth.entry("dashboard.save", "dashboard_state");

@@ -60,6 +60,18 @@ pub enum StateStore {
     },
 }
 
+/// Reads the log between two scores (ARGV[1], ARGV[2]) with scores, or nil when the frames add
+/// up to more than ARGV[3] bytes (nothing then leaves Redis).
+const LOG_READ_SCRIPT: &str = r"
+local rows = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2], 'WITHSCORES')
+local total = 0
+for i = 1, #rows, 2 do
+  total = total + #rows[i]
+  if total > tonumber(ARGV[3]) then return false end
+end
+return rows
+";
+
 /// How many one-path edits each state's log keeps for clients catching up.
 pub const LOG_LENGTH: u64 = 200;
 
@@ -245,49 +257,68 @@ impl StateStore {
     }
 
     /// The logged deltas after revision `since` up to `upto`, oldest first, as `(revision,
-    /// frame)`. The log is short and starts again on every whole-state save: a caller checks
-    /// that it covers what it needs.
+    /// frame)`; `None` when they add up to more than `max_bytes` (a whole state is smaller then,
+    /// and reading them would let one member make the server hold the log many times over).
+    /// The log is short and starts again on every whole-state save: a caller checks that it
+    /// covers what it needs.
     pub async fn log_between(
         &self,
         scope: Scope<'_>,
         since: u64,
         upto: u64,
-    ) -> anyhow::Result<Vec<(u64, String)>> {
+        max_bytes: usize,
+    ) -> anyhow::Result<Option<Vec<(u64, String)>>> {
         match self {
             Self::Sql { records, .. } => {
+                const RANGE: &str =
+                    "FROM dashboard_state_log WHERE user_id = $1 AND workspace_id = $2 \
+                     AND version > $3 AND version <= $4";
+                let total = format!("SELECT COALESCE(SUM(LENGTH(frame)), 0) {RANGE}");
+                let bytes: i64 = on_pool!(records, |pool| {
+                    sqlx::query_scalar(&total)
+                        .bind(scope.user_id)
+                        .bind(scope.workspace_id)
+                        .bind(since as i64)
+                        .bind(upto as i64)
+                        .fetch_one(pool)
+                        .await
+                })
+                .context("sizing a dashboard state's log")?;
+                if bytes > max_bytes as i64 {
+                    return Ok(None);
+                }
+                let frames = format!("SELECT version, frame {RANGE} ORDER BY version");
                 let rows = on_pool!(records, |pool| {
-                    sqlx::query_as::<_, (i64, String)>(
-                        "SELECT version, frame FROM dashboard_state_log \
-                         WHERE user_id = $1 AND workspace_id = $2 AND version > $3 AND version <= $4 \
-                         ORDER BY version",
-                    )
-                    .bind(scope.user_id)
-                    .bind(scope.workspace_id)
-                    .bind(since as i64)
-                    .bind(upto as i64)
-                    .fetch_all(pool)
-                    .await
+                    sqlx::query_as::<_, (i64, String)>(&frames)
+                        .bind(scope.user_id)
+                        .bind(scope.workspace_id)
+                        .bind(since as i64)
+                        .bind(upto as i64)
+                        .fetch_all(pool)
+                        .await
                 })
                 .context("reading a dashboard state's log")?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(version, frame)| (version as u64, frame))
-                    .collect())
+                Ok(Some(
+                    rows.into_iter()
+                        .map(|(version, frame)| (version as u64, frame))
+                        .collect(),
+                ))
             }
             Self::Redis { hot, .. } => {
                 let mut conn = hot.conn.clone();
-                let rows: Vec<(String, f64)> = redis::cmd("ZRANGEBYSCORE")
-                    .arg(Self::redis_key(hot, scope, "state-log"))
+                let rows: Option<Vec<(String, f64)>> = redis::Script::new(LOG_READ_SCRIPT)
+                    .key(Self::redis_key(hot, scope, "state-log"))
                     .arg(format!("({since}"))
                     .arg(upto)
-                    .arg("WITHSCORES")
-                    .query_async(&mut conn)
+                    .arg(max_bytes)
+                    .invoke_async(&mut conn)
                     .await
                     .context("reading a dashboard state's log from Redis")?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(frame, version)| (version as u64, frame))
-                    .collect())
+                Ok(rows.map(|rows| {
+                    rows.into_iter()
+                        .map(|(frame, version)| (version as u64, frame))
+                        .collect()
+                }))
             }
         }
     }

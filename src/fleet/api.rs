@@ -4,6 +4,7 @@
 //! workspace's `fleet` topic. Operators read the cache at `/api/fleet`. `/api/v1/schema` is the
 //! JSON Schema of every agent-facing model, generated from the Rust types.
 
+use super::store::PutError;
 use super::{
     ActivityReport, AlertReport, FleetItem, Heartbeat, Invalid, Kind, MetricReport, MetricView,
     ProjectReport, TaskReport,
@@ -11,6 +12,7 @@ use super::{
 use crate::agents::api::AgentAuth;
 use crate::auth::api::Auth;
 use crate::http::{ApiError, ErrorBody, JsonBody};
+use crate::quota::Refused;
 use crate::records::{new_id, now_ms};
 use crate::state::AppState;
 use crate::sync::{live, Topic};
@@ -98,7 +100,14 @@ pub async fn store_and_publish(
     workspace_id: &str,
     items: Vec<FleetItem>,
 ) -> Result<Json<Accepted>, ApiError> {
-    state.fleet.put(workspace_id, &items).await?;
+    state
+        .fleet
+        .put(workspace_id, &items)
+        .await
+        .map_err(|err| match err {
+            full @ PutError::Full { .. } => Refused::too_large(full.to_string()).into(),
+            PutError::Store(err) => ApiError::from(err),
+        })?;
     for item in &items {
         if let Err(err) = live::publish(&state.hub, workspace_id, Topic::Fleet, item).await {
             tracing::warn!("fleet event not published: {err:#}");
@@ -116,6 +125,7 @@ pub async fn store_and_publish(
         (status = 200, description = "Stored and sent to the dashboards", body = Accepted),
         (status = 400, description = "A field is wrong (named)", body = ErrorBody),
         (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 413, description = "New keys past FLIGHTDECK_MAX_FLEET_ITEMS for the kind; nothing stored", body = ErrorBody),
         (status = 429, description = "Over the token's rate limit; see Retry-After", body = ErrorBody),
     ))]
 async fn heartbeat(

@@ -8,6 +8,8 @@ pub mod api;
 #[cfg(feature = "server")]
 pub mod demo;
 #[cfg(feature = "server")]
+mod memory;
+#[cfg(feature = "server")]
 pub mod store;
 
 use serde::{Deserialize, Serialize};

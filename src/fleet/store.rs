@@ -1,16 +1,17 @@
 //! The agent-data cache: the latest [`FleetItem`]s of each workspace and kind, each fresh for
 //! its kind's TTL (`CACHE_TTL_SHORT` for vitals and health, `CACHE_TTL_LONG` for alerts,
 //! `CACHE_TTL_DEFAULT` for the rest). In Redis, one hash per workspace and kind shared by every
-//! instance, when `REDIS_URL` is set; else in this process's memory. Items past their TTL are
-//! not returned and are dropped on the next write or read.
+//! instance, when `REDIS_URL` is set; else in this process's memory ([`super::memory`]). Items
+//! past their TTL are not returned and are dropped on the next write or read. Each kind holds
+//! at most `FLIGHTDECK_MAX_FLEET_ITEMS` per workspace.
 
+use super::memory::Memory;
 use super::{FleetItem, Kind, ACTIVITY_KEPT};
 use crate::config::CacheTtl;
 use crate::hot::Hot;
 use crate::records::now_ms;
 use anyhow::Context;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How long items of `kind` stay fresh.
@@ -22,29 +23,51 @@ pub fn ttl_of(ttl: &CacheTtl, kind: Kind) -> Duration {
     }
 }
 
-type Items = HashMap<String, FleetItem>;
-
 #[derive(Clone, Debug)]
 enum Backend {
-    Memory(Arc<Mutex<HashMap<(String, Kind), Items>>>),
+    Memory(Memory),
     Redis(Hot),
+}
+
+/// Why items were not stored. Nothing of the refused kind was written.
+#[derive(Debug, thiserror::Error)]
+pub enum PutError {
+    /// New keys would pass `FLIGHTDECK_MAX_FLEET_ITEMS`.
+    #[error("this workspace already holds {stored} fleet items of kind {}, the most FLIGHTDECK_MAX_FLEET_ITEMS ({max}) allows: new keys are refused, updates of stored ones pass, and old ones expire", .kind.as_str())]
+    Full {
+        /// The kind.
+        kind: Kind,
+        /// How many are stored.
+        stored: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] anyhow::Error),
 }
 
 /// The cache, cheap to clone.
 #[derive(Clone, Debug)]
 pub struct FleetStore {
     ttl: CacheTtl,
+    max_items: usize,
     backend: Backend,
 }
 
 impl FleetStore {
-    /// Redis when given, else memory.
-    pub fn new(hot: Option<&Hot>, ttl: CacheTtl) -> Self {
+    /// Redis when given, else memory; at most `max_items` of each kind per workspace
+    /// (`FLIGHTDECK_MAX_FLEET_ITEMS`).
+    pub fn new(hot: Option<&Hot>, ttl: CacheTtl, max_items: usize) -> Self {
         let backend = match hot {
             Some(hot) => Backend::Redis(hot.clone()),
-            None => Backend::Memory(Arc::default()),
+            None => Backend::Memory(Memory::default()),
         };
-        Self { ttl, backend }
+        Self {
+            ttl,
+            max_items,
+            backend,
+        }
     }
 
     /// `redis` or `memory`.
@@ -60,40 +83,47 @@ impl FleetStore {
         self.ttl
     }
 
-    /// Writes items (each replaces the one of the same kind and key).
-    pub async fn put(&self, workspace_id: &str, items: &[FleetItem]) -> anyhow::Result<()> {
+    /// Writes items (each replaces the one of the same kind and key), the items of each kind
+    /// all or none: new keys that would pass the cap are refused once what expired is dropped
+    /// (and the activity feed's oldest lines, which make room for new ones).
+    pub async fn put(&self, workspace_id: &str, items: &[FleetItem]) -> Result<(), PutError> {
+        let batches = by_kind(items);
         match &self.backend {
-            Backend::Memory(map) => {
-                let now = now_ms();
-                let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                for item in items {
-                    let kind_items = map.entry((workspace_id.to_owned(), item.kind)).or_default();
-                    kind_items.insert(item.key.clone(), item.clone());
-                }
-                for kind in items.iter().map(|item| item.kind) {
-                    if let Some(kind_items) = map.get_mut(&(workspace_id.to_owned(), kind)) {
-                        let fresh = fresh_sorted(kind, self.ttl, now, kind_items.values().cloned());
-                        if fresh.len() != kind_items.len() {
-                            kind_items.retain(|key, _| fresh.iter().any(|item| &item.key == key));
-                        }
+            Backend::Memory(memory) => memory
+                .put(workspace_id, &batches, &self.ttl, self.max_items)
+                .map_err(|(kind, stored)| self.full(kind, stored)),
+            Backend::Redis(hot) => {
+                let mut conn = hot.conn.clone();
+                let script = redis::Script::new(PUT_SCRIPT);
+                for (kind, batch) in batches {
+                    let mut call = script.key(hot.key(&["fleet", workspace_id, kind.as_str()]));
+                    call.arg(self.max_items)
+                        .arg(ttl_of(&self.ttl, kind).as_millis() as i64)
+                        .arg(now_ms())
+                        .arg(if kind == Kind::Activity { "1" } else { "0" })
+                        .arg(ACTIVITY_KEPT);
+                    for item in batch {
+                        call.arg(&item.key)
+                            .arg(serde_json::to_string(item).context("encoding a fleet item")?);
+                    }
+                    let stored: i64 = call
+                        .invoke_async(&mut conn)
+                        .await
+                        .context("writing fleet data to Redis")?;
+                    if stored >= 0 {
+                        return Err(self.full(kind, stored as usize));
                     }
                 }
                 Ok(())
             }
-            Backend::Redis(hot) => {
-                let mut conn = hot.conn.clone();
-                let mut pipe = redis::pipe();
-                for item in items {
-                    let key = hot.key(&["fleet", workspace_id, item.kind.as_str()]);
-                    pipe.hset(&key, &item.key, serde_json::to_string(item)?)
-                        .ignore();
-                    let ttl = ttl_of(&self.ttl, item.kind).as_millis() as i64;
-                    pipe.pexpire(&key, ttl).ignore();
-                }
-                pipe.query_async::<()>(&mut conn)
-                    .await
-                    .context("writing fleet data to Redis")
-            }
+        }
+    }
+
+    fn full(&self, kind: Kind, stored: usize) -> PutError {
+        PutError::Full {
+            kind,
+            stored,
+            max: self.max_items,
         }
     }
 
@@ -105,11 +135,7 @@ impl FleetStore {
         key: &str,
     ) -> anyhow::Result<Option<FleetItem>> {
         let item = match &self.backend {
-            Backend::Memory(map) => map
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .get(&(workspace_id.to_owned(), kind))
-                .and_then(|items| items.get(key).cloned()),
+            Backend::Memory(memory) => memory.get(workspace_id, kind, key),
             Backend::Redis(hot) => {
                 let mut conn = hot.conn.clone();
                 let raw: Option<String> = redis::cmd("HGET")
@@ -130,12 +156,8 @@ impl FleetStore {
     pub async fn list(&self, workspace_id: &str, kind: Kind) -> anyhow::Result<Vec<FleetItem>> {
         let now = now_ms();
         match &self.backend {
-            Backend::Memory(map) => {
-                let map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                let items = map
-                    .get(&(workspace_id.to_owned(), kind))
-                    .map(|items| items.values().cloned().collect::<Vec<_>>())
-                    .unwrap_or_default();
+            Backend::Memory(memory) => {
+                let items = memory.list(workspace_id, kind);
                 Ok(fresh_sorted(kind, self.ttl, now, items))
             }
             Backend::Redis(hot) => {
@@ -170,8 +192,33 @@ impl FleetStore {
     }
 }
 
+/// The Lua script of a Redis write (see the file for its arguments).
+const PUT_SCRIPT: &str = include_str!("put.lua");
+
+/// The items grouped by kind, the last of each key winning.
+pub(super) fn by_kind(items: &[FleetItem]) -> Vec<(Kind, Vec<&FleetItem>)> {
+    let mut batches: Vec<(Kind, Vec<&FleetItem>)> = Vec::new();
+    let mut seen: HashMap<(Kind, &str), (usize, usize)> = HashMap::new();
+    for item in items {
+        if let Some(&(batch, at)) = seen.get(&(item.kind, item.key.as_str())) {
+            batches[batch].1[at] = item;
+            continue;
+        }
+        let batch = match batches.iter().position(|(kind, _)| *kind == item.kind) {
+            Some(batch) => batch,
+            None => {
+                batches.push((item.kind, Vec::new()));
+                batches.len() - 1
+            }
+        };
+        seen.insert((item.kind, &item.key), (batch, batches[batch].1.len()));
+        batches[batch].1.push(item);
+    }
+    batches
+}
+
 /// The items still fresh at `now`, in the order widgets show them.
-fn fresh_sorted(
+pub(super) fn fresh_sorted(
     kind: Kind,
     ttl: CacheTtl,
     now: i64,
@@ -249,7 +296,7 @@ mod tests {
 
     #[tokio::test]
     async fn memory_keeps_the_latest_per_key() {
-        let store = FleetStore::new(None, ttl());
+        let store = FleetStore::new(None, ttl(), 1000);
         let now = now_ms();
         store
             .put(
@@ -272,5 +319,78 @@ mod tests {
             Some(newer)
         );
         assert!(store.list("other", Kind::Tasks).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn memory_refuses_new_keys_past_the_cap_and_takes_updates() {
+        let store = FleetStore::new(None, ttl(), 100);
+        let now = now_ms();
+        let tasks = |from: usize, to: usize| -> Vec<FleetItem> {
+            (from..to)
+                .map(|i| item(Kind::Tasks, &format!("t{i}"), now))
+                .collect()
+        };
+        store.put("w", &tasks(0, 90)).await.unwrap();
+        let err = store.put("w", &tasks(85, 101)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PutError::Full {
+                    kind: Kind::Tasks,
+                    stored: 90,
+                    max: 100
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("FLIGHTDECK_MAX_FLEET_ITEMS"),
+            "{err}"
+        );
+        assert_eq!(
+            store.list("w", Kind::Tasks).await.unwrap().len(),
+            90,
+            "none of it stored"
+        );
+        store.put("w", &tasks(0, 90)).await.unwrap();
+        store.put("w", &tasks(90, 100)).await.unwrap();
+        assert!(store.put("w", &tasks(100, 101)).await.is_err());
+        assert!(
+            store.put("other", &tasks(0, 100)).await.is_ok(),
+            "per workspace"
+        );
+        // What expired makes room.
+        let old: Vec<FleetItem> = (0..100)
+            .map(|i| item(Kind::Vitals, &format!("a{i}"), now - 5000))
+            .collect();
+        store.put("w", &old).await.unwrap();
+        store
+            .put("w", &[item(Kind::Vitals, "fresh", now)])
+            .await
+            .unwrap();
+        assert_eq!(store.list("w", Kind::Vitals).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_feed_drops_its_oldest_lines_instead_of_refusing() {
+        let store = FleetStore::new(None, ttl(), 100);
+        let now = now_ms();
+        for i in 0..250 {
+            let line = item(Kind::Activity, &format!("e{i:03}"), now - 1000 + i);
+            store.put("w", &[line]).await.unwrap();
+        }
+        let feed = store.list("w", Kind::Activity).await.unwrap();
+        assert_eq!(feed.len(), ACTIVITY_KEPT);
+        assert_eq!(feed[0].key, "e249");
+    }
+
+    #[test]
+    fn a_key_sent_twice_is_written_once_the_last_winning() {
+        let (first, mut last) = (item(Kind::Tasks, "t", 1), item(Kind::Tasks, "t", 2));
+        last.data = json!({ "n": 2 });
+        let items = [first, item(Kind::Alerts, "a", 1), last.clone()];
+        let batches = by_kind(&items);
+        assert_eq!(batches.len(), 2);
+        assert_eq!(batches[0].1, [&last]);
     }
 }

@@ -69,13 +69,18 @@ async fn offered(
 /// POST /api/mcp/servers — 201 with the server, which starts connecting at once. A stdio
 /// command is refused (400): programs come only from the operator's file, enabled by name. An
 /// http URL whose host is an IP address the egress policy refuses is a 400 naming the field and
-/// the rule (a host name is checked when it is resolved, at each connection).
+/// the rule (a host name is checked when it is resolved, at each connection). 413 past
+/// `FLIGHTDECK_MAX_MCP_SERVERS`.
 async fn add(
     State(state): State<AppState>,
     auth: Auth,
     JsonBody(new): JsonBody<NewMcpServer>,
 ) -> Result<(StatusCode, Json<McpServer>), ApiError> {
     auth.require_admin("add or remove MCP servers")?;
+    let max = state.config.limits.max_mcp_servers;
+    if state.records.count_mcp_servers(&auth.workspace.id).await? >= max {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("this workspace already has {max} MCP servers, the most FLIGHTDECK_MAX_MCP_SERVERS allows; remove one first")));
+    }
     new.validate()
         .map_err(|(field, message)| ApiError::field(field, message))?;
     if let Transport::Operator { server } = &new.transport {

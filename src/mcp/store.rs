@@ -84,6 +84,18 @@ impl Records {
             .collect())
     }
 
+    /// How many servers the workspace has (held to `FLIGHTDECK_MAX_MCP_SERVERS`).
+    pub async fn count_mcp_servers(&self, workspace_id: &str) -> anyhow::Result<usize> {
+        let count: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM mcp_servers WHERE workspace_id = $1")
+                .bind(workspace_id)
+                .fetch_one(pool)
+                .await
+        })
+        .context("counting the workspace's MCP servers")?;
+        Ok(usize::try_from(count).unwrap_or(usize::MAX))
+    }
+
     /// Every configured server with its workspace (what the manager connects at start).
     pub async fn all_mcp_servers(&self) -> anyhow::Result<Vec<(String, McpServer)>> {
         let rows = on_pool!(self, |pool| {

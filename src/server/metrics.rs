@@ -1,11 +1,13 @@
 //! `GET /metrics` — this instance's own figures in the Prometheus text format, through the
-//! `prometheus-client` crate: HTTP requests by route and status, open WebSockets, approvals by
-//! state (read from the records database when scraped, so every instance reports the same
-//! totals) and how long a dashboard edit takes to be applied, persisted and announced.
+//! `prometheus-client` crate (behind `FLIGHTDECK_METRICS_TOKEN` when set): HTTP requests by
+//! method (a known set), route and status, open WebSockets, approvals by state (read from the
+//! records database when scraped, so every instance reports the same totals) and how long a
+//! dashboard edit takes to be applied, persisted and announced.
 
+use crate::http::ApiError;
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::text::encode;
@@ -15,6 +17,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,7 +128,7 @@ pub async fn count_requests(
     request: Request,
     next: Next,
 ) -> Response {
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -143,8 +146,49 @@ pub async fn count_requests(
     response
 }
 
-/// GET /metrics.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// The method's label: the standard ones by name, any other as `OTHER`, so that made-up
+/// methods cannot grow the series without bound.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// Whether the request may scrape: always without `FLIGHTDECK_METRICS_TOKEN`, else only with
+/// `Authorization: Bearer <token>` (compared by digest, so the time taken says nothing of it).
+fn may_scrape(expected: Option<&str>, headers: &HeaderMap) -> bool {
+    let Some(expected) = expected else {
+        return true;
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    given.is_some_and(|given| Sha256::digest(given) == Sha256::digest(expected))
+}
+
+/// GET /metrics — 401 without the bearer token when `FLIGHTDECK_METRICS_TOKEN` is set.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !may_scrape(state.config.security.metrics_token.as_deref(), &headers) {
+        let mut response = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "send the scrape token as Authorization: Bearer <FLIGHTDECK_METRICS_TOKEN>",
+        )
+        .into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"metrics\""),
+        );
+        return response;
+    }
     let approvals = match state.records.approval_counts().await {
         Ok(counts) => counts,
         Err(err) => {
@@ -208,5 +252,29 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn methods_are_labelled_from_a_known_set() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        for made_up in ["BREW", "PROPFIND", "X1", "get"] {
+            let method = Method::from_bytes(made_up.as_bytes()).unwrap();
+            assert_eq!(method_label(&method), "OTHER", "{made_up}");
+        }
+    }
+
+    #[test]
+    fn the_scrape_token_is_needed_only_when_set() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+            headers
+        };
+        assert!(may_scrape(None, &HeaderMap::new()));
+        let token = Some("scrape-token-0123456789");
+        assert!(!may_scrape(token, &HeaderMap::new()));
+        assert!(!may_scrape(token, &with("Bearer wrong")));
+        assert!(!may_scrape(token, &with("scrape-token-0123456789")));
+        assert!(may_scrape(token, &with("Bearer scrape-token-0123456789")));
     }
 }

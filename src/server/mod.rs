@@ -217,6 +217,10 @@ pub fn router(state: AppState) -> Router {
     ops.merge(app)
         .layer(middleware::from_fn_with_state(edge, edge::guard))
         .layer(middleware::from_fn_with_state(
+            state.config.limits.request_timeout,
+            crate::quota::timeout::cut,
+        ))
+        .layer(middleware::from_fn_with_state(
             state,
             metrics::count_requests,
         ))

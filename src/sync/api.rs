@@ -15,6 +15,7 @@ use super::store::{catch_up, commit_edit, scope, state_topic, SyncError};
 use super::{ClientFrame, ServerFrame, StateUpdate, Topic, TopicRef};
 use crate::auth::api::Auth;
 use crate::http::{ApiError, JsonBody};
+use crate::quota::Refused;
 use crate::records::now_ms;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -166,7 +167,8 @@ pub struct Since {
     pub since: Option<u64>,
 }
 
-/// GET /api/sync — upgrades to the sync WebSocket; 401 signed out, 403 from another origin.
+/// GET /api/sync — upgrades to the sync WebSocket; 401 signed out, 403 from another origin,
+/// 429 when the user already holds `FLIGHTDECK_MAX_SOCKETS_PER_USER` on this instance.
 async fn open(
     State(state): State<AppState>,
     auth: Auth,
@@ -175,12 +177,22 @@ async fn open(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     check_origin(&headers)?;
+    let max = state.config.limits.max_sockets_per_user;
+    // Held until the socket ends (or the upgrade fails): the closure owns it.
+    let slot = state.quotas.sockets.take(&auth.user.id, max).ok_or_else(|| {
+        Refused::too_many(format!(
+            "you already have {max} sync connections open on this server, the most FLIGHTDECK_MAX_SOCKETS_PER_USER allows; close a tab or window"
+        ))
+    })?;
     // Frames up to twice the state limit reach us and get an `error` frame when too large;
     // past that the protocol layer closes the connection.
     let limit = state.config.state_max_bytes;
     Ok(upgrade
         .max_message_size(limit * 2)
-        .on_upgrade(move |socket| connection(socket, state, auth, since)))
+        .on_upgrade(move |socket| async move {
+            let _slot = slot;
+            connection(socket, state, auth, since).await
+        }))
 }
 
 async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
@@ -512,6 +524,9 @@ async fn update(
         Err(err @ SyncError::Forbidden(_)) => {
             Err(ApiError::new(StatusCode::FORBIDDEN, err.to_string()))
         }
+        Err(err @ (SyncError::StateTooLarge { .. } | SyncError::TooManyWidgets { .. })) => Err(
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, err.to_string()),
+        ),
         Err(err) => Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             err.to_string(),

@@ -276,8 +276,9 @@ pub struct StateSync {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorPayload {
-    /// A stable code: `malformed`, `invalid_path`, `rejected`, `too_large`, `rate_limited`,
-    /// `forbidden`, `lagged`, `signed_out`, `server`.
+    /// A stable code: `malformed`, `invalid_path`, `rejected`, `too_large` (the frame or the
+    /// state it would make), `too_many_widgets`, `rate_limited`, `forbidden`, `lagged`,
+    /// `signed_out`, `server`.
     pub code: String,
     /// What was wrong.
     pub message: String,

@@ -25,8 +25,24 @@ pub enum SyncError {
     #[error("{0}")]
     Rejected(String),
     /// Past the size limit.
-    #[error("frames are limited to {0} bytes")]
+    #[error("frames are limited to {0} bytes (DASHBOARD_STATE_MAX_BYTES)")]
     TooLarge(usize),
+    /// The edited state would be past the size limit.
+    #[error("this change would make the dashboard state {bytes} bytes, more than the {max} DASHBOARD_STATE_MAX_BYTES allows; nothing was applied")]
+    StateTooLarge {
+        /// The edited state's size.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The edited state would have more widgets than allowed.
+    #[error("this change would give the dashboard {count} widgets, more than the {max} FLIGHTDECK_MAX_WIDGETS allows; nothing was applied")]
+    TooManyWidgets {
+        /// The edited state's widgets.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
     /// Past the per-connection rate limit.
     #[error("more than {0} frames a second; this one was dropped")]
     RateLimited(u32),
@@ -45,7 +61,8 @@ impl SyncError {
             Self::Malformed(_) => "malformed",
             Self::InvalidPath(_) => "invalid_path",
             Self::Rejected(_) => "rejected",
-            Self::TooLarge(_) => "too_large",
+            Self::TooLarge(_) | Self::StateTooLarge { .. } => "too_large",
+            Self::TooManyWidgets { .. } => "too_many_widgets",
             Self::RateLimited(_) => "rate_limited",
             Self::Forbidden(_) => "forbidden",
             Self::Server => "server",
@@ -82,15 +99,44 @@ pub fn scope(auth: &Auth) -> Scope<'_> {
 
 /// The user's current state and its version (the defaults at version 0 when none is stored).
 pub async fn current(state: &AppState, scope: Scope<'_>) -> anyhow::Result<(DashboardState, u64)> {
+    current_sized(state, scope)
+        .await
+        .map(|(dashboard, version, _)| (dashboard, version))
+}
+
+/// [`current`] and the stored document's size (0 when none is stored).
+async fn current_sized(
+    state: &AppState,
+    scope: Scope<'_>,
+) -> anyhow::Result<(DashboardState, u64, usize)> {
     Ok(match state.states.load(scope).await? {
         Some(stored) => {
             let value = serde_json::from_str(&stored.json).unwrap_or_default();
             let mut loaded = load_or_default(value).state;
             loaded.revision = stored.revision;
-            (loaded, stored.revision)
+            (loaded, stored.revision, stored.json.len())
         }
-        None => (DashboardState::default(), 0),
+        None => (DashboardState::default(), 0, 0),
     })
+}
+
+/// Refuses a new state past `DASHBOARD_STATE_MAX_BYTES` or `FLIGHTDECK_MAX_WIDGETS` (with its
+/// serialised size), unless it grows nothing that `before` (the stored state and its size, for
+/// an edit) already had: a state over a lowered limit can still shrink.
+pub fn check_limits(
+    state: &AppState,
+    before: Option<(&DashboardState, usize)>,
+    next: (&DashboardState, usize),
+) -> Result<(), SyncError> {
+    let (bytes, max) = (next.1, state.config.state_max_bytes);
+    if bytes > max && before.is_none_or(|(_, size)| bytes > size) {
+        return Err(SyncError::StateTooLarge { bytes, max });
+    }
+    let (count, max) = (next.0.widgets.len(), state.config.limits.max_widgets);
+    if count > max && before.is_none_or(|(old, _)| count > old.widgets.len()) {
+        return Err(SyncError::TooManyWidgets { count, max });
+    }
+    Ok(())
 }
 
 /// `state:sync`'s text around the version, for an edit.
@@ -141,11 +187,14 @@ pub async fn commit_edit(
     let change = sync_change(&update);
     let turn = state.hub.turn(&state_topic(scope)).await;
     let version = loop {
-        let (dashboard, revision) = current(state, scope).await.map_err(SyncError::server)?;
+        let (dashboard, revision, size) = current_sized(state, scope)
+            .await
+            .map_err(SyncError::server)?;
         let mut next = path::apply(&dashboard, &at, &update.value, now_ms())
             .map_err(|err| SyncError::Rejected(err.to_string()))?;
         next.revision = revision;
         let json = serde_json::to_string(&next).map_err(|err| SyncError::server(err.into()))?;
+        check_limits(state, Some((&dashboard, size)), (&next, json.len()))?;
         match save_announced(state, scope, revision, &json, change.clone())
             .await
             .map_err(SyncError::server)?
@@ -207,7 +256,8 @@ pub async fn commit_delete(state: &AppState, scope: Scope<'_>) -> anyhow::Result
 }
 
 /// What a client that had version `since` needs, as frames to send in order: the `state:sync`
-/// frames it missed and `state:resumed` when the log still has all of them, else `state:full`.
+/// frames it missed and `state:resumed` when the log still has all of them and they are no
+/// bigger than `DASHBOARD_STATE_MAX_BYTES`, else `state:full`.
 /// (`None` for `since`: a client starting afresh.)
 pub async fn catch_up(
     state: &AppState,
@@ -216,8 +266,9 @@ pub async fn catch_up(
 ) -> anyhow::Result<Vec<String>> {
     let (dashboard, version) = current(state, scope).await?;
     if let Some(since) = since.filter(|since| *since <= version) {
-        let missed = state.states.log_between(scope, since, version).await?;
-        if missed.len() as u64 == version - since {
+        let max = state.config.state_max_bytes;
+        let missed = state.states.log_between(scope, since, version, max).await?;
+        if let Some(missed) = missed.filter(|missed| missed.len() as u64 == version - since) {
             let mut frames: Vec<String> = missed.into_iter().map(|(_, frame)| frame).collect();
             frames.push(serde_json::to_string(&ServerFrame::StateResumed {
                 version,

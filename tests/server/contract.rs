@@ -914,7 +914,12 @@ async fn a_restart_keeps_accounts_sessions_states_and_settings(stack: Stack) {
 #[tokio::test]
 async fn sign_in_attempts_are_rate_limited_per_address() {
     let stack = Stack::embedded();
-    let app = stack.spawn(&[]);
+    // Every attempt let in waits for its turn to hash (debug builds hash slowly) and none is
+    // held back by the account's own backoff: only the per-address limit answers 429 here.
+    let app = stack.spawn(&[
+        ("FLIGHTDECK_PASSWORD_HASHING_WAIT_MS", "60000"),
+        ("FLIGHTDECK_SIGNIN_BACKOFF_AFTER", "1000"),
+    ]);
     // All at once, so that the bucket cannot refill between them (a check takes argon2's time).
     let url = app.url("/api/auth/login");
     let attempts = (0..14).map(|_| {

@@ -8,5 +8,6 @@ mod edge;
 mod egress;
 mod exports;
 mod members;
+mod quotas;
 mod secrets;
 mod signup;
