@@ -4,7 +4,7 @@
 // admin; by default the sign-in page offers no sign-up.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, hydrated, signIn, openPage, ADMIN } from "./helpers.mjs";
+import { startServer, launchBrowser, hydrated, signIn, openPage, ADMIN, cspViolations } from "./helpers.mjs";
 
 const env = {};
 before(async () => {
@@ -95,5 +95,26 @@ test("an empty store's setup link creates the first admin, once", async () => {
   } finally {
     await context.close();
     await server.stop();
+  }
+});
+
+test("the Content-Security-Policy blocks an injected inline script, and the suite's watcher sees it", async () => {
+  const context = await env.browser.newContext();
+  try {
+    const page = await openPage(context, env.server, "/login");
+    const before = cspViolations.length;
+    await page.evaluate(() => {
+      const script = document.createElement("script");
+      script.textContent = "window.__injected = true";
+      document.body.appendChild(script);
+    });
+    await page.waitForFunction(() => true);
+    for (let i = 0; i < 50 && cspViolations.length === before; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await page.evaluate(() => window.__injected ?? false), false, "the injected script did not run");
+    assert.ok(cspViolations.slice(before).some((v) => v.includes("script-src")), `reported: ${cspViolations.slice(before)}`);
+    // Expected here: keep the suite's check for unexpected violations.
+    cspViolations.splice(before);
+  } finally {
+    await context.close();
   }
 });
