@@ -298,7 +298,7 @@ fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
                 Mode::SignIn => post("/api/auth/login", &login).await,
                 Mode::Invite => {
                     let accept = AcceptInvite {
-                        password: (!signed_in()).then(|| password()),
+                        password: (!signed_in()).then(|| password.cloned()),
                     };
                     post(&format!("{invite_path}/accept"), &accept).await
                 }

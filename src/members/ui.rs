@@ -63,7 +63,9 @@ pub fn MembersSection(class: String) -> Element {
             }
         });
     };
-    use_effect(move || reload());
+    use_effect(move || {
+        reload();
+    });
     let act =
         move |method: &'static str, path: String, body: Option<serde_json::Value>, done: String| {
             spawn(async move {

@@ -344,7 +344,7 @@ async fn agents_and_mcp_servers_per_workspace_are_capped(stack: Stack) {
         2
     );
 
-    let server = |name: &str| json!({ "name": name, "transport": { "kind": "http", "url": "http://127.0.0.1:1/mcp" } });
+    let server = |name: &str| json!({ "name": name, "transport": { "kind": "http", "url": "http://mcp.invalid/mcp" } });
     let (status, body) = call(&app, admin, "POST", "/api/mcp/servers", Some(server("m1"))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = call(&app, admin, "POST", "/api/mcp/servers", Some(server("m2"))).await;
