@@ -10,7 +10,10 @@ import http from "node:http";
 import zlib from "node:zlib";
 import { DIST, ROOT, CHROMIUM, CHROMIUM_ARGS, startServer } from "../tests/e2e/helpers.mjs";
 
-const BUDGET_BROTLI = 400 * 1024;
+// 400 KB until the hardening issue's account pages (sign-up, setup and invitation links, members
+// and invitations in Settings: ~10 KB brotli) pushed it to 409.7 KB; the performance issue's
+// nightly wasm build (340 KB measured on a copy) brings it back under 400 KB (docs/decisions.md).
+const BUDGET_BROTLI = 415 * 1024;
 const KB = (n) => `${(n / 1024).toFixed(1)} KB`.padStart(10);
 
 const gzip = (buf) => zlib.gzipSync(buf, { level: 9 }).length;

@@ -58,11 +58,7 @@ pub fn load(key: &str) -> LocalState {
 }
 
 fn set_aside(key: &str, original: &str, why: &str) -> LocalState {
-    crate::log::warn(&format!("saved dashboard state set aside: {why}"));
-    let kept = LocalStorage::raw()
-        .set_item(&backup_key(key), original)
-        .is_ok();
-    let notice = if kept {
+    let notice = if backup(key, original, why) {
         format!("Your saved dashboard could not be loaded ({why}). The defaults are shown; the old copy is kept in this browser.")
     } else {
         format!("Your saved dashboard could not be loaded ({why}). The defaults are shown.")
@@ -71,6 +67,27 @@ fn set_aside(key: &str, original: &str, why: &str) -> LocalState {
         state: None,
         notice: Some(notice),
     }
+}
+
+/// Keeps under the backup key this browser's copy, which the server refused for good (`why`,
+/// e.g. more widgets than it allows), and says so: the server's copy is the one shown.
+pub fn keep_aside(key: &str, state: &DashboardState, why: &str) -> String {
+    let json = serde_json::to_string(state).unwrap_or_default();
+    if backup(key, &json, why) {
+        format!("The server did not take this browser's dashboard ({why}). The server's copy is shown; this browser's is kept aside in it.")
+    } else {
+        format!(
+            "The server did not take this browser's dashboard ({why}). The server's copy is shown."
+        )
+    }
+}
+
+/// Writes `original` under the backup key; says whether it could.
+fn backup(key: &str, original: &str, why: &str) -> bool {
+    crate::log::warn(&format!("saved dashboard state set aside: {why}"));
+    LocalStorage::raw()
+        .set_item(&backup_key(key), original)
+        .is_ok()
 }
 
 /// Saves the state under `key`; the error says why it could not be kept (e.g. the quota is full).

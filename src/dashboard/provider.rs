@@ -183,16 +183,20 @@ async fn restore(
                 return;
             }
         };
-        match on_sign_in(local.state, server) {
+        match on_sign_in(local.state, server.clone()) {
             None => status.set(SyncStatus::Saved),
             Some(plan) => {
                 state.set(plan.state.clone());
                 if let Err(why) = super::local::save(&key, &plan.state) {
                     notice.set(Some(format!("This browser could not keep a copy: {why}.")));
                 }
-                if plan.push {
-                    save(key, state, notice, status).await;
-                } else {
+                if !plan.push {
+                    status.set(SyncStatus::Saved);
+                } else if let Some(refusal) = save(key.clone(), state, notice, status).await {
+                    // Over the server's limits it never will be taken: the server's copy is
+                    // shown (and kept live), this browser's is kept aside rather than lost.
+                    notice.set(Some(super::local::keep_aside(&key, &plan.state, &refusal)));
+                    state.set(server.unwrap_or_default());
                     status.set(SyncStatus::Saved);
                 }
             }
@@ -204,13 +208,14 @@ async fn restore(
 
 #[cfg_attr(not(feature = "web"), allow(dead_code))]
 /// Keeps the current state in this browser, then on the server; a save refused as stale is
-/// merged section by section with the server's copy and sent again.
+/// merged section by section with the server's copy and sent again. Returns the server's
+/// message when it refuses the state for good (over its size or widget limits, a 413).
 async fn save(
     key: String,
     mut state: Signal<DashboardState>,
     mut notice: Signal<Option<String>>,
     mut status: Signal<SyncStatus>,
-) {
+) -> Option<String> {
     #[cfg(feature = "web")]
     {
         use super::remote::{push, Pushed};
@@ -226,7 +231,7 @@ async fn save(
                     state.with_mut(|current| current.revision = current.revision.max(revision));
                     let _ = super::local::save(&key, &state());
                     status.set(SyncStatus::Saved);
-                    return;
+                    return None;
                 }
                 Ok(Pushed::Stale(server)) => {
                     let merged = merge_sections(&state(), &server);
@@ -235,14 +240,18 @@ async fn save(
                 }
                 Err(err) => {
                     status.set(SyncStatus::Unsaved(err.to_string()));
-                    return;
+                    return (err.status == 413).then(|| err.to_string());
                 }
             }
         }
         status.set(SyncStatus::Unsaved(
             "the server kept receiving newer changes; reload to catch up".into(),
         ));
+        None
     }
     #[cfg(not(feature = "web"))]
-    let _ = (key, &mut state, &mut notice, &mut status);
+    {
+        let _ = (key, &mut state, &mut notice, &mut status);
+        None
+    }
 }

@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, serverAndBrowser, hydrated, signUp, inNewContext } from "./helpers.mjs";
 
-const env = serverAndBrowser();
+// Room for the 403-widget state below; a copy past it is refused (and kept aside).
+const MAX_WIDGETS = 450;
+const env = serverAndBrowser({ FLIGHTDECK_MAX_WIDGETS: String(MAX_WIDGETS) });
 let accounts = 0;
 
 /** A fresh account per test (its own dashboard), signed in, on the dashboard. */
@@ -125,6 +127,32 @@ test("a state over 50 KB is stored compressed and reloads intact", async () => {
     assert.equal(await page.locator('#widget-grid article[data-kind="approval_queue"]').count(), 1);
     // The server holds the whole of it too.
     assert.equal(Object.keys((await serverState(context)).state.widgets).length, 403);
+  });
+});
+
+test("a browser copy the server refuses (past its widget limit) is kept aside, and the server's is shown", async () => {
+  await withPage(async (page, { context, key }) => {
+    await page.click("#density-toggle");
+    await synced(page);
+    const state = JSON.parse(fixture("v4-operator.json"));
+    for (let i = 0; i < MAX_WIDGETS; i++) {
+      state.widgets[`n${i}`] = { kind: "metrics", config: {}, position: { x: 0, y: 10 + i }, size: { w: 4, h: 3 } };
+    }
+    state.revision = 50; // newer than the server's: this browser's copy is the one sent
+    const count = Object.keys(state.widgets).length;
+    await seedAndReload(page, key, JSON.stringify(state));
+
+    const notice = page.locator("#dashboard-notice");
+    await notice.waitFor();
+    assert.match(await notice.innerText(), new RegExp(`${count} widgets, more than the ${MAX_WIDGETS}`));
+    assert.match(await notice.innerText(), /kept aside/);
+    // The server's copy is shown and live; the refused one waits under the backup key.
+    await widgetCount(page, 7);
+    await page.waitForSelector('#widget-grid[data-density="compact"]');
+    await synced(page);
+    const backup = await page.evaluate((key) => localStorage.getItem(`${key}:backup`), key);
+    assert.equal(Object.keys(JSON.parse(backup).widgets).length, count);
+    assert.equal(Object.keys((await serverState(context)).state.widgets).length, 7);
   });
 });
 

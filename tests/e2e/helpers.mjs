@@ -198,10 +198,10 @@ export async function hydrated(page) {
 }
 
 /** For one test file: starts the server and a browser before its tests and stops them after. */
-export function serverAndBrowser() {
+export function serverAndBrowser(env = {}) {
   const shared = {};
   before(async () => {
-    shared.server = await startServer();
+    shared.server = await startServer(env);
     shared.browser = await launchBrowser();
   });
   after(async () => {
