@@ -15,6 +15,11 @@ pub struct ErrorBody {
     pub field: Option<String>,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+mod body;
+#[cfg(not(target_arch = "wasm32"))]
+pub use body::parse_body;
+
 #[cfg(feature = "server")]
 pub use server::{is_json, parse, require_json, ApiError, JsonBody};
 
@@ -141,38 +146,11 @@ mod server {
             || (essence.starts_with("application/") && essence.ends_with("+json"))
     }
 
-    /// Parses JSON, naming the path of the first field that does not fit.
+    /// Parses JSON, naming the path of the first field that does not fit (a 400).
     pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-            let mut path = err.path().to_string();
-            let inner = err.into_inner();
-            // A missing field is reported at its parent's path: name the field itself.
-            let text = inner.to_string();
-            let missing = text
-                .strip_prefix("missing field `")
-                .and_then(|rest| rest.split('`').next());
-            let message = if inner.is_syntax() || inner.is_eof() {
-                format!("the body is not valid JSON: {inner}")
-            } else if let Some(name) = missing {
-                path = if path == "." {
-                    name.to_owned()
-                } else {
-                    format!("{path}.{name}")
-                };
-                format!("{path} is required")
-            } else {
-                format!("{path}: {inner}")
-            };
-            // The root is "."; a syntax error reports where it stopped as "?".
-            let field = (path != "." && !path.contains('?')).then_some(path);
-            ApiError {
-                status: axum::http::StatusCode::BAD_REQUEST,
-                body: ErrorBody {
-                    error: message,
-                    field,
-                },
-            }
+        super::parse_body(bytes).map_err(|body| ApiError {
+            status: StatusCode::BAD_REQUEST,
+            body,
         })
     }
 
