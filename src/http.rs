@@ -66,6 +66,15 @@ mod server {
             }
         }
 
+        /// 429 with `Retry-After: seconds`: the client may try again then.
+        pub fn retry_after(seconds: u64, message: impl Into<String>) -> Response {
+            let mut response = Self::new(StatusCode::TOO_MANY_REQUESTS, message).into_response();
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+            response
+        }
+
         /// A 500 whose cause is logged here and never sent.
         pub fn internal(err: impl std::fmt::Display) -> Self {
             tracing::error!("internal error: {err:#}");

@@ -122,9 +122,7 @@ async fn check_now(
             "health checks on demand are limited to one per workspace every {} s (FLIGHTDECK_HEALTH_CHECK_COOLDOWN_SECS); try again in {wait} s",
             throttle.every().as_secs()
         );
-        let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response();
-        response.headers_mut().insert(RETRY_AFTER, wait.into());
-        return Ok(response);
+        return Ok(ApiError::retry_after(wait, message));
     }
     let targets = super::health::targets(&state, Some(&auth.workspace.id)).await?;
     let (took, results) = super::health::run_round(&state, targets).await;

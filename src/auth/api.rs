@@ -135,14 +135,10 @@ fn too_many_attempts(error: GovernorError) -> axum::response::Response {
         GovernorError::TooManyRequests { wait_time, .. } => {
             // Whole seconds, rounded up: "0" would invite an immediate retry.
             let wait_time = wait_time.max(1);
-            let message =
-                format!("too many attempts from your address; try again in {wait_time} s");
-            let mut response =
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response();
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, wait_time.into());
-            response
+            ApiError::retry_after(
+                wait_time,
+                format!("too many attempts from your address; try again in {wait_time} s"),
+            )
         }
         other => ApiError::internal(format!("rate limiter: {other}")).into_response(),
     }

@@ -2,16 +2,17 @@
 //! `FLIGHTDECK_SIGNIN_BACKOFF_AFTER` failed sign-ins for one email, every attempt for it is
 //! refused with 429 and `Retry-After` — right password or not, and before any hashing — for
 //! `FLIGHTDECK_SIGNIN_BACKOFF_BASE_SECS`, doubled with each further failure up to
-//! `FLIGHTDECK_SIGNIN_BACKOFF_MAX_SECS`. A success forgets the account's failures. Emails with
-//! and without an account are treated alike (nothing tells which exist). Kept per instance,
+//! `FLIGHTDECK_SIGNIN_BACKOFF_MAX_SECS`. A success forgets the account's failures. One attempt
+//! per account is checked at a time (another meanwhile gets 429), so parallel guesses cannot
+//! all start before the first failure is counted. Emails with and without an account are
+//! treated alike (nothing tells which exist). Kept per instance,
 //! in at most [`MAX_TRACKED`] entries: quiet ones are forgotten, and when it is full the one
 //! whose last failure is oldest makes room.
 
 use crate::http::ApiError;
-use axum::http::header::RETRY_AFTER;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -56,6 +57,21 @@ struct Entry {
 pub struct Backoff {
     policy: Policy,
     entries: Arc<Mutex<HashMap<String, Entry>>>,
+    /// The accounts whose attempt is being checked now.
+    checking: Arc<Mutex<HashSet<String>>>,
+}
+
+/// An account's turn to be checked; over when dropped.
+struct Turn {
+    checking: Arc<Mutex<HashSet<String>>>,
+    email: String,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut checking = self.checking.lock().unwrap_or_else(|p| p.into_inner());
+        checking.remove(&self.email);
+    }
 }
 
 impl Backoff {
@@ -64,6 +80,7 @@ impl Backoff {
         Self {
             policy,
             entries: Arc::default(),
+            checking: Arc::default(),
         }
     }
 
@@ -88,6 +105,15 @@ impl Backoff {
         entry.failures = entry.failures.saturating_add(1);
         entry.last_failure = now;
         entry.until = now + self.policy.wait_after(entry.failures);
+    }
+
+    /// The turn of `email` to be checked, unless one of its attempts is being checked.
+    fn turn(&self, email: &str) -> Option<Turn> {
+        let mut checking = self.checking.lock().unwrap_or_else(|p| p.into_inner());
+        checking.insert(email.to_owned()).then(|| Turn {
+            checking: self.checking.clone(),
+            email: email.to_owned(),
+        })
     }
 
     /// Forgets the failures of `email` (it signed in).
@@ -119,46 +145,39 @@ impl Backoff {
         }
     }
 
-    /// Runs a sign-in `attempt` for `email` unless the account is backing off (then 429 with
-    /// `Retry-After`, the attempt never run); a 401 counts as a failure, a success forgets the
-    /// failures. An address that is not an email is not tracked (it cannot sign in anyway).
+    /// Runs a sign-in `attempt` for `email` unless the account is backing off or another of
+    /// its attempts is being checked (then 429 with `Retry-After`, the attempt never run); a
+    /// 401 counts as a failure, a success forgets the failures. An address that is not an email
+    /// is not tracked (it cannot sign in anyway).
     pub async fn guard<T: IntoResponse>(
         &self,
         email: &str,
         attempt: impl Future<Output = Result<T, ApiError>>,
     ) -> Response {
-        let key = super::Email::parse(email)
-            .ok()
-            .map(|email| email.as_str().to_owned());
-        if let Some(wait) = key
-            .as_deref()
-            .and_then(|key| self.waiting(key, Instant::now()))
-        {
-            return refused(wait);
+        let Ok(email) = super::Email::parse(email) else {
+            return attempt.await.into_response();
+        };
+        let key = email.as_str();
+        if let Some(wait) = self.waiting(key, Instant::now()) {
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return ApiError::retry_after(seconds, format!(
+                "too many failed sign-ins for this account; try again in {seconds} s (FLIGHTDECK_SIGNIN_BACKOFF_AFTER failures allowed, then a wait that doubles up to FLIGHTDECK_SIGNIN_BACKOFF_MAX_SECS)"
+            ));
         }
+        let Some(_turn) = self.turn(key) else {
+            return ApiError::retry_after(
+                1,
+                "another sign-in for this account is being checked; try again in 1 s",
+            );
+        };
         let result = attempt.await;
-        if let Some(key) = key.as_deref() {
-            match &result {
-                Ok(_) => self.succeeded(key),
-                Err(err) if err.status == StatusCode::UNAUTHORIZED => {
-                    self.failed(key, Instant::now())
-                }
-                Err(_) => {}
-            }
+        match &result {
+            Ok(_) => self.succeeded(key),
+            Err(err) if err.status == StatusCode::UNAUTHORIZED => self.failed(key, Instant::now()),
+            Err(_) => {}
         }
         result.into_response()
     }
-}
-
-/// 429 with `Retry-After` in whole seconds, rounded up.
-fn refused(wait: Duration) -> Response {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let message = format!(
-        "too many failed sign-ins for this account; try again in {seconds} s (FLIGHTDECK_SIGNIN_BACKOFF_AFTER failures allowed, then a wait that doubles up to FLIGHTDECK_SIGNIN_BACKOFF_MAX_SECS)"
-    );
-    let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response();
-    response.headers_mut().insert(RETRY_AFTER, seconds.into());
-    response
 }
 
 #[cfg(test)]
@@ -251,7 +270,7 @@ mod tests {
             .await;
         assert!(!ran, "refused before the attempt (and its hashing) runs");
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-        let retry: u64 = response.headers()[RETRY_AFTER]
+        let retry: u64 = response.headers()[axum::http::header::RETRY_AFTER]
             .to_str()
             .unwrap()
             .parse()
@@ -260,5 +279,46 @@ mod tests {
         let not_an_email = backoff.guard("nobody", wrong()).await;
         assert_eq!(not_an_email.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(backoff.tracked(), 1);
+    }
+
+    #[tokio::test]
+    async fn one_attempt_per_account_is_checked_at_a_time() {
+        let backoff = Backoff::new(policy());
+        let (release, hold) = tokio::sync::oneshot::channel::<()>();
+        let first = tokio::spawn({
+            let backoff = backoff.clone();
+            async move {
+                backoff
+                    .guard("a@x.io", async {
+                        let _ = hold.await;
+                        Err::<&'static str, _>(ApiError::new(StatusCode::UNAUTHORIZED, "wrong"))
+                    })
+                    .await
+            }
+        });
+        while backoff.checking.lock().unwrap().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        // While the first is checked, a second guess for the account is not run; another
+        // account's is.
+        let mut ran = false;
+        let second = backoff
+            .guard("A@x.io", async {
+                ran = true;
+                Ok("guessed")
+            })
+            .await;
+        assert!(!ran);
+        assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(second.headers()[axum::http::header::RETRY_AFTER], "1");
+        let other = backoff.guard("b@x.io", async { Ok("signed in") }).await;
+        assert_eq!(other.status(), StatusCode::OK);
+
+        release.send(()).unwrap();
+        assert_eq!(first.await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        // The turn is over: the next attempt runs (and the failure was counted first).
+        let third = backoff.guard("a@x.io", async { Ok("signed in") }).await;
+        assert_eq!(third.status(), StatusCode::OK);
+        assert!(backoff.checking.lock().unwrap().is_empty());
     }
 }

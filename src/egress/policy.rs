@@ -18,6 +18,11 @@ pub enum Rule {
     Multicast,
     /// 255.255.255.255. Always refused.
     Broadcast,
+    /// Reserved ranges and tunnels that carry an IPv4 address inside IPv6: 192.0.0.0/24 (IETF
+    /// protocol assignments), 198.18.0.0/15 (benchmarking), 240.0.0.0/4, 6to4 (2002::/16),
+    /// Teredo (2001::/32), local-use NAT64 (64:ff9b:1::/48) and site-local fec0::/10. Always
+    /// refused.
+    Reserved,
     /// 127.0.0.0/8 and ::1: refused unless `FLIGHTDECK_EGRESS_ALLOW` lists the address.
     Loopback,
     /// 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 (carrier-grade NAT, also used
@@ -38,7 +43,7 @@ const fn v6(a: u16, b: u16, c: u16, d: u16, e: u16, f: u16, g: u16, h: u16, len:
 /// Every special range, the most specific first (a metadata address before its link-local or
 /// private range). IPv4 addresses written as IPv6 are turned back into IPv4 first
 /// ([`canonical`]).
-const RANGES: [(IpNet, Rule); 18] = [
+const RANGES: [(IpNet, Rule); 25] = [
     (v4(169, 254, 169, 254, 32), Rule::Metadata),
     (v4(169, 254, 170, 2, 32), Rule::Metadata),
     (v4(100, 100, 100, 200, 32), Rule::Metadata),
@@ -50,6 +55,13 @@ const RANGES: [(IpNet, Rule); 18] = [
     (v4(224, 0, 0, 0, 4), Rule::Multicast),
     (v6(0xff00, 0, 0, 0, 0, 0, 0, 0, 8), Rule::Multicast),
     (v4(255, 255, 255, 255, 32), Rule::Broadcast),
+    (v4(192, 0, 0, 0, 24), Rule::Reserved),
+    (v4(198, 18, 0, 0, 15), Rule::Reserved),
+    (v4(240, 0, 0, 0, 4), Rule::Reserved),
+    (v6(0x2002, 0, 0, 0, 0, 0, 0, 0, 16), Rule::Reserved),
+    (v6(0x2001, 0, 0, 0, 0, 0, 0, 0, 32), Rule::Reserved),
+    (v6(0x64, 0xff9b, 1, 0, 0, 0, 0, 0, 48), Rule::Reserved),
+    (v6(0xfec0, 0, 0, 0, 0, 0, 0, 0, 10), Rule::Reserved),
     (v4(127, 0, 0, 0, 8), Rule::Loopback),
     (v6(0, 0, 0, 0, 0, 0, 0, 1, 128), Rule::Loopback),
     (v4(10, 0, 0, 0, 8), Rule::Private),
@@ -95,6 +107,7 @@ impl Rule {
             Rule::Unspecified => "unspecified address",
             Rule::Multicast => "multicast",
             Rule::Broadcast => "broadcast",
+            Rule::Reserved => "reserved or tunnel",
             Rule::Loopback => "loopback",
             Rule::Private => "private network",
         }

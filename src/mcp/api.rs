@@ -5,7 +5,6 @@
 //! operator offers.
 
 use super::{McpOverview, McpServer, NewMcpServer, OfferedServer, ServerStatus, Transport};
-use crate::audit::redact::redact_url;
 use crate::auth::api::Auth;
 use crate::http::{ApiError, JsonBody};
 use crate::state::AppState;
@@ -21,20 +20,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/mcp/servers", get(list).post(add))
         .route("/api/mcp/servers/{id}", delete(remove))
         .route("/api/mcp/offered", get(offered))
-}
-
-/// A transport as someone who is not an admin, or the audit log, may see it.
-pub fn redacted(transport: &Transport) -> Transport {
-    match transport {
-        Transport::Http { url } => Transport::Http {
-            url: redact_url(url),
-        },
-        Transport::Stdio { command, args } => Transport::Stdio {
-            command: command.clone(),
-            args: vec!["***".into(); args.len().min(1)],
-        },
-        offered @ Transport::Operator { .. } => offered.clone(),
-    }
 }
 
 /// GET /api/mcp/servers — `{servers, health}`. The records say which servers there are (another
@@ -53,7 +38,7 @@ async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<McpOverv
 }
 
 fn hide_secrets(status: &mut ServerStatus) {
-    status.server.transport = redacted(&status.server.transport);
+    status.server.transport = status.server.transport.redacted();
 }
 
 /// GET /api/mcp/offered — admins: the stdio programs the operator offers (names, programs,
@@ -92,6 +77,18 @@ async fn add(
                 ),
             ));
         }
+        // One process per program and workspace: enabling it again under another name would
+        // only start more of them.
+        let enabled = state.records.mcp_servers(&auth.workspace.id).await?;
+        if let Some(other) = enabled.iter().find(|s| s.transport == new.transport) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "the operator's {server:?} is already enabled in this workspace, as {:?}",
+                    other.name
+                ),
+            ));
+        }
     }
     if let super::Transport::Http { url } = &new.transport {
         state.egress.check_field("transport.url", url)?;
@@ -109,7 +106,7 @@ async fn add(
     let mut entry = auth.entry("mcp.add", "mcp_server");
     entry.resource_id = Some(server.id.clone());
     entry.after_state =
-        Some(json!({ "name": server.name, "transport": redacted(&server.transport) }));
+        Some(json!({ "name": server.name, "transport": server.transport.redacted() }));
     state.records.audit(entry).await?;
     state.mcp.connect(&auth.workspace.id, server.clone());
     Ok((StatusCode::CREATED, Json(server)))

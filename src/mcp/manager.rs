@@ -228,6 +228,10 @@ impl Mcp {
             (entry.workspace_id.clone(), entry.status.clone())
         };
         if let Some(hub) = &self.settings.hub {
+            // Every member follows the topic, viewers too: secrets in the URL stay hidden (the
+            // pages read the servers again, as each one may see them).
+            let mut status = status;
+            status.server.transport = status.server.transport.redacted();
             let event = serde_json::json!({ "kind": "mcp", "server": status });
             if let Err(err) = live::publish(hub, &workspace_id, Topic::AgentState, &event).await {
                 tracing::debug!("MCP status not published: {err:#}");

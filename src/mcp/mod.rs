@@ -42,6 +42,24 @@ pub enum Transport {
     },
 }
 
+#[cfg(feature = "server")]
+impl Transport {
+    /// As someone who is not an admin, the audit log and the live events may see it: an URL's
+    /// userinfo and query values hidden, a legacy command's arguments too.
+    pub fn redacted(&self) -> Transport {
+        match self {
+            Transport::Http { url } => Transport::Http {
+                url: crate::audit::redact::redact_url(url),
+            },
+            Transport::Stdio { command, args } => Transport::Stdio {
+                command: command.clone(),
+                args: vec!["***".into(); args.len().min(1)],
+            },
+            offered @ Transport::Operator { .. } => offered.clone(),
+        }
+    }
+}
+
 /// `GET /api/mcp/offered`: a stdio server the operator offers, which admins may enable.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferedServer {
@@ -49,9 +67,8 @@ pub struct OfferedServer {
     pub name: String,
     /// The program.
     pub command: String,
-    /// Its arguments.
-    pub args: Vec<String>,
-    /// The names of the variables it gets (their values are never shown).
+    /// The names of the variables it gets. Neither their values nor the program's arguments
+    /// are shown: either may hold the operator's secrets.
     pub env: Vec<String>,
 }
 

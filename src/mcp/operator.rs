@@ -104,14 +104,14 @@ impl OperatorServers {
         self.0.get(name)
     }
 
-    /// What admins may enable: names, programs and the names (not values) of their variables.
+    /// What admins may enable: names, programs and the names of their variables (neither the
+    /// values nor the arguments).
     pub fn offered(&self) -> Vec<OfferedServer> {
         self.0
             .iter()
             .map(|(name, command)| OfferedServer {
                 name: name.clone(),
                 command: command.command.clone(),
-                args: command.args.clone(),
                 env: command.env.keys().cloned().collect(),
             })
             .collect()

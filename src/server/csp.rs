@@ -1,14 +1,21 @@
 //! The Content-Security-Policy of a rendered page: scripts only from this origin, the wasm
-//! allowed to compile (`'wasm-unsafe-eval'`), and each inline script of that very page (the
-//! pre-paint theme script, Dioxus's streaming bootstrap and its hydration data) by its SHA-256,
-//! so an injected script never runs. No `'unsafe-eval'`: nothing may build code from strings.
+//! allowed to compile (`'wasm-unsafe-eval'`), and each inline script the server itself wrote
+//! into that very page (the template's pre-paint and service-worker scripts, Dioxus's streaming
+//! bootstrap and its hydration data) by its SHA-256. A script inside the rendered app (where a
+//! `dangerous_inner_html` could have let one through) is not among them, nor one added later,
+//! so neither runs. No `'unsafe-eval'`: nothing may build code from strings.
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+/// Where Dioxus mounts the app: the template's own HTML comes before it.
+const ROOT: &str = r#"<div id="main">"#;
+/// The script Dioxus writes right after the app's HTML; the template's own HTML follows it.
+const HYDRATION: &str = "<script>window.initial_dioxus_hydration_data=";
+
 /// The policy of a page whose HTML is `html`.
 pub fn page_policy(html: &str) -> String {
-    let hashes: String = inline_scripts(html)
+    let hashes: String = trusted_scripts(html)
         .map(|script| {
             let digest = Sha256::digest(script.as_bytes());
             format!(
@@ -22,6 +29,34 @@ pub fn page_policy(html: &str) -> String {
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
+}
+
+/// The inline scripts of `html` that the server wrote: those of the template (before the app's
+/// root and from Dioxus's hydration data on), and Dioxus's streaming bootstrap, the first thing
+/// in the root. Not those in the app's HTML between them. The hydration data is found by its
+/// last occurrence: the app's HTML comes before it, so text there cannot move it. A page not
+/// built that way (no root) is all the server's.
+fn trusted_scripts(html: &str) -> impl Iterator<Item = &str> {
+    let app = html.find(ROOT).map(|root| {
+        let inside = root + ROOT.len();
+        // Dioxus's bootstrap: the root's first child, up to its closing tag.
+        let start = match html[inside..].strip_prefix("<script>") {
+            Some(rest) => rest.find("</script>").map_or(inside, |close| {
+                inside + "<script>".len() + close + "</script>".len()
+            }),
+            None => inside,
+        };
+        let end = html
+            .rfind(HYDRATION)
+            .filter(|end| *end >= start)
+            .unwrap_or(html.len());
+        (start, end)
+    });
+    let (before, after) = match app {
+        Some((start, end)) => (&html[..start], &html[end..]),
+        None => (html, ""),
+    };
+    inline_scripts(before).chain(inline_scripts(after))
 }
 
 /// The text of every `<script>` without a `src`, exactly as it stands between its tags (what
@@ -73,6 +108,36 @@ mod tests {
         );
         assert_eq!(inline_scripts("<p>no scripts</p>").count(), 0);
         assert_eq!(inline_scripts("<script>unclosed").count(), 0);
+    }
+
+    #[test]
+    fn scripts_inside_the_rendered_app_are_not_trusted() {
+        let html = concat!(
+            "<head><script>theme()</script></head><body>",
+            r#"<div id="main"><script>window.dx_hydrate=boot</script>"#,
+            "<p>an agent's name:</p><script>steal()</script>",
+            "<script>window.initial_dioxus_hydration_data=\"fake\";steal()</script>",
+            "</div>",
+            r#"<script>window.initial_dioxus_hydration_data="AAE=";</script>"#,
+            "<script>register_sw()</script></body>",
+        );
+        let trusted: Vec<&str> = trusted_scripts(html).collect();
+        assert_eq!(
+            trusted,
+            [
+                "theme()",
+                "window.dx_hydrate=boot",
+                r#"window.initial_dioxus_hydration_data="AAE=";"#,
+                "register_sw()"
+            ]
+        );
+        let policy = page_policy(html);
+        // Neither of the app's scripts is allowed by its hash.
+        let steal = Sha256::digest(b"steal()");
+        let steal = base64::engine::general_purpose::STANDARD.encode(steal);
+        assert!(!policy.contains(&steal), "{policy}");
+        // A page without the app's root is all the server's.
+        assert_eq!(trusted_scripts("<script>a()</script>").count(), 1);
     }
 
     #[test]

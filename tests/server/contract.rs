@@ -922,12 +922,13 @@ async fn sign_in_attempts_are_rate_limited_per_address() {
     ]);
     // All at once, so that the bucket cannot refill between them (a check takes argon2's time).
     let url = app.url("/api/auth/login");
-    let attempts = (0..14).map(|_| {
+    // Each for another account (one attempt per account is checked at a time).
+    let attempts = (0..14).map(|i| {
         let url = url.clone();
         async move {
             post_anonymous(
                 &url,
-                json!({ "email": "x@example.com", "password": "guessing" }),
+                json!({ "email": format!("x{i}@example.com"), "password": "guessing" }),
             )
             .await
         }

@@ -17,7 +17,7 @@ async fn send(socket: &mut Socket, frame: Value) {
         .unwrap();
 }
 
-async fn subscribe(socket: &mut Socket, topic: &str) {
+pub async fn subscribe(socket: &mut Socket, topic: &str) {
     send(
         socket,
         json!({ "type": "subscribe", "payload": { "topic": topic } }),

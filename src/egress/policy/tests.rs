@@ -35,6 +35,15 @@ fn always_refused_ranges_are_refused_whatever_is_allowed() {
         ("239.255.255.250", Rule::Multicast),
         ("ff02::1", Rule::Multicast),
         ("255.255.255.255", Rule::Broadcast),
+        ("192.0.0.170", Rule::Reserved),
+        ("198.19.0.1", Rule::Reserved),
+        ("240.0.0.1", Rule::Reserved),
+        ("255.255.255.254", Rule::Reserved),
+        // 6to4 and Teredo forms of 127.0.0.1 and 169.254.169.254, local-use NAT64, site-local.
+        ("2002:7f00:1::1", Rule::Reserved),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", Rule::Reserved),
+        ("64:ff9b:1::a9fe:a9fe", Rule::Reserved),
+        ("fec0::1", Rule::Reserved),
         // The same, written as IPv6.
         ("::ffff:169.254.169.254", Rule::Metadata),
         ("::ffff:0.0.0.0", Rule::Unspecified),
@@ -107,6 +116,7 @@ fn public_addresses_pass() {
         "172.32.0.1",
         "100.128.0.1",
         "2606:4700::1111",
+        "2001:4860:4860::8888",
     ] {
         assert_eq!(Rule::of(ip(address)), None, "{address}");
         assert_eq!(strict.check(ip(address)), Ok(()), "{address}");

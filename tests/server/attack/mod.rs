@@ -3,6 +3,7 @@
 //! DNS rebinding, the audit chain, quotas, headers and the smaller ones), each test failing on
 //! the code before it.
 
+mod access;
 mod audit;
 mod edge;
 mod egress;

@@ -71,3 +71,42 @@ async fn secrets_in_urls_are_redacted_in_the_audit_log_and_shown_only_to_admins(
         "https://***@mcp.example.test/mcp?key=***"
     );
 }
+
+/// Every member follows the workspace's `agent_state` topic, viewers too: an MCP server's
+/// status events carry its URL with the secrets hidden, as the viewer's list does.
+#[tokio::test]
+async fn live_mcp_events_keep_url_secrets_hidden() {
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[]);
+    let admin = app.first_admin().await;
+    let viewer = crate::sync::account(&app, "watcher@example.com").await;
+    app.add_member(&admin, viewer.as_str(), "watcher@example.com", "viewer")
+        .await;
+    let mut socket = crate::sync::connect(&app, &viewer).await;
+    crate::live::subscribe(&mut socket, "agent_state").await;
+
+    let mcp = "https://ops:hunter2@mcp.example.test/mcp?key=s3cret";
+    let server = admin
+        .post(app.url("/api/mcp/servers"))
+        .json(&json!({ "name": "m", "transport": { "kind": "http", "url": mcp } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.status(), 201);
+    // Its status changes (connecting, then failed: the name does not resolve) are published.
+    let event = loop {
+        let frame = crate::sync::next(&mut socket).await;
+        if frame.to_string().contains("mcp.example.test") {
+            break frame;
+        }
+    };
+    let text = event.to_string();
+    assert!(
+        !text.contains("hunter2") && !text.contains("s3cret"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://***@mcp.example.test/mcp?key=***"),
+        "{text}"
+    );
+}

@@ -215,6 +215,45 @@ async fn the_operators_program_gets_its_own_environment_not_the_servers() {
     for secret in ["FLIGHTDECK_", "DATABASE_URL", "REDIS_URL", "a-secret"] {
         assert!(!env.contains(secret), "{secret} leaked: {env}");
     }
+
+    // Enabled once per workspace: another name for it would only start another process.
+    let again = admin
+        .post(app.url("/api/mcp/servers"))
+        .json(&json!({ "name": "dump2", "transport": { "kind": "operator", "server": "dump" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(again.text().await.unwrap().contains("already enabled"));
+
+    // Admins see the program's name, command and variable names; neither the values nor the
+    // arguments (either may hold the operator's secrets). Viewers and strangers see nothing.
+    let offered = admin.get(app.url("/api/mcp/offered")).send().await.unwrap();
+    assert_eq!(offered.status(), StatusCode::OK);
+    let offered: Value = offered.json().await.unwrap();
+    assert_eq!(
+        offered,
+        json!([{ "name": "dump", "command": "sh", "env": ["ITS_OWN"] }])
+    );
+    let (viewer, _) = app.sign_up("viewer@example.com", "Own").await;
+    app.add_member(&admin, &viewer, "viewer@example.com", "viewer")
+        .await;
+    for (who, client) in [("viewer", viewer), ("stranger", new_client())] {
+        let answer = client
+            .get(app.url("/api/mcp/offered"))
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status();
+        let body = answer.text().await.unwrap();
+        let expected = if who == "viewer" {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(status, expected, "{who}: {body}");
+        assert!(!body.contains("ITS_OWN"), "{who}: {body}");
+    }
 }
 
 #[tokio::test]
