@@ -45,7 +45,7 @@ impl KeyExtractor for TokenKey {
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
-            .map(|token| super::store::digest(token.trim()))
+            .map(|token| crate::records::digest(token.trim()))
             .unwrap_or_default())
     }
 }

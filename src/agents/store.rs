@@ -3,9 +3,8 @@
 
 use super::{Agent, NewAgent};
 use crate::on_pool;
-use crate::records::{new_id, now_ms, Records};
+use crate::records::{digest, new_id, new_secret, now_ms, Records};
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 
 /// Why an agent could not be registered.
 #[derive(Debug, thiserror::Error)]
@@ -37,17 +36,9 @@ pub enum TokenCheck {
     Unknown,
 }
 
-/// The digest a token is kept as.
-pub fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
+/// An agent's bearer token: `fd_` and a new secret.
 fn new_token() -> String {
-    format!(
-        "fd_{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
+    format!("fd_{}", new_secret())
 }
 
 #[derive(sqlx::FromRow)]

@@ -61,14 +61,6 @@ impl Heads {
         })))
     }
 
-    /// `redis` or `files`, for the log.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Redis(_) => "redis",
-            Self::Files(_) => "files",
-        }
-    }
-
     /// The head recorded for `chain`, if any.
     pub async fn get(&self, chain: &str) -> anyhow::Result<Option<Head>> {
         match self {

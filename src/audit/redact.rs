@@ -45,11 +45,6 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
-/// Whether redacting changes `url` (it holds something that may be a secret).
-pub fn has_secrets(url: &str) -> bool {
-    redact_url(url) != url
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,8 +60,6 @@ mod tests {
             "http://127.0.0.1:9000/health"
         );
         assert_eq!(redact_url("http://host/p?flag"), "http://host/p?***");
-        assert!(has_secrets("http://host/?k=v"));
-        assert!(!has_secrets("http://host/path"));
         // An @ in the path is not user information.
         assert_eq!(redact_url("http://host/a@b"), "http://host/a@b");
     }

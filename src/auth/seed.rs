@@ -56,11 +56,7 @@ pub async fn ensure_first_admin(state: &AppState, public_url: &str) -> anyhow::R
         }
         return Ok(());
     }
-    let token = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
+    let token = crate::records::new_secret();
     records.add_setup_token(&token, SETUP_VALID_MS).await?;
     tracing::warn!(
         "no account yet: open {public_url}/setup/{token} within 24 hours to create the first admin (the link works once; restart for a new one)"

@@ -2,7 +2,7 @@
 
 use super::{Role, User, Workspace, WorkspaceRole};
 use crate::on_pool;
-use crate::records::{new_id, now_ms, Records};
+use crate::records::{digest, new_id, now_ms, Records};
 use anyhow::Context;
 
 /// Why an account could not be created.
@@ -281,10 +281,4 @@ impl Records {
         .context("ending the other setup links")?;
         Ok(Some(place))
     }
-}
-
-/// A setup token's SHA-256 (only digests are kept).
-fn digest(token: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }

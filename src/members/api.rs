@@ -171,7 +171,9 @@ async fn offer(
     Ok(Json(InviteOffer {
         workspace: pending.workspace_name,
         email: pending.email,
-        role: Role::parse(&pending.role).unwrap_or(Role::Viewer),
+        role: Role::parse(&pending.role).ok_or_else(|| {
+            ApiError::internal(format!("unknown role {:?} in an invitation", pending.role))
+        })?,
         expires_at: pending.expires_at,
         can_create_account: state.config.security.signup != SignupMode::Closed,
     }))

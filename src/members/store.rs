@@ -7,7 +7,7 @@ use super::{check_change, Invite, Member, MembershipError, INVITE_DAYS};
 use crate::auth::store::Place;
 use crate::auth::{Role, User, Workspace};
 use crate::on_pool;
-use crate::records::{new_id, now_ms, Pool, Records};
+use crate::records::{new_id, new_secret, now_ms, Pool, Records};
 use anyhow::Context;
 
 /// Marks a pending invitation used inside `$tx`: whether this use won (it may have been used,
@@ -94,15 +94,6 @@ struct InviteRow {
 
 fn role_of(text: &str) -> anyhow::Result<Role> {
     Role::parse(text).with_context(|| format!("unknown role {text:?} in the database"))
-}
-
-/// A fresh invitation token: 244 random bits as 64 hex digits.
-fn new_token() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
 }
 
 impl Records {
@@ -221,7 +212,7 @@ impl Records {
             id: new_id(),
             email: email.to_owned(),
             role: role.as_str().to_owned(),
-            token: new_token(),
+            token: new_secret(),
             created_at: now,
             expires_at: now + INVITE_DAYS * 24 * 3600 * 1000,
         };
@@ -308,39 +299,49 @@ impl Records {
             return Err(AcceptError::OtherEmail);
         }
         let offered = role_of(&pending.role)?;
-        let current = self
-            .place(&user.id, &pending.workspace_id)
-            .await?
-            .map(|place| place.role);
-        let role = match current {
-            Some(current) if rank(current) < rank(offered) => current,
-            _ => offered,
-        };
+        // A member's role is raised to the one offered, never lowered; decided by the upsert
+        // itself, so a role changed meanwhile is not written back.
+        let mut weaker = Role::ALL
+            .into_iter()
+            .filter(|r| rank(*r) > rank(offered))
+            .map(Role::as_str);
+        let (weaker1, weaker2) = (weaker.next().unwrap_or(""), weaker.next().unwrap_or(""));
         let now = now_ms();
-        let used: Result<bool, sqlx::Error> = on_pool!(self, |pool| {
+        let joined: Result<Option<String>, sqlx::Error> = on_pool!(self, |pool| {
             async {
             let mut tx = pool.begin().await?;
-            let used = use_invite!(tx, &pending.id, now)?;
-            if used {
-                sqlx::query(
-                    "INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role",
-                )
-                .bind(&user.id)
-                .bind(&pending.workspace_id)
-                .bind(role.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            if !use_invite!(tx, &pending.id, now)? {
+                return Ok(None);
             }
+            sqlx::query(
+                "INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role \
+                 WHERE memberships.role IN ($5, $6)",
+            )
+            .bind(&user.id)
+            .bind(&pending.workspace_id)
+            .bind(offered.as_str())
+            .bind(now)
+            .bind(weaker1)
+            .bind(weaker2)
+            .execute(&mut *tx)
+            .await?;
+            let role: String = sqlx::query_scalar(
+                "SELECT role FROM memberships WHERE user_id = $1 AND workspace_id = $2",
+            )
+            .bind(&user.id)
+            .bind(&pending.workspace_id)
+            .fetch_one(&mut *tx)
+            .await?;
             tx.commit().await?;
-            Ok(used)
+            Ok(Some(role))
         }
         .await
         });
-        if !used.context("accepting an invitation")? {
+        let Some(role) = joined.context("accepting an invitation")? else {
             return Err(AcceptError::NotValid);
-        }
+        };
+        let role = role_of(&role)?;
         Ok(Place {
             user: user.clone(),
             workspace: Workspace {

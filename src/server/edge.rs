@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::http::ApiError;
 use axum::extract::{Request, State};
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, UPGRADE,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -72,11 +72,15 @@ impl Edge {
             .any(|allowed| allowed == &host || (!has_port(allowed) && allowed == name))
     }
 
-    /// Whether an unsafe request may go on: not a browser's cross-origin one. Requests carrying
-    /// `Authorization` (agents' bearer tokens; a browser cannot add one cross-origin without a
-    /// preflight this server never grants) pass.
+    /// Whether an unsafe request may go on: not a browser's cross-origin one. A WebSocket
+    /// handshake counts as unsafe (a page of another site must not drive a signed-in user's
+    /// socket). Requests carrying `Authorization` (agents' bearer tokens; a browser cannot add
+    /// one cross-origin without a preflight this server never grants) pass.
     pub fn write_allowed(&self, method: &Method, headers: &HeaderMap) -> bool {
-        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        let websocket = headers
+            .get(UPGRADE)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) && !websocket {
             return true;
         }
         if headers.contains_key(axum::http::header::AUTHORIZATION) {
@@ -275,5 +279,22 @@ mod tests {
             ("host", "127.0.0.1:8080")
         ]));
         assert!(!allowed(&[("origin", "null"), ("host", "127.0.0.1:8080")]));
+        // A WebSocket handshake is a GET held to the same rule.
+        let socket = |pairs: &[(&'static str, &str)]| {
+            let mut pairs = pairs.to_vec();
+            pairs.push(("upgrade", "websocket"));
+            edge.write_allowed(&Method::GET, &headers(&pairs))
+        };
+        assert!(socket(&[("origin", "http://127.0.0.1:8080")]));
+        assert!(socket(&[]), "not a browser");
+        assert!(!socket(&[
+            ("origin", "http://evil.example"),
+            ("host", "127.0.0.1:8080")
+        ]));
+        assert!(!socket(&[
+            ("origin", "http://127.0.0.1:8080.evil.example"),
+            ("host", "127.0.0.1:8080")
+        ]));
+        assert!(!socket(&[("sec-fetch-site", "cross-site")]));
     }
 }

@@ -384,3 +384,50 @@ async fn admins_change_roles_and_remove_members_whose_sockets_close_but_the_last
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// A member accepting another invitation keeps the higher of the two roles: the upsert itself
+/// decides, so a role changed meanwhile is never written back (both stacks).
+async fn a_second_invitation_raises_a_role_and_never_lowers_it(stack: Stack) {
+    use reqwest::Method;
+    let app = stack.spawn(&[]);
+    let admin = app.first_admin().await;
+    let email = "twice@example.com";
+    let links = [
+        app.invite(&admin, email, "operator").await,
+        app.invite(&admin, email, "viewer").await,
+        app.invite(&admin, email, "admin").await,
+    ];
+    let invitee = new_client();
+    let mut roles = Vec::new();
+    for (i, link) in links.iter().enumerate() {
+        let body = if i == 0 {
+            json!({ "password": PASSWORD })
+        } else {
+            json!({})
+        };
+        let (status, me) = send(
+            &invitee,
+            &app,
+            Method::POST,
+            &format!(
+                "/api/invites/{}/accept",
+                link.trim_start_matches("/invite/")
+            ),
+            Some(body),
+        )
+        .await;
+        assert!(status.is_success(), "{status}: {me}");
+        roles.push(me["role"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(roles, ["operator", "operator", "admin"]);
+}
+
+#[tokio::test]
+async fn a_second_invitation_raises_a_role_and_never_lowers_it_embedded() {
+    a_second_invitation_raises_a_role_and_never_lowers_it(Stack::embedded()).await;
+}
+
+#[tokio::test]
+async fn a_second_invitation_raises_a_role_and_never_lowers_it_scaled() {
+    a_second_invitation_raises_a_role_and_never_lowers_it(Stack::scaled().await).await;
+}
