@@ -21,6 +21,9 @@ pub struct Limits {
     /// MCP servers configured in one workspace (`FLIGHTDECK_MAX_MCP_SERVERS`, default 50, 1 to
     /// 10000).
     pub max_mcp_servers: usize,
+    /// The operator's programs enabled across all workspaces, each one a process on every
+    /// instance (`FLIGHTDECK_MAX_OPERATOR_PROGRAMS`, default 50, 1 to 10000).
+    pub max_operator_programs: usize,
     /// Sync WebSockets one user may hold open on one instance
     /// (`FLIGHTDECK_MAX_SOCKETS_PER_USER`, default 20, 1 to 10000).
     pub max_sockets_per_user: usize,
@@ -102,6 +105,12 @@ impl Limits {
                 1..=10_000,
                 50,
             )?,
+            max_operator_programs: count(
+                "FLIGHTDECK_MAX_OPERATOR_PROGRAMS",
+                "a whole number of programs from 1 to 10000",
+                1..=10_000,
+                50,
+            )?,
             max_sockets_per_user: count(
                 "FLIGHTDECK_MAX_SOCKETS_PER_USER",
                 "a whole number of connections from 1 to 10000",
@@ -164,6 +173,7 @@ mod tests {
         assert_eq!(limits.max_fleet_items, 1000);
         assert_eq!(limits.max_agents, 200);
         assert_eq!(limits.max_mcp_servers, 50);
+        assert_eq!(limits.max_operator_programs, 50);
         assert_eq!(limits.max_sockets_per_user, 20);
         assert_eq!(limits.max_streams_per_token, 32);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -182,6 +192,7 @@ mod tests {
             ("FLIGHTDECK_MAX_FLEET_ITEMS", "150"),
             ("FLIGHTDECK_MAX_AGENTS", "2"),
             ("FLIGHTDECK_MAX_MCP_SERVERS", "1"),
+            ("FLIGHTDECK_MAX_OPERATOR_PROGRAMS", "6"),
             ("FLIGHTDECK_MAX_SOCKETS_PER_USER", "4"),
             ("FLIGHTDECK_MAX_STREAMS_PER_TOKEN", "5"),
             ("FLIGHTDECK_PASSWORD_HASHING_PERMITS", "1"),
@@ -199,6 +210,7 @@ mod tests {
                 max_fleet_items: 150,
                 max_agents: 2,
                 max_mcp_servers: 1,
+                max_operator_programs: 6,
                 max_sockets_per_user: 4,
                 max_streams_per_token: 5,
                 hashing_permits: 1,

@@ -55,7 +55,8 @@ async fn offered(
 /// command is refused (400): programs come only from the operator's file, enabled by name. An
 /// http URL whose host is an IP address the egress policy refuses is a 400 naming the field and
 /// the rule (a host name is checked when it is resolved, at each connection). 413 past
-/// `FLIGHTDECK_MAX_MCP_SERVERS`.
+/// `FLIGHTDECK_MAX_MCP_SERVERS`, or for an operator's program past
+/// `FLIGHTDECK_MAX_OPERATOR_PROGRAMS` (across workspaces); 409 for a program enabled here already.
 async fn add(
     State(state): State<AppState>,
     auth: Auth,
@@ -88,6 +89,10 @@ async fn add(
                     other.name
                 ),
             ));
+        }
+        let max = state.config.limits.max_operator_programs;
+        if state.records.count_operator_programs().await? >= max {
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the operator's programs are enabled {max} times across all workspaces, the most FLIGHTDECK_MAX_OPERATOR_PROGRAMS allows; ask the operator, or disable one")));
         }
     }
     if let super::Transport::Http { url } = &new.transport {

@@ -5,6 +5,9 @@ use crate::on_pool;
 use crate::records::{new_id, now_ms, Records};
 use anyhow::Context;
 
+/// How a stored operator transport begins (serde writes the tag first), for counting them.
+const OPERATOR_PREFIX: &str = r#"{"kind":"operator","#;
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: String,
@@ -96,6 +99,18 @@ impl Records {
         Ok(usize::try_from(count).unwrap_or(usize::MAX))
     }
 
+    /// The operator's programs enabled, in every workspace (each one a process per instance).
+    pub async fn count_operator_programs(&self) -> anyhow::Result<usize> {
+        let count: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM mcp_servers WHERE transport LIKE $1")
+                .bind(format!("{OPERATOR_PREFIX}%"))
+                .fetch_one(pool)
+                .await
+        })
+        .context("counting the operator's programs enabled")?;
+        Ok(usize::try_from(count).unwrap_or(usize::MAX))
+    }
+
     /// Every configured server with its workspace (what the manager connects at start).
     pub async fn all_mcp_servers(&self) -> anyhow::Result<Vec<(String, McpServer)>> {
         let rows = on_pool!(self, |pool| {
@@ -121,5 +136,24 @@ impl Records {
         })
         .context("removing an MCP server")?;
         Ok(deleted == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operator_transport_is_stored_with_the_prefix_counted() {
+        let stored = serde_json::to_string(&Transport::Operator {
+            server: "files".into(),
+        })
+        .unwrap();
+        assert!(stored.starts_with(OPERATOR_PREFIX), "{stored}");
+        let http = serde_json::to_string(&Transport::Http {
+            url: r#"https://x.example/{"kind":"operator","#.into(),
+        })
+        .unwrap();
+        assert!(!http.starts_with(OPERATOR_PREFIX), "{http}");
     }
 }

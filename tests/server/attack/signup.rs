@@ -193,6 +193,7 @@ async fn the_operators_program_gets_its_own_environment_not_the_servers() {
             "FLIGHTDECK_METRICS_TOKEN",
             "a-secret-the-child-must-not-see",
         ),
+        ("FLIGHTDECK_MAX_OPERATOR_PROGRAMS", "1"),
     ]);
     let admin = app.first_admin().await;
     let added = admin
@@ -254,6 +255,21 @@ async fn the_operators_program_gets_its_own_environment_not_the_servers() {
         assert_eq!(status, expected, "{who}: {body}");
         assert!(!body.contains("ITS_OWN"), "{who}: {body}");
     }
+
+    // Each enabled program is a process: their number across workspaces is capped.
+    let (elsewhere, _) = app.sign_up("elsewhere@example.com", "Elsewhere").await;
+    let refused = elsewhere
+        .post(app.url("/api/mcp/servers"))
+        .json(&json!({ "name": "dump", "transport": { "kind": "operator", "server": "dump" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("FLIGHTDECK_MAX_OPERATOR_PROGRAMS"));
 }
 
 #[tokio::test]
