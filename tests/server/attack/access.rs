@@ -25,6 +25,12 @@ async fn call(
     (answer.status(), answer.text().await.unwrap())
 }
 
+async fn create<T: DeserializeOwned>(who: &reqwest::Client, url: String, body: Value) -> T {
+    let answer = who.post(url).json(&body).send().await.unwrap();
+    assert_eq!(answer.status(), StatusCode::CREATED);
+    answer.json().await.unwrap()
+}
+
 async fn read<T: DeserializeOwned>(who: &reqwest::Client, url: String) -> T {
     let answer = who.get(url).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
@@ -50,33 +56,19 @@ async fn strangers_viewers_and_other_workspaces_get_nothing_from_the_new_endpoin
         .find(|m| m.email == "viewer@example.com")
         .unwrap()
         .user_id;
-    let invite: Invite = admin
-        .post(app.url("/api/workspace/invites"))
-        .json(&json!({ "email": "invitee@example.com", "role": "viewer" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let agent: Registered = admin
-        .post(app.url("/api/agents"))
-        .json(&json!({ "name": "a", "role": "pulse" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let server: McpServer = admin
-        .post(app.url("/api/mcp/servers"))
-        .json(&json!({ "name": "m", "transport": { "kind": "http", "url": "https://mcp.example.test/mcp" } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let invite: Invite = create(
+        &admin,
+        app.url("/api/workspace/invites"),
+        json!({ "email": "invitee@example.com", "role": "viewer" }),
+    )
+    .await;
+    let agent: Registered = create(
+        &admin,
+        app.url("/api/agents"),
+        json!({ "name": "a", "role": "pulse" }),
+    )
+    .await;
+    let server: McpServer = create(&admin, app.url("/api/mcp/servers"), json!({ "name": "m", "transport": { "kind": "http", "url": "https://mcp.example.test/mcp" } })).await;
 
     let promote = json!({ "role": "admin" });
     let new_invite = json!({ "email": "someone@example.com", "role": "admin" });
