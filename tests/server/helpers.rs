@@ -255,6 +255,22 @@ impl TestApp {
             .expect("request")
     }
 
+    /// `GET path` as `who`: answered 200, and read as JSON.
+    pub async fn read<'a, T: serde::de::DeserializeOwned>(
+        &self,
+        who: impl Into<Who<'a>>,
+        path: &str,
+    ) -> T {
+        let answer = who
+            .into()
+            .request(reqwest::Method::GET, &self.url(path))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(answer.status(), reqwest::StatusCode::OK, "GET {path}");
+        answer.json().await.expect("a JSON answer")
+    }
+
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }

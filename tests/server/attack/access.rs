@@ -31,12 +31,6 @@ async fn create<T: DeserializeOwned>(who: &reqwest::Client, url: String, body: V
     answer.json().await.unwrap()
 }
 
-async fn read<T: DeserializeOwned>(who: &reqwest::Client, url: String) -> T {
-    let answer = who.get(url).send().await.unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
-    answer.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn strangers_viewers_and_other_workspaces_get_nothing_from_the_new_endpoints() {
     let stack = Stack::embedded();
@@ -50,7 +44,7 @@ async fn strangers_viewers_and_other_workspaces_get_nothing_from_the_new_endpoin
     let stranger = new_client();
 
     // This workspace's things: a member, an invitation, an agent and an MCP server.
-    let members: Vec<Member> = read(&admin, app.url("/api/workspace/members")).await;
+    let members: Vec<Member> = app.read(&admin, "/api/workspace/members").await;
     let member = &members
         .iter()
         .find(|m| m.email == "viewer@example.com")
@@ -153,7 +147,7 @@ async fn strangers_viewers_and_other_workspaces_get_nothing_from_the_new_endpoin
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let seen: Vec<Member> = read(&viewer, app.url("/api/workspace/members")).await;
+    let seen: Vec<Member> = app.read(&viewer, "/api/workspace/members").await;
     assert_eq!(seen.len(), members.len());
     for list in [
         "/api/workspace/members",
@@ -176,14 +170,14 @@ async fn strangers_viewers_and_other_workspaces_get_nothing_from_the_new_endpoin
 
     // Nothing changed: the member keeps their role, the invitation, the server and the agent's
     // token are still there.
-    let after: Vec<Member> = read(&admin, app.url("/api/workspace/members")).await;
+    let after: Vec<Member> = app.read(&admin, "/api/workspace/members").await;
     assert_eq!(after, members);
-    let invites: Vec<Invite> = read(&admin, app.url("/api/workspace/invites")).await;
+    let invites: Vec<Invite> = app.read(&admin, "/api/workspace/invites").await;
     assert_eq!(
         invites.iter().map(|i| &i.id).collect::<Vec<_>>(),
         [&invite.id]
     );
-    let servers: Value = read(&admin, app.url("/api/mcp/servers")).await;
+    let servers: Value = app.read(&admin, "/api/mcp/servers").await;
     assert_eq!(servers["servers"].as_array().unwrap().len(), 1, "{servers}");
     let heartbeat = new_client()
         .post(app.url("/api/v1/heartbeat"))

@@ -12,14 +12,7 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 async fn agent_names(app: &TestApp, admin: &reqwest::Client) -> Vec<String> {
-    let agents: Vec<Value> = admin
-        .get(app.url("/api/agents"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let agents: Vec<Value> = app.read(admin, "/api/agents").await;
     agents
         .iter()
         .map(|agent| agent["name"].as_str().unwrap().to_owned())

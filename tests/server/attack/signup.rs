@@ -104,14 +104,7 @@ async fn with_open_sign_up_the_stdio_attempt_runs_nothing() {
     assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(!marker.exists(), "a visitor's program ran");
-    let overview: Value = intruder
-        .get(app.url("/api/mcp/servers"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let overview: Value = app.read(&intruder, "/api/mcp/servers").await;
     assert_eq!(overview["servers"], json!([]));
 }
 
@@ -120,14 +113,7 @@ async fn a_stdio_command_stored_by_an_earlier_version_is_never_run() {
     let stack = Stack::embedded();
     let app = stack.spawn(&[]);
     let admin = app.first_admin().await;
-    let me: Value = admin
-        .get(app.url("/api/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.read(&admin, "/api/auth/me").await;
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("ran");
     let transport =
@@ -143,28 +129,14 @@ async fn a_stdio_command_stored_by_an_earlier_version_is_never_run() {
         .execute(&mut db)
         .await
         .unwrap();
-    let listed: Value = admin
-        .get(app.url("/api/mcp/servers"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.read(&admin, "/api/mcp/servers").await;
     assert_eq!(
         listed["servers"][0]["name"], "old",
         "listed, so it can be removed"
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(!marker.exists(), "an API-given program ran");
-    let listed: Value = admin
-        .get(app.url("/api/mcp/servers"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.read(&admin, "/api/mcp/servers").await;
     assert!(
         listed["servers"][0]["lastError"]
             .as_str()
