@@ -34,14 +34,15 @@ pub struct TestApp {
     pub client: reqwest::Client,
     child: Child,
     log: Arc<Mutex<String>>,
-    _root: Option<tempfile::TempDir>,
+    /// The folder the server keeps its data in, kept as long as any server or stack uses it.
+    _root: Option<Arc<tempfile::TempDir>>,
 }
 
 /// Where a test's server keeps its records, states and sessions. Keeps them across restarts.
 pub struct Stack {
     /// `embedded` or `postgres+redis`.
     pub name: &'static str,
-    root: tempfile::TempDir,
+    root: Arc<tempfile::TempDir>,
     /// Extra environment (DATABASE_URL, REDIS_URL, FLIGHTDECK_REDIS_PREFIX, FLIGHTDECK_AUDIT_KEY).
     pub env: Vec<(String, String)>,
 }
@@ -57,7 +58,7 @@ impl Stack {
     pub fn embedded() -> Self {
         Self {
             name: "embedded",
-            root: tempfile::tempdir().expect("tempdir"),
+            root: Arc::new(tempfile::tempdir().expect("tempdir")),
             env: Vec::new(),
         }
     }
@@ -84,7 +85,7 @@ impl Stack {
         let audit_key = format!("{id}{}", uuid::Uuid::new_v4().simple());
         Self {
             name: "postgres+redis",
-            root: tempfile::tempdir().expect("tempdir"),
+            root: Arc::new(tempfile::tempdir().expect("tempdir")),
             env: vec![
                 ("DATABASE_URL".into(), url),
                 ("REDIS_URL".into(), redis),
@@ -98,7 +99,9 @@ impl Stack {
     pub fn spawn(&self, extra: &[(&str, &str)]) -> TestApp {
         let mut env = self.env.clone();
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        spawn_process(self.root.path(), &env)
+        let mut app = spawn_process(self.root.path(), &env);
+        app._root = Some(self.root.clone());
+        app
     }
 
     /// The environment value this stack sets, if any.
@@ -156,7 +159,7 @@ pub fn spawn_app_with(populate: impl FnOnce(&Path)) -> TestApp {
     std::fs::create_dir_all(&public_dir).unwrap();
     populate(&public_dir);
     let mut app = spawn_process(root.path(), &[]);
-    app._root = Some(root);
+    app._root = Some(Arc::new(root));
     app
 }
 
@@ -306,8 +309,9 @@ impl TestApp {
         assert_eq!(
             response.status(),
             200,
-            "login as {email}: {}",
-            response.text().await.unwrap_or_default()
+            "login as {email}: {}\nserver log:\n{}",
+            response.text().await.unwrap_or_default(),
+            self.log()
         );
         client
     }
