@@ -16,6 +16,7 @@ pub mod mcp;
 pub mod members;
 pub mod notifications;
 pub mod pages;
+pub mod policies;
 pub mod settings;
 pub mod shell;
 pub mod shortcuts;

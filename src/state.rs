@@ -44,6 +44,8 @@ pub struct AppState {
     pub up_hours: crate::analytics::store::UpHours,
     /// What this instance holds open per user and agent token, and the sign-in backoff.
     pub quotas: crate::quota::Quotas,
+    /// The MCP gateway's sessions on this instance and its compiled policies.
+    pub gateway: crate::mcp::gateway::Shared,
 }
 
 impl AppState {
@@ -96,6 +98,7 @@ impl AppState {
         );
         Ok(Self {
             quotas,
+            gateway: crate::mcp::gateway::Shared::default(),
             mcp,
             fleet,
             egress,

@@ -7,7 +7,7 @@
 use super::api::cancelled;
 use super::deadlines::schedule;
 use super::events::{agent_topic, announce, approval_topic, end, Actor};
-use super::{AgentEvent, Approval, NewApproval, Risk, Status};
+use super::{AgentEvent, Approval, Gate, NewApproval, Risk, RunReport, RunStatus, Status, ToolRun};
 use crate::agents::api::AgentAuth;
 use crate::agents::streams::{revoked_error, OpenStream};
 use crate::audit::NewEntry;
@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/approvals", post(create))
         .route("/api/v1/approvals/{id}", get(read).delete(withdraw))
         .route("/api/v1/approvals/{id}/wait", get(wait))
+        .route("/api/v1/approvals/{id}/run", post(run))
         .route("/api/v1/events", get(events))
         .route("/api/v1/openapi.json", get(openapi))
 }
@@ -48,8 +49,8 @@ pub fn routes() -> Router<AppState> {
         title = "Flightdeck agent API",
         description = "What agents call: ask a human before running a risky tool, and wait for the decision by events."
     ),
-    paths(create, read, wait, withdraw, events),
-    components(schemas(Approval, NewApproval, Risk, Status, AgentEvent, ErrorBody)),
+    paths(create, read, wait, withdraw, run, events),
+    components(schemas(Approval, NewApproval, Risk, Status, AgentEvent, ErrorBody, Gate, ToolRun, RunStatus, RunReport)),
     modifiers(&BearerAuth)
 )]
 pub struct AgentApiDoc;
@@ -114,7 +115,7 @@ async fn create(
         .map_err(|(field, message)| ApiError::field(field, message))?;
     let approval = state
         .records
-        .create_approval(&auth.workspace_id, &auth.agent.id, &new)
+        .create_approval(&auth.workspace_id, &auth.agent.id, &new, None)
         .await?;
     state
         .records
@@ -246,6 +247,57 @@ async fn withdraw(
     )
     .await?;
     Ok(cancelled(transition))
+}
+
+/// Report an approved tool run's progress or outcome: `running` (with progress and a message)
+/// as often as it moves, then `succeeded` or `failed` with a short result. Operators see it live.
+#[utoipa::path(post, path = "/api/v1/approvals/{id}/run", request_body = RunReport,
+    params(("id" = String, Path, description = "The approval")),
+    responses(
+        (status = 200, description = "Recorded; the approval with its run", body = Approval),
+        (status = 400, description = "A field is wrong (named)", body = ErrorBody),
+        (status = 403, description = "Another agent's", body = ErrorBody),
+        (status = 404, description = "No such approval", body = ErrorBody),
+        (status = 409, description = "Not approved, or its run finished already", body = ErrorBody),
+    ))]
+async fn run(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+    Path(id): Path<String>,
+    JsonBody(report): JsonBody<RunReport>,
+) -> Result<Json<Approval>, ApiError> {
+    report
+        .validate()
+        .map_err(|(field, message)| ApiError::field(field, message))?;
+    let approval = own(&state, &auth, &id).await?;
+    if approval.status != Status::Approved {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "this approval is {}: only an approved tool runs",
+                approval.status.as_str()
+            ),
+        ));
+    }
+    match super::events::report_run(
+        &state,
+        &auth.workspace_id,
+        &id,
+        &report,
+        Some(&auth.agent.id),
+    )
+    .await?
+    {
+        Some((true, approval)) => Ok(Json(approval)),
+        Some((false, approval)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "this run finished already ({})",
+                approval.run.map_or("finished", |run| run.status.as_str())
+            ),
+        )),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "no such approval")),
+    }
 }
 
 /// Every event of the agent's approvals as server-sent events (`approval:approved`, `…rejected`,

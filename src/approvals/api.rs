@@ -1,9 +1,11 @@
 //! The operators' approval endpoints (session cookie): list, approve, reject, cancel, and bulk
 //! decisions with a result per id. Viewers may look but not decide.
 
-use super::events::{end, Actor};
+use super::events::{end, end_edited, Actor};
 use super::store::Transition;
-use super::{Approval, Bulk, BulkResult, Decision, Status, Verdict, MAX_BULK, MAX_COMMENT};
+use super::{
+    Approval, Bulk, BulkResult, Decision, Status, Verdict, MAX_ARGUMENTS, MAX_BULK, MAX_COMMENT,
+};
 use crate::auth::api::Auth;
 use crate::http::{ApiError, JsonBody};
 use crate::records::now_ms;
@@ -156,16 +158,68 @@ async fn decide(
 ) -> Result<Response, ApiError> {
     require_decider(auth)?;
     check_comment(decision.comment.as_deref())?;
-    let transition = end(
+    if let Some(arguments) = &decision.arguments {
+        check_edit(state, auth, id, verdict, arguments).await?;
+    }
+    let transition = end_edited(
         state,
         &auth.workspace.id,
         id,
         verdict.status(),
         &person(auth),
         decision.comment.as_deref(),
+        decision.arguments.as_ref(),
     )
     .await?;
     Ok(answer(transition))
+}
+
+/// An operator's edit of the arguments: only when approving, within the size limit, and for a
+/// call the gateway asked about, valid against the tool's input schema.
+async fn check_edit(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    verdict: Verdict,
+    arguments: &serde_json::Value,
+) -> Result<(), ApiError> {
+    if verdict != Verdict::Approve {
+        return Err(ApiError::field(
+            "arguments",
+            "only an approval may change the arguments",
+        ));
+    }
+    if arguments.to_string().len() > MAX_ARGUMENTS {
+        return Err(ApiError::field(
+            "arguments",
+            format!("arguments must be at most {MAX_ARGUMENTS} bytes of JSON"),
+        ));
+    }
+    let approval = state
+        .records
+        .approval(&auth.workspace.id, id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such approval"))?;
+    // Flightdeck's own tools (Claude Code's prompt, request_approval) have no input schema.
+    let upstream = |gate: &crate::approvals::Gate| gate.server != crate::policies::OWN_SERVER;
+    let Some(gate) = approval.gate.filter(upstream) else {
+        return Ok(());
+    };
+    let schema = state
+        .mcp
+        .tool(&auth.workspace.id, &gate.server, &gate.tool)
+        .map(|tool| serde_json::Value::Object((*tool.input_schema).clone()))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "the edit cannot be checked: {} is not connected or no longer offers {}; approve as asked, or try again when it is back",
+                    gate.server, gate.tool
+                ),
+            )
+        })?;
+    crate::mcp::gateway::check_arguments(&schema, arguments)
+        .map_err(|message| ApiError::field("arguments", message))
 }
 
 /// POST /api/approvals/{id}/approve `{comment?}`.

@@ -66,6 +66,83 @@ pub async fn announce(state: &AppState, workspace_id: &str, approval: &Approval)
     }
 }
 
+/// The audit metadata of a decision: the tool and agent, and for an edit the new arguments'
+/// hash and the RFC 6902 diff from the agent's arguments.
+fn edit_record(approval: &Approval, edited: bool) -> serde_json::Value {
+    let mut metadata = json!({
+        "tool": approval.tool,
+        "agentId": approval.agent_id,
+        "argumentsSha256": approval.arguments_sha256,
+    });
+    let original = approval
+        .gate
+        .as_ref()
+        .and_then(|gate| gate.original_arguments.as_ref());
+    if let (true, Some(original)) = (edited, original) {
+        metadata["edited"] = json!(true);
+        metadata["diff"] = json!(json_patch::diff(original, &approval.arguments));
+    }
+    metadata
+}
+
+/// Tells the operators' live queues and the approval's waiters that its run moved on.
+pub async fn announce_run(state: &AppState, workspace_id: &str, approval: &Approval) {
+    let result = async {
+        state
+            .hub
+            .publish(
+                &approval_topic(&approval.id),
+                serde_json::to_string(approval)?,
+            )
+            .await?;
+        live::publish(
+            &state.hub,
+            workspace_id,
+            Topic::ToolRunStatus,
+            &json!({ "event": "run", "approval": approval }),
+        )
+        .await
+    }
+    .await;
+    if let Err(err) = result {
+        tracing::error!(approval = %approval.id, "tool run not announced: {err:#}");
+    }
+}
+
+/// Records a run's progress or outcome, audits an outcome, and announces it: `None` when the
+/// approval is not there, `Some(false)` when its run had finished already.
+pub async fn report_run(
+    state: &AppState,
+    workspace_id: &str,
+    id: &str,
+    report: &super::RunReport,
+    agent_id: Option<&str>,
+) -> anyhow::Result<Option<(bool, Approval)>> {
+    let written = state.records.report_run(workspace_id, id, report).await?;
+    let Some(approval) = state.records.approval(workspace_id, id).await? else {
+        return Ok(None);
+    };
+    if written {
+        if report.status != super::RunStatus::Running {
+            state
+                .records
+                .audit(NewEntry {
+                    workspace_id: Some(workspace_id.to_owned()),
+                    agent_id: agent_id.map(str::to_owned),
+                    action: "tool_run.finish",
+                    resource_type: "approval",
+                    resource_id: Some(id.to_owned()),
+                    after_state: Some(json!({ "status": report.status, "message": report.message, "result": report.result })),
+                    metadata: json!({ "tool": approval.tool, "agentId": approval.agent_id }),
+                    ..NewEntry::default()
+                })
+                .await?;
+        }
+        announce_run(state, workspace_id, &approval).await;
+    }
+    Ok(Some((written, approval)))
+}
+
 /// Who ends an approval, for the record.
 pub struct Actor {
     /// The audit entry's user, when a person acted.
@@ -85,6 +162,20 @@ pub async fn end(
     actor: &Actor,
     comment: Option<&str>,
 ) -> anyhow::Result<Transition> {
+    end_edited(state, workspace_id, id, status, actor, comment, None).await
+}
+
+/// [`end`], approving with arguments an operator edited (already checked): they replace the
+/// agent's in the same write, and the audit entry holds their hash and the diff.
+pub async fn end_edited(
+    state: &AppState,
+    workspace_id: &str,
+    id: &str,
+    status: Status,
+    actor: &Actor,
+    comment: Option<&str>,
+    edited: Option<&serde_json::Value>,
+) -> anyhow::Result<Transition> {
     let allowed = match status {
         Status::Approved => true,
         Status::Expired => {
@@ -98,6 +189,7 @@ pub async fn end(
         by: &actor.name,
         comment,
         allowed,
+        arguments: edited.filter(|_| status == Status::Approved),
     };
     let transition = state
         .records
@@ -124,7 +216,7 @@ pub async fn end(
                 after_state: Some(
                     json!({ "status": status, "comment": comment, "allowed": allowed }),
                 ),
-                metadata: json!({ "tool": approval.tool, "agentId": approval.agent_id }),
+                metadata: edit_record(approval, ending.arguments.is_some()),
             })
             .await?;
         announce(state, workspace_id, approval).await;

@@ -145,6 +145,140 @@ pub struct Approval {
     pub comment: Option<String>,
     /// Whether the agent may run the tool (none while pending).
     pub allowed: Option<bool>,
+    /// SHA-256 (hex) of the arguments in RFC 8785 canonical JSON: what was approved is what runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments_sha256: Option<String>,
+    /// When the MCP gateway asked: which server, tool, rule and policy revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Gate>,
+    /// The tool run after the decision, once it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<ToolRun>,
+}
+
+/// Why the MCP gateway asked for an approval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Gate {
+    /// The upstream MCP server's name (`flightdeck` for Flightdeck's own tools: Claude Code's
+    /// permission prompt and `request_approval`).
+    pub server: String,
+    /// The tool's name on it.
+    pub tool: String,
+    /// The rule that asked, as written ("ask everything/*"), or `default`.
+    pub rule: String,
+    /// The policy revision in force.
+    pub revision: i64,
+    /// The arguments as the agent sent them, when an operator edited them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_arguments: Option<Value>,
+}
+
+/// Where a tool run stands after its approval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Started.
+    Running,
+    /// Finished well.
+    Succeeded,
+    /// Finished badly.
+    Failed,
+}
+
+impl RunStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    /// The stored name back.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "running" => RunStatus::Running,
+            "succeeded" => RunStatus::Succeeded,
+            "failed" => RunStatus::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// A tool run's life after the decision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ToolRun {
+    /// Where it stands.
+    pub status: RunStatus,
+    /// How far, 0 to 100, when known.
+    pub progress: Option<u8>,
+    /// What it is doing, or how it ended.
+    pub message: Option<String>,
+    /// A short summary of its result.
+    pub result: Option<String>,
+    /// When it last changed (ms since the Unix epoch).
+    pub updated_at: i64,
+}
+
+/// `POST /api/v1/approvals/{id}/run` body: an approved tool run's progress or outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunReport {
+    /// Where it stands now (a finished run does not change again).
+    pub status: RunStatus,
+    /// 0 to 100.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(maximum = 100))]
+    #[cfg_attr(feature = "server", schemars(range(max = 100)))]
+    pub progress: Option<u8>,
+    /// Up to 500 characters.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Up to 2,000 characters.
+    #[serde(default)]
+    pub result: Option<String>,
+}
+
+/// Longest run message.
+pub const MAX_RUN_MESSAGE: usize = 500;
+/// Longest run result summary.
+pub const MAX_RUN_RESULT: usize = 2_000;
+
+impl RunReport {
+    /// Checks the fields; `Err((field, message))` names the first bad one.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if self.progress.is_some_and(|p| p > 100) {
+            return Err(("progress", "progress must be from 0 to 100".into()));
+        }
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|m| m.chars().count() > MAX_RUN_MESSAGE)
+        {
+            return Err((
+                "message",
+                format!("message must be at most {MAX_RUN_MESSAGE} characters"),
+            ));
+        }
+        if self
+            .result
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > MAX_RUN_RESULT)
+        {
+            return Err((
+                "result",
+                format!("result must be at most {MAX_RUN_RESULT} characters"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Longest tool name, reason and comment.
@@ -218,6 +352,10 @@ pub struct Decision {
     /// Up to 2,000 characters.
     #[serde(default)]
     pub comment: Option<String>,
+    /// On approve only: the arguments to run the tool with instead of the agent's (checked
+    /// against the tool's input schema when the MCP gateway asked).
+    #[serde(default)]
+    pub arguments: Option<Value>,
 }
 
 /// What an operator or agent may ask to do to an approval.

@@ -2,7 +2,7 @@
 //! 'pending'`), so of two deciders exactly one wins, on any instance; a trigger refuses any change
 //! to a decided approval.
 
-use super::{settle, Approval, NewApproval, Risk, Settle, Status};
+use super::{settle, Approval, Gate, NewApproval, Risk, RunStatus, Settle, Status, ToolRun};
 use crate::analytics::Counts;
 use crate::on_pool;
 use crate::records::{new_id, now_ms, Records};
@@ -32,6 +32,15 @@ pub struct Ending<'a> {
     pub comment: Option<&'a str>,
     /// Whether the agent may run the tool.
     pub allowed: bool,
+    /// On approve: the arguments an operator edited, to run instead of the agent's.
+    pub arguments: Option<&'a serde_json::Value>,
+}
+
+/// SHA-256 (hex) of `arguments` in RFC 8785 canonical JSON.
+pub fn arguments_sha256(arguments: &serde_json::Value) -> String {
+    let canonical =
+        serde_json_canonicalizer::to_string(arguments).unwrap_or_else(|_| arguments.to_string());
+    crate::records::digest(&canonical)
 }
 
 #[derive(sqlx::FromRow)]
@@ -51,6 +60,13 @@ struct Row {
     decided_by: Option<String>,
     comment: Option<String>,
     allowed: Option<bool>,
+    arguments_sha256: Option<String>,
+    gate: Option<String>,
+    run_status: Option<String>,
+    run_progress: Option<i64>,
+    run_message: Option<String>,
+    run_result: Option<String>,
+    run_updated_at: Option<i64>,
 }
 
 impl Row {
@@ -77,6 +93,23 @@ impl Row {
                 decided_by: self.decided_by,
                 comment: self.comment,
                 allowed: self.allowed,
+                arguments_sha256: self.arguments_sha256,
+                gate: self
+                    .gate
+                    .and_then(|text| serde_json::from_str::<Gate>(&text).ok()),
+                run: match (
+                    self.run_status.as_deref().and_then(RunStatus::parse),
+                    self.run_updated_at,
+                ) {
+                    (Some(status), Some(updated_at)) => Some(ToolRun {
+                        status,
+                        progress: self.run_progress.and_then(|p| u8::try_from(p).ok()),
+                        message: self.run_message,
+                        result: self.run_result,
+                        updated_at,
+                    }),
+                    _ => None,
+                },
             },
         )
     }
@@ -84,7 +117,10 @@ impl Row {
 
 const SELECT: &str = "SELECT a.id, a.workspace_id, a.agent_id, g.name AS agent_name, a.tool, \
      a.arguments, a.reason, a.risk, a.status, a.created_at, a.deadline_at, a.decided_at, \
-     a.decided_by, a.comment, a.allowed FROM approvals a JOIN agents g ON g.id = a.agent_id";
+     a.decided_by, a.comment, a.allowed, a.arguments_sha256, a.gate, r.status AS run_status, \
+     r.progress AS run_progress, r.message AS run_message, r.result AS run_result, \
+     r.updated_at AS run_updated_at \
+     FROM approvals a JOIN agents g ON g.id = a.agent_id LEFT JOIN tool_runs r ON r.approval_id = a.id";
 
 impl Records {
     /// Stores a new pending approval (before anyone is told of it).
@@ -93,13 +129,17 @@ impl Records {
         workspace_id: &str,
         agent_id: &str,
         new: &NewApproval,
+        gate: Option<&Gate>,
     ) -> anyhow::Result<Approval> {
         let id = new_id();
         let arguments = new.arguments.to_string();
+        let hash = arguments_sha256(&new.arguments);
+        let gate = gate.map(serde_json::to_string).transpose()?;
         on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO approvals (id, workspace_id, agent_id, tool, arguments, reason, risk, \
-                 status, created_at, deadline_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9)",
+                 status, created_at, deadline_at, arguments_sha256, gate) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11)",
             )
             .bind(&id)
             .bind(workspace_id)
@@ -110,6 +150,8 @@ impl Records {
             .bind(new.risk.as_str())
             .bind(now_ms())
             .bind(new.deadline)
+            .bind(&hash)
+            .bind(&gate)
             .execute(pool)
             .await
             .map(|_| ())
@@ -182,9 +224,38 @@ impl Records {
         id: &str,
         ending: &Ending<'_>,
     ) -> anyhow::Result<Transition> {
+        // An edit keeps the agent's arguments in the gate's record and replaces them, in the
+        // same conditional write as the decision.
+        let edit = match ending.arguments {
+            Some(edited) => {
+                let Some(before) = self.approval(workspace_id, id).await? else {
+                    return Ok(Transition::NotFound);
+                };
+                let mut gate = before.gate.unwrap_or(Gate {
+                    server: String::new(),
+                    tool: before.tool.clone(),
+                    rule: String::new(),
+                    revision: 0,
+                    original_arguments: None,
+                });
+                gate.original_arguments.get_or_insert(before.arguments);
+                Some((
+                    edited.to_string(),
+                    arguments_sha256(edited),
+                    serde_json::to_string(&gate)?,
+                ))
+            }
+            None => None,
+        };
+        let (arguments, hash, gate) = match edit {
+            Some((arguments, hash, gate)) => (Some(arguments), Some(hash), Some(gate)),
+            None => (None, None, None),
+        };
         let written = on_pool!(self, |pool| {
             sqlx::query(
-                "UPDATE approvals SET status = $1, decided_at = $2, decided_by = $3, comment = $4, allowed = $5 \
+                "UPDATE approvals SET status = $1, decided_at = $2, decided_by = $3, comment = $4, allowed = $5, \
+                 arguments = COALESCE($8, arguments), arguments_sha256 = COALESCE($9, arguments_sha256), \
+                 gate = COALESCE($10, gate) \
                  WHERE workspace_id = $6 AND id = $7 AND status = 'pending'",
             )
             .bind(ending.status.as_str())
@@ -194,6 +265,9 @@ impl Records {
             .bind(ending.allowed)
             .bind(workspace_id)
             .bind(id)
+            .bind(&arguments)
+            .bind(&hash)
+            .bind(&gate)
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -219,6 +293,39 @@ impl Records {
                 Settle::Conflict => Transition::Conflict(current),
             }
         })
+    }
+
+    /// Records an approved run's progress or outcome: `false` when it had finished already (a
+    /// finished run does not change again).
+    pub async fn report_run(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        report: &super::RunReport,
+    ) -> anyhow::Result<bool> {
+        let written = on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO tool_runs (approval_id, workspace_id, status, progress, message, result, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (approval_id) DO UPDATE SET status = excluded.status, \
+                 progress = COALESCE(excluded.progress, tool_runs.progress), \
+                 message = COALESCE(excluded.message, tool_runs.message), \
+                 result = COALESCE(excluded.result, tool_runs.result), updated_at = excluded.updated_at \
+                 WHERE tool_runs.status = 'running'",
+            )
+            .bind(id)
+            .bind(workspace_id)
+            .bind(report.status.as_str())
+            .bind(report.progress.map(i64::from))
+            .bind(&report.message)
+            .bind(&report.result)
+            .bind(now_ms())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })
+        .context("recording a tool run")?;
+        Ok(written == 1)
     }
 
     /// How many approvals are in each state, over every workspace (for `/metrics`).

@@ -50,6 +50,12 @@ pub struct Limits {
     /// default 30, 1 to 3600); the approval long-poll, the agent event stream and the sync
     /// WebSocket are exempt.
     pub request_timeout: Duration,
+    /// How long a tool call the MCP gateway asks about waits for a decision before the
+    /// approval expires (`FLIGHTDECK_MCP_ASK_DEADLINE_SECS`, default 3600, 10 to 2592000).
+    pub mcp_ask_deadline: Duration,
+    /// How long the gateway waits for an upstream server's answer to a forwarded call, reset by
+    /// each progress notification (`FLIGHTDECK_MCP_CALL_TIMEOUT_SECS`, default 120, 1 to 86400).
+    pub mcp_call_timeout: Duration,
 }
 
 impl Limits {
@@ -152,6 +158,20 @@ impl Limits {
                 1..=3600,
                 30,
             )?),
+            mcp_ask_deadline: Duration::from_secs(ranged(
+                get,
+                "FLIGHTDECK_MCP_ASK_DEADLINE_SECS",
+                "a whole number of seconds from 10 to 2592000",
+                10..=2_592_000,
+                3600,
+            )?),
+            mcp_call_timeout: Duration::from_secs(ranged(
+                get,
+                "FLIGHTDECK_MCP_CALL_TIMEOUT_SECS",
+                "a whole number of seconds from 1 to 86400",
+                1..=86_400,
+                120,
+            )?),
         })
     }
 }
@@ -201,6 +221,8 @@ mod tests {
             ("FLIGHTDECK_SIGNIN_BACKOFF_BASE_SECS", "60"),
             ("FLIGHTDECK_SIGNIN_BACKOFF_MAX_SECS", "600"),
             ("FLIGHTDECK_REQUEST_TIMEOUT_SECS", "2"),
+            ("FLIGHTDECK_MCP_ASK_DEADLINE_SECS", "60"),
+            ("FLIGHTDECK_MCP_CALL_TIMEOUT_SECS", "7"),
         ])
         .unwrap();
         assert_eq!(
@@ -219,6 +241,8 @@ mod tests {
                 signin_backoff_base: Duration::from_secs(60),
                 signin_backoff_max: Duration::from_secs(600),
                 request_timeout: Duration::from_secs(2),
+                mcp_ask_deadline: Duration::from_secs(60),
+                mcp_call_timeout: Duration::from_secs(7),
             }
         );
         for (vars, named) in [

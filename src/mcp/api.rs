@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/mcp/servers", get(list).post(add))
         .route("/api/mcp/servers/{id}", delete(remove))
         .route("/api/mcp/offered", get(offered))
+        .route("/api/mcp/clients", get(clients))
 }
 
 /// GET /api/mcp/servers — `{servers, health}`. The records say which servers there are (another
@@ -136,4 +137,10 @@ async fn remove(
     entry.resource_id = Some(id);
     state.records.audit(entry).await?;
     Ok(Json(json!({ "success": true })))
+}
+
+/// GET /api/mcp/clients — the MCP clients connected to the workspace's gateway (`/mcp`) on
+/// this instance, with the names and versions they gave.
+async fn clients(State(state): State<AppState>, auth: Auth) -> Json<Vec<crate::mcp::McpClient>> {
+    Json(state.gateway.clients(&auth.workspace.id))
 }

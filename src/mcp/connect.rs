@@ -6,11 +6,13 @@
 mod http;
 
 use super::operator::{Command, OperatorServers};
-use super::{ToolInfo, Transport};
+use super::Transport;
 use crate::egress::Egress;
-use rmcp::service::{ClientInitializeError, RunningService};
+use rmcp::handler::client::progress::ProgressDispatcher;
+use rmcp::model::{ProgressNotificationParam, Tool};
+use rmcp::service::{ClientInitializeError, NotificationContext, RunningService};
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceExt};
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use std::future::Future;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -99,8 +101,32 @@ impl ConnectError {
     }
 }
 
+/// What Flightdeck hears from an upstream server: progress of the calls it forwards (to each
+/// call's subscriber) and that its tools changed.
+#[derive(Clone, Default)]
+pub struct Upstream {
+    /// Progress notifications by token.
+    pub progress: ProgressDispatcher,
+    /// Woken when the server says its tools changed.
+    pub tools_changed: Arc<tokio::sync::Notify>,
+}
+
+impl ClientHandler for Upstream {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.progress.handle_notification(params).await;
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.tools_changed.notify_one();
+    }
+}
+
 /// A live MCP client session; dropping it closes the connection (and stops a stdio server).
-pub type Session = RunningService<RoleClient, ()>;
+pub type Session = RunningService<RoleClient, Upstream>;
 
 /// Connects to one server and lists its tools, within `timeout`: an `Operator` transport names
 /// one of `servers`; over HTTP through `egress`.
@@ -109,7 +135,7 @@ pub async fn connect(
     timeout: Duration,
     servers: &OperatorServers,
     egress: &Egress,
-) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
+) -> Result<(Session, Vec<Tool>), ConnectError> {
     match transport {
         Transport::Operator { server } => match servers.get(server) {
             Some(command) => connect_command(command, timeout).await,
@@ -128,7 +154,7 @@ pub async fn connect(
 pub async fn connect_command(
     command: &Command,
     timeout: Duration,
-) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
+) -> Result<(Session, Vec<Tool>), ConnectError> {
     let mut cmd = command.process();
     // Killed with its transport even while the runtime shuts down (rmcp's own cleanup then
     // cannot run).
@@ -145,7 +171,10 @@ pub async fn connect_command(
     let drain =
         stderr.map(|stderr| tokio::spawn(drain(stderr, program.to_owned(), last_line.clone())));
     let result = within(timeout, async {
-        let session = ().serve(child).await.map_err(ConnectError::handshake)?;
+        let session = Upstream::default()
+            .serve(child)
+            .await
+            .map_err(ConnectError::handshake)?;
         with_tools(session).await
     })
     .await;
@@ -196,17 +225,11 @@ async fn within<T>(
         }))
 }
 
-async fn with_tools(session: Session) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
+async fn with_tools(session: Session) -> Result<(Session, Vec<Tool>), ConnectError> {
     let tools = session
         .list_all_tools()
         .await
-        .map_err(|err| ConnectError::protocol(format!("listing tools: {err}")))?
-        .into_iter()
-        .map(|tool| ToolInfo {
-            name: tool.name.to_string(),
-            description: tool.description.map(|d| d.to_string()).unwrap_or_default(),
-        })
-        .collect();
+        .map_err(|err| ConnectError::protocol(format!("listing tools: {err}")))?;
     Ok((session, tools))
 }
 
@@ -216,8 +239,8 @@ pub async fn connect_all(
     commands: &[Command],
     timeout: Duration,
     parallel: bool,
-) -> Vec<Result<Vec<ToolInfo>, ConnectError>> {
-    let tools = |result: Result<(Session, Vec<ToolInfo>), ConnectError>| result.map(|(_, t)| t);
+) -> Vec<Result<Vec<Tool>, ConnectError>> {
+    let tools = |result: Result<(Session, Vec<Tool>), ConnectError>| result.map(|(_, t)| t);
     if parallel {
         let attempts = commands.iter().map(|c| connect_command(c, timeout));
         futures_util::future::join_all(attempts)

@@ -5,14 +5,17 @@
 //! What runs follows the records: at start, on each change here, and by a periodic resync (so
 //! every instance follows a change made on another).
 
-use super::connect::connect;
+use super::connect::{connect, Upstream};
 use super::operator::OperatorServers;
-use super::{backoff_ms, ConnState, McpHealth, McpServer, ServerStatus};
+use super::{backoff_ms, ConnState, McpHealth, McpServer, ServerStatus, ToolInfo};
 use crate::egress::Egress;
 use crate::records::{now_ms, Records};
 use crate::sync::hub::Hub;
 use crate::sync::{live, Topic};
+use rmcp::handler::client::progress::ProgressDispatcher;
+use rmcp::model::Tool;
 use rmcp::service::QuitReason;
+use rmcp::{Peer, RoleClient};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -26,7 +29,36 @@ const STABLE_AFTER: Duration = Duration::from_secs(60);
 struct Entry {
     workspace_id: String,
     status: ServerStatus,
+    /// While connected: how to call it, its tools as it lists them, its calls' progress.
+    live: Option<Live>,
     task: JoinHandle<()>,
+}
+
+#[derive(Clone)]
+struct Live {
+    peer: Peer<RoleClient>,
+    tools: Vec<Tool>,
+    progress: ProgressDispatcher,
+}
+
+/// A connected upstream server, as the gateway calls it.
+#[derive(Clone)]
+pub struct Connected {
+    /// Its name in the workspace.
+    pub name: String,
+    /// The session's sending side.
+    pub peer: Peer<RoleClient>,
+    /// Its tools.
+    pub tools: Vec<Tool>,
+    /// Progress of the calls sent to it, by token.
+    pub progress: ProgressDispatcher,
+}
+
+fn tool_info(tool: &Tool) -> ToolInfo {
+    ToolInfo {
+        name: tool.name.to_string(),
+        description: tool.description.as_deref().unwrap_or_default().to_owned(),
+    }
 }
 
 impl Drop for Entry {
@@ -49,6 +81,9 @@ struct Settings {
 pub struct Mcp {
     entries: Arc<Mutex<HashMap<String, Entry>>>,
     settings: Arc<Settings>,
+    /// The workspace whose upstream tools changed (connected, gone, relisted): the gateway's
+    /// sessions tell their clients.
+    changes: tokio::sync::broadcast::Sender<String>,
 }
 
 impl std::fmt::Debug for Mcp {
@@ -90,6 +125,7 @@ impl Mcp {
     ) -> Self {
         Self {
             entries: Arc::default(),
+            changes: tokio::sync::broadcast::channel(64).0,
             settings: Arc::new(Settings {
                 timeout,
                 backoff_base_ms,
@@ -98,6 +134,48 @@ impl Mcp {
                 egress,
             }),
         }
+    }
+
+    /// Tells of every workspace whose upstream tools changed.
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.changes.subscribe()
+    }
+
+    /// The workspace's connected servers, by name.
+    pub fn connected(&self, workspace_id: &str) -> Vec<Connected> {
+        let mut connected: Vec<Connected> = self
+            .lock()
+            .values()
+            .filter(|entry| entry.workspace_id == workspace_id)
+            .filter_map(|entry| {
+                entry.live.as_ref().map(|live| Connected {
+                    name: entry.status.server.name.clone(),
+                    peer: live.peer.clone(),
+                    tools: live.tools.clone(),
+                    progress: live.progress.clone(),
+                })
+            })
+            .collect();
+        connected.sort_by(|a, b| a.name.cmp(&b.name));
+        connected
+    }
+
+    /// One tool of a connected server of the workspace, by the server's and the tool's names.
+    pub fn tool(&self, workspace_id: &str, server: &str, tool: &str) -> Option<Tool> {
+        self.lock()
+            .values()
+            .filter(|entry| {
+                entry.workspace_id == workspace_id && entry.status.server.name == server
+            })
+            .find_map(|entry| {
+                entry
+                    .live
+                    .as_ref()?
+                    .tools
+                    .iter()
+                    .find(|t| t.name == tool)
+                    .cloned()
+            })
     }
 
     /// The operator's programs that admins may enable.
@@ -184,6 +262,7 @@ impl Mcp {
         let entry = Entry {
             workspace_id: workspace_id.to_owned(),
             status,
+            live: None,
             task,
         };
         entries.insert(server.id, entry);
@@ -191,7 +270,13 @@ impl Mcp {
 
     /// Stops one server's connection (its process too); whether it was there.
     pub fn remove(&self, id: &str) -> bool {
-        self.lock().remove(id).is_some()
+        let removed = self.lock().remove(id);
+        if let Some(entry) = &removed {
+            if entry.live.is_some() {
+                let _ = self.changes.send(entry.workspace_id.clone());
+            }
+        }
+        removed.is_some()
     }
 
     /// The workspace's servers, by name.
@@ -219,12 +304,30 @@ impl Mcp {
 
     /// Changes one server's status and publishes it.
     async fn update(&self, id: &str, change: impl FnOnce(&mut ServerStatus)) {
+        self.update_live(id, None, change).await;
+    }
+
+    /// Changes one server's status (and, when `live` is given, what the gateway calls: `Some`
+    /// connected, `None` gone) and publishes it.
+    async fn update_live(
+        &self,
+        id: &str,
+        live: Option<Option<Live>>,
+        change: impl FnOnce(&mut ServerStatus),
+    ) {
         let (workspace_id, status) = {
             let mut entries = self.lock();
             let Some(entry) = entries.get_mut(id) else {
                 return;
             };
             change(&mut entry.status);
+            if let Some(live) = live {
+                if let Some(now) = &live {
+                    entry.status.tools = now.tools.iter().map(tool_info).collect();
+                }
+                entry.live = live;
+                let _ = self.changes.send(entry.workspace_id.clone());
+            }
             (entry.workspace_id.clone(), entry.status.clone())
         };
         if let Some(hub) = &self.settings.hub {
@@ -254,9 +357,14 @@ impl Mcp {
             let error = match attempt.await {
                 Ok((session, tools)) => {
                     tracing::info!(workspace = %workspace_id, server = %server.name, tools = tools.len(), "MCP server connected");
-                    self.update(id, |status| {
+                    let upstream: Upstream = session.service().clone();
+                    let live = Live {
+                        peer: session.peer().clone(),
+                        tools,
+                        progress: upstream.progress.clone(),
+                    };
+                    self.update_live(id, Some(Some(live.clone())), |status| {
                         status.state = ConnState::Connected;
-                        status.tools = tools;
                         status.attempts = 0;
                         status.last_error = None;
                         status.next_retry_at = None;
@@ -264,7 +372,9 @@ impl Mcp {
                     })
                     .await;
                     let since = Instant::now();
-                    let reason = session.waiting().await;
+                    let reason = self
+                        .follow(id, session, live, &upstream.tools_changed)
+                        .await;
                     if since.elapsed() >= STABLE_AFTER {
                         failures = 0;
                     }
@@ -278,7 +388,7 @@ impl Mcp {
             failures = failures.saturating_add(1);
             let wait = backoff_ms(self.settings.backoff_base_ms, failures);
             tracing::warn!(workspace = %workspace_id, server = %server.name, attempt = failures, retry_in_ms = wait, "MCP server not connected: {error}");
-            self.update(id, |status| {
+            self.update_live(id, Some(None), |status| {
                 status.state = ConnState::Failed;
                 status.tools.clear();
                 status.attempts = failures;
@@ -290,6 +400,34 @@ impl Mcp {
             tokio::time::sleep(Duration::from_millis(wait)).await;
             self.update(id, |status| status.state = ConnState::Connecting)
                 .await;
+        }
+    }
+}
+
+impl Mcp {
+    /// Waits for a connected session to end, listing its tools again each time it says they
+    /// changed.
+    async fn follow(
+        &self,
+        id: &str,
+        session: super::connect::Session,
+        mut live: Live,
+        changed: &tokio::sync::Notify,
+    ) -> Result<QuitReason, tokio::task::JoinError> {
+        let ended = session.waiting();
+        tokio::pin!(ended);
+        loop {
+            tokio::select! {
+                reason = &mut ended => return reason,
+                () = changed.notified() => match live.peer.list_all_tools().await {
+                    Ok(tools) => {
+                        tracing::info!(server = id, tools = tools.len(), "MCP server's tools changed");
+                        live.tools = tools;
+                        self.update_live(id, Some(Some(live.clone())), |_| {}).await;
+                    }
+                    Err(err) => tracing::warn!(server = id, "MCP server's tools not listed again: {err}"),
+                },
+            }
         }
     }
 }

@@ -9,6 +9,8 @@ pub mod api;
 #[cfg(feature = "server")]
 pub mod connect;
 #[cfg(feature = "server")]
+pub mod gateway;
+#[cfg(feature = "server")]
 pub mod manager;
 #[cfg(feature = "server")]
 pub mod operator;
@@ -100,6 +102,12 @@ impl NewMcpServer {
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 64 {
             return Err(("name", "name must be 1 to 64 characters".into()));
+        }
+        if name.eq_ignore_ascii_case(crate::policies::OWN_SERVER) {
+            return Err((
+                "name",
+                "flightdeck is the name of Flightdeck's own tools in the gateway's policies: choose another".into(),
+            ));
         }
         match &self.transport {
             Transport::Stdio { .. } => {
@@ -206,6 +214,22 @@ impl McpHealth {
     }
 }
 
+/// An MCP client connected to the gateway at `/mcp` (`GET /api/mcp/clients`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct McpClient {
+    /// The agent whose token it uses.
+    pub agent_id: String,
+    /// Its name.
+    pub agent_name: String,
+    /// The client's name, as it said in `initialize` ("claude-code").
+    pub client_name: String,
+    /// Its version.
+    pub client_version: String,
+    /// When it connected (ms since the Unix epoch).
+    pub connected_at: i64,
+}
+
 /// `GET /api/mcp/servers` answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct McpOverview {
@@ -287,6 +311,13 @@ mod tests {
             },
         };
         assert_eq!(bad.validate().unwrap_err().0, "transport.url");
+        let reserved = NewMcpServer {
+            name: "Flightdeck".into(),
+            transport: Transport::Http {
+                url: "https://mcp.example.com/".into(),
+            },
+        };
+        assert_eq!(reserved.validate().unwrap_err().0, "name");
     }
 
     #[test]

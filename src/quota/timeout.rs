@@ -15,6 +15,7 @@ use std::time::Duration;
 pub fn is_long_lived(path: &str) -> bool {
     path == "/api/sync"
         || path == "/api/v1/events"
+        || path == "/mcp"
         || path
             .strip_prefix("/api/v1/approvals/")
             .and_then(|rest| rest.strip_suffix("/wait"))

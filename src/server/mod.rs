@@ -190,12 +190,14 @@ pub fn router(state: AppState) -> Router {
             Router::new()
                 .merge(crate::approvals::agent_api::routes())
                 .merge(crate::fleet::api::agent_routes())
-                .merge(crate::analytics::api::agent_routes()),
+                .merge(crate::analytics::api::agent_routes())
+                .merge(crate::mcp::gateway::routes(&state)),
             state.config.agent_rate,
         ))
         .merge(crate::fleet::api::routes())
         .merge(crate::analytics::api::routes())
         .merge(crate::mcp::api::routes())
+        .merge(crate::policies::api::routes())
         .merge(crate::sync::api::routes(state.config.state_max_bytes))
         .route("/api/{*rest}", any(unknown_api))
         .layer(sessions.clone());

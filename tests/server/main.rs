@@ -7,6 +7,7 @@ mod attack;
 mod audit;
 mod contract;
 mod fleet;
+mod gateway;
 mod helpers;
 mod lifecycle;
 mod live;

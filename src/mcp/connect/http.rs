@@ -3,9 +3,9 @@
 //! one word, or names the policy's rule, and never what the target answered (its error pages
 //! would otherwise come back to the admin who typed the URL).
 
-use super::{with_tools, within, ConnectError, Session};
+use super::{with_tools, within, ConnectError, Session, Upstream};
 use crate::egress::{self, Egress};
-use crate::mcp::ToolInfo;
+use rmcp::model::Tool;
 use rmcp::service::ClientInitializeError;
 use rmcp::transport::streamable_http_client::{
     StreamableHttpClientTransportConfig, StreamableHttpError,
@@ -24,7 +24,7 @@ pub(super) async fn connect(
     url: &str,
     timeout: Duration,
     egress: &Egress,
-) -> Result<(Session, Vec<ToolInfo>), ConnectError> {
+) -> Result<(Session, Vec<Tool>), ConnectError> {
     egress.check_url(url).map_err(ConnectError::protocol)?;
     let mut config = StreamableHttpClientTransportConfig::with_uri(url);
     config.max_json_response_size = MESSAGE_CAP;
@@ -33,7 +33,7 @@ pub(super) async fn connect(
     config.max_error_response_size = 0;
     let transport = StreamableHttpClientTransport::with_client(egress.client().clone(), config);
     within(timeout, async {
-        let session = ().serve(transport).await.map_err(said)?;
+        let session = Upstream::default().serve(transport).await.map_err(said)?;
         with_tools(session).await
     })
     .await

@@ -61,7 +61,7 @@ async fn a_slow_server_connects_and_lists_its_tools() {
     .await
     .expect("the slow fixture connects");
     assert_eq!(tools[0].name, "wait");
-    assert_eq!(tools[0].description, "Waits a little.");
+    assert_eq!(tools[0].description.as_deref(), Some("Waits a little."));
     drop(session);
 }
 
