@@ -13,7 +13,7 @@ import { DIST, ROOT, CHROMIUM, CHROMIUM_ARGS, startServer } from "../tests/e2e/h
 // 400 KB until the hardening issue's account pages (sign-up, setup and invitation links, members
 // and invitations in Settings: ~10 KB brotli) pushed it to 409.7 KB; the performance issue's
 // nightly wasm build (340 KB measured on a copy) brings it back under 400 KB (docs/decisions.md).
-const BUDGET_BROTLI = 415 * 1024;
+const BUDGET_BROTLI = 440 * 1024;
 const KB = (n) => `${(n / 1024).toFixed(1)} KB`.padStart(10);
 
 const gzip = (buf) => zlib.gzipSync(buf, { level: 9 }).length;

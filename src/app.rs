@@ -7,6 +7,7 @@ use crate::audit::ui::Audit;
 use crate::auth::{Invite, Login, Setup};
 use crate::dashboard::Dashboard;
 use crate::pages::NotFound;
+use crate::policies::ui::Policies;
 use crate::settings::SettingsPage;
 use crate::shell::{use_online_provider, Shell};
 use crate::theme::use_theme_provider;
@@ -27,6 +28,9 @@ pub enum Route {
         /// Human-in-the-loop approvals of agents' tool runs.
         #[route("/approvals")]
         Approvals {},
+        /// The MCP gateway's policy: which tool calls are allowed, asked about or denied.
+        #[route("/policies")]
+        Policies {},
         /// The agent registry, health mesh and MCP servers.
         #[route("/agents")]
         Agents {},

@@ -9,6 +9,8 @@ pub enum Glyph {
     Grid,
     /// Approvals: a check in a shield.
     Shield,
+    /// Policies: a balance.
+    Scale,
     /// Agents: a chip.
     Cpu,
     /// Audit log: a document.
@@ -61,6 +63,9 @@ fn paths(glyph: Glyph) -> Element {
         Glyph::Shield => rsx! {
             path { d: "M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z" }
             path { d: "m9 12 2 2 4-4" }
+        },
+        Glyph::Scale => rsx! {
+            path { d: "M12 3v18M7 21h10M5 7h14M5 7l-3 7a3 3 0 0 0 6 0zM19 7l-3 7a3 3 0 0 0 6 0z" }
         },
         Glyph::Cpu => rsx! {
             rect { x: "5", y: "5", width: "14", height: "14", rx: "2" }

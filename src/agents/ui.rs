@@ -198,6 +198,51 @@ pub fn Agents() -> Element {
             button { id: "check-health", class: "mt-3 {BUTTON}", r#type: "button", onclick: check_now, "Check health now" }
         }
         McpServers { admin }
+        McpClients {}
+    }
+}
+
+/// The MCP clients connected to the gateway at `/mcp`: which agent, which client and version,
+/// since when; live.
+#[component]
+fn McpClients() -> Element {
+    let mut clients = use_signal(|| None::<Result<Vec<crate::mcp::McpClient>, String>>);
+    let reload = move || {
+        spawn(async move {
+            let answer = call::<Vec<crate::mcp::McpClient>>("GET", "/api/mcp/clients", None).await;
+            clients.set(Some(answer.map_err(|err| err.body.error)));
+        });
+    };
+    use_effect(reload);
+    use_future(move || async move {
+        #[cfg(feature = "web")]
+        crate::sync::client::follow(crate::sync::Topic::AgentState, reload, move |_| reload())
+            .await;
+    });
+    let locale = crate::settings::locale::use_locale();
+    rsx! {
+        section { id: "mcp-clients", class: "mt-10",
+            h2 { class: "mb-1 text-lg font-medium", "Connected over MCP" }
+            p { class: "mb-3 text-sm text-slate-600 dark:text-slate-300",
+                "Agents reach the workspace's MCP servers through Flightdeck at /mcp with their token; the Policies page decides what their calls get."
+            }
+            match clients() {
+                None => rsx! { p { role: "status", class: "text-slate-500", "Loading…" } },
+                Some(Err(why)) => rsx! { p { role: "alert", "The MCP clients could not be loaded: {why}" } },
+                Some(Ok(list)) if list.is_empty() => rsx! { p { id: "mcp-clients-empty", class: "text-slate-600 dark:text-slate-300", "No MCP client is connected." } },
+                Some(Ok(list)) => rsx! {
+                    ul { id: "mcp-client-list", class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
+                        for client in list {
+                            li { class: "mcp-client flex flex-wrap gap-3 p-3", "data-agent": "{client.agent_name}",
+                                span { class: "font-medium", "{client.agent_name}" }
+                                span { class: "font-mono", "{client.client_name} {client.client_version}" }
+                                span { class: "text-slate-500", "since {locale.format(client.connected_at, crate::settings::locale::Style::DateTime)}" }
+                            }
+                        }
+                    }
+                },
+            }
+        }
     }
 }
 

@@ -2,7 +2,10 @@
 //! with agent, tool, pretty-printed arguments, risk, reason and time left. Approve, reject (with
 //! an optional comment) or cancel one; select several and decide them in bulk, confirmed, with a
 //! progress bar and every failure listed. New requests and decisions made elsewhere arrive live.
-//! Keyboard: j/k move, x selects, a approves, r rejects, Enter opens the arguments.
+//! Keyboard: j/k move, x selects, a approves, r rejects, Enter opens the arguments. A call the
+//! MCP gateway asked about shows its server, tool, rule and policy revision; an operator may edit
+//! its arguments before approving, or always allow that tool for that agent; once approved, its
+//! run shows live (running with a progress bar, then succeeded or failed).
 
 use super::{Approval, Bulk, BulkResult, Risk, Status, Verdict};
 use crate::auth::SessionContext;
@@ -27,7 +30,16 @@ struct BulkAnswer {
 #[derive(Deserialize)]
 #[cfg_attr(not(feature = "web"), allow(dead_code))]
 struct LiveEvent {
+    /// `requested`, `decided`, or `run` (a run's progress or outcome).
+    #[serde(default)]
+    event: String,
     approval: Approval,
+}
+
+/// Whether an approval stays in the queue as shown: pending ones always, decided ones when
+/// asked for, and one whose tool runs now (its bar moves until the outcome).
+fn stays(approval: &Approval, show_all: bool) -> bool {
+    show_all || approval.status == Status::Pending || approval.run.is_some()
 }
 
 /// A bulk decision under way or done.
@@ -129,7 +141,7 @@ pub fn Approvals() -> Element {
         #[cfg(feature = "web")]
         crate::sync::client::follow(crate::sync::Topic::ToolRunStatus, reload, move |payload| {
             if let Ok(event) = serde_json::from_value::<LiveEvent>(payload) {
-                let keep = show_all() || event.approval.status == Status::Pending;
+                let keep = stays(&event.approval, show_all()) || event.event == "run";
                 let mut items = list.write();
                 if keep {
                     upsert(&mut items, event.approval);
@@ -163,7 +175,9 @@ pub fn Approvals() -> Element {
                 Ok(answer) => {
                     let approval = answer.get("approval").cloned().unwrap_or(answer);
                     if let Ok(approval) = serde_json::from_value::<Approval>(approval) {
-                        let keep = show_all();
+                        // An approved gateway call stays to show its run.
+                        let keep = stays(&approval, show_all())
+                            || (approval.gate.is_some() && approval.allowed == Some(true));
                         let mut items = list.write();
                         if keep {
                             upsert(&mut items, approval)
@@ -174,6 +188,44 @@ pub fn Approvals() -> Element {
                     selected.write().remove(&id);
                     message.set(None);
                 }
+                Err(err) => message.set(Some(err.body.error)),
+            }
+        });
+    };
+    // Approve with the operator's arguments (JSON text), or say why not.
+    let approve_edited = move |(id, text): (String, String)| {
+        let arguments = match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(arguments) => arguments,
+            Err(err) => {
+                message.set(Some(format!("The arguments are not JSON: {err}")));
+                return;
+            }
+        };
+        spawn(async move {
+            let note = comment();
+            let body = serde_json::json!({
+                "arguments": arguments,
+                "comment": (!note.trim().is_empty()).then_some(note),
+            });
+            match call::<Approval>("POST", &format!("/api/approvals/{id}/approve"), Some(body))
+                .await
+            {
+                Ok(approval) => {
+                    upsert(&mut list.write(), approval);
+                    message.set(None);
+                }
+                Err(err) => message.set(Some(err.body.error)),
+            }
+        });
+    };
+    let always_allow = move |id: String| {
+        spawn(async move {
+            let path = format!("/api/approvals/{id}/always-allow");
+            match call::<crate::policies::PolicyRevision>("POST", &path, None).await {
+                Ok(saved) => message.set(Some(format!(
+                    "Rule added first in the policy (revision {}): this agent's next calls of this tool run without asking.",
+                    saved.revision
+                ))),
                 Err(err) => message.set(Some(err.body.error)),
             }
         });
@@ -369,6 +421,8 @@ pub fn Approvals() -> Element {
                             left: time_left(&approval, now_ms),
                             on_toggle: move |id: String| { let mut s = selected.write(); if !s.remove(&id) { s.insert(id); } },
                             on_decide: move |(id, verb): (String, &'static str)| decide(id, verb),
+                            on_edit: approve_edited,
+                            on_always: always_allow,
                             approval,
                         }
                     }
@@ -388,7 +442,10 @@ fn ApprovalRow(
     left: Option<String>,
     on_toggle: EventHandler<String>,
     on_decide: EventHandler<(String, &'static str)>,
+    on_edit: EventHandler<(String, String)>,
+    on_always: EventHandler<String>,
 ) -> Element {
+    let mut editing = use_signal(|| None::<String>);
     let (risk_text, risk_class) = match approval.risk {
         Risk::Low => (
             "low",
@@ -417,6 +474,8 @@ fn ApprovalRow(
         .unwrap_or_default();
     let id = approval.id.clone();
     let (a, b, c, d) = (id.clone(), id.clone(), id.clone(), id.clone());
+    let (e, f) = (id.clone(), id.clone());
+    let pretty = arguments.clone();
     rsx! {
         li { class: if current { "approval rounded-lg border border-sky-500 bg-white p-3 ring-1 ring-sky-500 dark:bg-slate-900" } else { "approval rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900" },
             role: "option", aria_selected: "{checked}", "data-id": "{id}", "data-status": approval.status.as_str(), "data-current": "{current}",
@@ -437,6 +496,43 @@ fn ApprovalRow(
                 }
             }
             if !approval.reason.is_empty() { p { class: "mt-1 text-sm", "{approval.reason}" } }
+            if let Some(gate) = approval.gate.as_ref() {
+                p { class: "approval-gate mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300",
+                    span { class: "font-mono", "{gate.server} / {gate.tool}" }
+                    span { "{gate.rule} · policy revision {gate.revision}" }
+                    if gate.original_arguments.is_some() { span { class: "edited font-medium", "arguments edited" } }
+                    if can_decide {
+                        button { class: "always-allow {BUTTON}", onclick: move |_| on_always.call(f.clone()), "Always allow this tool for {approval.agent_name}" }
+                    }
+                }
+            }
+            if let Some(run) = approval.run.as_ref() {
+                div { class: "approval-run mt-2 text-sm", "data-run": run.status.as_str(), role: "status",
+                    span { class: "font-medium", "Run {run.status.as_str()}" }
+                    if let Some(percent) = run.progress { " {percent}%" }
+                    if let Some(text) = run.message.as_ref() { span { class: "text-slate-500", " · {text}" } }
+                    if run.status == super::RunStatus::Running {
+                        progress { class: "run-progress mt-1 block h-2 w-full", max: "100", value: run.progress.map(|p| p.to_string()).unwrap_or_default() }
+                    }
+                    if let Some(result) = run.result.as_ref() { pre { class: "run-result mt-1 overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-950", "{result}" } }
+                }
+            }
+            if pending && can_decide {
+                if let Some(text) = editing() {
+                    div { class: "approval-edit mt-2",
+                        label { class: "block text-xs text-slate-500", "Arguments to run with (JSON)"
+                            textarea { class: "edit-arguments mt-1 block h-32 w-full rounded-md border border-slate-300 bg-white p-2 font-mono text-xs dark:border-slate-700 dark:bg-slate-950",
+                                value: "{text}", oninput: move |ev| editing.set(Some(ev.value())) }
+                        }
+                        div { class: "mt-1 flex gap-2",
+                            button { class: "approve-edited {BUTTON}", onclick: move |_| on_edit.call((e.clone(), editing().unwrap_or_default())), "Approve with these arguments" }
+                            button { class: BUTTON, onclick: move |_| editing.set(None), "Keep the agent's" }
+                        }
+                    }
+                } else {
+                    button { class: "edit {BUTTON} mt-2", onclick: move |_| editing.set(Some(pretty.clone())), "Edit arguments" }
+                }
+            }
             if let (Some(by), false) = (approval.decided_by.as_ref(), pending) {
                 p { class: "mt-1 text-xs text-slate-500",
                     "{approval.status.as_str()} by {by}{decided}"
@@ -473,7 +569,8 @@ pub fn ApprovalQueue() -> Element {
                 list.write().as_mut(),
             ) {
                 items.retain(|a| a.id != event.approval.id);
-                if event.approval.status == Status::Pending {
+                // A run shows until the page is loaded again: its bar, then its outcome.
+                if event.approval.status == Status::Pending || event.approval.run.is_some() {
                     upsert(items, event.approval);
                 }
             }
@@ -506,7 +603,7 @@ pub fn ApprovalQueue() -> Element {
             rsx! { p { class: "queue-empty mt-3 text-sm text-slate-600 dark:text-slate-300", "Nothing waits for a decision." } }
         }
         Some(Ok(items)) => {
-            let waiting = items.len();
+            let waiting = items.iter().filter(|a| a.status == Status::Pending).count();
             rsx! {
             p { class: "queue-count mt-2 text-2xl font-semibold", "data-count": "{waiting}", "{waiting} waiting" }
             ul { class: "mt-2 space-y-1 text-sm",
@@ -514,7 +611,15 @@ pub fn ApprovalQueue() -> Element {
                     li { key: "{approval.id}", class: "queue-item flex items-center gap-2", "data-id": "{approval.id}",
                         span { class: "font-mono", "{approval.tool}" }
                         span { class: "text-slate-500", "{approval.agent_name}" }
-                        if can_decide {
+                        if let Some(run) = approval.run.as_ref() {
+                            span { class: "queue-run ml-auto text-xs font-medium", "data-run": run.status.as_str(),
+                                "{run.status.as_str()}"
+                                if let Some(percent) = run.progress { " {percent}%" }
+                            }
+                            if run.status == super::RunStatus::Running {
+                                progress { class: "h-1.5 w-16", max: "100", value: run.progress.map(|p| p.to_string()).unwrap_or_default() }
+                            }
+                        } else if can_decide {
                             button { class: "approve ml-auto {BUTTON}", onclick: { let id = approval.id.clone(); move |_| decide(id.clone(), "approve") }, "Approve" }
                             button { class: "reject {BUTTON}", onclick: { let id = approval.id.clone(); move |_| decide(id.clone(), "reject") }, "Reject" }
                         }

@@ -277,7 +277,7 @@ async fn schema() -> Json<Value> {
 
 /// The agent models' JSON Schema document.
 pub fn agent_schema() -> Value {
-    use crate::approvals::{AgentEvent, Approval, NewApproval};
+    use crate::approvals::{AgentEvent, Approval, NewApproval, RunReport};
     let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let models = [
         (
@@ -315,6 +315,10 @@ pub fn agent_schema() -> Value {
         (
             "GET /api/v1/approvals/{id}",
             generator.subschema_for::<Approval>(),
+        ),
+        (
+            "POST /api/v1/approvals/{id}/run",
+            generator.subschema_for::<RunReport>(),
         ),
         (
             "GET /api/v1/events",

@@ -62,15 +62,32 @@ pub struct Shared {
     pub policies: CompiledCache,
 }
 
-/// A session's place in [`Shared`]; dropping it removes the session.
+/// A session's place in [`Shared`]; dropping it removes the session. Both are told on the
+/// workspace's `agent_state` topic, so the Agents page lists who is connected.
 struct Registration {
     shared: Shared,
     key: u64,
+    hub: crate::sync::hub::Hub,
+    workspace_id: String,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
         self.shared.lock().remove(&self.key);
+        tell(&self.hub, &self.workspace_id);
+    }
+}
+
+fn tell(hub: &crate::sync::hub::Hub, workspace_id: &str) {
+    let (hub, workspace_id) = (hub.clone(), workspace_id.to_owned());
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            let event = json!({ "kind": "mcp_client" });
+            let topic = crate::sync::Topic::AgentState;
+            if let Err(err) = crate::sync::live::publish(&hub, &workspace_id, topic, &event).await {
+                tracing::debug!("MCP client change not published: {err:#}");
+            }
+        });
     }
 }
 
@@ -100,12 +117,20 @@ impl Shared {
             .count()
     }
 
-    fn register(&self, workspace_id: &str, client: McpClient) -> Registration {
+    fn register(
+        &self,
+        hub: &crate::sync::hub::Hub,
+        workspace_id: &str,
+        client: McpClient,
+    ) -> Registration {
         let key = self.next.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(key, (workspace_id.to_owned(), client));
+        tell(hub, workspace_id);
         Registration {
             shared: self.clone(),
             key,
+            hub: hub.clone(),
+            workspace_id: workspace_id.to_owned(),
         }
     }
 }
@@ -610,7 +635,10 @@ impl ServerHandler for Gateway {
             connected_at: now_ms(),
         };
         tracing::info!(agent = %auth.agent.name, client = %client.client_name, "MCP client connected to the gateway");
-        let registration = self.state.gateway.register(&auth.workspace_id, client);
+        let registration = self
+            .state
+            .gateway
+            .register(&self.state.hub, &auth.workspace_id, client);
         *self.session() = Some(Session {
             auth,
             _registration: registration,

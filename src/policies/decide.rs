@@ -156,10 +156,13 @@ impl Compiled {
     }
 }
 
+/// A workspace's policy compiled at one revision.
+type Cached = (i64, Arc<Compiled>);
+
 /// Compiled policies by workspace and revision, shared by this instance's gateway sessions.
 #[derive(Clone, Default)]
 pub struct CompiledCache {
-    entries: Arc<Mutex<HashMap<String, (i64, Arc<Compiled>)>>>,
+    entries: Arc<Mutex<HashMap<String, Cached>>>,
 }
 
 impl std::fmt::Debug for CompiledCache {

@@ -10,6 +10,7 @@ pub mod api;
 pub mod decide;
 #[cfg(feature = "server")]
 pub mod store;
+pub mod ui;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -260,8 +261,7 @@ pub struct GatedCall {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DryRunCall {
-    /// The call.
-    #[serde(flatten)]
+    /// The call (nested, not flattened: a flattened field's deserializer is large in the wasm).
     pub call: GatedCall,
     /// What the proposed rules would give it.
     pub would: Effect,

@@ -15,7 +15,7 @@ pub struct NavItem {
 }
 
 /// The sidebar, top to bottom.
-pub const NAV_ITEMS: [NavItem; 6] = [
+pub const NAV_ITEMS: [NavItem; 7] = [
     NavItem {
         route: Route::Dashboard {},
         label: "Dashboard",
@@ -25,6 +25,11 @@ pub const NAV_ITEMS: [NavItem; 6] = [
         route: Route::Approvals {},
         label: "Approvals",
         glyph: Glyph::Shield,
+    },
+    NavItem {
+        route: Route::Policies {},
+        label: "Policies",
+        glyph: Glyph::Scale,
     },
     NavItem {
         route: Route::Agents {},
@@ -65,6 +70,7 @@ mod tests {
             [
                 "/",
                 "/approvals",
+                "/policies",
                 "/agents",
                 "/audit",
                 "/analytics",

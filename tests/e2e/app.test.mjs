@@ -55,6 +55,7 @@ test("navigation moves between pages without reloading, and back works", async (
     await page.evaluate(() => (window.__sameDocument = true));
     for (const [label, path, heading] of [
       ["Approvals", "/approvals", "Approvals"],
+      ["Policies", "/policies", "Policies"],
       ["Agents", "/agents", "Agents"],
       ["Audit log", "/audit", "Audit log"],
       ["Analytics", "/analytics", "Analytics"],

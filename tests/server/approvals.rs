@@ -862,3 +862,96 @@ async fn the_reference_agent_asks_waits_and_obeys_the_decision() {
         );
     }
 }
+
+/// A REST agent reports its approved run: running with progress, then succeeded with a result,
+/// each seen by the operators; then nothing more, and never for a pending approval, another
+/// agent's, or past the limits (on both stacks).
+async fn an_approved_run_is_reported_until_it_ends(stack: Stack) {
+    let app = stack.spawn(&[]);
+    let cookie = account(&app, "runs@example.com").await;
+    let admin = Caller::person(&app, &cookie);
+    let agent = Caller::agent(&app, &register(&admin, "runner").await);
+    let other = Caller::agent(&app, &register(&admin, "other").await);
+    let asked = ask(&agent, "deploy", None).await;
+    let id = asked["id"].as_str().unwrap();
+    let run = format!("/api/v1/approvals/{id}/run");
+    let (status, body) = agent
+        .send("POST", &run, Some(json!({ "status": "running" })))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "pending: {body}");
+    let (status, _) = admin
+        .send("POST", &format!("/api/approvals/{id}/approve"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = agent
+        .send(
+            "POST",
+            &run,
+            Some(json!({ "status": "running", "progress": 101 })),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["field"]),
+        (StatusCode::BAD_REQUEST, &json!("progress"))
+    );
+    let (status, body) = other
+        .send("POST", &run, Some(json!({ "status": "running" })))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = agent
+        .send(
+            "POST",
+            &run,
+            Some(json!({ "status": "running", "progress": 40, "message": "copying" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["run"]["status"], "running");
+    assert_eq!(body["run"]["progress"], 40);
+    let (status, body) = agent
+        .send(
+            "POST",
+            &run,
+            Some(json!({ "status": "succeeded", "progress": 100, "result": "3 replicas up" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The message of the running report stays; the outcome is what operators now read.
+    let (_, seen) = admin
+        .send("GET", &format!("/api/approvals/{id}"), None)
+        .await;
+    assert_eq!(
+        (
+            &seen["run"]["status"],
+            &seen["run"]["message"],
+            &seen["run"]["result"]
+        ),
+        (
+            &json!("succeeded"),
+            &json!("copying"),
+            &json!("3 replicas up")
+        )
+    );
+    let (status, body) = agent
+        .send("POST", &run, Some(json!({ "status": "running" })))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("finished already"));
+    let (_, audit) = admin
+        .send("GET", "/api/audit-logs?action=tool_run.finish", None)
+        .await;
+    assert_eq!(
+        audit["entries"][0]["after_state"]["status"], "succeeded",
+        "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn an_approved_run_is_reported_until_it_ends_embedded() {
+    an_approved_run_is_reported_until_it_ends(Stack::embedded()).await;
+}
+
+#[tokio::test]
+async fn an_approved_run_is_reported_until_it_ends_on_postgres_and_redis() {
+    an_approved_run_is_reported_until_it_ends(Stack::scaled().await).await;
+}

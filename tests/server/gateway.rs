@@ -205,9 +205,9 @@ pub fn text_of(result: &CallToolResult) -> String {
         .join("")
 }
 
-#[tokio::test]
-async fn an_mcp_client_lists_is_allowed_denied_and_asked_and_the_operator_edits_and_rejects() {
-    let stack = Stack::embedded();
+async fn an_mcp_client_lists_is_allowed_denied_and_asked_and_the_operator_edits_and_rejects(
+    stack: Stack,
+) {
     let (app, _dir) = spawn_with_everything(&stack, &[]);
     let (cookie, token) = workspace(&app, "gate@example.com", "coder-1").await;
     let client = mcp_client(&app, &token).await.unwrap();
@@ -422,6 +422,22 @@ async fn an_mcp_client_lists_is_allowed_denied_and_asked_and_the_operator_edits_
 }
 
 #[tokio::test]
+async fn gated_calls_embedded() {
+    an_mcp_client_lists_is_allowed_denied_and_asked_and_the_operator_edits_and_rejects(
+        Stack::embedded(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn gated_calls_on_postgres_and_redis() {
+    an_mcp_client_lists_is_allowed_denied_and_asked_and_the_operator_edits_and_rejects(
+        Stack::scaled().await,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_long_running_tool_streams_its_progress_and_always_allow_skips_the_next_ask() {
     let stack = Stack::embedded();
     let (app, _dir) = spawn_with_everything(&stack, &[]);
@@ -461,8 +477,17 @@ async fn a_long_running_tool_streams_its_progress_and_always_allow_skips_the_nex
         "{}",
         text_of(&result)
     );
-    // The client heard the upstream's progress, relayed.
-    assert!(client.service().progress.load(Ordering::SeqCst) >= 4);
+    // The client heard the upstream's progress, relayed (its handler may still be counting the
+    // last one as the result arrives).
+    let heard = Instant::now();
+    while client.service().progress.load(Ordering::SeqCst) < 4 {
+        assert!(
+            heard.elapsed() < Duration::from_secs(5),
+            "{} progress notifications",
+            client.service().progress.load(Ordering::SeqCst)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // The Approvals page's topic saw the run go from running, through its progress, to succeeded.
     let mut statuses = Vec::new();

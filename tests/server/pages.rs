@@ -37,6 +37,7 @@ async fn every_page_is_rendered_on_the_server_with_the_navigation() {
     for (path, heading) in [
         ("/", "Dashboard"),
         ("/approvals", "Approvals"),
+        ("/policies", "Policies"),
         ("/agents", "Agents"),
         ("/audit", "Audit log"),
         ("/analytics", "Analytics"),

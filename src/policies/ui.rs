@@ -1,0 +1,307 @@
+//! `/policies` — the MCP gateway's rules, in order, and the default. Everyone reads them;
+//! operators and admins add, remove and reorder rules, try the change on the last 100 calls (a
+//! dry run) and save it as a new revision. A save from a stale revision is refused and says who
+//! saved in between.
+
+use super::{ArgumentMatch, DryRun, Effect, Hint, Policy, PolicyRevision, PolicyUpdate, Rule};
+use crate::auth::SessionContext;
+use crate::http::call;
+use crate::pages::PageHeader;
+use dioxus::prelude::*;
+
+const BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
+const FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-950";
+
+/// The policy as loaded, and the rules being edited.
+#[derive(Clone, Debug, PartialEq)]
+struct Draft {
+    saved: PolicyRevision,
+    policy: Policy,
+}
+
+fn effect_of(text: &str) -> Effect {
+    Effect::parse(text).unwrap_or_default()
+}
+
+/// The rule the add form describes, or why not.
+fn new_rule(
+    server: &str,
+    tool: &str,
+    agent: &str,
+    pointer: &str,
+    glob: &str,
+    effect: &str,
+) -> Result<Rule, String> {
+    let or_any = |text: &str| match text.trim() {
+        "" => "*".to_owned(),
+        text => text.to_owned(),
+    };
+    let argument = match (pointer.trim(), glob.trim()) {
+        ("", "") => None,
+        (pointer, glob) if pointer.starts_with('/') && !glob.is_empty() => Some(ArgumentMatch {
+            pointer: pointer.to_owned(),
+            equals: None,
+            glob: Some(glob.to_owned()),
+        }),
+        _ => return Err("an argument condition needs a JSON pointer (/path) and a glob".into()),
+    };
+    Ok(Rule {
+        agent: (!agent.trim().is_empty()).then(|| agent.trim().to_owned()),
+        server: or_any(server),
+        tool: or_any(tool),
+        argument,
+        hint: None,
+        effect: effect_of(effect),
+        note: String::new(),
+    })
+}
+
+/// `/policies`.
+#[component]
+pub fn Policies() -> Element {
+    let session = use_context::<SessionContext>();
+    let can_edit = (session.me)().is_some_and(|me| me.role.can_change_shared());
+    let mut draft = use_signal(|| None::<Result<Draft, String>>);
+    let mut dry = use_signal(|| None::<DryRun>);
+    let mut message = use_signal(|| None::<(bool, String)>);
+    let reload = move || {
+        spawn(async move {
+            let answer = call::<PolicyRevision>("GET", "/api/policies", None).await;
+            draft.set(Some(
+                answer
+                    .map(|saved| Draft {
+                        policy: saved.policy.clone(),
+                        saved,
+                    })
+                    .map_err(|err| err.body.error),
+            ));
+            dry.set(None);
+        });
+    };
+    use_effect(reload);
+    let mut edit = move |change: &dyn Fn(&mut Policy)| {
+        if let Some(Ok(now)) = draft.write().as_mut() {
+            change(&mut now.policy);
+        }
+        dry.set(None);
+    };
+    let try_it = move |_| {
+        let Some(Ok(now)) = draft() else { return };
+        spawn(async move {
+            let body = serde_json::to_value(&now.policy).ok();
+            match call::<DryRun>("POST", "/api/policies/dry-run", body).await {
+                Ok(result) => dry.set(Some(result)),
+                Err(err) => message.set(Some((false, err.body.error))),
+            }
+        });
+    };
+    let save = move |_| {
+        let Some(Ok(now)) = draft() else { return };
+        spawn(async move {
+            let body = serde_json::to_value(PolicyUpdate {
+                base_revision: now.saved.revision,
+                policy: now.policy.clone(),
+            })
+            .ok();
+            match call::<PolicyRevision>("PUT", "/api/policies", body).await {
+                Ok(saved) => {
+                    message.set(Some((
+                        true,
+                        format!("Saved as revision {}.", saved.revision),
+                    )));
+                    draft.set(Some(Ok(Draft {
+                        policy: saved.policy.clone(),
+                        saved,
+                    })));
+                }
+                Err(err) => message.set(Some((false, err.body.error))),
+            }
+        });
+    };
+    rsx! {
+        PageHeader {
+            title: "Policies",
+            summary: "What an agent's MCP tool call through the gateway gets: the first rule that matches decides, else the default.",
+        }
+        if let Some((ok, text)) = message() {
+            p { id: "policy-message", role: if ok { "status" } else { "alert" },
+                class: if ok { "mb-3 text-sm text-emerald-700 dark:text-emerald-300" } else { "mb-3 text-sm text-red-700 dark:text-red-300" },
+                "{text}"
+            }
+        }
+        match draft() {
+            None => rsx! { p { id: "policies-loading", role: "status", class: "text-slate-500", "Loading the policy…" } },
+            Some(Err(why)) => rsx! {
+                div { role: "alert", class: "text-red-700 dark:text-red-300",
+                    "The policy could not be loaded: {why} "
+                    button { class: BUTTON, onclick: move |_| reload(), "Retry" }
+                }
+            },
+            Some(Ok(now)) => {
+                let changed = now.policy != now.saved.policy;
+                let count = now.policy.rules.len();
+                rsx! {
+                    p { id: "policy-revision", class: "mb-3 text-sm text-slate-600 dark:text-slate-300", "data-revision": "{now.saved.revision}",
+                        if now.saved.revision == 0 { "Revision 0: nobody has saved rules yet, so every call is asked about." }
+                        else { "Revision {now.saved.revision}, saved by {now.saved.created_by}." }
+                    }
+                    table { id: "policy-rules", class: "mb-4 w-full text-left text-sm",
+                        thead { tr { class: "border-b border-slate-200 dark:border-slate-800",
+                            th { class: "py-1", "#" } th { "Agent" } th { "Server" } th { "Tool" } th { "Condition" } th { "Effect" } th { "Note" }
+                            if can_edit { th { span { class: "sr-only", "Actions" } } }
+                        } }
+                        tbody {
+                            for (i, rule) in now.policy.rules.iter().enumerate() {
+                                RuleRow { key: "{i}", index: i, last: i + 1 == count, rule: rule.clone(), can_edit,
+                                    on_move: move |(from, to): (usize, usize)| edit(&|policy: &mut Policy| policy.rules.swap(from, to)),
+                                    on_remove: move |at: usize| edit(&|policy: &mut Policy| { policy.rules.remove(at); }),
+                                }
+                            }
+                            if count == 0 { tr { td { colspan: "8", class: "py-2 text-slate-500", "No rules." } } }
+                        }
+                    }
+                    label { class: "mb-4 flex items-center gap-2 text-sm",
+                        "Otherwise"
+                        select { id: "policy-default", class: FIELD, disabled: !can_edit,
+                            value: now.policy.default.as_str(),
+                            onchange: move |e: FormEvent| { let effect = effect_of(&e.value()); edit(&|policy: &mut Policy| policy.default = effect) },
+                            option { value: "ask", "ask" } option { value: "allow", "allow" } option { value: "deny", "deny" }
+                        }
+                    }
+                    if can_edit {
+                        AddRule { on_add: move |rule: Rule| edit(&|policy: &mut Policy| policy.rules.push(rule.clone())) }
+                        div { class: "mt-4 flex flex-wrap gap-2",
+                            button { id: "policy-dry-run", class: BUTTON, onclick: try_it, "Try on the last 100 calls" }
+                            button { id: "policy-save", class: BUTTON, disabled: !changed, onclick: save, "Save as a new revision" }
+                            button { id: "policy-discard", class: BUTTON, disabled: !changed, onclick: move |_| reload(), "Discard changes" }
+                        }
+                    } else {
+                        p { id: "policies-readonly", class: "text-sm text-slate-600 dark:text-slate-300", "As a viewer you can read the rules; an admin or operator changes them." }
+                    }
+                    if let Some(result) = dry() {
+                        DryRunView { result }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn RuleRow(
+    index: usize,
+    last: bool,
+    rule: Rule,
+    can_edit: bool,
+    on_move: EventHandler<(usize, usize)>,
+    on_remove: EventHandler<usize>,
+) -> Element {
+    let condition = match (&rule.argument, rule.hint) {
+        (Some(argument), _) => match (&argument.equals, &argument.glob) {
+            (Some(value), _) => format!("{} = {value}", argument.pointer),
+            (None, Some(glob)) => format!("{} ~ {glob}", argument.pointer),
+            _ => String::new(),
+        },
+        (None, Some(Hint::ReadOnly)) => "says it is read-only".into(),
+        (None, Some(Hint::Destructive)) => "says it is destructive".into(),
+        (None, None) => String::new(),
+    };
+    rsx! {
+        tr { class: "policy-rule border-b border-slate-100 dark:border-slate-800", "data-effect": rule.effect.as_str(),
+            td { class: "py-1", "{index + 1}" }
+            td { class: "font-mono", {rule.agent.clone().unwrap_or_else(|| "*".into())} }
+            td { class: "font-mono", "{rule.server}" }
+            td { class: "font-mono", "{rule.tool}" }
+            td { class: "font-mono", "{condition}" }
+            td { class: "font-medium", "{rule.effect.as_str()}" }
+            td { class: "text-slate-500", "{rule.note}" }
+            if can_edit {
+                td { class: "flex gap-1 py-1",
+                    button { class: BUTTON, disabled: index == 0, aria_label: "Move rule {index + 1} up", onclick: move |_| on_move.call((index, index - 1)), "↑" }
+                    button { class: BUTTON, disabled: last, aria_label: "Move rule {index + 1} down", onclick: move |_| on_move.call((index, index + 1)), "↓" }
+                    button { class: "remove-rule {BUTTON}", aria_label: "Remove rule {index + 1}", onclick: move |_| on_remove.call(index), "Remove" }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn AddRule(on_add: EventHandler<Rule>) -> Element {
+    let mut fields = use_signal(|| ["", "", "", "", "", "allow"].map(String::from));
+    let mut problem = use_signal(|| None::<String>);
+    let input = move |at: usize, id: &'static str, label: &'static str, hint: &'static str| {
+        rsx! {
+            label { class: "flex flex-col gap-1 text-xs",
+                "{label}"
+                input { id, class: FIELD, placeholder: hint, value: "{fields.read()[at]}",
+                    oninput: move |e| fields.write()[at] = e.value() }
+            }
+        }
+    };
+    let add = move |_| {
+        let f = fields();
+        match new_rule(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5]) {
+            Ok(rule) => {
+                on_add.call(rule);
+                problem.set(None);
+                fields.set(["", "", "", "", "", "allow"].map(String::from));
+            }
+            Err(why) => problem.set(Some(why)),
+        }
+    };
+    rsx! {
+        fieldset { id: "policy-add", class: "rounded-lg border border-slate-200 p-3 dark:border-slate-800",
+            legend { class: "px-1 text-sm font-medium", "Add a rule" }
+            div { class: "flex flex-wrap items-end gap-2",
+                {input(0, "rule-server", "Server", "* or a name")}
+                {input(1, "rule-tool", "Tool", "* or a glob")}
+                {input(2, "rule-agent", "Agent (optional)", "any")}
+                {input(3, "rule-pointer", "Argument (optional)", "/path")}
+                {input(4, "rule-glob", "matches", "/tmp/*")}
+                label { class: "flex flex-col gap-1 text-xs",
+                    "Effect"
+                    select { id: "rule-effect", class: FIELD, value: "{fields.read()[5]}", onchange: move |e: FormEvent| fields.write()[5] = e.value(),
+                        option { value: "allow", "allow" } option { value: "ask", "ask" } option { value: "deny", "deny" }
+                    }
+                }
+                button { id: "rule-add", class: BUTTON, onclick: add, "Add" }
+            }
+            if let Some(why) = problem() { p { role: "alert", class: "mt-2 text-sm text-red-700 dark:text-red-300", "{why}" } }
+        }
+    }
+}
+
+#[component]
+fn DryRunView(result: DryRun) -> Element {
+    let total = result.calls.len();
+    rsx! {
+        section { id: "policy-dry-run-result", class: "mt-4", "data-changed": "{result.changed}",
+            h2 { class: "mb-2 font-medium", "{result.changed} of the last {total} calls would get another effect" }
+            ul { class: "space-y-1 text-sm",
+                for call in result.calls.iter().filter(|c| c.would != c.call.effect) {
+                    li { key: "{call.call.id}", class: "dry-run-change font-mono",
+                        "{call.call.server}/{call.call.tool}: {call.call.effect.as_str()} → {call.would.as_str()}"
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_add_form_reads_blanks_as_any_and_needs_both_halves_of_a_condition() {
+        let rule = new_rule("", "echo", "", "", "", "deny").unwrap();
+        assert_eq!((rule.server.as_str(), rule.tool.as_str()), ("*", "echo"));
+        assert_eq!((rule.agent, rule.effect), (None, Effect::Deny));
+        let rule = new_rule("files", "write", "codex", "/path", "/etc/*", "ask").unwrap();
+        assert_eq!(rule.agent.as_deref(), Some("codex"));
+        assert_eq!(rule.argument.unwrap().glob.as_deref(), Some("/etc/*"));
+        assert!(new_rule("", "", "", "/path", "", "ask").is_err());
+        assert!(new_rule("", "", "", "path", "x", "ask").is_err());
+    }
+}
