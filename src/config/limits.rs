@@ -27,7 +27,8 @@ pub struct Limits {
     /// Sync WebSockets one user may hold open on one instance
     /// (`FLIGHTDECK_MAX_SOCKETS_PER_USER`, default 20, 1 to 10000).
     pub max_sockets_per_user: usize,
-    /// Long-polls and event streams one agent token may hold open on one instance
+    /// Long-polls, event streams, MCP gateway sessions and waiting gateway calls one agent token
+    /// may hold open on one instance
     /// (`FLIGHTDECK_MAX_STREAMS_PER_TOKEN`, default 32, 1 to 10000).
     pub max_streams_per_token: usize,
     /// Passwords hashed or checked at once, each taking about 19 MiB

@@ -110,13 +110,6 @@ impl Shared {
         clients
     }
 
-    fn sessions_of(&self, agent_id: &str) -> usize {
-        self.lock()
-            .values()
-            .filter(|(_, client)| client.agent_id == agent_id)
-            .count()
-    }
-
     fn register(
         &self,
         hub: &crate::sync::hub::Hub,
@@ -183,6 +176,7 @@ pub struct Gateway {
 
 struct Session {
     auth: AgentAuth,
+    _slot: crate::quota::Slot,
     _registration: Registration,
     watcher: Option<AbortHandle>,
 }
@@ -620,12 +614,19 @@ impl ServerHandler for Gateway {
         context: RequestContext<RoleServer>,
     ) -> Result<InitializeResult, McpError> {
         let auth = caller(&context.extensions)?;
+        // A session is one of the token's long-lived places, with its waiting calls, long-polls
+        // and event streams.
         let most = self.state.config.limits.max_streams_per_token;
-        if self.state.gateway.sessions_of(&auth.agent.id) >= most {
-            return Err(refused(format!(
-                "this agent has {most} MCP sessions open here already (FLIGHTDECK_MAX_STREAMS_PER_TOKEN); close one"
-            )));
-        }
+        let slot = self
+            .state
+            .quotas
+            .agent_streams
+            .take(&auth.agent.id, most)
+            .ok_or_else(|| {
+                refused(format!(
+                    "this agent token already has {most} MCP sessions, waiting calls, long-polls and event streams open on this server, the most FLIGHTDECK_MAX_STREAMS_PER_TOKEN allows; close one"
+                ))
+            })?;
         context.peer.set_peer_info(request.clone());
         let client = McpClient {
             agent_id: auth.agent.id.clone(),
@@ -641,6 +642,7 @@ impl ServerHandler for Gateway {
             .register(&self.state.hub, &auth.workspace_id, client);
         *self.session() = Some(Session {
             auth,
+            _slot: slot,
             _registration: registration,
             watcher: None,
         });

@@ -898,3 +898,57 @@ async fn one_agents_session_is_not_anothers() {
         .unwrap();
     assert!(mine.contains("everything__echo"), "{mine}");
 }
+
+#[tokio::test]
+async fn a_waiting_call_holds_a_place_of_its_token_and_ends_when_the_token_is_revoked() {
+    let stack = Stack::embedded();
+    let (app, _dir) = spawn_with_everything(&stack, &[("FLIGHTDECK_MAX_STREAMS_PER_TOKEN", "2")]);
+    let (cookie, token) = workspace(&app, "revoke@example.com", "doomed").await;
+    let client = mcp_client(&app, &token).await.unwrap();
+    let ask = |message: &str| {
+        let peer = client.peer().clone();
+        let request = named("everything__echo", json!({ "message": message }));
+        tokio::spawn(async move { peer.call_tool(request).await })
+    };
+    // The session is one place, the waiting call the other: a second waiting call is refused.
+    let waiting = ask("first");
+    let id = pending(&app, &cookie).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = ask("second").await.unwrap().unwrap_err().to_string();
+    assert!(
+        refused.contains("FLIGHTDECK_MAX_STREAMS_PER_TOKEN"),
+        "{refused}"
+    );
+    let (_, agents) = call(&app, &cookie, reqwest::Method::GET, "/api/agents", None).await;
+    let agent_id = agents[0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        &cookie,
+        reqwest::Method::DELETE,
+        &format!("/api/agents/{agent_id}/token"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let ended = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the waiting call ends at the revocation")
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(ended.contains("revoked"), "{ended}");
+    let (_, approval) = call(
+        &app,
+        &cookie,
+        reqwest::Method::GET,
+        &format!("/api/approvals/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (&approval["status"], &approval["comment"]),
+        (&json!("cancelled"), &json!("the agent's token was revoked"))
+    );
+}

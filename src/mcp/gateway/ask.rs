@@ -1,7 +1,8 @@
 //! An asked call: it becomes an approval (audited, announced, with a deadline), and the MCP
 //! request stays open, sending progress notifications so that the client does not time out,
 //! until the approval is decided, cancelled, or expires. A client that cancels the call (or goes
-//! away) cancels the approval.
+//! away) cancels the approval, and so does the revocation of its token. A waiting call holds one
+//! of its token's long-lived places (`FLIGHTDECK_MAX_STREAMS_PER_TOKEN`), as a long-poll does.
 
 use crate::agents::api::AgentAuth;
 use crate::approvals::deadlines::schedule;
@@ -47,6 +48,9 @@ pub(super) async fn ask(
     asked: Asked,
     context: &RequestContext<RoleServer>,
 ) -> Result<Approval, McpError> {
+    let mut open = crate::agents::streams::OpenStream::open(state, auth)
+        .await
+        .map_err(|err| McpError::invalid_request(err.body.error, None))?;
     let deadline = now_ms() + state.config.limits.mcp_ask_deadline.as_millis() as i64;
     let new = NewApproval {
         tool: asked.tool,
@@ -122,19 +126,38 @@ pub(super) async fn ask(
                     let _ = context.peer.notify_progress(note).await;
                 }
             }
+            () = open.revoked() => {
+                let reason = "the agent's token was revoked";
+                withdraw(state, auth, &id, reason).await;
+                return Err(McpError::invalid_request(reason, None));
+            }
             () = context.ct.cancelled() => {
-                let actor = Actor {
-                    user_id: None,
-                    agent_id: Some(auth.agent.id.clone()),
-                    name: format!("agent:{}", auth.agent.name),
-                };
                 let reason = "the MCP client cancelled the call";
-                if let Err(err) = end(state, &auth.workspace_id, &id, Status::Cancelled, &actor, Some(reason)).await {
-                    tracing::warn!(approval = %id, "not cancelled after the client left: {err:#}");
-                }
+                withdraw(state, auth, &id, reason).await;
                 return Err(McpError::internal_error(reason, None));
             }
         }
+    }
+}
+
+/// Cancels a waiting call's approval, as its agent.
+async fn withdraw(state: &AppState, auth: &AgentAuth, id: &str, reason: &str) {
+    let actor = Actor {
+        user_id: None,
+        agent_id: Some(auth.agent.id.clone()),
+        name: format!("agent:{}", auth.agent.name),
+    };
+    if let Err(err) = end(
+        state,
+        &auth.workspace_id,
+        id,
+        Status::Cancelled,
+        &actor,
+        Some(reason),
+    )
+    .await
+    {
+        tracing::warn!(approval = %id, "not cancelled after the call ended: {err:#}");
     }
 }
 
