@@ -3,7 +3,10 @@
 # save/load latency on SQLite, PostgreSQL and Redis at 1, 10 and 100 concurrent writers; live-sync
 # latency with 1, 100 and 1,000 clients on one instance and on two over Redis, and the bytes of a
 # one-widget edit; approvals: idle CPU of 1,000 waiting agents, their wake latency, a bulk decision
-# of 1,000; the health mesh: a round over 100 agents with 10 hung; MCP startup; audit queries over 1M entries; analytics over 1M usage events (a throwaway PostgreSQL and Redis are started on loopback and stopped afterwards).
+# of 1,000; the health mesh: a round over 100 agents with 10 hung; MCP startup; audit queries over
+# 1M entries; analytics over 1M usage events; the MCP gateway: its p50/p99 overhead on an allowed
+# call against stdio straight to the upstream, the memory of 1,000 gated calls waiting, and their
+# bulk approval (a throwaway PostgreSQL and Redis are started on loopback and stopped afterwards).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FLIGHTDECK_ROOT"
@@ -24,3 +27,5 @@ step "audit log benchmark"
 cargo bench --features server --bench audit
 step "analytics benchmark"
 cargo bench --features server --bench analytics
+step "MCP gateway benchmark"
+cargo bench --features server --bench gateway

@@ -6,7 +6,7 @@
 
 use super::api::cancelled;
 use super::deadlines::schedule;
-use super::events::{agent_topic, announce, approval_topic, end, Actor};
+use super::events::{agent_topic, announce, approval_topic, end, Actor, APPROVAL_QUEUE};
 use super::{AgentEvent, Approval, Gate, NewApproval, Risk, RunReport, RunStatus, Status, ToolRun};
 use crate::agents::api::AgentAuth;
 use crate::agents::streams::{revoked_error, OpenStream};
@@ -187,7 +187,9 @@ async fn wait(
     }
     // Subscribed before reading, so a decision (or a revocation) in between is not missed.
     let mut open = OpenStream::open(&state, &auth).await?;
-    let mut decided = state.hub.subscribe(&approval_topic(&id));
+    let mut decided = state
+        .hub
+        .subscribe_bounded(&approval_topic(&id), APPROVAL_QUEUE);
     let approval = own(&state, &auth, &id).await?;
     if approval.status.is_terminal() {
         return Ok(Json(approval));

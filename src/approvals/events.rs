@@ -10,6 +10,10 @@ use crate::state::AppState;
 use crate::sync::{live, Topic};
 use serde_json::json;
 
+/// How far a waiter of one approval may fall behind (its topic carries the decision and the
+/// run's progress; a waiter that lags reads the approval again).
+pub const APPROVAL_QUEUE: usize = 16;
+
 /// The hub topic a waiter of one approval listens on.
 pub fn approval_topic(id: &str) -> String {
     format!("approval:{id}")

@@ -24,7 +24,7 @@ struct Local {
 }
 
 impl Local {
-    fn subscribe(&self, topic: &str) -> broadcast::Receiver<Message> {
+    fn subscribe(&self, topic: &str, capacity: usize) -> broadcast::Receiver<Message> {
         let mut topics = self
             .topics
             .lock()
@@ -32,7 +32,7 @@ impl Local {
         topics.retain(|_, sender| sender.receiver_count() > 0);
         topics
             .entry(topic.to_owned())
-            .or_insert_with(|| broadcast::channel(QUEUE).0)
+            .or_insert_with(|| broadcast::channel(capacity).0)
             .subscribe()
     }
 
@@ -81,7 +81,15 @@ impl Hub {
 
     /// Subscribes to a topic.
     pub fn subscribe(&self, topic: &str) -> broadcast::Receiver<Message> {
-        self.local.subscribe(topic)
+        self.local.subscribe(topic, QUEUE)
+    }
+
+    /// Subscribes to a topic that carries few messages, with a queue of `capacity` if this
+    /// process has no subscriber of it yet (a queue's slots are allocated up front: 256 of them
+    /// are ~10 KB, which a thousand waiting approvals would each hold). A subscriber that falls
+    /// behind is told it lagged, as on any topic.
+    pub fn subscribe_bounded(&self, topic: &str, capacity: usize) -> broadcast::Receiver<Message> {
+        self.local.subscribe(topic, capacity)
     }
 
     /// How many subscribers the topic has in this process.

@@ -70,7 +70,7 @@ pub fn spawn_with_everything(
     let mut env = vec![
         ("FLIGHTDECK_SIGNUP", "open"),
         ("FLIGHTDECK_MCP_CONFIG", file.as_str()),
-        ("FLIGHTDECK_AGENT_RATE", "1000"),
+        ("AGENT_RATE_LIMIT_BURST", "1000"),
     ];
     env.extend_from_slice(extra);
     (stack.spawn(&env), dir)

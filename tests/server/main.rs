@@ -8,6 +8,7 @@ mod audit;
 mod contract;
 mod fleet;
 mod gateway;
+mod gateway_inspector;
 mod helpers;
 mod lifecycle;
 mod live;

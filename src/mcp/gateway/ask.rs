@@ -6,7 +6,7 @@
 
 use crate::agents::api::AgentAuth;
 use crate::approvals::deadlines::schedule;
-use crate::approvals::events::{announce, approval_topic, end, Actor};
+use crate::approvals::events::{announce, approval_topic, end, Actor, APPROVAL_QUEUE};
 use crate::approvals::store::arguments_sha256;
 use crate::approvals::{Approval, Gate, NewApproval, Risk, Status};
 use crate::audit::NewEntry;
@@ -68,7 +68,9 @@ pub(super) async fn ask(
         .await
         .map_err(internal)?;
     let id = approval.id.clone();
-    let mut decided = state.hub.subscribe(&approval_topic(&id));
+    let mut decided = state
+        .hub
+        .subscribe_bounded(&approval_topic(&id), APPROVAL_QUEUE);
     state
         .records
         .audit(NewEntry {
