@@ -367,3 +367,51 @@ async fn a_long_running_tool_streams_its_progress_and_always_allow_skips_the_nex
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn connected_clients_are_told_when_the_upstream_tools_change() {
+    let stack = Stack::embedded();
+    let (app, _dir) = spawn_with_everything(&stack, &[]);
+    let (cookie, token) = workspace(&app, "changes@example.com", "watcher").await;
+    let client = mcp_client(&app, &token).await.unwrap();
+    let before = client.service().list_changed.load(Ordering::SeqCst);
+    let names = |tools: Vec<rmcp::model::Tool>| -> Vec<String> {
+        tools
+            .into_iter()
+            .map(|tool| tool.name.to_string())
+            .collect()
+    };
+    assert!(names(client.list_all_tools().await.unwrap()).contains(&"everything__echo".to_owned()));
+    // Removing the server is a change of the workspace's tools: the client hears of it.
+    let (_, overview) = call(
+        &app,
+        &cookie,
+        reqwest::Method::GET,
+        "/api/mcp/servers",
+        None,
+    )
+    .await;
+    let id = overview["servers"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        &cookie,
+        reqwest::Method::DELETE,
+        &format!("/api/mcp/servers/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let started = Instant::now();
+    while client.service().list_changed.load(Ordering::SeqCst) == before {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no notifications/tools/list_changed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        names(client.list_all_tools().await.unwrap()),
+        ["approval_prompt", "request_approval"]
+    );
+    client.cancel().await.unwrap();
+}
