@@ -31,6 +31,20 @@ pub const DEADLINES_TOPIC: &str = "approval-deadlines";
 /// announcement is logged (waiters still get it from `GET /api/v1/approvals/{id}`).
 pub async fn announce(state: &AppState, workspace_id: &str, approval: &Approval) {
     let result = async {
+        // The operators' queues first, then the waiters: a waiter that runs the tool at once
+        // publishes its run on the same topic, after the decision.
+        let event = if approval.status.is_terminal() {
+            "decided"
+        } else {
+            "requested"
+        };
+        live::publish(
+            &state.hub,
+            workspace_id,
+            Topic::ToolRunStatus,
+            &json!({ "event": event, "approval": approval }),
+        )
+        .await?;
         let text = serde_json::to_string(approval)?;
         state
             .hub
@@ -51,18 +65,7 @@ pub async fn announce(state: &AppState, workspace_id: &str, approval: &Approval)
                 )
                 .await?;
         }
-        let event = if approval.status.is_terminal() {
-            "decided"
-        } else {
-            "requested"
-        };
-        live::publish(
-            &state.hub,
-            workspace_id,
-            Topic::ToolRunStatus,
-            &json!({ "event": event, "approval": approval }),
-        )
-        .await
+        anyhow::Ok(())
     }
     .await;
     if let Err(err) = result {

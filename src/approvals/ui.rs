@@ -86,10 +86,21 @@ fn matches(approval: &Approval, search: &str) -> bool {
         .any(|text| lowercase(text).contains(search))
 }
 
-/// Keeps the list in queue order after a change.
-fn upsert(list: &mut Vec<Approval>, approval: Approval) {
+/// Keeps the list in queue order after a change. A run, once started, is never lost to an
+/// older view of its approval arriving late (the decision read before the run began).
+fn upsert(list: &mut Vec<Approval>, mut approval: Approval) {
     match list.iter_mut().find(|a| a.id == approval.id) {
-        Some(slot) => *slot = approval,
+        Some(slot) => {
+            let newer_run = match (&slot.run, &approval.run) {
+                (Some(kept), Some(now)) => kept.updated_at > now.updated_at,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if newer_run {
+                approval.run = slot.run.take();
+            }
+            *slot = approval;
+        }
         None => list.push(approval),
     }
     list.sort_by_key(|a| (a.status != Status::Pending, a.created_at));
@@ -648,5 +659,32 @@ mod tests {
             assert!(matches(&approval, search), "{search}");
         }
         assert!(!matches(&approval, "delete"));
+    }
+
+    #[test]
+    fn a_late_view_of_an_approval_keeps_the_run_already_shown() {
+        let at = |run: Option<(&str, i64)>| -> Approval {
+            let mut value = serde_json::json!({
+                "id": "ap-1", "agentId": "a1", "agentName": "n", "tool": "t", "arguments": {},
+                "reason": "", "risk": "low", "status": "approved", "createdAt": 0
+            });
+            if let Some((status, updated_at)) = run {
+                value["run"] = serde_json::json!({ "status": status, "progress": null, "message": null, "result": null, "updatedAt": updated_at });
+            }
+            serde_json::from_value(value).unwrap()
+        };
+        let mut list = vec![at(Some(("succeeded", 20)))];
+        upsert(&mut list, at(None));
+        assert_eq!(
+            list[0].run.as_ref().map(|r| r.status),
+            Some(super::super::RunStatus::Succeeded)
+        );
+        upsert(&mut list, at(Some(("running", 10))));
+        assert_eq!(list[0].run.as_ref().map(|r| r.updated_at), Some(20));
+        upsert(&mut list, at(Some(("failed", 30))));
+        assert_eq!(
+            list[0].run.as_ref().map(|r| r.status),
+            Some(super::super::RunStatus::Failed)
+        );
     }
 }
