@@ -5,12 +5,10 @@
 //! `/api/v1/openapi.json` describes it, generated from these handlers and the shared models.
 
 use super::api::cancelled;
-use super::deadlines::schedule;
-use super::events::{agent_topic, announce, approval_topic, end, Actor, APPROVAL_QUEUE};
+use super::events::{agent_topic, approval_topic, end, Actor, APPROVAL_QUEUE};
 use super::{AgentEvent, Approval, Gate, NewApproval, Risk, RunReport, RunStatus, Status, ToolRun};
 use crate::agents::api::AgentAuth;
 use crate::agents::streams::{revoked_error, OpenStream};
-use crate::audit::NewEntry;
 use crate::http::{ApiError, ErrorBody, JsonBody};
 use crate::records::now_ms;
 use crate::state::AppState;
@@ -117,23 +115,7 @@ async fn create(
         .records
         .create_approval(&auth.workspace_id, &auth.agent.id, &new, None)
         .await?;
-    state
-        .records
-        .audit(NewEntry {
-            workspace_id: Some(auth.workspace_id.clone()),
-            agent_id: Some(auth.agent.id.clone()),
-            action: "approval.request",
-            resource_type: "approval",
-            resource_id: Some(approval.id.clone()),
-            after_state: Some(json!({ "status": "pending", "tool": approval.tool, "risk": approval.risk, "deadlineAt": approval.deadline_at })),
-            metadata: json!({ "reason": approval.reason }),
-            ..NewEntry::default()
-        })
-        .await?;
-    if let Some(at) = approval.deadline_at {
-        schedule(&state, at, &auth.workspace_id, &approval.id).await;
-    }
-    announce(&state, &auth.workspace_id, &approval).await;
+    super::events::requested(&state, &auth.workspace_id, &auth.agent.id, &approval).await?;
     Ok((StatusCode::CREATED, Json(approval)))
 }
 

@@ -27,6 +27,40 @@ pub fn agent_topic(agent_id: &str) -> String {
 /// The hub topic every instance's deadline timer listens on for new deadlines.
 pub const DEADLINES_TOPIC: &str = "approval-deadlines";
 
+/// What follows an approval just stored: its audit entry (with the gateway's gate and the
+/// arguments' hash when there are), its deadline armed, and its announcement.
+pub async fn requested(
+    state: &AppState,
+    workspace_id: &str,
+    agent_id: &str,
+    approval: &Approval,
+) -> anyhow::Result<()> {
+    let mut metadata =
+        json!({ "reason": approval.reason, "argumentsSha256": approval.arguments_sha256 });
+    if let Some(gate) = &approval.gate {
+        metadata["via"] = json!("mcp");
+        metadata["gate"] = json!(gate);
+    }
+    state
+        .records
+        .audit(NewEntry {
+            workspace_id: Some(workspace_id.to_owned()),
+            agent_id: Some(agent_id.to_owned()),
+            action: "approval.request",
+            resource_type: "approval",
+            resource_id: Some(approval.id.clone()),
+            after_state: Some(json!({ "status": "pending", "tool": approval.tool, "risk": approval.risk, "deadlineAt": approval.deadline_at })),
+            metadata,
+            ..NewEntry::default()
+        })
+        .await?;
+    if let Some(at) = approval.deadline_at {
+        super::deadlines::schedule(state, at, workspace_id, &approval.id).await;
+    }
+    announce(state, workspace_id, approval).await;
+    Ok(())
+}
+
 /// Tells everyone concerned about an approval as it is now. Already persisted: a failed
 /// announcement is logged (waiters still get it from `GET /api/v1/approvals/{id}`).
 pub async fn announce(state: &AppState, workspace_id: &str, approval: &Approval) {

@@ -5,17 +5,15 @@
 //! of its token's long-lived places (`FLIGHTDECK_MAX_STREAMS_PER_TOKEN`), as a long-poll does.
 
 use crate::agents::api::AgentAuth;
-use crate::approvals::deadlines::schedule;
-use crate::approvals::events::{announce, approval_topic, end, Actor, APPROVAL_QUEUE};
+use crate::approvals::events::{approval_topic, end, Actor, APPROVAL_QUEUE};
 use crate::approvals::store::arguments_sha256;
 use crate::approvals::{Approval, Gate, NewApproval, Risk, Status};
-use crate::audit::NewEntry;
 use crate::records::now_ms;
 use crate::state::AppState;
 use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -71,22 +69,9 @@ pub(super) async fn ask(
     let mut decided = state
         .hub
         .subscribe_bounded(&approval_topic(&id), APPROVAL_QUEUE);
-    state
-        .records
-        .audit(NewEntry {
-            workspace_id: Some(auth.workspace_id.clone()),
-            agent_id: Some(auth.agent.id.clone()),
-            action: "approval.request",
-            resource_type: "approval",
-            resource_id: Some(id.clone()),
-            after_state: Some(json!({ "status": "pending", "tool": approval.tool, "risk": approval.risk, "deadlineAt": approval.deadline_at })),
-            metadata: json!({ "reason": approval.reason, "via": "mcp", "gate": approval.gate, "argumentsSha256": approval.arguments_sha256 }),
-            ..NewEntry::default()
-        })
+    crate::approvals::events::requested(state, &auth.workspace_id, &auth.agent.id, &approval)
         .await
         .map_err(internal)?;
-    schedule(state, deadline, &auth.workspace_id, &id).await;
-    announce(state, &auth.workspace_id, &approval).await;
     let token = context.meta.get_progress_token();
     let mut ticks = tokio::time::interval(KEEP_ALIVE);
     ticks.tick().await;
