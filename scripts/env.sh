@@ -9,6 +9,8 @@ export DX_TELEMETRY_ENABLED=false
 # Builds outlive the clone (CI works in a fresh one): reuse them on the same machine.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/flightdeck/target}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+# The tests' Python tools (scripts/requirements-test.txt), outside the clone like the builds.
+export FLIGHTDECK_VENV="${FLIGHTDECK_VENV:-$HOME/.cache/flightdeck/venv}"
 
 # Prints a step heading with the time since the script started.
 step() { printf '\n==> [%4ss] %s\n' "$SECONDS" "$*"; }
