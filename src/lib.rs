@@ -31,6 +31,8 @@ pub mod egress;
 #[cfg(feature = "server")]
 pub mod hot;
 #[cfg(feature = "server")]
+pub mod otel;
+#[cfg(feature = "server")]
 pub mod quota;
 #[cfg(feature = "server")]
 pub mod records;

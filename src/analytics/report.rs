@@ -55,6 +55,8 @@ pub struct Report {
     pub agents: Vec<AgentUsage>,
     /// The top agents three ways.
     pub top: Top,
+    /// Usage by model (calls, messages and tokens that named one), most tokens first.
+    pub models: Vec<ModelUsage>,
     /// When the report was made (ms).
     pub generated_at: i64,
 }
@@ -183,6 +185,26 @@ pub struct AgentUsage {
     pub uptime: Option<f64>,
 }
 
+/// One model's figures for the period.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelUsage {
+    /// The model's name as reported.
+    pub model: String,
+    /// Calls.
+    pub calls: i64,
+    /// Failed calls.
+    pub errors: i64,
+    /// Mean response time (ms).
+    pub avg_response_ms: Option<f64>,
+    /// Messages.
+    pub messages: i64,
+    /// Tokens.
+    pub tokens: i64,
+    /// Their estimated cost, when the model has a price.
+    pub cost_usd: Option<f64>,
+}
+
 /// The top agents.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -227,6 +249,7 @@ pub fn fold(rows: &[Row], inputs: &Inputs<'_>) -> Report {
     let mut cost = 0.0;
     let mut unpriced = 0;
     let mut per_agent: HashMap<&str, (Counts, f64)> = HashMap::new();
+    let mut per_model: HashMap<&str, Counts> = HashMap::new();
     let mut roles = std::collections::BTreeSet::new();
     for row in rows {
         let Some(bucket) = window.bucket_of(row.at) else {
@@ -252,6 +275,9 @@ pub fn fold(rows: &[Row], inputs: &Inputs<'_>) -> Report {
         let agent = per_agent.entry(&row.agent_id).or_default();
         agent.0.add(counts);
         agent.1 += row_cost;
+        if !row.model.is_empty() {
+            per_model.entry(&row.model).or_default().add(counts);
+        }
     }
     for (point, (counts, cost)) in series.iter_mut().zip(buckets) {
         point.calls = counts.calls;
@@ -324,8 +350,22 @@ pub fn fold(rows: &[Row], inputs: &Inputs<'_>) -> Report {
         uptime: ratio(total.up_hours.min(possible_total), possible_total),
         peak_hour,
     };
+    let mut models: Vec<ModelUsage> = per_model
+        .into_iter()
+        .map(|(model, counts)| ModelUsage {
+            model: model.to_owned(),
+            calls: counts.calls,
+            errors: counts.errors,
+            avg_response_ms: counts.avg_response_ms(),
+            messages: counts.messages,
+            tokens: counts.tokens,
+            cost_usd: inputs.prices.cost(model, counts.tokens),
+        })
+        .collect();
+    models.sort_by(|a, b| b.tokens.cmp(&a.tokens).then_with(|| a.model.cmp(&b.model)));
     Report {
         period: window.info(),
+        models,
         totals,
         series,
         roles: roles.into_iter().collect(),

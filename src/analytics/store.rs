@@ -74,7 +74,7 @@ fn values(c: &Counts) -> [i64; 11] {
 
 /// Rows of an upsert statement at most (15 parameters each, well under both databases' limits).
 const UPSERT_CHUNK: usize = 500;
-/// Events of an insert statement at most (10 parameters each).
+/// Events of an insert statement at most (10 or 11 parameters each).
 const INSERT_CHUNK: usize = 1_000;
 
 /// A rollup table.
@@ -261,26 +261,58 @@ impl Records {
         events: &[UsageEvent],
         now: i64,
     ) -> anyhow::Result<()> {
+        self.record(workspace_id, agent_id, events, None, now)
+            .await
+            .map(drop)
+    }
+
+    /// Like [`Records::record_usage`] for events that each carry a key unique in the workspace
+    /// (an OpenTelemetry span's trace and span id, `keys[i]` for `events[i]`): an event whose
+    /// key is stored already (an exporter's retry), or repeated in the batch, is skipped.
+    /// Returns how many events were new.
+    pub async fn record_usage_once(
+        &self,
+        workspace_id: &str,
+        agent_id: &str,
+        events: &[UsageEvent],
+        keys: &[String],
+        now: i64,
+    ) -> anyhow::Result<usize> {
+        anyhow::ensure!(keys.len() == events.len(), "one key per event");
+        self.record(workspace_id, agent_id, events, Some(keys), now)
+            .await
+    }
+
+    async fn record(
+        &self,
+        workspace_id: &str,
+        agent_id: &str,
+        events: &[UsageEvent],
+        keys: Option<&[String]>,
+        now: i64,
+    ) -> anyhow::Result<usize> {
         let at = |event: &UsageEvent| event.at.unwrap_or(now);
-        // Each conversation's first event in the batch, in case the conversation is new.
-        let mut first_of: HashMap<&str, usize> = HashMap::new();
-        for (i, event) in events.iter().enumerate() {
-            if let Some(id) = &event.conversation_id {
-                first_of.entry(id.as_str()).or_insert(i);
-            }
-        }
-        let firsts: Vec<(&str, usize)> = first_of.iter().map(|(id, i)| (*id, *i)).collect();
+        let width = if keys.is_some() { 11 } else { 10 };
         let insert_events = |rows: usize| {
             let tuples: Vec<String> = (0..rows)
                 .map(|row| {
-                    let marks: Vec<String> =
-                        (1..=10).map(|i| format!("${}", row * 10 + i)).collect();
+                    let marks: Vec<String> = (1..=width)
+                        .map(|i| format!("${}", row * width + i))
+                        .collect();
                     format!("({})", marks.join(", "))
                 })
                 .collect();
+            let (column, conflict) = if keys.is_some() {
+                (
+                    ", span_key",
+                    " ON CONFLICT (workspace_id, span_key) DO NOTHING RETURNING span_key",
+                )
+            } else {
+                ("", "")
+            };
             format!(
                 "INSERT INTO usage_events (workspace_id, agent_id, kind, at, model, tokens, \
-                 latency_ms, error, conversation_id, received_at) VALUES {}",
+                 latency_ms, error, conversation_id, received_at{column}) VALUES {}{conflict}",
                 tuples.join(", ")
             )
         };
@@ -305,24 +337,63 @@ impl Records {
         macro_rules! record {
             ($pool:expr) => {{
                 let mut tx = $pool.begin().await?;
-                for chunk in events.chunks(INSERT_CHUNK) {
+                // The events to count: all of them, or those whose key was new.
+                let mut kept: Vec<&UsageEvent> = Vec::with_capacity(events.len());
+                for (n, chunk) in events.chunks(INSERT_CHUNK).enumerate() {
                     let sql = insert_events(chunk.len());
-                    let mut query = sqlx::query(&sql);
-                    for event in chunk {
-                        query = query
-                            .bind(workspace_id)
-                            .bind(agent_id)
-                            .bind(event.kind.as_str())
-                            .bind(at(event))
-                            .bind(event.model.as_deref().unwrap_or(""))
-                            .bind(event.tokens as i64)
-                            .bind(event.latency_ms.map(|ms| ms as i64))
-                            .bind(event.error)
-                            .bind(event.conversation_id.as_deref())
-                            .bind(now);
+                    macro_rules! bind_events {
+                        ($query:expr) => {{
+                            let mut query = $query;
+                            for (i, event) in chunk.iter().enumerate() {
+                                query = query
+                                    .bind(workspace_id)
+                                    .bind(agent_id)
+                                    .bind(event.kind.as_str())
+                                    .bind(at(event))
+                                    .bind(event.model.as_deref().unwrap_or(""))
+                                    .bind(event.tokens as i64)
+                                    .bind(event.latency_ms.map(|ms| ms as i64))
+                                    .bind(event.error)
+                                    .bind(event.conversation_id.as_deref())
+                                    .bind(now);
+                                if let Some(keys) = keys {
+                                    query = query.bind(&keys[n * INSERT_CHUNK + i]);
+                                }
+                            }
+                            query
+                        }};
                     }
-                    query.execute(&mut *tx).await?;
+                    match keys {
+                        None => {
+                            bind_events!(sqlx::query(&sql)).execute(&mut *tx).await?;
+                            kept.extend(chunk);
+                        }
+                        Some(keys) => {
+                            let mut new: HashSet<String> =
+                                bind_events!(sqlx::query_scalar::<_, String>(&sql))
+                                    .fetch_all(&mut *tx)
+                                    .await?
+                                    .into_iter()
+                                    .collect();
+                            let chunk_keys = &keys[n * INSERT_CHUNK..];
+                            kept.extend(
+                                chunk
+                                    .iter()
+                                    .zip(chunk_keys)
+                                    .filter(|(_, key)| new.remove(key.as_str()))
+                                    .map(|(event, _)| event),
+                            );
+                        }
+                    }
                 }
+                // Each conversation's first event in the batch, in case the conversation is new.
+                let mut first_of: HashMap<&str, usize> = HashMap::new();
+                for (i, event) in kept.iter().enumerate() {
+                    if let Some(id) = &event.conversation_id {
+                        first_of.entry(id.as_str()).or_insert(i);
+                    }
+                }
+                let firsts: Vec<(&str, usize)> = first_of.iter().map(|(id, i)| (*id, *i)).collect();
                 let mut started: HashSet<String> = HashSet::new();
                 for chunk in firsts.chunks(INSERT_CHUNK) {
                     let sql = insert_conversations(chunk.len());
@@ -332,12 +403,12 @@ impl Records {
                             .bind(workspace_id)
                             .bind(*id)
                             .bind(agent_id)
-                            .bind(at(&events[*i]));
+                            .bind(at(kept[*i]));
                     }
                     started.extend(query.fetch_all(&mut *tx).await?);
                 }
                 let (mut hourly, mut daily) = (Groups::new(), Groups::new());
-                for (i, event) in events.iter().enumerate() {
+                for (i, event) in kept.iter().enumerate() {
                     let mut counts = Counts::of(event);
                     if let Some(id) = event.conversation_id.as_deref() {
                         let first = first_of.get(id) == Some(&i);
@@ -363,10 +434,10 @@ impl Records {
                 }
                 upsert_groups!(tx, Rollup::Hourly, workspace_id, hourly);
                 upsert_groups!(tx, Rollup::Daily, workspace_id, daily);
-                tx.commit().await
+                tx.commit().await.map(|()| kept.len())
             }};
         }
-        let recorded: Result<(), sqlx::Error> = async {
+        let recorded: Result<usize, sqlx::Error> = async {
             match self.pool() {
                 Pool::Sqlite(pool) => record!(pool),
                 Pool::Postgres(pool) => record!(pool),

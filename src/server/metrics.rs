@@ -36,6 +36,13 @@ struct ApprovalState {
     state: String,
 }
 
+/// The label set of OpenTelemetry spans taken in (`counted`, `duplicate`, `agent`, `dropped`,
+/// `rejected`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SpanOutcome {
+    outcome: &'static str,
+}
+
 /// The metrics this instance keeps; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Metrics {
@@ -44,6 +51,7 @@ pub struct Metrics {
     sockets: Gauge,
     approvals: Family<ApprovalState, Gauge>,
     sync_latency: Histogram,
+    otlp_spans: Family<SpanOutcome, Counter>,
 }
 
 impl Default for Metrics {
@@ -74,12 +82,19 @@ impl Default for Metrics {
             "Time to apply, persist and announce one dashboard edit",
             sync_latency.clone(),
         );
+        let otlp_spans = Family::<SpanOutcome, Counter>::default();
+        registry.register(
+            "otlp_spans",
+            "OpenTelemetry spans received at /v1/traces, by what became of them",
+            otlp_spans.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             http,
             sockets,
             approvals,
             sync_latency,
+            otlp_spans,
         }
     }
 }
@@ -94,6 +109,15 @@ impl Metrics {
     /// A dashboard edit took `took`.
     pub fn sync_edit(&self, took: Duration) {
         self.sync_latency.observe(took.as_secs_f64());
+    }
+
+    /// `n` spans received at `/v1/traces` had `outcome`.
+    pub fn otlp_spans(&self, outcome: &'static str, n: usize) {
+        if n > 0 {
+            self.otlp_spans
+                .get_or_create(&SpanOutcome { outcome })
+                .inc_by(n as u64);
+        }
     }
 
     /// The text exposition, with approvals by state as given.

@@ -191,6 +191,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(crate::approvals::agent_api::routes())
                 .merge(crate::fleet::api::agent_routes())
                 .merge(crate::analytics::api::agent_routes())
+                .merge(crate::otel::api::routes())
                 .merge(crate::mcp::gateway::routes(&state)),
             state.config.agent_rate,
         ))

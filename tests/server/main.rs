@@ -14,5 +14,6 @@ mod lifecycle;
 mod live;
 mod mcp;
 mod metrics;
+mod otel;
 mod pages;
 mod sync;

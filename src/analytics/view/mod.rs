@@ -1,4 +1,4 @@
-//! The report's body — metric cards, four charts, the top agents — rendered on the server with
+//! The report's body — metric cards, four charts, the top agents, usage by model — rendered on the server with
 //! Dioxus SSR and sent to the Analytics page as HTML (`GET /api/analytics/view`). It holds no
 //! handlers (only links and hover titles), so the browser needs none of this code: it stays out
 //! of the wasm, whose first-load budget the charts and formatting would otherwise take ~8 KB of.
@@ -7,16 +7,55 @@ mod chart;
 mod figures;
 
 use self::chart::chart;
-use self::figures::{cards, charts, count, is_empty, top};
-use super::report::Report;
+use self::figures::{cards, charts, count, dollars, is_empty, millis, top};
+use super::report::{ModelUsage, Report};
 use crate::analytics::ui::int;
 use dioxus::prelude::*;
 use serde_json::Value;
 
 /// The body of `report` as HTML.
 pub fn render(report: &Report) -> String {
+    let models = models(&report.models);
     let report = serde_json::to_value(report).unwrap_or_default();
-    dioxus_ssr::render_element(body(&report))
+    dioxus_ssr::render_element(rsx! {
+        {body(&report)}
+        {models}
+    })
+}
+
+/// Usage by model: calls, errors, mean response, messages, tokens and cost (nothing when no
+/// usage named a model).
+fn models(models: &[ModelUsage]) -> Element {
+    if models.is_empty() {
+        return VNode::empty();
+    }
+    rsx! {
+        h2 { class: "mb-2 mt-6 font-semibold", "Models" }
+        div { class: "overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 p-4",
+            table { id: "analytics-models", class: "w-full text-left text-sm",
+                thead {
+                    tr { class: "text-xs text-slate-500 dark:text-slate-400",
+                        for (label, align) in [("Model", ""), ("Calls", "text-right"), ("Errors", "text-right"), ("Avg response", "text-right"), ("Messages", "text-right"), ("Tokens", "text-right"), ("Cost", "text-right")] {
+                            th { class: "py-1 font-medium {align}", scope: "col", "{label}" }
+                        }
+                    }
+                }
+                tbody {
+                    for usage in models {
+                        tr { class: "model-row border-t border-slate-100 dark:border-slate-800", "data-model": "{usage.model}",
+                            td { class: "py-1 font-medium", "{usage.model}" }
+                            td { class: "py-1 text-right tabular-nums", {count(usage.calls)} }
+                            td { class: "py-1 text-right tabular-nums", {count(usage.errors)} }
+                            td { class: "py-1 text-right tabular-nums", {millis(usage.avg_response_ms)} }
+                            td { class: "py-1 text-right tabular-nums", {count(usage.messages)} }
+                            td { class: "py-1 text-right tabular-nums", {count(usage.tokens)} }
+                            td { class: "py-1 text-right tabular-nums", {usage.cost_usd.map_or_else(|| "no price".to_owned(), dollars)} }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Cards, then (unless nothing happened) charts and top agents.
@@ -141,6 +180,32 @@ mod tests {
         // Roles are shown by what they feed, in the tables and the by-role chart's legend.
         assert_eq!(html.matches(">Vitals<").count(), 3, "{html}");
         assert!(html.contains(r#"<g class="series" data-name="Vitals">"#));
+    }
+
+    #[test]
+    fn usage_by_model_is_a_table_with_one_row_per_model() {
+        let usage = |model: &str, cost| ModelUsage {
+            model: model.into(),
+            calls: 2,
+            errors: 1,
+            avg_response_ms: Some(250.0),
+            messages: 0,
+            tokens: 1_500,
+            cost_usd: cost,
+        };
+        let html = dioxus_ssr::render_element(models(&[
+            usage("gpt-4o", Some(0.5)),
+            usage("<b>house</b>", None),
+        ]));
+        assert!(html.contains(r#"<table id="analytics-models""#), "{html}");
+        assert_eq!(html.matches(r#"class="model-row "#).count(), 2);
+        assert!(html.contains(r#"data-model="gpt-4o""#));
+        assert!(
+            html.contains("1,500") && html.contains("no price"),
+            "{html}"
+        );
+        assert!(!html.contains("<b>"));
+        assert!(dioxus_ssr::render_element(models(&[])).is_empty());
     }
 
     #[test]
