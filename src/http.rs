@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The body of every error answer of `/api/*`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 pub struct ErrorBody {
     /// A sentence for the user or the script author.
     pub error: String,

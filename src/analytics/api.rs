@@ -50,7 +50,7 @@ pub fn routes() -> Router<AppState> {
 pub struct UsageApiDoc;
 
 /// A batch of events.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsageBatch {
     /// 1 to 1,000 events.
@@ -58,7 +58,7 @@ pub struct UsageBatch {
 }
 
 /// A report's answer.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Recorded {
     /// How many events were stored.

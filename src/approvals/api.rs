@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// The operator routes.
@@ -271,14 +271,26 @@ async fn cancel(
     Ok(cancelled(transition))
 }
 
-/// The cancel answer: `{success, cancelledAt, approval}`, or as [`answer`] says.
+/// The answer to a cancellation (an operator's) or a withdrawal (the agent's own).
+#[derive(Debug, Serialize, utoipa::ToSchema, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Withdrawn {
+    /// Always true: it is cancelled (now, or it was already).
+    pub success: bool,
+    /// When it was cancelled (ms since the Unix epoch).
+    pub cancelled_at: Option<i64>,
+    /// The approval as it is now.
+    pub approval: Approval,
+}
+
+/// The cancel answer: [`Withdrawn`], or as [`answer`] says.
 pub fn cancelled(transition: Transition) -> Response {
     match transition {
-        Transition::Applied(approval) | Transition::Already(approval) => Json(json!({
-            "success": true,
-            "cancelledAt": approval.decided_at,
-            "approval": approval,
-        }))
+        Transition::Applied(approval) | Transition::Already(approval) => Json(Withdrawn {
+            success: true,
+            cancelled_at: approval.decided_at,
+            approval,
+        })
         .into_response(),
         other => answer(other),
     }

@@ -68,7 +68,7 @@ pub fn routes() -> Router<AppState> {
 pub struct FleetApiDoc;
 
 /// A push's answer.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Accepted {
     /// How many items were stored.
@@ -325,16 +325,55 @@ pub fn agent_schema() -> Value {
             generator.subschema_for::<AgentEvent>(),
         ),
     ];
-    let models: serde_json::Map<String, Value> = models
+    let usage_batch = generator.subschema_for::<crate::analytics::api::UsageBatch>();
+    let accepted = generator.subschema_for::<Accepted>().to_value();
+    let approval = generator.subschema_for::<Approval>().to_value();
+    let answers = [
+        ("POST /api/v1/heartbeat", accepted.clone()),
+        ("POST /api/v1/projects", accepted.clone()),
+        ("POST /api/v1/tasks", accepted.clone()),
+        ("POST /api/v1/metrics", accepted.clone()),
+        ("POST /api/v1/alerts", accepted.clone()),
+        ("POST /api/v1/activity", accepted),
+        (
+            "POST /api/v1/usage",
+            generator
+                .subschema_for::<crate::analytics::api::Recorded>()
+                .to_value(),
+        ),
+        ("POST /api/v1/approvals", approval.clone()),
+        ("GET /api/v1/approvals/{id}", approval.clone()),
+        ("GET /api/v1/approvals/{id}/wait", approval.clone()),
+        (
+            "DELETE /api/v1/approvals/{id}",
+            generator
+                .subschema_for::<crate::approvals::api::Withdrawn>()
+                .to_value(),
+        ),
+        ("POST /api/v1/approvals/{id}/run", approval),
+    ];
+    let error = generator.subschema_for::<crate::http::ErrorBody>();
+    let mut models: serde_json::Map<String, Value> = models
         .into_iter()
         .map(|(endpoint, schema)| (endpoint.to_owned(), schema.to_value()))
+        .collect();
+    // One event, or a batch of them.
+    if let Some(event) = models.remove("POST /api/v1/usage") {
+        let either = json!({ "anyOf": [event, usage_batch.to_value()] });
+        models.insert("POST /api/v1/usage".to_owned(), either);
+    }
+    let answers: serde_json::Map<String, Value> = answers
+        .into_iter()
+        .map(|(endpoint, schema)| (endpoint.to_owned(), schema))
         .collect();
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "/api/v1/schema",
         "title": "Flightdeck agent models",
-        "description": "What agents send to and receive from /api/v1, generated from the server's Rust types. `models` names each endpoint's body; the definitions are under `$defs`.",
+        "description": "What agents send to and receive from /api/v1, generated from the server's Rust types. `models` names each endpoint's body, `answers` each endpoint's successful answer and `error` the body of every error answer; the definitions are under `$defs`.",
         "models": models,
+        "answers": answers,
+        "error": error.to_value(),
         "$defs": generator.take_definitions(true),
     })
 }
@@ -359,12 +398,31 @@ mod tests {
             "NewApproval",
             "Risk",
             "AgentEvent",
+            "UsageBatch",
+            "Accepted",
+            "Recorded",
+            "Withdrawn",
+            "ErrorBody",
         ] {
             assert!(defs.contains_key(name), "{name} missing from $defs");
         }
         assert_eq!(
             schema["models"]["POST /api/v1/tasks"]["$ref"],
             "#/$defs/TaskReport"
+        );
+        // What comes back: each endpoint's answer, and the one error body.
+        assert_eq!(
+            schema["answers"]["POST /api/v1/heartbeat"]["$ref"],
+            "#/$defs/Accepted"
+        );
+        assert_eq!(
+            schema["answers"]["DELETE /api/v1/approvals/{id}"]["$ref"],
+            "#/$defs/Withdrawn"
+        );
+        assert_eq!(schema["error"]["$ref"], "#/$defs/ErrorBody");
+        assert_eq!(
+            schema["models"]["POST /api/v1/usage"]["anyOf"][1]["$ref"],
+            "#/$defs/UsageBatch"
         );
         // Documented variants come as `oneOf` of `const`s, each with its description.
         let statuses: Vec<&Value> = defs["TaskStatus"]["oneOf"]

@@ -456,3 +456,36 @@ pub fn run_expecting_exit(vars: &[(&str, &str)]) -> (ExitStatus, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// A program the tests run against a loopback server (node, pytest, a script): no proxy between
+/// them (the proxy variables removed), no input, its output piped, killed when dropped.
+pub fn direct(program: impl AsRef<std::ffi::OsStr>) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(program);
+    for proxy in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        command.env_remove(proxy);
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// The tests' Python environment: `FLIGHTDECK_VENV` (scripts/env.sh sets it), else its default.
+pub fn venv() -> PathBuf {
+    std::env::var_os("FLIGHTDECK_VENV").map_or_else(
+        || {
+            let home = std::env::var_os("HOME").unwrap_or_default();
+            Path::new(&home).join(".cache/flightdeck/venv")
+        },
+        PathBuf::from,
+    )
+}

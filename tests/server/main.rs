@@ -5,6 +5,7 @@ mod approvals;
 mod assets;
 mod attack;
 mod audit;
+mod clients;
 mod contract;
 mod fleet;
 mod gateway;
