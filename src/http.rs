@@ -15,20 +15,23 @@ pub struct ErrorBody {
     pub field: Option<String>,
 }
 
+pub mod whole;
+
 #[cfg(not(target_arch = "wasm32"))]
 mod body;
 #[cfg(not(target_arch = "wasm32"))]
 pub use body::parse_body;
 
 #[cfg(feature = "server")]
-pub use server::{is_json, parse, require_json, ApiError, JsonBody};
+mod extract;
+#[cfg(feature = "server")]
+pub use extract::{JsonBody, JsonBytes, QueryParams};
+#[cfg(feature = "server")]
+pub use server::{is_json, parse, require_json, ApiError};
 
 #[cfg(feature = "server")]
 mod server {
     use super::ErrorBody;
-    use axum::body::Bytes;
-    use axum::extract::rejection::BytesRejection;
-    use axum::extract::{FromRequest, Request};
     use axum::http::StatusCode;
     use axum::response::{IntoResponse, Response};
     use axum::Json;
@@ -98,31 +101,6 @@ mod server {
     impl IntoResponse for ApiError {
         fn into_response(self) -> Response {
             (self.status, Json(self.body)).into_response()
-        }
-    }
-
-    /// A JSON body parsed with the path of the first bad field in its error: a malformed body
-    /// is a 400 naming the field, an oversize one (past the route's `DefaultBodyLimit`) a 413.
-    pub struct JsonBody<T>(pub T);
-
-    impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
-        type Rejection = ApiError;
-
-        async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-            require_json(request.headers())?;
-            let bytes = Bytes::from_request(request, state).await.map_err(
-                |rejection: BytesRejection| {
-                    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ApiError::new(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "the request body is larger than this server accepts",
-                        )
-                    } else {
-                        ApiError::new(rejection.status(), rejection.body_text())
-                    }
-                },
-            )?;
-            parse(&bytes).map(JsonBody)
         }
     }
 

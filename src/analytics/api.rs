@@ -13,10 +13,9 @@ use super::{UsageEvent, MAX_BATCH};
 use crate::agents::api::AgentAuth;
 use crate::auth::api::Auth;
 use crate::auth::Role;
-use crate::http::{parse, ApiError, ErrorBody};
+use crate::http::{parse, ApiError, ErrorBody, JsonBytes};
 use crate::records::{now_ms, Records};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -45,15 +44,26 @@ pub fn routes() -> Router<AppState> {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(usage),
-    components(schemas(UsageEvent, UsageBatch, super::UsageKind, Recorded))
+    components(schemas(UsageBody, UsageEvent, UsageBatch, super::UsageKind, Recorded))
 )]
 pub struct UsageApiDoc;
+
+/// `POST /api/v1/usage` body: one event, or a batch of them (told apart by `events`).
+#[derive(Debug, Deserialize, utoipa::ToSchema, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum UsageBody {
+    /// One event.
+    One(UsageEvent),
+    /// Up to 1,000 events.
+    Batch(UsageBatch),
+}
 
 /// A batch of events.
 #[derive(Debug, Deserialize, utoipa::ToSchema, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsageBatch {
     /// 1 to 1,000 events.
+    #[schemars(length(min = 1, max = MAX_BATCH))]
     pub events: Vec<UsageEvent>,
 }
 
@@ -68,40 +78,18 @@ pub struct Recorded {
 }
 
 /// Report usage: calls (with response time and failure), messages, tokens and conversations.
-#[utoipa::path(post, path = "/api/v1/usage", request_body = UsageBatch,
+#[utoipa::path(post, path = "/api/v1/usage", request_body = UsageBody,
     responses(
         (status = 200, description = "Stored and counted", body = Recorded),
-        (status = 400, description = "A field is wrong (named, e.g. events[3].latencyMs)", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 413, description = "Over the body limit", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit; see Retry-After", body = ErrorBody),
+        (status = 400, description = "A field is wrong (named, e.g. events[3].latencyMs), or an event is dated more than 400 days ago or over 5 minutes ahead", body = ErrorBody),
     ))]
 async fn usage(
     State(state): State<AppState>,
     auth: AgentAuth,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
+    JsonBytes(body): JsonBytes,
 ) -> Result<Json<Recorded>, ApiError> {
-    crate::http::require_json(&headers)?;
-    let batch = parse::<serde_json::Value>(&body)?.get("events").is_some();
-    let (events, prefix): (Vec<UsageEvent>, fn(usize) -> String) = if batch {
-        let batch: UsageBatch = parse(&body)?;
-        (batch.events, |i| format!("events[{i}]."))
-    } else {
-        (vec![parse::<UsageEvent>(&body)?], |_| String::new())
-    };
-    if events.is_empty() || events.len() > MAX_BATCH {
-        return Err(ApiError::field(
-            "events",
-            format!("send 1 to {MAX_BATCH} events at a time"),
-        ));
-    }
     let now = now_ms();
-    for (i, event) in events.iter().enumerate() {
-        event
-            .validate(now, &prefix(i))
-            .map_err(|bad| ApiError::field(bad.field, bad.message))?;
-    }
+    let events = read_events(&body, now)?;
     state
         .records
         .record_usage(&auth.workspace_id, &auth.agent.id, &events, now)
@@ -110,6 +98,30 @@ async fn usage(
         accepted: events.len(),
         received_at: now,
     }))
+}
+
+/// The events of a usage body at time `now`: one event, or `{"events": [...]}` with 1 to
+/// [`MAX_BATCH`]; the first bad field is a 400 naming it.
+pub fn read_events(body: &[u8], now: i64) -> Result<Vec<UsageEvent>, ApiError> {
+    let batch = parse::<serde_json::Value>(body)?.get("events").is_some();
+    let (events, prefix): (Vec<UsageEvent>, fn(usize) -> String) = if batch {
+        let batch: UsageBatch = parse(body)?;
+        (batch.events, |i| format!("events[{i}]."))
+    } else {
+        (vec![parse::<UsageEvent>(body)?], |_| String::new())
+    };
+    if events.is_empty() || events.len() > MAX_BATCH {
+        return Err(ApiError::field(
+            "events",
+            format!("send 1 to {MAX_BATCH} events at a time"),
+        ));
+    }
+    for (i, event) in events.iter().enumerate() {
+        event
+            .validate(now, &prefix(i))
+            .map_err(|bad| ApiError::field(bad.field, bad.message))?;
+    }
+    Ok(events)
 }
 
 /// The report's query.

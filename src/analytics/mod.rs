@@ -28,6 +28,10 @@ pub const MAX_BATCH: usize = 1_000;
 pub const MAX_AGE_MS: i64 = 400 * 24 * 3_600_000;
 /// How far ahead of the server's clock an event may be dated (clock skew).
 pub const MAX_SKEW_MS: i64 = 5 * 60_000;
+/// Most tokens one event may count.
+pub const MAX_TOKENS: u64 = 10_000_000;
+/// Longest response time of a call, in milliseconds (an hour).
+pub const MAX_LATENCY_MS: u64 = 3_600_000;
 /// One hour in milliseconds, the finest rollup.
 pub const HOUR_MS: i64 = 3_600_000;
 /// One day in milliseconds (the daily rollup's UTC days).
@@ -54,31 +58,70 @@ impl UsageKind {
     }
 }
 
-/// One usage event, as an agent reports it to `POST /api/v1/usage`.
+/// One usage event, as an agent reports it to `POST /api/v1/usage`. Only a call has a response
+/// time or fails: a message with `latencyMs` or `"error": true` is refused.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schemars(transform = only_calls_take_time_or_fail))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UsageEvent {
     /// A call or a message.
     pub kind: UsageKind,
-    /// When it happened (ms since the Unix epoch); now when left out. Up to 400 days back.
-    #[serde(default)]
+    /// When it happened (ms since the Unix epoch); now when left out. At most 400 days before
+    /// the server's clock and 5 minutes after it: rules of the clock, which no schema can state
+    /// (the schema's bounds only keep it a safe integer).
+    #[serde(default, deserialize_with = "crate::http::whole::optional")]
+    #[cfg_attr(
+        feature = "server",
+        schemars(range(min = 0, max = crate::approvals::MAX_SAFE_INTEGER))
+    )]
     pub at: Option<i64>,
-    /// The model that served it, priced by `MODEL_PRICES`.
+    /// The model that served it (1 to 100 characters, not blank, without NUL), priced by
+    /// `MODEL_PRICES`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "server",
+        schemars(
+            length(min = 1, max = 100),
+            pattern(crate::approvals::NOT_BLANK_NO_NUL)
+        )
+    )]
     pub model: Option<String>,
-    /// Tokens used (prompt and completion together).
-    #[serde(default)]
+    /// Tokens used (prompt and completion together), 0 to 10,000,000.
+    #[serde(default, deserialize_with = "crate::http::whole::number")]
+    #[cfg_attr(feature = "server", schemars(range(min = 0, max = MAX_TOKENS)))]
     pub tokens: u64,
-    /// How long the agent took to answer a call, in milliseconds.
-    #[serde(default)]
+    /// How long the agent took to answer a call, in milliseconds (0 to 3,600,000); calls only.
+    #[serde(default, deserialize_with = "crate::http::whole::optional")]
+    #[cfg_attr(feature = "server", schemars(range(min = 0, max = MAX_LATENCY_MS)))]
     pub latency_ms: Option<u64>,
-    /// Whether the call failed.
+    /// Whether the call failed (calls only).
     #[serde(default)]
     pub error: bool,
-    /// The conversation it belongs to; the first event of a conversation starts it.
+    /// The conversation it belongs to (1 to 200 characters, without NUL); the first event of a
+    /// conversation starts it.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 200), pattern(crate::approvals::NO_NUL))
+    )]
     pub conversation_id: Option<String>,
+}
+
+/// The schema's part of [`UsageEvent::validate`] that no field states alone: a message has no
+/// response time (`latencyMs` left out or null) and does not fail (`error` left out or false).
+#[cfg(feature = "server")]
+fn only_calls_take_time_or_fail(schema: &mut schemars::Schema) {
+    schema.insert(
+        "if".into(),
+        serde_json::json!({ "properties": { "kind": { "const": "message" } }, "required": ["kind"] }),
+    );
+    schema.insert(
+        "then".into(),
+        serde_json::json!({
+            "properties": { "latencyMs": { "type": "null" }, "error": { "const": false } }
+        }),
+    );
 }
 
 /// A field of an event that is wrong, named as the API answers it.
@@ -107,19 +150,23 @@ impl UsageEvent {
                 return Err(wrong("at", "is more than 400 days ago"));
             }
         }
+        // Lengths in characters, as the schema's maxLength counts them.
         if let Some(model) = &self.model {
-            if model.trim().is_empty() || model.len() > 100 {
+            if model.trim().is_empty() || model.chars().count() > 100 {
                 return Err(wrong("model", "must be 1 to 100 characters"));
             }
+            if model.contains('\0') {
+                return Err(wrong("model", "must not hold U+0000 (NUL)"));
+            }
         }
-        if self.tokens > 10_000_000 {
+        if self.tokens > MAX_TOKENS {
             return Err(wrong("tokens", "must be at most 10,000,000"));
         }
         match (self.kind, self.latency_ms) {
             (UsageKind::Message, Some(_)) => {
                 return Err(wrong("latencyMs", "is only for calls"));
             }
-            (UsageKind::Call, Some(ms)) if ms > 3_600_000 => {
+            (UsageKind::Call, Some(ms)) if ms > MAX_LATENCY_MS => {
                 return Err(wrong("latencyMs", "must be at most 3,600,000 (an hour)"));
             }
             _ => {}
@@ -128,8 +175,11 @@ impl UsageEvent {
             return Err(wrong("error", "is only for calls"));
         }
         if let Some(id) = &self.conversation_id {
-            if id.is_empty() || id.len() > 200 {
+            if id.is_empty() || id.chars().count() > 200 {
                 return Err(wrong("conversationId", "must be 1 to 200 characters"));
+            }
+            if id.contains('\0') {
+                return Err(wrong("conversationId", "must not hold U+0000 (NUL)"));
             }
         }
         Ok(())
@@ -321,6 +371,23 @@ mod tests {
             ..call(None, false)
         };
         assert_eq!(field(unnamed), "events[2].model");
+        // Lengths count characters, as the schema's maxLength does, not UTF-8 bytes.
+        let wide = UsageEvent {
+            model: Some("é".repeat(100)),
+            conversation_id: Some("é".repeat(200)),
+            ..call(None, false)
+        };
+        assert!(wide.validate(now, "").is_ok());
+        let longer = UsageEvent {
+            conversation_id: Some("é".repeat(201)),
+            ..call(None, false)
+        };
+        assert_eq!(field(longer), "events[2].conversationId");
+        let nul = UsageEvent {
+            model: Some("gpt\0".into()),
+            ..call(None, false)
+        };
+        assert_eq!(field(nul), "events[2].model");
         assert!(call(Some(10), true).validate(now, "").is_ok());
     }
 

@@ -2,17 +2,18 @@
 //! decision (long-poll that answers the moment it lands), cancel it, and follow every event of
 //! one's approvals as a server-sent-event stream. Waiting costs no CPU: a waiter is a hub
 //! subscription and a timer, woken by the decision on whichever instance it is made.
-//! `/api/v1/openapi.json` describes it, generated from these handlers and the shared models.
+//! `/api/v1/openapi.json` describes it, generated from these handlers and the shared models
+//! (see [`crate::agents::openapi`]).
 
 use super::api::cancelled;
 use super::events::{agent_topic, approval_topic, end, Actor, APPROVAL_QUEUE};
 use super::{AgentEvent, Approval, Gate, NewApproval, Risk, RunReport, RunStatus, Status, ToolRun};
 use crate::agents::api::AgentAuth;
 use crate::agents::streams::{revoked_error, OpenStream};
-use crate::http::{ApiError, ErrorBody, JsonBody};
+use crate::http::{ApiError, ErrorBody, JsonBody, QueryParams};
 use crate::records::now_ms;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::Response;
@@ -40,44 +41,34 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
 }
 
-/// The OpenAPI document of the agent API.
+/// The approval paths of the agent API's OpenAPI document (assembled by
+/// [`crate::agents::openapi::document`], which adds the token scheme and the answers every
+/// operation shares).
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Flightdeck agent API",
-        description = "What agents call: ask a human before running a risky tool, and wait for the decision by events."
+        description = "What agents call: ask a human before running a risky tool, and wait for the decision by events; report heartbeats, fleet data and usage. Bodies and answers are JSON; every error is `{error, field?}`."
     ),
     paths(create, read, wait, withdraw, run, events),
-    components(schemas(Approval, NewApproval, Risk, Status, AgentEvent, ErrorBody, Gate, ToolRun, RunStatus, RunReport)),
-    modifiers(&BearerAuth)
+    components(schemas(
+        Approval,
+        NewApproval,
+        Risk,
+        Status,
+        AgentEvent,
+        ErrorBody,
+        Gate,
+        ToolRun,
+        RunStatus,
+        RunReport
+    ))
 )]
 pub struct AgentApiDoc;
 
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{
-            Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
-        };
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "agent_token",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
-        openapi.security = Some(vec![SecurityRequirement::new(
-            "agent_token",
-            Vec::<String>::new(),
-        )]);
-    }
-}
-
 /// GET /api/v1/openapi.json.
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    let mut doc = AgentApiDoc::openapi();
-    doc.merge(crate::fleet::api::FleetApiDoc::openapi());
-    doc.merge(crate::analytics::api::UsageApiDoc::openapi());
-    Json(doc)
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::agents::openapi::document())
 }
 
 /// The agent's own approval: 404 when it is not in the agent's workspace, 403 when another
@@ -101,8 +92,7 @@ async fn own(state: &AppState, auth: &AgentAuth, id: &str) -> Result<Approval, A
 #[utoipa::path(post, path = "/api/v1/approvals", request_body = NewApproval,
     responses(
         (status = 201, description = "Stored as pending; wait for the decision", body = Approval),
-        (status = 400, description = "A field is wrong (named)", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 400, description = "A field is wrong (named), the arguments are over 64 KiB, or the deadline is not within the next 30 days", body = ErrorBody),
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -123,9 +113,9 @@ async fn create(
 #[utoipa::path(get, path = "/api/v1/approvals/{id}",
     params(("id" = String, Path, description = "The approval")),
     responses(
-        (status = 200, body = Approval),
+        (status = 200, description = "The approval now", body = Approval),
         (status = 403, description = "Another agent's", body = ErrorBody),
-        (status = 404, description = "No such approval", body = ErrorBody),
+        (status = 404, description = "No such approval in the token's workspace", body = ErrorBody),
     ))]
 async fn read(
     State(state): State<AppState>,
@@ -136,29 +126,29 @@ async fn read(
 }
 
 /// `?timeout=` of the long-poll.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WaitQuery {
-    /// Seconds to wait at most (1 to 120, default 55).
+    /// Seconds to wait at most, 1 to 120 (default 55).
+    #[param(minimum = 1, maximum = 120)]
     pub timeout: Option<u64>,
 }
 
 /// Wait for the decision: answers the moment it lands, or with `pending` at the timeout (call
 /// again).
 #[utoipa::path(get, path = "/api/v1/approvals/{id}/wait",
-    params(("id" = String, Path, description = "The approval"),
-           ("timeout" = Option<u64>, Query, description = "Seconds, 1 to 120 (default 55)")),
+    params(("id" = String, Path, description = "The approval"), WaitQuery),
     responses(
         (status = 200, description = "Decided, or still pending at the timeout", body = Approval),
-        (status = 401, description = "The token is revoked (also while waiting)", body = ErrorBody),
-        (status = 404, description = "No such approval", body = ErrorBody),
-        (status = 429, description = "FLIGHTDECK_MAX_STREAMS_PER_TOKEN long-polls and streams already open", body = ErrorBody),
+        (status = 403, description = "Another agent's", body = ErrorBody),
+        (status = 404, description = "No such approval in the token's workspace", body = ErrorBody),
     ))]
 async fn wait(
     State(state): State<AppState>,
     auth: AgentAuth,
     Path(id): Path<String>,
-    Query(query): Query<WaitQuery>,
+    QueryParams(query): QueryParams<WaitQuery>,
 ) -> Result<Json<Approval>, ApiError> {
     let seconds = query.timeout.unwrap_or(55);
     if !(1..=MAX_WAIT_SECONDS).contains(&seconds) {
@@ -206,8 +196,10 @@ async fn wait(
 #[utoipa::path(delete, path = "/api/v1/approvals/{id}",
     params(("id" = String, Path, description = "The approval")),
     responses(
-        (status = 200, description = "`{success, cancelledAt, approval}`"),
-        (status = 409, description = "Already decided otherwise", body = ErrorBody),
+        (status = 200, description = "Cancelled now, or it was already", body = super::api::Withdrawn),
+        (status = 403, description = "Another agent's", body = ErrorBody),
+        (status = 404, description = "No such approval in the token's workspace", body = ErrorBody),
+        (status = 409, description = "Already decided otherwise, or expired", body = super::api::Conflict),
     ))]
 async fn withdraw(
     State(state): State<AppState>,
@@ -241,7 +233,7 @@ async fn withdraw(
         (status = 200, description = "Recorded; the approval with its run", body = Approval),
         (status = 400, description = "A field is wrong (named)", body = ErrorBody),
         (status = 403, description = "Another agent's", body = ErrorBody),
-        (status = 404, description = "No such approval", body = ErrorBody),
+        (status = 404, description = "No such approval in the token's workspace", body = ErrorBody),
         (status = 409, description = "Not approved, or its run finished already", body = ErrorBody),
     ))]
 async fn run(
@@ -289,8 +281,7 @@ async fn run(
 /// `revoked` event and the stream ends.
 #[utoipa::path(get, path = "/api/v1/events",
     responses(
-        (status = 200, description = "text/event-stream of AgentEvent", body = AgentEvent),
-        (status = 429, description = "FLIGHTDECK_MAX_STREAMS_PER_TOKEN long-polls and streams already open", body = ErrorBody),
+        (status = 200, description = "The stream: an event per decision, cancellation or expiry of the agent's approvals, and a keep-alive comment every 15 s; it never ends on its own", content_type = "text/event-stream"),
     ))]
 async fn events(
     State(state): State<AppState>,

@@ -87,6 +87,15 @@ fn person(auth: &Auth) -> Actor {
     }
 }
 
+/// The 409 of a transition another ending beat: why, and the approval as it is.
+#[derive(Debug, Serialize, utoipa::ToSchema, schemars::JsonSchema)]
+pub struct Conflict {
+    /// What it already is.
+    pub error: String,
+    /// The approval as it is now.
+    pub approval: Approval,
+}
+
 /// The answer to a transition: 200 with the approval (now or already so), 409 with it when
 /// another ending came first, 404 when there is no such approval here.
 pub fn answer(transition: Transition) -> Response {
@@ -96,10 +105,10 @@ pub fn answer(transition: Transition) -> Response {
         }
         Transition::Conflict(approval) => (
             StatusCode::CONFLICT,
-            Json(json!({
-                "error": format!("this approval is already {}", approval.status.as_str()),
-                "approval": approval,
-            })),
+            Json(Conflict {
+                error: format!("this approval is already {}", approval.status.as_str()),
+                approval,
+            }),
         )
             .into_response(),
         Transition::NotFound => {

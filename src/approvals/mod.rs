@@ -234,15 +234,16 @@ pub struct RunReport {
     /// Where it stands now (a finished run does not change again).
     pub status: RunStatus,
     /// 0 to 100.
-    #[serde(default)]
-    #[cfg_attr(feature = "server", schema(maximum = 100))]
-    #[cfg_attr(feature = "server", schemars(range(max = 100)))]
+    #[serde(default, deserialize_with = "crate::http::whole::optional")]
+    #[cfg_attr(feature = "server", schemars(range(min = 0, max = 100)))]
     pub progress: Option<u8>,
-    /// Up to 500 characters.
+    /// Up to 500 characters, without NUL (U+0000).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schemars(length(max = MAX_RUN_MESSAGE), pattern(NO_NUL)))]
     pub message: Option<String>,
-    /// Up to 2,000 characters.
+    /// Up to 2,000 characters, without NUL (U+0000).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schemars(length(max = MAX_RUN_RESULT), pattern(NO_NUL)))]
     pub result: Option<String>,
 }
 
@@ -277,7 +278,8 @@ impl RunReport {
                 format!("result must be at most {MAX_RUN_RESULT} characters"),
             ));
         }
-        Ok(())
+        no_nul("message", self.message.as_deref())?;
+        no_nul("result", self.result.as_deref())
     }
 }
 
@@ -291,33 +293,62 @@ pub const MAX_COMMENT: usize = 2_000;
 pub const MAX_ARGUMENTS: usize = 64 * 1024;
 /// Furthest deadline: 30 days ahead.
 pub const MAX_DEADLINE_MS: i64 = 30 * 24 * 3600 * 1000;
+/// The largest integer every JSON reader holds exactly (2^53 − 1, JavaScript's
+/// `Number.MAX_SAFE_INTEGER`): the schema's bound of times in ms, which the rules relative to
+/// the clock keep far below.
+pub const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
+
+/// The JSON Schema pattern of a text kept in the records database: no NUL (U+0000), which
+/// PostgreSQL's `text` cannot hold.
+pub const NO_NUL: &str = r"^[^\u0000]*$";
+/// [`NO_NUL`] and [`crate::fleet::NOT_BLANK`] at once (a schema has one `pattern`): no NUL, and
+/// a character other than white space.
+pub const NOT_BLANK_NO_NUL: &str = r"^[^\u0000]*[^\u0000\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$";
+
+/// `Err` naming `field` when `text` holds a NUL, which the records database cannot store.
+fn no_nul(field: &'static str, text: Option<&str>) -> Result<(), (&'static str, String)> {
+    match text {
+        Some(text) if text.contains('\0') => {
+            Err((field, format!("{field} must not hold U+0000 (NUL)")))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// `POST /api/v1/approvals` body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewApproval {
-    /// The tool to run (1 to 200 characters).
+    /// The tool to run (1 to 200 characters, not blank, without NUL).
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = MAX_TOOL), pattern(NOT_BLANK_NO_NUL))
+    )]
     pub tool: String,
-    /// Its arguments (any JSON, up to 64 KiB).
+    /// Its arguments (any JSON, up to 64 KiB written as compact JSON: a size JSON Schema cannot
+    /// state, checked by the server).
     #[serde(default)]
     pub arguments: Value,
-    /// Why (up to 2,000 characters).
+    /// Why (up to 2,000 characters, without NUL).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schemars(length(max = MAX_REASON), pattern(NO_NUL)))]
     pub reason: String,
     /// How risky.
     pub risk: Risk,
-    /// When it expires unless decided, in ms since the Unix epoch (in the future, at most 30 days
-    /// ahead).
-    #[serde(default)]
+    /// When it expires unless decided, in ms since the Unix epoch. It must be in the future and at
+    /// most 30 days ahead of the server's clock: rules of the clock, which no schema can state
+    /// (the schema's bounds only keep it a safe integer).
+    #[serde(default, deserialize_with = "crate::http::whole::optional")]
+    #[cfg_attr(feature = "server", schemars(range(min = 0, max = MAX_SAFE_INTEGER)))]
     pub deadline: Option<i64>,
 }
 
 impl NewApproval {
     /// Checks the fields at time `now`; `Err((field, message))` names the first bad one.
     pub fn validate(&self, now: i64) -> Result<(), (&'static str, String)> {
-        let tool = self.tool.trim();
-        if tool.is_empty() || tool.chars().count() > MAX_TOOL {
+        // Counted as sent, as the schema's maxLength counts (the stored name is trimmed).
+        if self.tool.trim().is_empty() || self.tool.chars().count() > MAX_TOOL {
             return Err(("tool", format!("tool must be 1 to {MAX_TOOL} characters")));
         }
         if self.reason.chars().count() > MAX_REASON {
@@ -326,6 +357,8 @@ impl NewApproval {
                 format!("reason must be at most {MAX_REASON} characters"),
             ));
         }
+        no_nul("tool", Some(&self.tool))?;
+        no_nul("reason", Some(&self.reason))?;
         if self.arguments.to_string().len() > MAX_ARGUMENTS {
             return Err((
                 "arguments",
@@ -446,6 +479,35 @@ mod tests {
         }
     }
 
+    /// The one pattern of a name kept in the records database is the two it stands for.
+    #[cfg(feature = "server")]
+    #[test]
+    fn the_not_blank_no_nul_pattern_is_both_patterns() {
+        let validator = |pattern: &str| {
+            jsonschema::draft202012::new(&json!({ "type": "string", "pattern": pattern })).unwrap()
+        };
+        let both = validator(NOT_BLANK_NO_NUL);
+        let (not_blank, no_nul) = (validator(crate::fleet::NOT_BLANK), validator(NO_NUL));
+        let singles = (0..=0x3100).filter_map(char::from_u32).map(String::from);
+        let mixed = [
+            "",
+            "a\0",
+            "\0 \0",
+            " \u{3000}x\u{85}",
+            "\t\n",
+            "x\ny",
+            "\u{feff}\0",
+        ];
+        for text in singles.chain(mixed.map(String::from)) {
+            let text = json!(text);
+            assert_eq!(
+                both.is_valid(&text),
+                not_blank.is_valid(&text) && no_nul.is_valid(&text),
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn a_request_is_checked_field_by_field() {
         let good = NewApproval {
@@ -473,9 +535,28 @@ mod tests {
         assert_eq!(huge.validate(1_000).unwrap_err().0, "arguments");
         let blank = NewApproval {
             tool: " ".into(),
-            ..good
+            ..good.clone()
         };
         assert_eq!(blank.validate(1_000).unwrap_err().0, "tool");
+        // The tool's name counts as sent, spaces too, as the schema's maxLength does.
+        let padded = NewApproval {
+            tool: format!("{}  ", "t".repeat(MAX_TOOL - 1)),
+            ..good.clone()
+        };
+        assert_eq!(padded.validate(1_000).unwrap_err().0, "tool");
+        // PostgreSQL's text cannot hold a NUL: refused, not a 500 from the store.
+        let nul = NewApproval {
+            reason: "a\0b".into(),
+            ..good.clone()
+        };
+        assert_eq!(nul.validate(1_000).unwrap_err().0, "reason");
+        let run = RunReport {
+            status: RunStatus::Failed,
+            progress: None,
+            message: None,
+            result: Some("\0".into()),
+        };
+        assert_eq!(run.validate().unwrap_err().0, "result");
         let wire: NewApproval = serde_json::from_value(
             json!({ "tool": "t", "arguments": {}, "reason": "r", "risk": "medium" }),
         )

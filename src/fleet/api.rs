@@ -77,6 +77,9 @@ pub struct Accepted {
     pub received_at: i64,
 }
 
+/// The 413 of a fleet push.
+const FULL: &str = "The body is larger than 2 MiB, or it would store new keys past FLIGHTDECK_MAX_FLEET_ITEMS of the kind (updates of stored keys pass); nothing was stored";
+
 fn refuse(invalid: Invalid) -> ApiError {
     ApiError::field(invalid.field, invalid.message)
 }
@@ -124,9 +127,7 @@ pub async fn store_and_publish(
     responses(
         (status = 200, description = "Stored and sent to the dashboards", body = Accepted),
         (status = 400, description = "A field is wrong (named)", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 413, description = "New keys past FLIGHTDECK_MAX_FLEET_ITEMS for the kind; nothing stored", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit; see Retry-After", body = ErrorBody),
+        (status = 413, description = FULL, body = ErrorBody),
     ))]
 async fn heartbeat(
     State(state): State<AppState>,
@@ -150,7 +151,11 @@ async fn heartbeat(
 
 /// Report projects' status.
 #[utoipa::path(post, path = "/api/v1/projects", request_body = ProjectReport,
-    responses((status = 200, body = Accepted), (status = 400, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Stored and sent to the dashboards", body = Accepted),
+        (status = 400, description = "A field is wrong (named)", body = ErrorBody),
+        (status = 413, description = FULL, body = ErrorBody),
+    ))]
 async fn projects(
     State(state): State<AppState>,
     auth: AgentAuth,
@@ -168,7 +173,11 @@ async fn projects(
 
 /// Report tasks.
 #[utoipa::path(post, path = "/api/v1/tasks", request_body = TaskReport,
-    responses((status = 200, body = Accepted), (status = 400, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Stored and sent to the dashboards", body = Accepted),
+        (status = 400, description = "A field is wrong (named)", body = ErrorBody),
+        (status = 413, description = FULL, body = ErrorBody),
+    ))]
 async fn tasks(
     State(state): State<AppState>,
     auth: AgentAuth,
@@ -186,7 +195,11 @@ async fn tasks(
 
 /// Report KPI readings; the server keeps each one's change and trend.
 #[utoipa::path(post, path = "/api/v1/metrics", request_body = MetricReport,
-    responses((status = 200, body = Accepted), (status = 400, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Stored and sent to the dashboards", body = Accepted),
+        (status = 400, description = "A field is wrong (named)", body = ErrorBody),
+        (status = 413, description = FULL, body = ErrorBody),
+    ))]
 async fn metrics(
     State(state): State<AppState>,
     auth: AgentAuth,
@@ -209,7 +222,11 @@ async fn metrics(
 
 /// Raise or resolve alerts.
 #[utoipa::path(post, path = "/api/v1/alerts", request_body = AlertReport,
-    responses((status = 200, body = Accepted), (status = 400, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Stored and sent to the dashboards", body = Accepted),
+        (status = 400, description = "A field is wrong (named)", body = ErrorBody),
+        (status = 413, description = FULL, body = ErrorBody),
+    ))]
 async fn alerts(
     State(state): State<AppState>,
     auth: AgentAuth,
@@ -227,7 +244,10 @@ async fn alerts(
 
 /// Add a line to the activity feed.
 #[utoipa::path(post, path = "/api/v1/activity", request_body = ActivityReport,
-    responses((status = 200, body = Accepted), (status = 400, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Stored (the feed keeps the newest lines) and sent to the dashboards", body = Accepted),
+        (status = 400, description = "A field is wrong (named)", body = ErrorBody),
+    ))]
 async fn activity(
     State(state): State<AppState>,
     auth: AgentAuth,

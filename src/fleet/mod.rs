@@ -104,6 +104,21 @@ pub struct Invalid {
     pub message: String,
 }
 
+/// The JSON Schema pattern of a key: 1 to 64 letters, digits or `-_.:` (what `key` checks).
+pub const KEY_PATTERN: &str = "^[A-Za-z0-9_.:-]{1,64}$";
+
+/// The JSON Schema pattern of a text that is not blank: it holds a character other than white
+/// space, as Rust's `char::is_whitespace` (Unicode `White_Space`, what `str::trim` removes) counts
+/// it. Spelled out rather than `\S`, whose meaning differs between regex dialects (Python's
+/// counts U+001C–U+001F as space, ECMAScript's U+FEFF).
+pub const NOT_BLANK: &str =
+    r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+
+/// Largest resident memory a heartbeat may report, in MiB (16 TiB).
+pub const MAX_MEMORY_MB: f64 = 16_777_216.0;
+/// Longest uptime a heartbeat may report, in seconds (100 years of 365.25 days).
+pub const MAX_UPTIME_SECS: u64 = 3_155_760_000;
+
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> Invalid {
     Invalid {
         field: field.into(),
@@ -179,14 +194,18 @@ pub enum AgentStatus {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Vitals {
     /// CPU use, 0 to 100.
+    #[cfg_attr(feature = "server", schemars(range(min = 0.0, max = 100.0)))]
     pub cpu_percent: f64,
-    /// Resident memory in MiB, 0 or more.
+    /// Resident memory in MiB, 0 to 16,777,216 (16 TiB).
+    #[cfg_attr(feature = "server", schemars(range(min = 0.0, max = MAX_MEMORY_MB)))]
     pub memory_mb: f64,
-    /// Jobs waiting.
-    #[serde(default)]
+    /// Jobs waiting, 0 to 4,294,967,295.
+    #[serde(default, deserialize_with = "crate::http::whole::number")]
+    #[cfg_attr(feature = "server", schemars(range(min = 0, max = u32::MAX)))]
     pub queue_depth: u32,
-    /// Seconds since it started.
-    #[serde(default)]
+    /// Seconds since it started, 0 to 3,155,760,000 (100 years).
+    #[serde(default, deserialize_with = "crate::http::whole::number")]
+    #[cfg_attr(feature = "server", schemars(range(min = 0, max = MAX_UPTIME_SECS)))]
     pub uptime_secs: u64,
 }
 
@@ -201,6 +220,7 @@ pub struct Heartbeat {
     pub vitals: Vitals,
     /// A line for operators, up to 200 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schemars(length(max = 200)))]
     pub message: Option<String>,
 }
 
@@ -214,10 +234,16 @@ impl Heartbeat {
                 "vitals.cpuPercent must be from 0 to 100",
             ));
         }
-        if !(0.0..=16_777_216.0).contains(&vitals.memory_mb) {
+        if !(0.0..=MAX_MEMORY_MB).contains(&vitals.memory_mb) {
             return Err(invalid(
                 "vitals.memoryMb",
                 "vitals.memoryMb must be from 0 to 16777216",
+            ));
+        }
+        if vitals.uptime_secs > MAX_UPTIME_SECS {
+            return Err(invalid(
+                "vitals.uptimeSecs",
+                format!("vitals.uptimeSecs must be from 0 to {MAX_UPTIME_SECS} (100 years)"),
             ));
         }
         optional_text("message", &self.message, 200)
@@ -243,15 +269,26 @@ pub enum ProjectHealth {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Project {
     /// Its id (1 to 64 of letters, digits, `-_.:`).
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 64), pattern(KEY_PATTERN))
+    )]
     pub id: String,
-    /// Its name, 1 to 120 characters.
+    /// Its name, 1 to 120 characters, not blank.
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 120), pattern(NOT_BLANK))
+    )]
     pub name: String,
     /// Percent done, 0 to 100.
+    #[serde(deserialize_with = "crate::http::whole::number")]
+    #[cfg_attr(feature = "server", schemars(range(min = 0, max = 100)))]
     pub progress: u8,
     /// How it is going.
     pub health: ProjectHealth,
     /// A line of context, up to 500 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schemars(length(max = 500)))]
     pub summary: Option<String>,
 }
 
@@ -261,6 +298,7 @@ pub struct Project {
 #[serde(deny_unknown_fields)]
 pub struct ProjectReport {
     /// 1 to 100 projects.
+    #[cfg_attr(feature = "server", schemars(length(min = 1, max = 100)))]
     pub projects: Vec<Project>,
 }
 
@@ -334,16 +372,29 @@ impl TaskStatus {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Task {
     /// Its id (1 to 64 of letters, digits, `-_.:`).
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 64), pattern(KEY_PATTERN))
+    )]
     pub id: String,
-    /// What it is, 1 to 200 characters.
+    /// What it is, 1 to 200 characters, not blank.
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 200), pattern(NOT_BLANK))
+    )]
     pub title: String,
     /// Where it stands.
     pub status: TaskStatus,
     /// Who does it (an agent or a person), up to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schemars(length(max = 64)))]
     pub assignee: Option<String>,
-    /// The project's id, when it belongs to one.
+    /// The project's id (1 to 64 of letters, digits, `-_.:`), when it belongs to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 64), pattern(KEY_PATTERN))
+    )]
     pub project: Option<String>,
 }
 
@@ -353,6 +404,7 @@ pub struct Task {
 #[serde(deny_unknown_fields)]
 pub struct TaskReport {
     /// 1 to 500 tasks.
+    #[cfg_attr(feature = "server", schemars(length(min = 1, max = 500)))]
     pub tasks: Vec<Task>,
 }
 
@@ -378,13 +430,22 @@ impl TaskReport {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetricSample {
     /// Its key (1 to 64 of letters, digits, `-_.:`), the same at every reading.
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 64), pattern(KEY_PATTERN))
+    )]
     pub key: String,
-    /// What people read, 1 to 80 characters.
+    /// What people read, 1 to 80 characters, not blank.
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 80), pattern(NOT_BLANK))
+    )]
     pub label: String,
     /// The reading (a finite number).
     pub value: f64,
     /// Its unit (`ms`, `%`, `$`), up to 16 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schemars(length(max = 16)))]
     pub unit: Option<String>,
 }
 
@@ -394,6 +455,7 @@ pub struct MetricSample {
 #[serde(deny_unknown_fields)]
 pub struct MetricReport {
     /// 1 to 100 readings.
+    #[cfg_attr(feature = "server", schemars(length(min = 1, max = 100)))]
     pub metrics: Vec<MetricSample>,
 }
 
@@ -474,13 +536,22 @@ pub enum Severity {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Alert {
     /// Its id (1 to 64 of letters, digits, `-_.:`); sending it again updates it.
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 64), pattern(KEY_PATTERN))
+    )]
     pub id: String,
     /// How urgent.
     pub severity: Severity,
-    /// What, 1 to 200 characters.
+    /// What, 1 to 200 characters, not blank.
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 200), pattern(NOT_BLANK))
+    )]
     pub title: String,
     /// More, up to 1000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schemars(length(max = 1000)))]
     pub detail: Option<String>,
     /// Whether it is over.
     #[serde(default)]
@@ -493,6 +564,7 @@ pub struct Alert {
 #[serde(deny_unknown_fields)]
 pub struct AlertReport {
     /// 1 to 100 alerts.
+    #[cfg_attr(feature = "server", schemars(length(min = 1, max = 100)))]
     pub alerts: Vec<Alert>,
 }
 
@@ -514,7 +586,11 @@ impl AlertReport {
 #[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivityReport {
-    /// What happened, 1 to 500 characters.
+    /// What happened, 1 to 500 characters, not blank.
+    #[cfg_attr(
+        feature = "server",
+        schemars(length(min = 1, max = 500), pattern(NOT_BLANK))
+    )]
     pub text: String,
 }
 
@@ -639,6 +715,48 @@ mod tests {
             message: None,
         };
         assert_eq!(beat.validate().unwrap_err().field, "vitals.cpuPercent");
+    }
+
+    #[test]
+    fn a_heartbeat_uptime_is_at_most_a_hundred_years() {
+        let beat = |uptime_secs| Heartbeat {
+            status: AgentStatus::Working,
+            vitals: Vitals {
+                cpu_percent: 5.0,
+                memory_mb: 64.0,
+                queue_depth: u32::MAX,
+                uptime_secs,
+            },
+            message: None,
+        };
+        assert_eq!(beat(MAX_UPTIME_SECS).validate(), Ok(()));
+        for past in [MAX_UPTIME_SECS + 1, u64::MAX] {
+            assert_eq!(
+                beat(past).validate().unwrap_err().field,
+                "vitals.uptimeSecs"
+            );
+        }
+    }
+
+    /// `NOT_BLANK` finds a character exactly where `str::trim` leaves one, over every character
+    /// up to past the last white space (U+3000) and some beyond.
+    #[cfg(feature = "server")]
+    #[test]
+    fn the_not_blank_pattern_is_rusts_white_space() {
+        let schema = serde_json::json!({ "type": "string", "pattern": NOT_BLANK });
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        let beyond = ['\u{feff}', '\u{fffd}', '\u{10000}', '\u{10ffff}'];
+        for c in (0..=0x3100).filter_map(char::from_u32).chain(beyond) {
+            let one = c.to_string();
+            assert_eq!(
+                validator.is_valid(&serde_json::json!(one)),
+                !one.trim().is_empty(),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        assert!(!validator.is_valid(&serde_json::json!(" \t\u{3000}\n")));
+        assert!(validator.is_valid(&serde_json::json!(" x ")));
     }
 
     #[test]

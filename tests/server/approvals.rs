@@ -806,8 +806,16 @@ async fn the_agent_api_is_described_by_an_openapi_document() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} described");
     }
-    let risk = &doc["components"]["schemas"]["Risk"]["enum"];
-    assert_eq!(risk, &json!(["low", "medium", "high"]));
+    // The models' schemas are their JSON Schema: documented variants as `const`s.
+    let risks: Vec<&Value> = doc["components"]["schemas"]["Risk"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|variant| &variant["const"])
+        .collect();
+    assert_eq!(risks, [&json!("low"), &json!("medium"), &json!("high")]);
+    let stream = &doc["paths"]["/api/v1/events"]["get"]["responses"]["200"]["content"];
+    assert!(stream["text/event-stream"].is_object(), "{stream}");
     assert!(doc["components"]["securitySchemes"]["agent_token"].is_object());
 }
 

@@ -15,6 +15,7 @@ mod lifecycle;
 mod live;
 mod mcp;
 mod metrics;
+mod openapi_fuzz;
 mod otel;
 mod pages;
 mod sync;

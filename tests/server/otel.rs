@@ -4,50 +4,23 @@
 //! curl, on both stacks; and what a stranger, a viewer, another workspace and bad bodies get.
 
 use crate::fleet::{call, register};
-use crate::helpers::{Stack, TestApp};
+use crate::helpers::{direct, venv, Stack, TestApp};
 use crate::sync::account;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use prost::Message;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::process::Stdio;
-use tokio::process::Command;
 
 /// The tests' Python (scripts/bootstrap.sh --test makes it).
-fn python() -> String {
-    let venv = std::env::var("FLIGHTDECK_VENV").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/flightdeck/venv",
-            std::env::var("HOME").unwrap_or_default()
-        )
-    });
-    let python = format!("{venv}/bin/python");
+fn python() -> std::path::PathBuf {
+    let python = venv().join("bin/python");
     assert!(
-        std::path::Path::new(&python).exists(),
-        "{python} is missing: run scripts/bootstrap.sh --test (scripts/test.sh does)"
+        python.exists(),
+        "{} is missing: run scripts/bootstrap.sh --test (scripts/test.sh does)",
+        python.display()
     );
     python
-}
-
-/// A command with nothing between it and the loopback server.
-fn direct(program: &str) -> Command {
-    let mut command = Command::new(program);
-    for proxy in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        command.env_remove(proxy);
-    }
-    command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    command
 }
 
 fn now_nanos() -> u128 {
@@ -219,7 +192,7 @@ fn json_batch(span: &str) -> Value {
 /// `curl` posting `body` to /v1/traces with `headers`: the status and the answer's text.
 async fn curl(app: &TestApp, headers: &[String], body: &[u8]) -> (u16, String) {
     let mut command = direct("curl");
-    command.args([
+    command.stdin(Stdio::piped()).args([
         "-sS",
         "-X",
         "POST",
