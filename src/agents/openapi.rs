@@ -233,3 +233,7 @@ fn shared_response(name: &str, description: &str) -> Response {
 #[cfg(test)]
 #[path = "openapi_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "openapi_agreement_tests.rs"]
+mod agreement_tests;
