@@ -1,4 +1,5 @@
-//! What the app's pages share (their header) and the page for unknown paths. Each domain's page
+//! What the app's pages share (their header, the page's origin, copying to the clipboard) and the
+//! page for unknown paths. Each domain's page
 //! lives in its own folder (`src/<domain>/ui.rs`).
 
 use crate::app::Route;
@@ -55,4 +56,23 @@ pub fn NotFound(segments: Vec<String>) -> Element {
             Link { to: Route::Dashboard {}, class: "text-sky-700 underline dark:text-sky-300", "Go to the dashboard" }
         }
     }
+}
+
+/// This page's origin (`http://host:port`), to turn a path into a link (empty on the server).
+pub fn origin() -> String {
+    #[cfg(feature = "web")]
+    if let Some(origin) = web_sys::window().and_then(|window| window.location().origin().ok()) {
+        return origin;
+    }
+    String::new()
+}
+
+/// Copies `text` to the clipboard (where the browser allows it).
+pub fn copy(text: &str) {
+    #[cfg(feature = "web")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+    #[cfg(not(feature = "web"))]
+    let _ = text;
 }

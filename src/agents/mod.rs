@@ -6,6 +6,7 @@
 pub mod api;
 #[cfg(feature = "server")]
 pub mod client;
+pub mod connect;
 #[cfg(feature = "server")]
 pub mod health;
 #[cfg(feature = "server")]

@@ -140,6 +140,7 @@ pub fn Agents() -> Element {
             div { id: "new-token", role: "status", class: "mb-6 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm dark:border-emerald-700 dark:bg-emerald-950",
                 p { "Token for {registered.agent.name}: copy it into the agent's configuration now; it is not shown again." }
                 code { class: "mt-2 block select-all break-all font-mono", "{registered.token}" }
+                super::connect::ConnectAgent { token: registered.token.clone() }
             }
         }
         if let Some(text) = message() {

@@ -5,31 +5,13 @@
 use super::{Invite, Member, NewInvite, SetRole};
 use crate::auth::Role;
 use crate::http::call;
+use crate::pages::{copy, origin};
 use dioxus::prelude::*;
 
 const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950 disabled:opacity-60";
 const ROW: &str = "flex flex-wrap items-center justify-between gap-3 py-2 text-sm";
 const SMALL: &str = "rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 const PRIMARY: &str = "rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-60";
-
-/// This page's origin (`http://host:port`), to turn an invitation's path into a link.
-fn origin() -> String {
-    #[cfg(feature = "web")]
-    if let Some(origin) = web_sys::window().and_then(|window| window.location().origin().ok()) {
-        return origin;
-    }
-    String::new()
-}
-
-/// Copies `text` to the clipboard (where the browser allows it).
-fn copy(text: &str) {
-    #[cfg(feature = "web")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(text);
-    }
-    #[cfg(not(feature = "web"))]
-    let _ = text;
-}
 
 /// A role picker; `id` names it for labels and tests.
 #[component]

@@ -158,7 +158,7 @@ test("bulk-approve twenty requests with a confirmation and a progress bar", asyn
   }
 });
 
-test("an admin registers an agent on the Agents page, sees its token once, and revokes it", async () => {
+test("an admin registers an agent on the Agents page, sees its token once with snippets to connect it, and revokes it", async () => {
   const context = await env.browser.newContext();
   try {
     await signUp(context, env.server, "registrar@example.com", "Agents");
@@ -172,6 +172,18 @@ test("an admin registers an agent on the Agents page, sees its token once, and r
     await page.waitForSelector("#new-token");
     const token = (await page.textContent("#new-token code")).trim();
     assert.match(token, /^fd_[0-9a-f]{64}$/);
+    // "Connect an agent": a snippet per way in, with this server and the token, to copy.
+    const snippet = () => page.textContent("#snippet");
+    assert.match(await snippet(), new RegExp(`OTEL_EXPORTER_OTLP_ENDPOINT=${env.server.url}\nexport OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer%20${token}"`));
+    await page.click("#connect-agent [data-kind='MCP']");
+    assert.equal(await page.getAttribute("#connect-agent [data-kind='MCP']", "aria-selected"), "true");
+    assert.equal(JSON.parse(await snippet()).mcpServers.flightdeck.url, `${env.server.url}/mcp`);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: env.server.url });
+    await page.click("#connect-agent [data-kind='curl']");
+    await page.click("#snippet-copy");
+    await page.waitForSelector("#snippet-copy:has-text('Copied')");
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.ok(copied.startsWith(`curl -X POST ${env.server.url}/api/v1/approvals -H "Authorization: Bearer ${token}"`), copied);
     await page.waitForSelector("li.agent .token-state:has-text('token active')");
     const ask = (t) => context.request.post(`${env.server.url}/api/v1/approvals`, { headers: { authorization: `Bearer ${t}` }, data: { tool: "x", risk: "low" } });
     assert.equal((await ask(token)).status(), 201);
