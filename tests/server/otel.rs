@@ -84,7 +84,7 @@ async fn the_opentelemetry_sdk_fills_analytics_and_activity_and_its_retry_counts
     .await;
     let other = account(&app, "otel-other@example.com").await;
 
-    let out = direct(&python())
+    let out = direct(python())
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/otel/genai_spans.py"
