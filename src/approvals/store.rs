@@ -135,7 +135,11 @@ impl Records {
         let arguments = new.arguments.to_string();
         let hash = arguments_sha256(&new.arguments);
         let gate = gate.map(serde_json::to_string).transpose()?;
-        on_pool!(self, |pool| {
+        // Read back in the inserting transaction: the answer is the approval as stored, even if
+        // an operator decides it the moment it is committed.
+        let query = format!("{SELECT} WHERE a.workspace_id = $1 AND a.id = $2");
+        let row = on_pool!(self, |pool| async {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO approvals (id, workspace_id, agent_id, tool, arguments, reason, risk, \
                  status, created_at, deadline_at, arguments_sha256, gate) \
@@ -152,19 +156,23 @@ impl Records {
             .bind(new.deadline)
             .bind(&hash)
             .bind(&gate)
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })
+            .execute(&mut *tx)
+            .await?;
+            let row = sqlx::query_as::<_, Row>(&query)
+                .bind(workspace_id)
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await.map(|()| row)
+        }
+        .await)
         .context("storing an approval")?;
         let tool_run = Counts {
             tool_runs: 1,
             ..Counts::default()
         };
         self.count_tool_run(workspace_id, agent_id, &tool_run).await;
-        self.approval(workspace_id, &id)
-            .await?
-            .context("an approval just stored is gone")
+        Ok(row.approval().1)
     }
 
     /// Adds a tool run or its decision to the usage rollups (a failure is logged: the approval
