@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, unit and integration tests, then the end-to-end tests in
-# headless Chromium against the release build, and the size report with Lighthouse.
+# Runs every test: formatting and lints, unit and integration tests (with them the OpenTelemetry
+# SDK's exporter, the generated Python and TypeScript clients under pytest and node's runner, and
+# schemathesis fuzzing the OpenAPI document), then the end-to-end tests in headless Chromium
+# against the release build, and the size report with Lighthouse.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FLIGHTDECK_ROOT"
