@@ -2,7 +2,8 @@
 //! loopback: with 1,000 agents each long-polling its own approval, the process's CPU time over
 //! 10 s of idle waiting; the wake latency from each decision to its agent's answer, p50 and p99
 //! (from the decision's commit, and from the operator's request being sent); and the time of one
-//! bulk decision of 1,000 approvals. Run through `scripts/bench.sh`.
+//! bulk decision of 1,000 approvals. Every answer's status is checked (a timed 429 would make the
+//! figures meaningless). Run through `scripts/bench.sh`.
 
 use flightdeck::config::Config;
 use flightdeck::server::router;
@@ -18,6 +19,13 @@ async fn start(data_dir: &std::path::Path) -> anyhow::Result<String> {
         ("IP", "127.0.0.1".to_string()),
         ("PORT", "0".to_string()),
         ("FLIGHTDECK_DATA_DIR", data_dir.display().to_string()),
+        ("FLIGHTDECK_SIGNUP", "open".to_string()),
+        ("FLIGHTDECK_DEMO", "0".to_string()),
+        // One agent token asks 2,000 times and holds 1,000 long-polls: raised past the per-token
+        // rate limit (default 600/min, 60 burst) and its open streams (default 32).
+        ("AGENT_RATE_LIMIT_PER_MINUTE", "1000000".to_string()),
+        ("AGENT_RATE_LIMIT_BURST", "100000".to_string()),
+        ("FLIGHTDECK_MAX_STREAMS_PER_TOKEN", (AGENTS + 8).to_string()),
     ];
     let config = Config::from_lookup(|name| {
         vars.iter()
@@ -53,6 +61,18 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// Sends `request` and reads its JSON answer, which must come with `status`.
+async fn answer(
+    request: reqwest::RequestBuilder,
+    status: reqwest::StatusCode,
+) -> anyhow::Result<Value> {
+    let response = request.send().await?;
+    let got = response.status();
+    let body = response.text().await?;
+    anyhow::ensure!(got == status, "expected {status}, got {got}: {body}");
+    Ok(serde_json::from_str(&body)?)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -65,15 +85,16 @@ async fn ask_many(
 ) -> anyhow::Result<Vec<String>> {
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
-        let approval: Value = http
-            .post(format!("{base}/api/v1/approvals"))
-            .bearer_auth(token)
-            .json(&json!({ "tool": format!("tool_{i}"), "arguments": { "i": i }, "reason": "bench", "risk": "low" }))
-            .send()
-            .await?
-            .json()
-            .await?;
-        ids.push(approval["id"].as_str().unwrap_or_default().to_owned());
+        let approval = answer(
+            http.post(format!("{base}/api/v1/approvals"))
+                .bearer_auth(token)
+                .json(&json!({ "tool": format!("tool_{i}"), "arguments": { "i": i }, "reason": "bench", "risk": "low" })),
+            reqwest::StatusCode::CREATED,
+        )
+        .await?;
+        let id = approval["id"].as_str().unwrap_or_default();
+        anyhow::ensure!(!id.is_empty(), "an approval without an id: {approval}");
+        ids.push(id.to_owned());
     }
     Ok(ids)
 }
@@ -83,19 +104,31 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let base = start(dir.path()).await?;
     let operator = reqwest::Client::builder().cookie_store(true).build()?;
-    operator
-        .post(format!("{base}/api/auth/signup"))
-        .json(&json!({ "email": "bench@example.com", "password": "correct horse battery", "workspace": "Bench" }))
-        .send()
-        .await?
-        .error_for_status()?;
-    let registered: Value = operator
-        .post(format!("{base}/api/agents"))
-        .json(&json!({ "name": "bench", "role": "pulse" }))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let account = json!({ "email": "bench@example.com", "password": "correct horse battery" });
+    let mut signup = account.clone();
+    signup["workspace"] = json!("Bench");
+    let ok = reqwest::StatusCode::OK;
+    answer(
+        operator
+            .post(format!("{base}/api/auth/signup"))
+            .json(&signup),
+        reqwest::StatusCode::ACCEPTED,
+    )
+    .await?;
+    answer(
+        operator
+            .post(format!("{base}/api/auth/login"))
+            .json(&account),
+        ok,
+    )
+    .await?;
+    let registered = answer(
+        operator
+            .post(format!("{base}/api/agents"))
+            .json(&json!({ "name": "bench", "role": "pulse" })),
+        reqwest::StatusCode::CREATED,
+    )
+    .await?;
     let token = registered["token"].as_str().unwrap_or_default().to_owned();
     let agents = reqwest::Client::builder()
         .pool_max_idle_per_host(AGENTS)
@@ -111,13 +144,8 @@ async fn main() -> anyhow::Result<()> {
             token.clone(),
         );
         waiters.push(tokio::spawn(async move {
-            let approval: Value = http
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await?
-                .json()
-                .await?;
+            let approval =
+                answer(http.get(url).bearer_auth(token), reqwest::StatusCode::OK).await?;
             anyhow::Ok((Instant::now(), now_ms(), approval))
         }));
     }
@@ -136,11 +164,11 @@ async fn main() -> anyhow::Result<()> {
     let mut sent_at = Vec::with_capacity(AGENTS);
     for id in &ids {
         sent_at.push(Instant::now());
-        operator
-            .post(format!("{base}/api/approvals/{id}/approve"))
-            .send()
-            .await?
-            .error_for_status()?;
+        answer(
+            operator.post(format!("{base}/api/approvals/{id}/approve")),
+            ok,
+        )
+        .await?;
     }
     let (mut from_commit, mut from_request) = (Vec::new(), Vec::new());
     for (waiter, sent) in waiters.into_iter().zip(sent_at) {
@@ -164,18 +192,23 @@ async fn main() -> anyhow::Result<()> {
     // One bulk decision of 1,000.
     let ids = ask_many(&agents, &base, &token, AGENTS).await?;
     let started = Instant::now();
-    let answer: Value = operator
-        .post(format!("{base}/api/approvals/bulk"))
-        .json(&json!({ "ids": ids, "decision": "approve" }))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let bulk = answer(
+        operator
+            .post(format!("{base}/api/approvals/bulk"))
+            .json(&json!({ "ids": ids, "decision": "approve" })),
+        ok,
+    )
+    .await?;
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        bulk["succeeded"] == AGENTS,
+        "the bulk decision answered {bulk}"
+    );
     println!(
         "bulk decision of {AGENTS}: {:.0} ms ({} succeeded, {} failed; each audited and announced)",
-        started.elapsed().as_secs_f64() * 1e3,
-        answer["succeeded"],
-        answer["failed"]
+        elapsed.as_secs_f64() * 1e3,
+        bulk["succeeded"],
+        bulk["failed"]
     );
     Ok(())
 }
