@@ -5,12 +5,11 @@
 //! bulk decision of 1,000 approvals. Every answer's status is checked (a timed 429 would make the
 //! figures meaningless). Run through `scripts/bench.sh`.
 
-use flightdeck::config::Config;
-use flightdeck::server::router;
-use flightdeck::state::AppState;
-use serde_json::{json, Value};
-use std::net::SocketAddr;
+mod support;
+
+use serde_json::json;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use support::{answer, OK};
 
 const AGENTS: usize = 1_000;
 
@@ -27,18 +26,9 @@ async fn start(data_dir: &std::path::Path) -> anyhow::Result<String> {
         ("AGENT_RATE_LIMIT_BURST", "100000".to_string()),
         ("FLIGHTDECK_MAX_STREAMS_PER_TOKEN", (AGENTS + 8).to_string()),
     ];
-    let config = Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })?;
-    let state = AppState::connect(config).await?;
-    tokio::spawn(flightdeck::approvals::deadlines::run(state.clone()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(format!("http://127.0.0.1:{}", addr.port()))
+    let (state, base) = support::serve(&vars).await?;
+    tokio::spawn(flightdeck::approvals::deadlines::run(state));
+    Ok(base)
 }
 
 fn now_ms() -> i64 {
@@ -59,18 +49,6 @@ fn cpu_time() -> Duration {
     let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
         + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
     Duration::from_millis(ticks * 10)
-}
-
-/// Sends `request` and reads its JSON answer, which must come with `status`.
-async fn answer(
-    request: reqwest::RequestBuilder,
-    status: reqwest::StatusCode,
-) -> anyhow::Result<Value> {
-    let response = request.send().await?;
-    let got = response.status();
-    let body = response.text().await?;
-    anyhow::ensure!(got == status, "expected {status}, got {got}: {body}");
-    Ok(serde_json::from_str(&body)?)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -103,33 +81,8 @@ async fn ask_many(
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let base = start(dir.path()).await?;
-    let operator = reqwest::Client::builder().cookie_store(true).build()?;
-    let account = json!({ "email": "bench@example.com", "password": "correct horse battery" });
-    let mut signup = account.clone();
-    signup["workspace"] = json!("Bench");
-    let ok = reqwest::StatusCode::OK;
-    answer(
-        operator
-            .post(format!("{base}/api/auth/signup"))
-            .json(&signup),
-        reqwest::StatusCode::ACCEPTED,
-    )
-    .await?;
-    answer(
-        operator
-            .post(format!("{base}/api/auth/login"))
-            .json(&account),
-        ok,
-    )
-    .await?;
-    let registered = answer(
-        operator
-            .post(format!("{base}/api/agents"))
-            .json(&json!({ "name": "bench", "role": "pulse" })),
-        reqwest::StatusCode::CREATED,
-    )
-    .await?;
-    let token = registered["token"].as_str().unwrap_or_default().to_owned();
+    let operator = support::operator(&base).await?;
+    let token = support::agent_token(&operator, &base, "bench", "pulse").await?;
     let agents = reqwest::Client::builder()
         .pool_max_idle_per_host(AGENTS)
         .build()?;
@@ -144,8 +97,7 @@ async fn main() -> anyhow::Result<()> {
             token.clone(),
         );
         waiters.push(tokio::spawn(async move {
-            let approval =
-                answer(http.get(url).bearer_auth(token), reqwest::StatusCode::OK).await?;
+            let approval = answer(http.get(url).bearer_auth(token), OK).await?;
             anyhow::Ok((Instant::now(), now_ms(), approval))
         }));
     }
@@ -166,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
         sent_at.push(Instant::now());
         answer(
             operator.post(format!("{base}/api/approvals/{id}/approve")),
-            ok,
+            OK,
         )
         .await?;
     }
@@ -196,7 +148,7 @@ async fn main() -> anyhow::Result<()> {
         operator
             .post(format!("{base}/api/approvals/bulk"))
             .json(&json!({ "ids": ids, "decision": "approve" })),
-        ok,
+        OK,
     )
     .await?;
     let elapsed = started.elapsed();

@@ -5,20 +5,19 @@
 //! `everything__echo` (an rmcp client through `/mcp`) against an rmcp client straight to
 //! server-everything over stdio, p50 and p99. Run through `scripts/bench.sh`.
 
+mod support;
+
 use anyhow::{ensure, Context};
-use flightdeck::config::Config;
-use flightdeck::server::router;
-use flightdeck::state::AppState;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::{Peer, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+use support::{answer, CREATED, OK};
 
 /// Calls of each kind before measuring, then measured.
 const WARM_UP: usize = 50;
@@ -29,9 +28,6 @@ const SESSIONS: usize = 20;
 /// The targets.
 const OVERHEAD_P99_MS: f64 = 2.0;
 const WAITING_MB: f64 = 50.0;
-
-const EMAIL: &str = "bench@example.com";
-const PASSWORD: &str = "correct horse battery";
 
 fn everything_js() -> String {
     format!(
@@ -65,54 +61,15 @@ async fn start(dir: &Path) -> anyhow::Result<String> {
         ("AGENT_RATE_LIMIT_PER_MINUTE", "1000000".to_owned()),
         ("AGENT_RATE_LIMIT_BURST", "100000".to_owned()),
     ];
-    let config = Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })?;
-    let state = AppState::connect(config).await?;
+    let (state, base) = support::serve(&vars).await?;
     tokio::spawn(flightdeck::approvals::deadlines::run(state.clone()));
     state.mcp.start(&state.records).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(format!("http://127.0.0.1:{}", addr.port()))
+    Ok(base)
 }
-
-/// Sends `request` and returns its JSON body, refusing any status but `expected`.
-async fn answer(
-    request: reqwest::RequestBuilder,
-    expected: reqwest::StatusCode,
-) -> anyhow::Result<Value> {
-    let response = request.send().await?;
-    let (status, url) = (response.status(), response.url().path().to_owned());
-    let body = response.text().await?;
-    ensure!(status == expected, "{url}: {status} {body}");
-    Ok(serde_json::from_str(&body)?)
-}
-
-const OK: reqwest::StatusCode = reqwest::StatusCode::OK;
-const CREATED: reqwest::StatusCode = reqwest::StatusCode::CREATED;
 
 /// A signed-in operator whose workspace has server-everything connected, and an agent's token.
 async fn workspace(base: &str) -> anyhow::Result<(reqwest::Client, String)> {
-    let operator = reqwest::Client::builder().cookie_store(true).build()?;
-    let account = json!({ "email": EMAIL, "password": PASSWORD });
-    let mut signup = account.clone();
-    signup["workspace"] = json!("Bench");
-    operator
-        .post(format!("{base}/api/auth/signup"))
-        .json(&signup)
-        .send()
-        .await?
-        .error_for_status()?;
-    operator
-        .post(format!("{base}/api/auth/login"))
-        .json(&account)
-        .send()
-        .await?
-        .error_for_status()?;
+    let operator = support::operator(base).await?;
     answer(
         operator.post(format!("{base}/api/mcp/servers")).json(
             &json!({ "name": "everything", "transport": { "kind": "operator", "server": "everything" } }),
@@ -120,17 +77,7 @@ async fn workspace(base: &str) -> anyhow::Result<(reqwest::Client, String)> {
         CREATED,
     )
     .await?;
-    let agent = answer(
-        operator
-            .post(format!("{base}/api/agents"))
-            .json(&json!({ "name": "bench", "role": "coder" })),
-        CREATED,
-    )
-    .await?;
-    let token = agent["token"]
-        .as_str()
-        .context("no agent token")?
-        .to_owned();
+    let token = support::agent_token(&operator, base, "bench", "coder").await?;
     let started = Instant::now();
     loop {
         let overview = answer(operator.get(format!("{base}/api/mcp/servers")), OK).await?;

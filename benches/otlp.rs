@@ -5,10 +5,9 @@
 //! refused, and the analytics report must count every call once. Server in this process. Run
 //! through `scripts/bench.sh` (which starts the throwaway PostgreSQL).
 
+mod support;
+
 use anyhow::{ensure, Context};
-use flightdeck::config::Config;
-use flightdeck::server::router;
-use flightdeck::state::AppState;
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -16,8 +15,7 @@ use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use prost::Message;
-use serde_json::{json, Value};
-use std::net::SocketAddr;
+use serde_json::Value;
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -46,47 +44,7 @@ async fn start(dir: &Path, database_url: Option<&str>) -> anyhow::Result<String>
         vars.push(("DATABASE_URL", url.to_owned()));
         vars.push(("FLIGHTDECK_AUDIT_KEY", "b".repeat(64)));
     }
-    let config = Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })?;
-    let state = AppState::connect(config).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(format!("http://127.0.0.1:{}", addr.port()))
-}
-
-/// A signed-in operator and an agent's token.
-async fn workspace(base: &str) -> anyhow::Result<(reqwest::Client, String)> {
-    let operator = reqwest::Client::builder().cookie_store(true).build()?;
-    let account = json!({ "email": "bench@example.com", "password": "correct horse battery" });
-    let mut signup = account.clone();
-    signup["workspace"] = json!("Bench");
-    operator
-        .post(format!("{base}/api/auth/signup"))
-        .json(&signup)
-        .send()
-        .await?
-        .error_for_status()?;
-    operator
-        .post(format!("{base}/api/auth/login"))
-        .json(&account)
-        .send()
-        .await?
-        .error_for_status()?;
-    let agent: Value = operator
-        .post(format!("{base}/api/agents"))
-        .json(&json!({ "name": "otel-bench", "role": "coder" }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let token = agent["token"].as_str().context("no token")?.to_owned();
-    Ok((operator, token))
+    Ok(support::serve(&vars).await?.1)
 }
 
 fn kv(key: &str, value: any_value::Value) -> KeyValue {
@@ -223,7 +181,8 @@ async fn send(
 async fn measure(name: &str, database_url: Option<&str>) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
     let base = start(dir.path(), database_url).await?;
-    let (operator, token) = workspace(&base).await?;
+    let operator = support::operator(&base).await?;
+    let token = support::agent_token(&operator, &base, "otel-bench", "coder").await?;
     let mut first = 0.0;
     let mut sent = 0;
     for exporters in [1, 4] {
