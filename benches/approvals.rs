@@ -144,18 +144,8 @@ async fn main() -> anyhow::Result<()> {
     // One bulk decision of 1,000.
     let ids = ask_many(&agents, &base, &token, AGENTS).await?;
     let started = Instant::now();
-    let bulk = answer(
-        operator
-            .post(format!("{base}/api/approvals/bulk"))
-            .json(&json!({ "ids": ids, "decision": "approve" })),
-        OK,
-    )
-    .await?;
+    let bulk = support::bulk_approve(&operator, &base, &ids).await?;
     let elapsed = started.elapsed();
-    anyhow::ensure!(
-        bulk["succeeded"] == AGENTS,
-        "the bulk decision answered {bulk}"
-    );
     println!(
         "bulk decision of {AGENTS}: {:.0} ms ({} succeeded, {} failed; each audited and announced)",
         elapsed.as_secs_f64() * 1e3,

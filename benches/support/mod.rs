@@ -78,3 +78,23 @@ pub async fn agent_token(
         .context("no agent token")?
         .to_owned())
 }
+
+/// Approves `ids` in one bulk decision as `operator`, refusing an answer where any failed.
+pub async fn bulk_approve(
+    operator: &reqwest::Client,
+    base: &str,
+    ids: &[String],
+) -> anyhow::Result<Value> {
+    let request = operator
+        .post(format!("{base}/api/approvals/bulk"))
+        .json(&json!({ "ids": ids, "decision": "approve" }));
+    let bulk = answer(request, OK).await?;
+    ensure!(
+        bulk["succeeded"] == ids.len() && bulk["failed"] == 0,
+        "bulk approval of {}: {} succeeded, {} failed",
+        ids.len(),
+        bulk["succeeded"],
+        bulk["failed"]
+    );
+    Ok(bulk)
+}
