@@ -16,6 +16,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The release wasm is built by a pinned nightly with std from source (scripts/toolchain/cargo):
+# its rust-src, no wasm32 std (build-std compiles it). About 30 s, once.
+if ! rustup run "$FLIGHTDECK_WASM_TOOLCHAIN" rustc --version >/dev/null 2>&1 \
+  || ! rustup component list --toolchain "$FLIGHTDECK_WASM_TOOLCHAIN" --installed | grep -q '^rust-src'; then
+  step "rustup toolchain install $FLIGHTDECK_WASM_TOOLCHAIN (rust-src), for the release wasm"
+  rustup toolchain install "$FLIGHTDECK_WASM_TOOLCHAIN" --profile minimal --component rust-src
+fi
+
 if [[ "$(dx --version 2>/dev/null | awk '{print $2}')" != "$dioxus_version" ]]; then
   step "cargo install dioxus-cli $dioxus_version (about 17 minutes on 2 cores, once)"
   cargo install dioxus-cli --version "$dioxus_version" --locked
@@ -37,6 +45,12 @@ if ! cmp -s package-lock.json node_modules/.flightdeck-lock.json 2>/dev/null; th
   cp package-lock.json node_modules/.flightdeck-lock.json
 fi
 
+# twiggy, for the size report's breakdown of the wasm by crate and module (about 1 minute, once).
+if $want_test_tools && [[ "$(twiggy --version 2>/dev/null | awk '{print $2}')" != "0.8.0" ]]; then
+  step "cargo install twiggy 0.8.0"
+  cargo install twiggy --version 0.8.0 --locked
+fi
+
 if $want_test_tools && [[ ! -x "$CHROMIUM" ]]; then
   step "apt-get install chromium"
   export DEBIAN_FRONTEND=noninteractive
@@ -52,4 +66,4 @@ if $want_test_tools && ! cmp -s scripts/requirements-test.txt "$FLIGHTDECK_VENV/
   cp scripts/requirements-test.txt "$FLIGHTDECK_VENV/.flightdeck-requirements.txt"
 fi
 
-step "toolchain ready: dx $dioxus_version, wasm-bindgen $bindgen_version, $(tailwindcss --help 2>/dev/null | sed -n 2p | xargs), $(wasm-opt --version)"
+step "toolchain ready: $FLIGHTDECK_WASM_TOOLCHAIN for the wasm, dx $dioxus_version, wasm-bindgen $bindgen_version, $(tailwindcss --help 2>/dev/null | sed -n 2p | xargs), $(wasm-opt --version)"

@@ -18,7 +18,10 @@ fi
 # No DWARF in the shipped wasm (dx keeps it by default: +270 KB raw, +58 KB brotli).
 # dx adds to existing folders (its staging folder and dist/): old hashed assets would linger.
 rm -rf dist "$CARGO_TARGET_DIR/dx/flightdeck/release/web/public"
-dx bundle --platform web --release --debug-symbols=false --out-dir dist
+# The wasm is built by the pinned nightly with std rebuilt for size, the server by stable: dx finds
+# scripts/toolchain/cargo first on PATH, which picks the toolchain by target.
+PATH="$FLIGHTDECK_ROOT/scripts/toolchain:$PATH" dx bundle --platform web --release --debug-symbols=false --out-dir dist
 echo "$FLIGHTDECK_ROOT" > "$built_root"
+node scripts/defer-boot.mjs dist/public/index.html
 node scripts/precompress.mjs dist/public
 step "built: $(du -sh dist | cut -f1) in dist/"

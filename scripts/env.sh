@@ -11,6 +11,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/flightdeck/target}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 # The tests' Python tools (scripts/requirements-test.txt), outside the clone like the builds.
 export FLIGHTDECK_VENV="${FLIGHTDECK_VENV:-$HOME/.cache/flightdeck/venv}"
+# The release wasm's toolchain: a dated nightly, for std rebuilt for size (scripts/toolchain/cargo).
+export FLIGHTDECK_WASM_TOOLCHAIN="${FLIGHTDECK_WASM_TOOLCHAIN:-nightly-2026-05-20}"
 
 # Prints a step heading with the time since the script started.
 step() { printf '\n==> [%4ss] %s\n' "$SECONDS" "$*"; }

@@ -1,19 +1,35 @@
 // Size report for the release build in dist/: every wasm, JS and CSS asset raw, gzip -9 and
-// brotli q11; what the server actually sends for a first page load (and with which encoding and
-// caching); and a Lighthouse mobile run. Fails if the first load exceeds the brotli budget.
+// brotli q11; where the wasm's bytes go, by crate and by Flightdeck module; what the server
+// actually sends for the first load of /login and of the signed-in dashboard (and with which
+// encoding and caching); and Lighthouse mobile runs of both. Prints the performance issue's
+// targets with the gap to each, and fails past the budgets (which only go down).
 // Run after scripts/build.sh:  node scripts/size-report.mjs   (--no-lighthouse skips Lighthouse)
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import http from "node:http";
 import zlib from "node:zlib";
-import { DIST, ROOT, CHROMIUM, CHROMIUM_ARGS, startServer } from "../tests/e2e/helpers.mjs";
+import net from "node:net";
+import { DIST, ROOT, CHROMIUM, CHROMIUM_ARGS, startServer, launchPersistent, signIn } from "../tests/e2e/helpers.mjs";
+import { breakdown, printBreakdown } from "./wasm-breakdown.mjs";
 
-// 400 KB until the hardening issue's account pages (sign-up, setup and invitation links, members
-// and invitations in Settings: ~10 KB brotli) pushed it to 409.7 KB; the performance issue's
-// nightly wasm build (340 KB measured on a copy) brings it back under 400 KB (docs/decisions.md).
-const BUDGET_BROTLI = 440 * 1024;
+// The performance issue's targets (without route splitting; the seed's 500 KB raw / 150 KB gzip
+// wait for a split build that hydrates: docs/decisions.md).
+const TARGETS = { firstLoadBrotli: 340 * 1024, wasmRaw: 1100 * 1024, performance: 95, lcpMs: 1500 };
+// What the report fails past: the measured figures with a little room, lowered as the build shrinks
+// and never raised to let a regression through. Where a budget is above its target, the report says
+// so; the history is in docs/decisions.md ("Bytes of the first load").
+// Lighthouse's score moves by a few points between runs of one build (its TBT is observed CPU time).
+// The signed-in dashboard renders its widgets only once the wasm runs and their data arrives (the
+// structure issue renders pages with their data on the server): its LCP waits for the wasm.
+const BUDGET = {
+  firstLoadBrotli: 405 * 1024,
+  wasmRaw: 1280 * 1024,
+  "/login": { performance: 85, lcpMs: 2000 },
+  "/ (signed in)": { performance: 55, lcpMs: 4500 },
+};
 const KB = (n) => `${(n / 1024).toFixed(1)} KB`.padStart(10);
 
 const gzip = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
@@ -23,10 +39,10 @@ const brotli = (buf) =>
   }).length;
 
 /** GET without decompressing: the bytes on the wire and the headers. */
-function rawGet(url, encoding) {
+function rawGet(url, encoding, headers = {}) {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { headers: { "accept-encoding": encoding } }, (res) => {
+      .get(url, { headers: { "accept-encoding": encoding, ...headers } }, (res) => {
         let bytes = 0;
         const chunks = [];
         res.on("data", (chunk) => {
@@ -53,37 +69,71 @@ function bundleTable() {
   return rows;
 }
 
-async function firstLoad(url) {
-  // /login: the first page a new visitor loads (every other page asks them to sign in first).
-  const page = await rawGet(`${url}/login`, "identity");
-  const html = page.body.toString("utf8");
-  const named = [...html.matchAll(/(?:src|href)="(\/(?:\.\/)?assets\/[^"]+\.(?:wasm|js|css))"/g)];
-  const assets = [...new Set(named.map((m) => new URL(m[1], url).pathname))];
-  const htmlBr = await rawGet(`${url}/login`, "br, gzip");
-  console.log(`\nFirst load of /login as sent by the server (Accept-Encoding: br, gzip)`);
-  console.log(`${"resource".padEnd(48)}${"sent".padStart(10)}  encoding  cache-control`);
-  console.log(`${"/login (HTML)".padEnd(48)}${KB(htmlBr.bytes)}  ${String(htmlBr.headers["content-encoding"] ?? "none").padEnd(8)}  ${htmlBr.headers["cache-control"]}`);
-  let total = 0;
-  const problems = [];
-  for (const path of assets) {
-    const res = await rawGet(`${url}${path}`, "br, gzip");
-    total += res.bytes;
-    const encoding = res.headers["content-encoding"] ?? "none";
-    console.log(`${path.padEnd(48)}${KB(res.bytes)}  ${encoding.padEnd(8)}  ${res.headers["cache-control"]}`);
-    if (encoding !== "br") problems.push(`${path} was sent ${encoding}, not brotli`);
-    if (!/immutable/.test(res.headers["cache-control"] ?? "")) problems.push(`${path} is not cached as immutable`);
-  }
-  console.log(`${"initial download: wasm + JS + CSS".padEnd(48)}${KB(total)}  (budget ${KB(BUDGET_BROTLI).trim()} brotli)`);
-  if (!assets.some((a) => a.endsWith(".wasm"))) problems.push("the page names no wasm file");
-  if (total > BUDGET_BROTLI) problems.push(`initial download ${KB(total).trim()} is over the ${KB(BUDGET_BROTLI).trim()} budget`);
-  return problems;
+/** A free loopback port (for Chromium's remote debugging, which Lighthouse drives). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+    probe.on("error", reject);
+  });
 }
 
-function lighthouse(url) {
+/**
+ * Chromium on a fresh profile with the demo's admin signed in (the session cookie in its jar, so
+ * the page's own requests and socket carry it), open to Lighthouse on `port`.
+ */
+async function signedInBrowser(server) {
+  const port = await freePort();
+  const context = await launchPersistent({ args: [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`] });
+  await signIn(context, server);
+  const cookie = (await context.cookies(server.url)).map((c) => `${c.name}=${c.value}`).join("; ");
+  return { context, port, cookie };
+}
+
+/** What the server sends for a first visit to `path`: the page and every asset it names. */
+async function firstLoad(url, path, headers, problems) {
+  const page = await rawGet(`${url}${path}`, "identity", headers);
+  if (page.status !== 200) throw new Error(`size report: ${path} answered ${page.status}`);
+  const html = page.body.toString("utf8");
+  const named = [...html.matchAll(/(?:(?:src|href)="|import\(")(\/(?:\.\/)?assets\/[^"]+\.(?:wasm|js|css))"/g)];
+  const assets = [...new Set(named.map((m) => new URL(m[1], url).pathname))];
+  // The wasm is fetched by the JS glue, not named in the page: it is part of every first load.
+  const wasm = readdirSync(join(DIST, "public", "assets")).filter((name) => name.endsWith(".wasm"));
+  for (const name of wasm) if (!assets.some((a) => a.endsWith(name))) assets.push(`/assets/${name}`);
+  const htmlBr = await rawGet(`${url}${path}`, "br, gzip", headers);
+  console.log(`\nFirst load of ${path}${headers.cookie ? " (signed in)" : ""} as sent by the server (Accept-Encoding: br, gzip)`);
+  console.log(`${"resource".padEnd(48)}${"sent".padStart(10)}  encoding  cache-control`);
+  console.log(`${`${path} (HTML)`.padEnd(48)}${KB(htmlBr.bytes)}  ${String(htmlBr.headers["content-encoding"] ?? "none").padEnd(8)}  ${htmlBr.headers["cache-control"]}`);
+  let total = 0;
+  for (const asset of assets) {
+    const res = await rawGet(`${url}${asset}`, "br, gzip");
+    if (res.status !== 200) problems.push(`${asset} answered ${res.status}`);
+    total += res.bytes;
+    const encoding = res.headers["content-encoding"] ?? "none";
+    console.log(`${asset.padEnd(48)}${KB(res.bytes)}  ${encoding.padEnd(8)}  ${res.headers["cache-control"]}`);
+    if (encoding !== "br") problems.push(`${asset} was sent ${encoding}, not brotli`);
+    if (!/immutable/.test(res.headers["cache-control"] ?? "")) problems.push(`${asset} is not cached as immutable`);
+  }
+  console.log(`${"initial download: wasm + JS + CSS".padEnd(48)}${KB(total)}`);
+  if (!assets.some((a) => a.endsWith(".js"))) problems.push(`${path} names no JS file`);
+  return total;
+}
+
+/**
+ * A Lighthouse mobile run (simulated throttling) of `url`, in its own Chromium or, signed in, in
+ * the one on `browser.port` (keeping its cookies); its performance score and LCP in ms.
+ */
+async function lighthouse(url, browser) {
+  const own = [`--chrome-flags=--headless=new ${CHROMIUM_ARGS.join(" ")}`];
+  const signedIn = [`--port=${browser?.port}`, "--disable-storage-reset"];
   const out = mkdtempSync(join(tmpdir(), "flightdeck-lh-"));
   const report = join(out, "report.json");
   try {
-    execFileSync(
+    // Not execFileSync: Playwright holds the signed-in browser and must go on answering it (a new
+    // tab waits for its debugger), so this process's event loop keeps running during the run.
+    await promisify(execFile)(
       join(ROOT, "node_modules", ".bin", "lighthouse"),
       [
         url,
@@ -91,14 +141,15 @@ function lighthouse(url) {
         "--output=json",
         `--output-path=${report}`,
         "--only-categories=performance,accessibility,best-practices",
-        `--chrome-flags=--headless=new ${CHROMIUM_ARGS.join(" ")}`,
+        ...(browser ? signedIn : own),
       ],
-      { env: { ...process.env, CHROME_PATH: CHROMIUM }, stdio: ["ignore", "ignore", "inherit"], timeout: 180_000 },
+      { env: { ...process.env, CHROME_PATH: CHROMIUM }, timeout: 180_000 },
     );
     const lhr = JSON.parse(readFileSync(report, "utf8"));
+    if (lhr.runtimeError) throw new Error(`Lighthouse on ${url}: ${lhr.runtimeError.message}`);
     const score = (id) => Math.round(lhr.categories[id].score * 100);
     const metric = (id) => lhr.audits[id].displayValue;
-    console.log(`\nLighthouse ${lhr.lighthouseVersion} (mobile, simulated throttling) on ${url}`);
+    console.log(`\nLighthouse ${lhr.lighthouseVersion} (mobile, simulated throttling) on ${url}${browser ? " (signed in)" : ""}`);
     console.log(`performance ${score("performance")}  accessibility ${score("accessibility")}  best practices ${score("best-practices")}`);
     console.log(
       `FCP ${metric("first-contentful-paint")}  LCP ${metric("largest-contentful-paint")}  TBT ${metric("total-blocking-time")}  CLS ${metric("cumulative-layout-shift")}  Speed Index ${metric("speed-index")}`,
@@ -114,19 +165,51 @@ function lighthouse(url) {
       .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === "binary")
       .map((a) => a.id);
     if (failing.length) console.log(`audits not passed: ${failing.join(", ")}`);
+    return { performance: score("performance"), lcpMs: lhr.audits["largest-contentful-paint"].numericValue };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
-const server = await startServer();
-let problems = [];
+/** One row of the targets table; a figure past its budget is a problem. */
+function check(label, value, target, budget, show, lowerIsBetter, problems) {
+  const meets = (limit) => (lowerIsBetter ? value <= limit : value >= limit);
+  const verdict = meets(target) ? "target met" : `target missed by ${show(Math.abs(value - target)).trim()}`;
+  console.log(`${label.padEnd(40)}${show(value)}  target ${show(target).trim().padEnd(10)} budget ${show(budget).trim().padEnd(10)} ${verdict}`);
+  if (!meets(budget)) problems.push(`${label} ${show(value).trim()} is past its budget of ${show(budget).trim()}`);
+}
+
+const server = await startServer({ FLIGHTDECK_DEMO: "1" });
+const problems = [];
+const figures = {};
+let browser;
 try {
-  bundleTable();
-  problems = await firstLoad(server.url);
-  if (!process.argv.includes("--no-lighthouse")) lighthouse(`${server.url}/login`);
+  const rows = bundleTable();
+  const wasm = rows.filter((row) => row.name.endsWith(".wasm"));
+  figures.wasmRaw = wasm.reduce((sum, row) => sum + row.raw, 0);
+  printBreakdown(breakdown(), figures.wasmRaw);
+  browser = await signedInBrowser(server);
+  figures.login = await firstLoad(server.url, "/login", {}, problems);
+  figures.dashboard = await firstLoad(server.url, "/", { cookie: browser.cookie }, problems);
+  if (!process.argv.includes("--no-lighthouse")) {
+    figures.lhLogin = await lighthouse(`${server.url}/login`);
+    figures.lhDashboard = await lighthouse(`${server.url}/`, browser);
+  }
 } finally {
+  await browser?.context.close();
   await server.stop();
+}
+
+console.log("\nTargets (the performance issue) and budgets (what fails this report)");
+const ms = (n) => `${Math.round(n)} ms`.padStart(10);
+const points = (n) => `${Math.round(n)}`.padStart(10);
+check("first-load wasm, raw", figures.wasmRaw, TARGETS.wasmRaw, BUDGET.wasmRaw, KB, true, problems);
+check("first load of /login, brotli", figures.login, TARGETS.firstLoadBrotli, BUDGET.firstLoadBrotli, KB, true, problems);
+check("first load of / (signed in), brotli", figures.dashboard, TARGETS.firstLoadBrotli, BUDGET.firstLoadBrotli, KB, true, problems);
+for (const [name, result] of [["/login", figures.lhLogin], ["/ (signed in)", figures.lhDashboard]]) {
+  if (!result) continue;
+  check(`Lighthouse performance, ${name}`, result.performance, TARGETS.performance, BUDGET[name].performance, points, false, problems);
+  check(`LCP (simulated), ${name}`, result.lcpMs, TARGETS.lcpMs, BUDGET[name].lcpMs, ms, true, problems);
 }
 if (problems.length) {
   console.error(`\nsize report: ${problems.length} problem(s):\n- ${problems.join("\n- ")}`);
