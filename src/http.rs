@@ -15,6 +15,9 @@ pub struct ErrorBody {
     pub field: Option<String>,
 }
 
+pub mod cache;
+#[cfg(feature = "web")]
+pub(crate) mod shared;
 pub mod whole;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -255,7 +258,8 @@ pub async fn call<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Sends the request; the status and text of a successful answer, else the error.
+/// Sends the request, or joins an identical GET in flight, or answers a GET from the cache
+/// (see [`cache`]); the status and text of a successful answer, else the error.
 async fn request(
     method: &str,
     path: &str,
@@ -263,28 +267,11 @@ async fn request(
 ) -> Result<(u16, String), CallError> {
     #[cfg(feature = "web")]
     {
-        use gloo_net::http::{Method, RequestBuilder};
-        let method = Method::from_bytes(method.as_bytes()).map_err(CallError::unreachable)?;
-        let builder = RequestBuilder::new(path)
-            .method(method)
-            .header("accept", "application/json");
-        let request = match body {
-            Some(body) => builder.json(&body),
-            None => builder.build(),
+        let owned = path.to_owned();
+        if method == "GET" && body.is_none() {
+            return shared::get(path, move || send("GET".into(), owned, None)).await;
         }
-        .map_err(CallError::unreachable)?;
-        let response = request.send().await.map_err(CallError::unreachable)?;
-        let status = response.status();
-        let text = response.text().await.map_err(CallError::unreachable)?;
-        if response.ok() {
-            return Ok((status, text));
-        }
-        let raw: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        let body = serde_json::from_value(raw.clone()).unwrap_or(ErrorBody {
-            error: format!("the server answered {status}"),
-            field: None,
-        });
-        Err(CallError { status, body, raw })
+        shared::write(path, send(method.to_owned(), owned, body)).await
     }
     #[cfg(not(feature = "web"))]
     {
@@ -293,4 +280,35 @@ async fn request(
             "{path} is only called from the browser"
         )))
     }
+}
+
+/// Sends one request; the status and text of a successful answer, else the error.
+#[cfg(feature = "web")]
+async fn send(
+    method: String,
+    path: String,
+    body: Option<serde_json::Value>,
+) -> Result<(u16, String), CallError> {
+    use gloo_net::http::{Method, RequestBuilder};
+    let method = Method::from_bytes(method.as_bytes()).map_err(CallError::unreachable)?;
+    let builder = RequestBuilder::new(&path)
+        .method(method)
+        .header("accept", "application/json");
+    let request = match body {
+        Some(body) => builder.json(&body),
+        None => builder.build(),
+    }
+    .map_err(CallError::unreachable)?;
+    let response = request.send().await.map_err(CallError::unreachable)?;
+    let status = response.status();
+    let text = response.text().await.map_err(CallError::unreachable)?;
+    if response.ok() {
+        return Ok((status, text));
+    }
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let body = serde_json::from_value(raw.clone()).unwrap_or(ErrorBody {
+        error: format!("the server answered {status}"),
+        field: None,
+    });
+    Err(CallError { status, body, raw })
 }

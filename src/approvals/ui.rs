@@ -7,7 +7,7 @@
 //! its arguments before approving, or always allow that tool for that agent; once approved, its
 //! run shows live (running with a progress bar, then succeeded or failed).
 
-use super::{Approval, Bulk, BulkResult, Risk, Status, Verdict};
+use super::{Approval, Bulk, BulkResult, Risk, Status, Verdict, MAX_BULK};
 use crate::auth::SessionContext;
 use crate::dashboard::provider::use_saved_filter;
 use crate::http::call;
@@ -16,9 +16,6 @@ use crate::settings::locale::{lowercase, use_locale, Style};
 use dioxus::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeSet;
-
-/// Ids per bulk request: small enough for the progress bar to move.
-const BULK_CHUNK: usize = 5;
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
 
@@ -49,6 +46,13 @@ struct Progress {
     done: usize,
     total: usize,
     failures: Vec<(String, String)>,
+}
+
+/// Counts `id` as done in the bulk decision under way, unless it was counted already.
+fn count_done(awaiting: &mut BTreeSet<String>, progress: &mut Option<Progress>, id: &str) {
+    if let (true, Some(p)) = (awaiting.remove(id), progress.as_mut()) {
+        p.done += 1;
+    }
 }
 
 fn now() -> i64 {
@@ -123,6 +127,9 @@ pub fn Approvals() -> Element {
     let mut comment = use_signal(String::new);
     let mut confirm = use_signal(|| None::<Verdict>);
     let mut progress = use_signal(|| None::<Progress>);
+    // The ids of the bulk decision under way not counted yet: each counts once, when its live
+    // event arrives or else when the answer lists it.
+    let mut awaiting = use_signal(BTreeSet::<String>::new);
     let mut message = use_signal(|| None::<String>);
     #[cfg_attr(not(feature = "web"), allow(unused_mut))]
     let mut clock = use_signal(now);
@@ -152,6 +159,15 @@ pub fn Approvals() -> Element {
         #[cfg(feature = "web")]
         crate::sync::client::follow(crate::sync::Topic::ToolRunStatus, reload, move |payload| {
             if let Ok(event) = serde_json::from_value::<LiveEvent>(payload) {
+                if event.approval.status.is_terminal()
+                    && awaiting.peek().contains(&event.approval.id)
+                {
+                    count_done(
+                        &mut awaiting.write(),
+                        &mut progress.write(),
+                        &event.approval.id,
+                    );
+                }
                 let keep = stays(&event.approval, show_all()) || event.event == "run";
                 let mut items = list.write();
                 if keep {
@@ -244,6 +260,7 @@ pub fn Approvals() -> Element {
     let mut run_bulk = move |verdict: Verdict| {
         confirm.set(None);
         let ids: Vec<String> = selected().into_iter().collect();
+        awaiting.set(ids.iter().cloned().collect());
         progress.set(Some(Progress {
             verdict,
             done: 0,
@@ -253,7 +270,9 @@ pub fn Approvals() -> Element {
         spawn(async move {
             let text = comment();
             let comment = (!text.trim().is_empty()).then_some(text);
-            for chunk in ids.chunks(BULK_CHUNK) {
+            // One request (the server takes up to MAX_BULK ids); the page counts each decision
+            // as its live event arrives.
+            for chunk in ids.chunks(MAX_BULK) {
                 let body = serde_json::to_value(Bulk {
                     ids: chunk.to_vec(),
                     decision: verdict,
@@ -279,12 +298,10 @@ pub fn Approvals() -> Element {
                             list.write().retain(|a| a.id != result.id);
                         }
                     }
-                    if let Some(p) = progress.write().as_mut() {
-                        p.done += 1;
-                        if !result.ok {
-                            p.failures
-                                .push((result.id.clone(), result.error.unwrap_or_default()));
-                        }
+                    count_done(&mut awaiting.write(), &mut progress.write(), &result.id);
+                    if let (false, Some(p)) = (result.ok, progress.write().as_mut()) {
+                        p.failures
+                            .push((result.id.clone(), result.error.unwrap_or_default()));
                     }
                 }
             }
@@ -646,6 +663,23 @@ pub fn ApprovalQueue() -> Element {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_id_of_a_bulk_decision_counts_once_whether_its_event_or_the_answer_comes_first() {
+        let mut awaiting: BTreeSet<String> = ["a", "b"].map(String::from).into();
+        let mut progress = Some(Progress {
+            verdict: Verdict::Approve,
+            done: 0,
+            total: 2,
+            failures: Vec::new(),
+        });
+        // a's live event, then the answer listing both; an event of another approval.
+        for id in ["a", "x", "a", "b", "a"] {
+            count_done(&mut awaiting, &mut progress, id);
+        }
+        assert_eq!(progress.map(|p| p.done), Some(2));
+        assert!(awaiting.is_empty());
+    }
 
     #[test]
     fn the_search_matches_tool_agent_reason_or_id_in_any_case() {

@@ -65,7 +65,7 @@ fn tab_id() -> String {
     id
 }
 
-fn socket_url(since: Option<u64>) -> Option<String> {
+pub(super) fn socket_url(since: Option<u64>) -> Option<String> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" {
         "wss"
@@ -572,70 +572,14 @@ async fn poll(
     Outcome::TrySocket
 }
 
-/// The topic and payload of an event, if the frame is one.
-fn event_of(frame: ServerFrame) -> Option<(super::Topic, Value)> {
-    use super::Topic;
-    match frame {
-        ServerFrame::MetricsUpdate(v) => Some((Topic::MetricsUpdate, v)),
-        ServerFrame::ToolRunStatus(v) => Some((Topic::ToolRunStatus, v)),
-        ServerFrame::Activity(v) => Some((Topic::Activity, v)),
-        ServerFrame::AgentState(v) => Some((Topic::AgentState, v)),
-        ServerFrame::Fleet(v) => Some((Topic::Fleet, v)),
-        _ => None,
-    }
-}
-
 /// Follows one live topic of the workspace for as long as the calling task lives: `on_event`
 /// gets each event's payload, and `on_open` is called whenever the subscription (re)starts, so
-/// the page can reload what it may have missed. Reconnects with backoff and jitter.
+/// the page can reload what it may have missed. The tab's one live socket carries it (see
+/// [`super::follow`]).
 pub async fn follow(topic: super::Topic, on_open: impl FnMut(), mut on_event: impl FnMut(Value)) {
     follow_all(&[topic], on_open, move |_, payload| on_event(payload)).await;
 }
 
-/// [`follow`] for several topics on one socket: `on_event` gets each event's topic too, and
-/// `on_open` runs once every topic is subscribed.
-pub async fn follow_all(
-    topics: &[super::Topic],
-    mut on_open: impl FnMut(),
-    mut on_event: impl FnMut(super::Topic, Value),
-) {
-    let mut attempt: u32 = 0;
-    loop {
-        if let Some(socket) = socket_url(None).and_then(|url| WebSocket::open(&url).ok()) {
-            let (mut sink, mut stream) = socket.split();
-            let mut subscribed = true;
-            for topic in topics {
-                let subscribe = ClientFrame::Subscribe(super::TopicRef { topic: *topic });
-                subscribed &= sink.send(text(&subscribe)).await.is_ok();
-            }
-            let mut confirmed = 0;
-            if subscribed {
-                while let Some(Ok(message)) = stream.next().await {
-                    let Message::Text(frame) = message else {
-                        continue;
-                    };
-                    match ServerFrame::parse(&frame) {
-                        Ok(ServerFrame::Subscribed(_)) => {
-                            confirmed += 1;
-                            if confirmed == topics.len() {
-                                attempt = 0;
-                                on_open();
-                            }
-                        }
-                        Ok(frame) => {
-                            if let Some((topic, payload)) = event_of(frame) {
-                                if topics.contains(&topic) {
-                                    on_event(topic, payload);
-                                }
-                            }
-                        }
-                        Err(_) => {}
-                    }
-                }
-            }
-        }
-        attempt = attempt.saturating_add(1);
-        let ceiling = (500.0 * 2f64.powi(attempt.min(6) as i32 - 1)).min(30_000.0);
-        TimeoutFuture::new((ceiling * (0.5 + js_sys::Math::random() / 2.0)) as u32).await;
-    }
-}
+/// [`follow`] for several topics: `on_event` gets each event's topic too, and `on_open` runs
+/// once every topic is subscribed.
+pub use super::follow::follow_all;

@@ -13,6 +13,8 @@
 pub mod api;
 #[cfg(feature = "web")]
 pub mod client;
+#[cfg(feature = "web")]
+pub mod follow;
 #[cfg(feature = "server")]
 pub mod hub;
 #[cfg(feature = "server")]
