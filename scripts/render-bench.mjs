@@ -100,7 +100,7 @@ function instrument() {
     const url = this.url;
     return text.call(this).then((body) => {
       const q = bench.root && url.includes("/api/audit-logs?") ? new URL(url).searchParams.get("q") : null;
-      if (q && bench.expected?.q === q) bench.pending.set(`q:${q}`, performance.now());
+      if (q && bench.expected?.q === q) bench.pending.set(bench.expected.name, performance.now());
       return body;
     });
   };
@@ -128,11 +128,11 @@ function instrument() {
     const mutated = performance.now();
     const found = [];
     if (bench.expected) {
-      const { q, ids } = bench.expected;
+      const { name, ids } = bench.expected;
       const shown = [...document.querySelectorAll(`${bench.root} li.audit-entry`)].map((li) => li.dataset.id);
-      if (bench.pending.has(`q:${q}`) && shown.join() === ids.join()) {
-        found.push([`q:${q}`, bench.pending.get(`q:${q}`)]);
-        bench.pending.delete(`q:${q}`);
+      if (bench.pending.has(name) && shown.join() === ids.join()) {
+        found.push([name, bench.pending.get(name)]);
+        bench.pending.delete(name);
       }
     } else {
       for (const record of records) {
@@ -154,12 +154,13 @@ function instrument() {
   window.addEventListener(
     "input",
     (event) => {
-      if (!bench.root || event.target.id !== "audit-search") return;
       const at = performance.now();
+      const value = event.target.value;
+      if (!bench.root || event.target.id !== "audit-search" || value === "") return;
       requestAnimationFrame(() => {
         const raf = performance.now();
         const channel = new MessageChannel();
-        channel.port1.onmessage = () => bench.keys.push({ total: performance.now() - at, work: performance.now() - raf, value: event.target.value });
+        channel.port1.onmessage = () => bench.keys.push({ total: performance.now() - at, work: performance.now() - raf, value });
         channel.port2.postMessage(null);
       });
     },
@@ -167,8 +168,17 @@ function instrument() {
   );
 }
 
-/** Arms the page's marks for updates rendered under `root`. */
-const arm = (page, root) => page.evaluate((root) => Object.assign(window.__renderBench, { root, pending: new Map(), done: new Set(), samples: [] }), root);
+/**
+ * Arms the page's marks for updates rendered under `root`. With RENDER_BENCH_TRACE=<folder>, a
+ * Chromium performance trace of what follows is written there per scenario (open it in DevTools).
+ */
+async function arm(page, root) {
+  if (process.env.RENDER_BENCH_TRACE) {
+    const path = `${process.env.RENDER_BENCH_TRACE}/${root.replace(/\W/g, "")}.json`;
+    await page.context().browser().startTracing(page, { path, screenshots: false, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute"] });
+  }
+  await page.evaluate((root) => Object.assign(window.__renderBench, { root, pending: new Map(), done: new Set(), samples: [] }), root);
+}
 
 /** Waits until every one of `names` has its frame mark; fails naming those that never rendered. */
 async function collect(page, names, timeout = 15_000) {
@@ -180,7 +190,10 @@ async function collect(page, names, timeout = 15_000) {
     if (missing.length === 0) {
       const measures = await page.evaluate(() => performance.getEntriesByType("measure").filter((m) => m.name.startsWith("render:")).length);
       if (measures < names.length) fail(`${measures} performance measures for ${names.length} updates`);
-      return samples.filter((s) => names.includes(s.name));
+      if (process.env.RENDER_BENCH_TRACE) await page.context().browser().stopTracing();
+      const mine = samples.filter((s) => names.includes(s.name));
+      if (mine.length !== names.length) fail(`${mine.length} frame marks for ${names.length} updates`);
+      return mine;
     }
     if (Date.now() > deadline) fail(`${missing.length} of ${names.length} updates never rendered (first: ${missing.slice(0, 5).join(", ")})`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -251,16 +264,20 @@ async function approvals(browser, server) {
   await signUp(context, server, "render-approvals@example.com", "Render approvals");
   const ask = await agent(context, server, "render-asker");
   for (let i = 0; i < PENDING; i++) await ask("approvals", { tool: `seed_${i}`, arguments: { i }, reason: "render bench", risk: "low" }, 201);
+  // The page asks for the pending ones with the API's default page (the oldest 200 of them),
+  // then adds each new request as it arrives.
+  const listed = (await checked(await context.request.get(`${server.url}/api/approvals?status=pending`), 200, "GET /api/approvals")).length;
   const page = await openPage(context, server, "/approvals");
-  await page.waitForFunction((n) => document.querySelectorAll("#approval-list li.approval").length === n, PENDING, { timeout: 60_000 });
+  await page.waitForFunction((n) => document.querySelectorAll("#approval-list li.approval").length === n, listed, { timeout: 60_000 });
   await page.waitForTimeout(1000);
   await arm(page, "#approval-list");
   await atRate(ASKS_PER_SECOND, ASKS, (i) => ask("approvals", { tool: `bench_${token(i)}`, arguments: { i }, reason: "render bench", risk: "medium" }, 201));
   const samples = await collect(page, Array.from({ length: ASKS }, (_, i) => token(i)));
   const rows = await page.locator("#approval-list li.approval").count();
-  if (rows !== PENDING + ASKS) fail(`the queue shows ${rows} approvals, expected ${PENDING + ASKS}`);
+  if (rows !== listed + ASKS) fail(`the queue shows ${rows} approvals, expected ${listed} + ${ASKS}`);
   if (page.errors.length) fail(`the approvals page threw: ${page.errors.join("; ")}`);
   await context.close();
+  console.log(`approvals: ${PENDING} pending, the page lists ${listed} at first, then ${rows} with the new ones`);
   return samples;
 }
 
@@ -277,7 +294,8 @@ async function audit(browser, server) {
   const queries = [];
   let previous = null;
   for (let i = 0; queries.length < AUDIT_QUERIES; i++) {
-    const q = hex[(i * 7) % 16] + hex[(i * 5 + 3) % 16];
+    const q = hex[i % 16] + hex[(i * 7 + Math.floor(i / 16)) % 16];
+    if (queries.some((query) => query.q === q)) continue;
     const answer = await checked(await context.request.get(`${server.url}/api/audit-logs?limit=50&q=${q}`), 200, `GET /api/audit-logs?q=${q}`);
     const ids = answer.entries.map((e) => e.id);
     // Each search must change what the list shows (else its render could not be told apart).
@@ -291,15 +309,16 @@ async function audit(browser, server) {
   await page.waitForTimeout(1000);
   const names = [];
   for (const { q, ids } of queries) {
-    await page.evaluate(({ q, ids }) => Object.assign(window.__renderBench, { root: "#audit-entries", expected: { q, ids } }), { q, ids });
+    const name = `search:${q}`;
+    await page.evaluate((expected) => Object.assign(window.__renderBench, { root: "#audit-entries", expected }), { name, q, ids });
     await page.fill("#audit-search", "");
     await page.type("#audit-search", q, { delay: 60 });
     await page.press("#audit-search", "Enter");
-    names.push(`q:${q}`);
-    await page.waitForFunction((name) => window.__renderBench.samples.some((s) => s.name === name), `q:${q}`, { timeout: 15_000 }).catch(() => fail(`the search ${q} never showed its ${ids.length} entries`));
+    names.push(name);
+    await page.waitForFunction((name) => window.__renderBench.samples.some((s) => s.name === name), name, { timeout: 15_000 }).catch(() => fail(`the search ${q} never showed its ${ids.length} entries`));
   }
   const samples = await collect(page, names);
-  const keys = await page.evaluate(() => window.__renderBench.keys.filter((k) => k.value !== ""));
+  const keys = await page.evaluate(() => window.__renderBench.keys);
   if (keys.length !== queries.length * 2) fail(`${keys.length} keystrokes reached a frame, expected ${queries.length * 2}`);
   if (page.errors.length) fail(`the audit page threw: ${page.errors.join("; ")}`);
   await context.close();
