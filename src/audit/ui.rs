@@ -227,7 +227,15 @@ pub fn Audit() -> Element {
             },
             label { class: "text-sm lg:col-span-2",
                 "Search resource, action or type"
-                SearchBox { draft }
+                input {
+                    id: "audit-search",
+                    "data-shortcut": "search",
+                    class: FIELD,
+                    r#type: "search",
+                    placeholder: "run-42, approval.decide …",
+                    value: "{draft}",
+                    oninput: move |e| draft.set(e.value()),
+                }
             }
             label { class: "text-sm",
                 "From"
@@ -357,23 +365,6 @@ pub fn Audit() -> Element {
                     }
                 }
             }
-        }
-    }
-}
-
-/// The search box. It alone reads the draft, so a keystroke re-renders this input rather than
-/// the whole page and its 50 entries (the filter applies on submit).
-#[component]
-fn SearchBox(draft: Signal<String>) -> Element {
-    rsx! {
-        input {
-            id: "audit-search",
-            "data-shortcut": "search",
-            class: FIELD,
-            r#type: "search",
-            placeholder: "run-42, approval.decide …",
-            value: "{draft}",
-            oninput: move |e| draft.set(e.value()),
         }
     }
 }

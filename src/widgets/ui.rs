@@ -5,7 +5,7 @@ use super::error::{ErrorWidget, Source};
 use super::feed::{Feed, Load};
 use super::views::{alerts, metrics, projects, vitals, Activity, Tasks, MUTED};
 use super::{lookup, WidgetConfig};
-use crate::fleet::{FleetItem, Kind};
+use crate::fleet::Kind;
 use dioxus::prelude::*;
 use serde_json::Value;
 
@@ -14,59 +14,27 @@ pub use super::views::health_badge;
 /// A widget's body on the dashboard: its type's view of the page's feed, or the approval queue.
 #[component]
 pub fn WidgetBody(kind: String, config: serde_json::Map<String, Value>) -> Element {
+    let feed = use_context::<Feed>();
     let max = WidgetConfig::parse(&config).max_retries;
     match lookup(&kind).map(|widget| widget.source) {
         None => {
             rsx! { p { class: "mt-3 text-sm {MUTED}", "This widget type is not available in this version of Flightdeck." } }
         }
         Some(None) => rsx! { crate::approvals::ui::ApprovalQueue {} },
-        Some(Some(source)) => {
-            rsx! { FleetWidget { key: "{source.as_str()}", kind: source, max_retries: max } }
-        }
+        Some(Some(source)) => frame(source, feed, max),
     }
-}
-
-/// A fleet widget on the dashboard, reading only its kind of the page's feed. The feed is one
-/// signal for every kind: reading it here would re-render all 50 widgets on each update (the
-/// render benchmark's dashboard took 98 ms of work at p95). The memos re-run on every update
-/// but notify only when this kind's items changed. Keyed by kind, so the memos never go stale.
-#[component]
-fn FleetWidget(kind: Kind, max_retries: u32) -> Element {
-    let feed = use_context::<Feed>();
-    let items = use_memo(move || feed.items(kind));
-    let health = use_memo(move || match kind {
-        Kind::Vitals | Kind::Health => feed.items(Kind::Health),
-        _ => Vec::new(),
-    });
-    framed(kind, feed, max_retries, items(), health())
 }
 
 /// A widget's states around its view of `kind` in `feed`: loading, error with a counted retry
 /// (at most `max_retries`), empty, data.
 pub fn frame(kind: Kind, feed: Feed, max_retries: u32) -> Element {
-    framed(
-        kind,
-        feed,
-        max_retries,
-        feed.items(kind),
-        feed.items(Kind::Health),
-    )
-}
-
-/// [`frame`] with `kind`'s items (and the health checks) already read.
-fn framed(
-    kind: Kind,
-    feed: Feed,
-    max_retries: u32,
-    items: Vec<FleetItem>,
-    health: Vec<FleetItem>,
-) -> Element {
     match feed.load(kind) {
         Load::Loading => skeleton(),
         Load::Failed(error) => rsx! {
             ErrorWidget { error, max_retries, source: Source::Fleet(feed, kind) }
         },
         Load::Ready => {
+            let items = feed.items(kind);
             if items.is_empty() {
                 return rsx! { p { class: "widget-empty mt-3 text-sm {MUTED}", "{empty_text(kind)}" } };
             }
@@ -75,7 +43,7 @@ fn framed(
                 Kind::Tasks => rsx! { Tasks { items } },
                 Kind::Metrics => metrics(items),
                 Kind::Alerts => alerts(items),
-                Kind::Vitals | Kind::Health => vitals(items, health),
+                Kind::Vitals | Kind::Health => vitals(items, feed.items(Kind::Health)),
                 Kind::Activity => rsx! { Activity { items } },
             }
         }
