@@ -6,7 +6,9 @@
 # of 1,000; the health mesh: a round over 100 agents with 10 hung; MCP startup; audit queries over
 # 1M entries; analytics over 1M usage events; the MCP gateway: its p50/p99 overhead on an allowed
 # call against stdio straight to the upstream, the memory of 1,000 gated calls waiting, and their
-# bulk approval; OTLP trace intake in spans per second on SQLite and PostgreSQL (a throwaway PostgreSQL and Redis are started on loopback and stopped afterwards).
+# bulk approval; OTLP trace intake in spans per second on SQLite and PostgreSQL (a throwaway PostgreSQL and Redis are started on loopback and stopped afterwards);
+# the render budget in headless Chromium (dashboard, approval queue, audit search) on a fresh
+# release build in dist/.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FLIGHTDECK_ROOT"
@@ -31,3 +33,6 @@ step "MCP gateway benchmark"
 cargo bench --features server --bench gateway
 step "OTLP intake benchmark"
 cargo bench --features server --bench otlp
+step "render benchmark (release build first: it measures dist/)"
+scripts/build.sh
+node scripts/render-bench.mjs
