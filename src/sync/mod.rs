@@ -14,6 +14,8 @@ pub mod api;
 #[cfg(feature = "web")]
 pub mod client;
 #[cfg(feature = "server")]
+pub mod fanout;
+#[cfg(feature = "server")]
 pub mod hub;
 #[cfg(feature = "server")]
 pub mod live;
