@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use support::process::{open_files_limit, Server};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 type Socket =
@@ -32,10 +33,13 @@ const WAIT: Duration = Duration::from_secs(30);
 const MANY: usize = 10_000;
 
 /// Opens a sync socket (without Nagle, as browsers do): it and the length of its `state:full`.
+/// Its read buffer is 4 KiB: tungstenite zeroes the whole buffer (128 KiB by default) before
+/// each read, which made these clients take the CPU the server needs.
 async fn connect(host: &str, cookie: &str) -> anyhow::Result<(Socket, usize)> {
     let mut request = format!("ws://{host}/api/sync").into_client_request()?;
     request.headers_mut().insert("cookie", cookie.parse()?);
-    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
+    let config = WebSocketConfig::default().read_buffer_size(4096);
+    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
         .await
         .with_context(|| format!("opening a sync socket on {host}"))?;
     match tokio::time::timeout(WAIT, socket.next()).await? {
