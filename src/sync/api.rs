@@ -36,6 +36,12 @@ use tokio::sync::{broadcast, mpsc};
 const PER_SECOND: u32 = 50;
 const BURST: u32 = 100;
 
+/// Each connection's read buffer. tungstenite zeroes the whole buffer before every read (the
+/// connection's loop tries one each time it sends a frame), and its default of 128 KiB made
+/// that a third of the server's time and 128 KiB of memory per connection; a frame larger than
+/// this still arrives whole (the buffer grows to the frame's announced length).
+const READ_BUFFER: usize = 4 * 1024;
+
 /// The close code when the session ended: sign in again.
 pub const CLOSE_SIGNED_OUT: u16 = 4401;
 /// The close code when the connection must be opened again (a new role or workspace).
@@ -157,6 +163,7 @@ async fn open(
     // past that the protocol layer closes the connection.
     let limit = state.config.state_max_bytes;
     Ok(upgrade
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(limit * 2)
         .on_upgrade(move |socket| async move {
             let _slot = slot;
