@@ -8,12 +8,14 @@
 
 mod support;
 
-use anyhow::{anyhow, bail, ensure, Context};
+use anyhow::{bail, ensure, Context};
 use futures_util::{SinkExt, StreamExt, TryStreamExt};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::process::{open_files_limit, Server};
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
@@ -55,32 +57,89 @@ fn is_sync_of(text: &str, edit: usize) -> bool {
         && text.contains(&format!(r#""mutationId":"{edit}""#))
 }
 
-/// Reads a receiver's frames: the arrival time of each edit's `state:sync`, in order; anything
-/// else is a failure.
-fn receive(
-    mut socket: Socket,
-    arrivals: mpsc::UnboundedSender<anyhow::Result<Instant>>,
-) -> tokio::task::JoinHandle<()> {
+/// Where the receivers note each edit's arrival: one slot per receiver (nanoseconds since
+/// `start`), a count, and a wake-up once all arrived, so that a frame costs its receiver no more
+/// than a clock read and two atomics (no message and no thread wake-up per frame).
+struct Board {
+    start: Instant,
+    arrived_at: Vec<AtomicU64>,
+    arrived: AtomicUsize,
+    all_arrived: Notify,
+    failure: Mutex<Option<String>>,
+}
+
+impl Board {
+    fn new(receivers: usize) -> Self {
+        Self {
+            start: Instant::now(),
+            arrived_at: (0..receivers).map(|_| AtomicU64::new(0)).collect(),
+            arrived: AtomicUsize::new(0),
+            all_arrived: Notify::new(),
+            failure: Mutex::new(None),
+        }
+    }
+
+    fn arrive(&self, receiver: usize) {
+        let at = self.start.elapsed().as_nanos() as u64;
+        self.arrived_at[receiver].store(at, Ordering::Release);
+        if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == self.arrived_at.len() {
+            self.all_arrived.notify_one();
+        }
+    }
+
+    fn fail(&self, why: String) {
+        let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        failure.get_or_insert(why);
+        self.all_arrived.notify_one();
+    }
+
+    /// Waits until every receiver got `edit` sent at `sent`: their latencies.
+    async fn collect(&self, edit: usize, sent: Instant) -> anyhow::Result<Vec<Duration>> {
+        let waited = tokio::time::timeout(WAIT, self.all_arrived.notified()).await;
+        if let Some(why) = self
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            bail!("edit {edit}: {why}");
+        }
+        let arrived = self.arrived.swap(0, Ordering::AcqRel);
+        ensure!(
+            waited.is_ok() && arrived == self.arrived_at.len(),
+            "edit {edit} reached {arrived} of {} clients in {WAIT:?}",
+            self.arrived_at.len()
+        );
+        let sent = sent - self.start;
+        Ok(self
+            .arrived_at
+            .iter()
+            .map(|at| Duration::from_nanos(at.load(Ordering::Acquire)) - sent)
+            .collect())
+    }
+}
+
+/// Reads receiver `index`'s frames: each edit's `state:sync`, in order, noted on the board;
+/// anything else is a failure.
+fn receive(mut socket: Socket, index: usize, board: Arc<Board>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut edit = 0;
         while let Some(message) = socket.next().await {
-            let arrival = match message {
+            match message {
                 Ok(Message::Text(text)) if is_sync_of(&text, edit) => {
                     edit += 1;
-                    Ok(Instant::now())
+                    board.arrive(index);
                 }
-                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-                Ok(other) => Err(anyhow!(
-                    "expected the state:sync of edit {edit}, got {other:?}"
-                )),
-                Err(err) => Err(anyhow!("a receiver's socket failed: {err}")),
-            };
-            let failed = arrival.is_err();
-            if arrivals.send(arrival).is_err() || failed {
-                return;
+                Ok(Message::Ping(_) | Message::Pong(_)) => {}
+                Ok(other) => {
+                    return board.fail(format!(
+                        "expected the state:sync of edit {edit}, got {other:?}"
+                    ));
+                }
+                Err(err) => return board.fail(format!("a receiver's socket failed: {err}")),
             }
         }
-        let _ = arrivals.send(Err(anyhow!("a receiver's socket closed")));
+        board.fail("a receiver's socket closed".to_owned());
     })
 }
 
@@ -122,10 +181,11 @@ async fn row(
         .map_ok(|(socket, _)| socket)
         .try_collect()
         .await?;
-    let (tx, mut arrivals) = mpsc::unbounded_channel();
+    let board = Arc::new(Board::new(receivers));
     let tasks: Vec<_> = sockets
         .into_iter()
-        .map(|s| receive(s, tx.clone()))
+        .enumerate()
+        .map(|(index, socket)| receive(socket, index, board.clone()))
         .collect();
     let mut latencies = Vec::with_capacity((EDITS - WARMUP) * receivers);
     let mut frame_bytes = 0;
@@ -134,14 +194,9 @@ async fn row(
         let frame = json!({ "type": "state:update", "payload": { "path": "widgets.w1", "value": widget, "baseVersion": 0, "clientId": "bench", "mutationId": edit.to_string() } }).to_string();
         let sent = Instant::now();
         sender.send(Message::Text(frame.into())).await?;
-        for _ in 0..receivers {
-            let arrival = tokio::time::timeout(WAIT, arrivals.recv())
-                .await
-                .with_context(|| format!("edit {edit} did not reach every client in {WAIT:?}"))?
-                .context("the receivers are gone")??;
-            if edit >= WARMUP {
-                latencies.push(arrival - sent);
-            }
+        let arrived = board.collect(edit, sent).await?;
+        if edit >= WARMUP {
+            latencies.extend(arrived);
         }
         frame_bytes = echo(&mut sender, edit).await?;
     }
