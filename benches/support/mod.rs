@@ -1,9 +1,12 @@
-//! What the in-process benchmarks share: the server on a loopback port with their settings, an
-//! operator signed in to a fresh workspace, an agent's token, and answers whose status is checked
-//! (a benchmark that timed 429s would be broken).
+//! What the benchmarks share: the server on a loopback port with their settings (in the
+//! benchmark's process here, in its own in [`process`]), an operator signed in to a fresh
+//! workspace, an agent's token, and answers whose status is checked (a benchmark that timed 429s
+//! would be broken).
 
 // Each benchmark uses what it needs of this.
 #![allow(dead_code)]
+
+pub mod process;
 
 use anyhow::{ensure, Context};
 use flightdeck::config::Config;

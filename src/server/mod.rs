@@ -129,6 +129,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     // With each connection's peer address, for the per-address rate limits.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Without Nagle: a live-sync frame leaves at once instead of waiting for the ACK of the one
+    // before it (which the client may delay up to 40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::warn!("cannot set TCP_NODELAY on a connection: {err}");
+        }
+    });
     let server = axum::serve(listener, app).with_graceful_shutdown(wait_for_stop(stopped.clone()));
     tokio::select! {
         result = server => result.context("server failed")?,

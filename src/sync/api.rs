@@ -9,10 +9,11 @@
 //! Where no WebSocket gets through, `GET /api/sync/poll?since=` answers with the same frames
 //! and `POST /api/sync/update` takes a `state:update`'s payload.
 
+use super::fanout::{outgoing, Subscriptions};
 use super::hub::Message as HubMessage;
-use super::live::{self, hub_topic};
+use super::live;
 use super::store::{catch_up, commit_edit, scope, state_topic, SyncError};
-use super::{ClientFrame, ServerFrame, StateUpdate, Topic, TopicRef};
+use super::{ClientFrame, ServerFrame, StateUpdate, TopicRef};
 use crate::auth::api::Auth;
 use crate::http::{ApiError, JsonBody};
 use crate::quota::Refused;
@@ -27,15 +28,19 @@ use axum::{Json, Router};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashMap;
 use std::num::NonZeroU32;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
-use tokio::task::JoinHandle;
 
 /// Frames a connection may send per second, after a burst of [`BURST`].
 const PER_SECOND: u32 = 50;
 const BURST: u32 = 100;
+
+/// Each connection's read buffer. tungstenite zeroes the whole buffer before every read (the
+/// connection's loop tries one each time it sends a frame), and its default of 128 KiB made
+/// that a third of the server's time and 128 KiB of memory per connection; a frame larger than
+/// this still arrives whole (the buffer grows to the frame's announced length).
+const READ_BUFFER: usize = 4 * 1024;
 
 /// The close code when the session ended: sign in again.
 pub const CLOSE_SIGNED_OUT: u16 = 4401;
@@ -158,6 +163,7 @@ async fn open(
     // past that the protocol layer closes the connection.
     let limit = state.config.state_max_bytes;
     Ok(upgrade
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(limit * 2)
         .on_upgrade(move |socket| async move {
             let _slot = slot;
@@ -208,68 +214,6 @@ async fn send_catch_up(
     }
 }
 
-/// A connection's live-topic subscriptions: each forwards its hub messages into one bounded
-/// queue that the connection drains.
-struct Subscriptions {
-    forwarders: HashMap<Topic, JoinHandle<()>>,
-    queue: mpsc::Sender<HubMessage>,
-}
-
-impl Subscriptions {
-    fn add(&mut self, state: &AppState, workspace_id: &str, topic: Topic) {
-        if self.forwarders.contains_key(&topic) {
-            return;
-        }
-        let hub_topic = hub_topic(workspace_id, topic);
-        let mut receiver = state.hub.subscribe(&hub_topic);
-        if topic == Topic::MetricsUpdate {
-            state.live.tick_metrics(&state.hub, workspace_id);
-        }
-        let queue = self.queue.clone();
-        let forwarder = tokio::spawn(async move {
-            loop {
-                let message = match receiver.recv().await {
-                    Ok(message) => message,
-                    // Events are news, not state: one that fell behind is told what it missed.
-                    Err(RecvError::Lagged(missed)) => {
-                        let frame = ServerFrame::Error(super::ErrorPayload {
-                            code: "lagged".into(),
-                            message: format!(
-                                "{missed} {} events were dropped because this connection fell behind",
-                                topic.as_str()
-                            ),
-                            mutation_id: None,
-                        });
-                        match serde_json::to_string(&frame) {
-                            Ok(text) => text.into(),
-                            Err(_) => continue,
-                        }
-                    }
-                    Err(RecvError::Closed) => return,
-                };
-                if queue.send(message).await.is_err() {
-                    return;
-                }
-            }
-        });
-        self.forwarders.insert(topic, forwarder);
-    }
-
-    fn remove(&mut self, topic: Topic) {
-        if let Some(forwarder) = self.forwarders.remove(&topic) {
-            forwarder.abort();
-        }
-    }
-}
-
-impl Drop for Subscriptions {
-    fn drop(&mut self) {
-        for forwarder in self.forwarders.values() {
-            forwarder.abort();
-        }
-    }
-}
-
 /// What ends a connection's loop.
 enum End {
     Gone,
@@ -295,10 +239,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Opt
         .hub
         .subscribe(&member_topic(&auth.workspace.id, &auth.user.id));
     let (queue, mut events) = mpsc::channel(super::hub::QUEUE);
-    let mut subscriptions = Subscriptions {
-        forwarders: HashMap::new(),
-        queue,
-    };
+    let mut subscriptions = Subscriptions::new(queue);
     // The socket lives no longer than the session as it stands now: at its expiry the client
     // opens again, which checks the session afresh.
     let idle_ends = (auth.session.expiry_date()
@@ -338,7 +279,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Opt
             },
             published = updates.recv() => match published {
                 Ok(text) => {
-                    if !send_text(socket, text.to_string()).await { return End::Gone; }
+                    if socket.send(outgoing(text)).await.is_err() { return End::Gone; }
                 }
                 // Too far behind to replay: start again from the whole state.
                 Err(RecvError::Lagged(_)) => {
@@ -347,7 +288,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Opt
                 Err(RecvError::Closed) => return End::Gone,
             },
             Some(event) = events.recv() => {
-                if !send_text(socket, event.to_string()).await { return End::Gone; }
+                if socket.send(outgoing(event)).await.is_err() { return End::Gone; }
             }
             why = recv_control(&mut ended_session) => return ending(socket, why).await,
             why = member.recv() => return ending(socket, why.map(|text| Ending::parse(&text)).unwrap_or(Ending::RoleChanged)).await,

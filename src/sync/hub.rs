@@ -13,8 +13,10 @@ use tokio::sync::broadcast;
 /// Messages a subscriber may fall behind by before it is told it lagged.
 pub const QUEUE: usize = 256;
 
-/// A message: the text frame as sent.
-pub type Message = Arc<str>;
+/// A message: the text frame as sent, made once per publish. Cloning it for each subscriber
+/// shares the one buffer, and a WebSocket sends it as it is (`Message::Text`), without a copy
+/// per connection.
+pub type Message = axum::extract::ws::Utf8Bytes;
 
 /// Topic → local subscribers, and the turn of each topic's writers.
 #[derive(Default, Debug)]

@@ -16,6 +16,8 @@ pub mod client;
 #[cfg(feature = "web")]
 pub mod follow;
 #[cfg(feature = "server")]
+pub mod fanout;
+#[cfg(feature = "server")]
 pub mod hub;
 #[cfg(feature = "server")]
 pub mod live;
