@@ -13,10 +13,10 @@
 pub mod api;
 #[cfg(feature = "web")]
 pub mod client;
-#[cfg(feature = "web")]
-pub mod follow;
 #[cfg(feature = "server")]
 pub mod fanout;
+#[cfg(feature = "web")]
+pub mod follow;
 #[cfg(feature = "server")]
 pub mod hub;
 #[cfg(feature = "server")]
