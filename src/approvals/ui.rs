@@ -16,6 +16,7 @@ use crate::settings::locale::{lowercase, use_locale, Style};
 use dioxus::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
 
@@ -92,7 +93,9 @@ fn matches(approval: &Approval, search: &str) -> bool {
 
 /// Keeps the list in queue order after a change. A run, once started, is never lost to an
 /// older view of its approval arriving late (the decision read before the run began).
-fn upsert(list: &mut Vec<Approval>, mut approval: Approval) {
+/// Approvals are shared (`Rc`) and replaced whole, so a render clones pointers and a row
+/// compares its approval by pointer first (`Approval: Eq`).
+fn upsert(list: &mut Vec<Rc<Approval>>, mut approval: Approval) {
     match list.iter_mut().find(|a| a.id == approval.id) {
         Some(slot) => {
             let newer_run = match (&slot.run, &approval.run) {
@@ -101,11 +104,11 @@ fn upsert(list: &mut Vec<Approval>, mut approval: Approval) {
                 _ => false,
             };
             if newer_run {
-                approval.run = slot.run.take();
+                approval.run = slot.run.clone();
             }
-            *slot = approval;
+            *slot = Rc::new(approval);
         }
-        None => list.push(approval),
+        None => list.push(Rc::new(approval)),
     }
     list.sort_by_key(|a| (a.status != Status::Pending, a.created_at));
 }
@@ -115,7 +118,7 @@ fn upsert(list: &mut Vec<Approval>, mut approval: Approval) {
 pub fn Approvals() -> Element {
     let session = use_context::<SessionContext>();
     let can_decide = (session.me)().is_some_and(|me| me.role.can_change_shared());
-    let mut list = use_signal(Vec::<Approval>::new);
+    let mut list = use_signal(Vec::<Rc<Approval>>::new);
     let mut loaded = use_signal(|| None::<Result<(), String>>);
     // The filters (decided ones shown, search) are kept per user in the dashboard state.
     let mut saved = use_saved_filter("approvals");
@@ -143,7 +146,7 @@ pub fn Approvals() -> Element {
             };
             match call::<Vec<Approval>>("GET", path, None).await {
                 Ok(items) => {
-                    list.set(items);
+                    list.set(items.into_iter().map(Rc::new).collect());
                     loaded.set(Some(Ok(())));
                 }
                 Err(err) => loaded.set(Some(Err(err.body.error))),
@@ -311,7 +314,7 @@ pub fn Approvals() -> Element {
         });
     };
 
-    let visible = move || -> Vec<Approval> {
+    let visible = move || -> Vec<Rc<Approval>> {
         let search = search();
         let list = list.read();
         list.iter()
@@ -348,15 +351,19 @@ pub fn Approvals() -> Element {
             "x" if current.status == Status::Pending => {
                 let mut chosen = selected.write();
                 if !chosen.remove(&current.id) {
-                    chosen.insert(current.id);
+                    chosen.insert(current.id.clone());
                 }
             }
-            "a" if can_decide && current.status == Status::Pending => decide(current.id, "approve"),
-            "r" if can_decide && current.status == Status::Pending => decide(current.id, "reject"),
+            "a" if can_decide && current.status == Status::Pending => {
+                decide(current.id.clone(), "approve")
+            }
+            "r" if can_decide && current.status == Status::Pending => {
+                decide(current.id.clone(), "reject")
+            }
             "Enter" => open.set(if open() == Some(current.id.clone()) {
                 None
             } else {
-                Some(current.id)
+                Some(current.id.clone())
             }),
             _ => return,
         }
@@ -484,7 +491,7 @@ pub fn Approvals() -> Element {
 
 #[component]
 fn ApprovalRow(
-    approval: Approval,
+    approval: Rc<Approval>,
     current: bool,
     checked: bool,
     expanded: bool,
@@ -527,7 +534,8 @@ fn ApprovalRow(
     let (e, f) = (id.clone(), id.clone());
     let pretty = arguments.clone();
     rsx! {
-        li { class: if current { "approval rounded-lg border border-sky-500 bg-white p-3 ring-1 ring-sky-500 dark:bg-slate-900" } else { "approval rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900" },
+        // Rows out of sight skip style, layout and paint (content-visibility), sized as last shown.
+        li { class: if current { "approval rounded-lg border border-sky-500 bg-white p-3 ring-1 ring-sky-500 [content-visibility:auto] [contain-intrinsic-size:auto_7rem] dark:bg-slate-900" } else { "approval rounded-lg border border-slate-200 bg-white p-3 [content-visibility:auto] [contain-intrinsic-size:auto_7rem] dark:border-slate-800 dark:bg-slate-900" },
             role: "option", aria_selected: "{checked}", "data-id": "{id}", "data-status": approval.status.as_str(), "data-current": "{current}",
             div { class: "flex flex-wrap items-center gap-3",
                 if pending && can_decide {
@@ -603,11 +611,15 @@ fn ApprovalRow(
 pub fn ApprovalQueue() -> Element {
     let session = use_context::<SessionContext>();
     let can_decide = (session.me)().is_some_and(|me| me.role.can_change_shared());
-    let mut list = use_signal(|| None::<Result<Vec<Approval>, String>>);
+    let mut list = use_signal(|| None::<Result<Vec<Rc<Approval>>, String>>);
     let reload = move || {
         spawn(async move {
             let answer = call::<Vec<Approval>>("GET", "/api/approvals?status=pending", None).await;
-            list.set(Some(answer.map_err(|err| err.body.error)));
+            list.set(Some(
+                answer
+                    .map(|items| items.into_iter().map(Rc::new).collect())
+                    .map_err(|err| err.body.error),
+            ));
         });
     };
     use_effect(reload);
@@ -729,7 +741,7 @@ mod tests {
             }
             serde_json::from_value(value).unwrap()
         };
-        let mut list = vec![at(Some(("succeeded", 20)))];
+        let mut list = vec![Rc::new(at(Some(("succeeded", 20))))];
         upsert(&mut list, at(None));
         assert_eq!(
             list[0].run.as_ref().map(|r| r.status),
