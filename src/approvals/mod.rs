@@ -112,8 +112,9 @@ pub fn settle(current: Status, target: Status) -> Settle {
     }
 }
 
-/// A tool run waiting for (or past) a human decision.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A tool run waiting for (or past) a human decision. `Eq` lets an `Rc<Approval>` compare by
+/// pointer first (the approvals page's rows).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Approval {
@@ -157,7 +158,7 @@ pub struct Approval {
 }
 
 /// Why the MCP gateway asked for an approval.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Gate {
@@ -210,7 +211,7 @@ impl RunStatus {
 }
 
 /// A tool run's life after the decision.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ToolRun {

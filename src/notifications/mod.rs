@@ -13,6 +13,9 @@ use std::collections::HashMap;
 /// How many notices the inbox keeps.
 pub const KEEP: usize = 50;
 
+/// How many toasts show at once: the newest; the others are in the notification centre.
+pub const TOASTS: usize = 3;
+
 /// What a notice is about, one per setting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -175,6 +178,14 @@ impl Inbox {
     }
 }
 
+/// Shows `notice` as the newest toast, the oldest going past [`TOASTS`] (a burst of requests
+/// stacked hundreds of toasts, re-rendered on each one; the inbox keeps them all the same).
+pub fn push_toast(toasts: &mut Vec<Notice>, notice: Notice) {
+    toasts.push(notice);
+    let extra = toasts.len().saturating_sub(TOASTS);
+    toasts.drain(..extra);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,10 +232,8 @@ mod tests {
         assert!(from_fleet(&json!({ "kind": "tasks", "data": {} }), 4, &mut seen).is_none());
     }
 
-    #[test]
-    fn the_inbox_keeps_each_event_once_newest_first_and_bounded() {
-        let mut inbox = Inbox::default();
-        let notice = |i: usize| Notice {
+    fn notice(i: usize) -> Notice {
+        Notice {
             id: format!("n{i}"),
             kind: NoticeKind::Alert,
             title: String::new(),
@@ -232,7 +241,12 @@ mod tests {
             at: i as i64,
             href: "/".into(),
             read: false,
-        };
+        }
+    }
+
+    #[test]
+    fn the_inbox_keeps_each_event_once_newest_first_and_bounded() {
+        let mut inbox = Inbox::default();
         assert!(inbox.add(notice(1)));
         assert!(!inbox.add(notice(1)), "a repeat");
         for i in 2..=60 {
@@ -243,6 +257,16 @@ mod tests {
         assert_eq!(inbox.unread(), KEEP);
         inbox.read_all();
         assert_eq!(inbox.unread(), 0);
+    }
+
+    #[test]
+    fn only_the_newest_toasts_show() {
+        let mut toasts = Vec::new();
+        for i in 1..=5 {
+            push_toast(&mut toasts, notice(i));
+        }
+        let ids: Vec<&str> = toasts.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["n3", "n4", "n5"]);
     }
 
     #[test]

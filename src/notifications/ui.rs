@@ -4,7 +4,7 @@
 //! centre (the bell, or `c`) lists the recent ones, kept in this browser across reloads.
 
 #[cfg(feature = "web")]
-use super::{from_approval, from_fleet, wanted, HealthSeen};
+use super::{from_approval, from_fleet, push_toast, wanted, HealthSeen};
 use super::{Inbox, Notice};
 use crate::auth::SessionContext;
 use crate::settings::locale::{use_locale, Style};
@@ -163,7 +163,7 @@ pub fn NotificationCentre() -> Element {
     }
 }
 
-/// The toasts, bottom right, each for a few seconds.
+/// The toasts, bottom right, each for a few seconds, the newest few at most.
 #[component]
 pub fn Toasts() -> Element {
     let NoticeBoard { mut toasts, .. } = use_context::<NoticeBoard>();
@@ -216,8 +216,12 @@ mod web {
     use gloo_storage::{LocalStorage, Storage};
     use wasm_bindgen::{closure::Closure, JsValue};
 
+    /// How long the inbox's write to this browser waits for more notices, in milliseconds.
+    const SAVE_MS: u32 = 500;
+
     thread_local! {
         static KEY: std::cell::RefCell<String> = std::cell::RefCell::default();
+        static SAVING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
 
     /// Keeps the inbox in this browser.
@@ -257,9 +261,17 @@ mod web {
                 if !allowed || !board.inbox.write().add(notice.clone()) {
                     return;
                 }
-                keep(board);
+                // One write per burst: serialising the inbox for each of 50 events a second
+                // cost more than the page's render of them.
+                if !SAVING.replace(true) {
+                    spawn(async move {
+                        gloo_timers::future::TimeoutFuture::new(SAVE_MS).await;
+                        SAVING.set(false);
+                        keep(board);
+                    });
+                }
                 system_notification(&notice);
-                board.toasts.write().push(notice.clone());
+                push_toast(&mut board.toasts.write(), notice.clone());
                 spawn(async move {
                     gloo_timers::future::TimeoutFuture::new(TOAST_MS).await;
                     board.toasts.retain(|t| t.id != notice.id);
