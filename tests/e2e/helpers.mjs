@@ -3,14 +3,15 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
+import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { before, after } from "node:test";
 import assert from "node:assert/strict";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const DIST = join(ROOT, "dist");
+/** The release build under test: dist/ from scripts/build.sh, or FLIGHTDECK_DIST (e.g. dist-split). */
+export const DIST = process.env.FLIGHTDECK_DIST ? resolve(ROOT, process.env.FLIGHTDECK_DIST) : join(ROOT, "dist");
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 // As root in a sandbox-less container, and without reaching for the (closed) internet.
