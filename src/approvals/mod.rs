@@ -112,8 +112,9 @@ pub fn settle(current: Status, target: Status) -> Settle {
     }
 }
 
-/// A tool run waiting for (or past) a human decision. `Eq` lets an `Rc<Approval>` compare by
-/// pointer first (the approvals page's rows).
+// `Eq` lets an `Rc<Approval>` compare by pointer first (the approvals page's rows). A plain
+// comment: the doc comment below is the schema's description, and the generated clients'.
+/// A tool run waiting for (or past) a human decision.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
