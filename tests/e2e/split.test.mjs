@@ -1,4 +1,4 @@
-// End-to-end smoke of the route-split build (scripts/build-split.sh: one wasm chunk per page).
+// End-to-end smoke of the route-split build (scripts/build.sh --split: one wasm chunk per page).
 // Run it on that build: FLIGHTDECK_DIST=dist-split node --test tests/e2e/split.test.mjs. On the
 // default build (no page chunks in dist/) it is skipped. Each page must hydrate on a first visit,
 // fetching its own chunk, and a page whose chunk is not loaded yet must still open on a click
@@ -13,7 +13,7 @@ const assets = join(DIST, "public", "assets");
 /** dx names a page's chunk `module_<n>_route<Page><hash>-dxh<hash>.wasm`. */
 const pageChunk = /^module_\d+_route([A-Z][A-Za-z]*?)[0-9a-f]{32}(?=[-.])/;
 const isSplit = existsSync(assets) && readdirSync(assets).some((name) => pageChunk.test(name));
-const skip = isSplit ? false : `${DIST} is not a route-split build (scripts/build-split.sh)`;
+const skip = isSplit ? false : `${DIST} is not a route-split build (scripts/build.sh --split)`;
 
 const env = isSplit ? serverAndBrowser() : {};
 
