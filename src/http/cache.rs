@@ -19,6 +19,17 @@ pub fn topics_of(path: &str) -> Option<&'static [Topic]> {
     }
 }
 
+/// The live topics whose events may change `GET path`'s answer: those that vouch for it, and
+/// those a page reloads it on without their vouching for every change (the MCP servers' and
+/// clients' states follow agent events). A GET after such an event joins no request sent
+/// before it, which may answer with what the event says changed.
+fn depends_on(path: &str) -> &'static [Topic] {
+    topics_of(path).unwrap_or_else(|| match area(path) {
+        "mcp" | "agents" => &[Topic::AgentState],
+        _ => &[],
+    })
+}
+
 /// The area of the API a path is in (`/api/approvals/a1/approve` → `approvals`): a write there
 /// may change any answer of the area.
 fn area(path: &str) -> &str {
@@ -187,8 +198,7 @@ impl<A: Clone> Cache<A> {
     /// Whether nothing that `path`'s answer depends on changed since `stamp`.
     fn unchanged(&self, path: &str, stamp: &Stamp) -> bool {
         stamp.all == self.stamp.all
-            && topics_of(path)
-                .unwrap_or_default()
+            && depends_on(path)
                 .iter()
                 .all(|topic| stamp.topics[*topic as usize] == self.stamp.topics[*topic as usize])
     }
@@ -265,6 +275,30 @@ mod tests {
             cache.finish(ticket, None);
             assert!(matches!(cache.begin(path), Begin::Send(_)), "{path}");
         }
+    }
+
+    #[test]
+    fn a_get_after_an_event_it_depends_on_joins_no_request_sent_before_it() {
+        // A page reloads on an event; the request sent before the event may answer with what
+        // the event says changed (an MCP server still "connecting"), so it is not joined.
+        let mut cache = live();
+        let path = "/api/mcp/servers";
+        let Begin::Send(before) = cache.begin(path) else {
+            panic!("first is sent");
+        };
+        cache.event(Topic::AgentState);
+        let Begin::Send(after) = cache.begin(path) else {
+            panic!("a GET after an event is sent anew");
+        };
+        assert_ne!(before.id(), after.id());
+        assert_eq!(cache.begin(path), Begin::Join(after.id()));
+        // Other topics' events change nothing for it, nor for the rest.
+        let Begin::Send(me) = cache.begin("/api/auth/me") else {
+            panic!()
+        };
+        cache.event(Topic::Fleet);
+        assert_eq!(cache.begin(path), Begin::Join(after.id()));
+        assert_eq!(cache.begin("/api/auth/me"), Begin::Join(me.id()));
     }
 
     #[test]
