@@ -10,10 +10,11 @@ use serde_json::{json, Map, Value};
 type Doc = Map<String, Value>;
 
 /// One step: turns a version-`from` document into a version-`from + 1` document, or says why not.
+/// What it carried over in a way worth knowing (a field it did not know) it adds to the notes.
 struct Step {
     from: u32,
     what: &'static str,
-    run: fn(Doc) -> Result<Doc, String>,
+    run: fn(Doc, &mut Vec<String>) -> Result<Doc, String>,
 }
 
 /// Every step, oldest first. Add the next one here when [`STATE_VERSION`] increments.
@@ -100,7 +101,8 @@ pub fn migrate(stored: Value) -> Result<Migrated, MigrationError> {
     };
     let mut log = Vec::new();
     for step in STEPS.iter().filter(|step| step.from >= from_version) {
-        doc = (step.run)(doc).map_err(|reason| MigrationError::Step {
+        let mut notes = Vec::new();
+        doc = (step.run)(doc, &mut notes).map_err(|reason| MigrationError::Step {
             from: step.from,
             reason,
         })?;
@@ -111,6 +113,11 @@ pub fn migrate(stored: Value) -> Result<Migrated, MigrationError> {
             step.from + 1,
             step.what
         ));
+        log.extend(
+            notes
+                .into_iter()
+                .map(|note| format!("v{} → v{}: {note}", step.from, step.from + 1)),
+        );
     }
     let state: DashboardState =
         deserialize_at(Value::Object(doc)).map_err(|(path, reason)| MigrationError::Invalid {
@@ -148,7 +155,7 @@ pub fn load_or_default(stored: Value) -> Loaded {
     }
 }
 
-fn v1_to_v2(mut doc: Doc) -> Result<Doc, String> {
+fn v1_to_v2(mut doc: Doc, notes: &mut Vec<String>) -> Result<Doc, String> {
     let widgets = match doc.remove("widgets") {
         None => Vec::new(),
         Some(Value::Array(list)) => list,
@@ -173,11 +180,7 @@ fn v1_to_v2(mut doc: Doc) -> Result<Doc, String> {
         let (x, y) = (cell(&mut widget, "x", 0)?, cell(&mut widget, "y", 0)?);
         let (w, h) = (cell(&mut widget, "w", 4)?, cell(&mut widget, "h", 3)?);
         let kind = widget.remove("type").unwrap_or(Value::Null);
-        let config = match widget.remove("settings") {
-            None | Some(Value::Null) => Value::Object(Map::new()),
-            Some(Value::Object(settings)) => Value::Object(settings),
-            Some(_) => return Err(format!("widget {id}: settings must be an object")),
-        };
+        let config = v1_config(&id, widget, notes)?;
         let migrated = json!({ "kind": kind, "config": config, "position": { "x": x, "y": y }, "size": { "w": w, "h": h } });
         if by_id.insert(id.clone(), migrated).is_some() {
             return Err(format!("two widgets have the id {id}"));
@@ -189,7 +192,45 @@ fn v1_to_v2(mut doc: Doc) -> Result<Doc, String> {
     Ok(doc)
 }
 
-fn v2_to_v3(mut doc: Doc) -> Result<Doc, String> {
+/// A v1 widget's config: its `settings` (v1's name), its `config` (what the seed's writers
+/// sent), and every field this step does not know, each under its own name: nothing is
+/// dropped. A name given twice fails the step, so the whole original goes to the backup.
+fn v1_config(id: &str, rest: Doc, notes: &mut Vec<String>) -> Result<Value, String> {
+    let mut config = Map::new();
+    let mut carry = |key: String, value: Value| {
+        if config.insert(key.clone(), value).is_some() {
+            return Err(format!("widget {id}: its config would get `{key}` twice"));
+        }
+        Ok(())
+    };
+    let mut unknown = Vec::new();
+    for (key, value) in rest {
+        let named = key == "settings" || key == "config";
+        match value {
+            Value::Null if named => {}
+            Value::Object(fields) if named => {
+                fields.into_iter().try_for_each(|(k, v)| carry(k, v))?;
+                if key == "config" {
+                    notes.push(format!("widget {id}: its `config` carried into its config"));
+                }
+            }
+            _ if named => return Err(format!("widget {id}: {key} must be an object")),
+            value => {
+                carry(key.clone(), value)?;
+                unknown.push(key);
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        notes.push(format!(
+            "widget {id}: kept its unknown field(s) {} in its config",
+            unknown.join(", ")
+        ));
+    }
+    Ok(Value::Object(config))
+}
+
+fn v2_to_v3(mut doc: Doc, _: &mut Vec<String>) -> Result<Doc, String> {
     doc.entry("revision").or_insert(json!(0));
     doc.entry("filters").or_insert(json!({}));
     doc.entry("updatedAt").or_insert(json!(0));
@@ -202,7 +243,7 @@ fn v2_to_v3(mut doc: Doc) -> Result<Doc, String> {
     Ok(doc)
 }
 
-fn v3_to_v4(mut doc: Doc) -> Result<Doc, String> {
+fn v3_to_v4(mut doc: Doc, _: &mut Vec<String>) -> Result<Doc, String> {
     match doc.get_mut("preferences") {
         Some(Value::Object(preferences)) => {
             preferences.remove("theme");
@@ -251,6 +292,42 @@ mod tests {
         assert!(migrated.log[0].starts_with("v1 → v2"));
         let expected: DashboardState = serde_json::from_value(fixture("v4-operator.json")).unwrap();
         assert_eq!(migrated.state, expected);
+    }
+
+    #[test]
+    fn a_v1_widgets_config_and_unknown_fields_are_carried_and_logged() {
+        let migrated = migrate(json!({ "widgets": [
+            { "id": "w1", "type": "Metrics", "config": { "title": "bar" } },
+            { "id": "w2", "type": "tasks", "x": 4, "settings": { "limit": 5 }, "color": "red" },
+        ] }))
+        .unwrap();
+        let config = |id: &str| Value::Object(migrated.state.widgets[id].config.clone());
+        assert_eq!(config("w1"), json!({ "title": "bar" }));
+        assert_eq!(config("w2"), json!({ "limit": 5, "color": "red" }));
+        assert!(migrated
+            .log
+            .contains(&"v1 → v2: widget w1: its `config` carried into its config".to_string()));
+        assert!(migrated.log.contains(
+            &"v1 → v2: widget w2: kept its unknown field(s) color in its config".to_string()
+        ));
+    }
+
+    #[test]
+    fn a_v1_field_that_would_be_carried_twice_sets_the_whole_state_aside() {
+        let stored = json!({ "widgets": [
+            { "id": "w1", "type": "tasks", "settings": { "title": "a" }, "config": { "title": "b" } },
+        ] });
+        let loaded = load_or_default(stored.clone());
+        assert_eq!(loaded.state, DashboardState::default());
+        let (kept, why) = loaded.set_aside.expect("set aside");
+        assert_eq!(kept, stored);
+        assert_eq!(
+            why,
+            MigrationError::Step {
+                from: 1,
+                reason: "widget w1: its config would get `title` twice".into()
+            }
+        );
     }
 
     #[test]

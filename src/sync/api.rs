@@ -352,7 +352,7 @@ async fn handle(
             let mutation_id = update.mutation_id.clone();
             match commit_edit(state, auth, update).await {
                 Ok(_) => None,
-                Err(err) => Some(err.frame(Some(mutation_id))),
+                Err(err) => Some(err.frame(mutation_id)),
             }
         }
         ClientFrame::Subscribe(TopicRef { topic }) => {

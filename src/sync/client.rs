@@ -182,9 +182,9 @@ impl Sync {
         let update = StateUpdate {
             path,
             value,
-            base_version: self.confirmed.revision,
-            client_id: self.client_id.clone(),
-            mutation_id: format!("{}-{}", now(), self.next_mutation),
+            base_version: Some(self.confirmed.revision),
+            client_id: Some(self.client_id.clone()),
+            mutation_id: Some(format!("{}-{}", now(), self.next_mutation)),
         };
         self.pending.push(update.clone());
         self.render();
@@ -205,8 +205,9 @@ impl Sync {
                 self.known = true;
                 let accepted = &self.accepted;
                 self.pending.retain(|p| {
-                    accepted
-                        .get(&p.mutation_id)
+                    p.mutation_id
+                        .as_ref()
+                        .and_then(|id| accepted.get(id))
                         .is_none_or(|applied| *applied > version)
                 });
             }
@@ -232,7 +233,9 @@ impl Sync {
                 self.pending.retain(|p| {
                     !(p.client_id == sync.client_id && p.mutation_id == sync.mutation_id)
                 });
-                self.accepted.remove(&sync.mutation_id);
+                if let Some(id) = &sync.mutation_id {
+                    self.accepted.remove(id);
+                }
             }
             ServerFrame::Error(error) => {
                 crate::log::warn(&format!(
@@ -240,7 +243,7 @@ impl Sync {
                     error.message, error.code
                 ));
                 if let Some(id) = error.mutation_id {
-                    self.pending.retain(|p| p.mutation_id != id);
+                    self.pending.retain(|p| p.mutation_id.as_ref() != Some(&id));
                 }
             }
             // Live topics are for the widgets' subscriptions, not the dashboard state.
@@ -510,14 +513,17 @@ async fn poll(
     for _ in 0..POLLS_BEFORE_RETRY {
         // Send what the server has not accepted yet, in order; stop at the first that fails.
         for edit in sync.pending.clone() {
-            if sync.accepted.contains_key(&edit.mutation_id) {
+            let id = edit.mutation_id.clone();
+            if id.as_ref().is_some_and(|id| sync.accepted.contains_key(id)) {
                 continue;
             }
             let body = serde_json::to_value(&edit).unwrap_or_default();
             match call::<Accepted>("POST", "/api/sync/update", Some(body)).await {
                 Ok(answer) => {
-                    sync.accepted
-                        .insert(edit.mutation_id.clone(), answer.version);
+                    // The tab's own edits all have an id (`Sync::edit`).
+                    if let Some(id) = id {
+                        sync.accepted.insert(id, answer.version);
+                    }
                 }
                 Err(err) if err.status == 401 => return Outcome::SignedOut,
                 Err(err) if (400..500).contains(&err.status) => {

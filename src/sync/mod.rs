@@ -150,12 +150,17 @@ pub struct StateUpdate {
     pub path: String,
     /// The new value; `null` deletes.
     pub value: Value,
-    /// The version the client had when it made the edit (for the record; the server's order decides).
-    pub base_version: u64,
-    /// The sending tab.
-    pub client_id: String,
-    /// The edit, unique within the tab: with `client_id`, how the sender recognises its echo.
-    pub mutation_id: String,
+    /// The version the client had when it made the edit, for the record: the server's order
+    /// decides either way, so a sender that does not know it (the seed's own frame) leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_version: Option<u64>,
+    /// The sending tab. Absent for a sender that is not a tab: its echo carries none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The edit, unique within the tab: with `client_id`, how the sender recognises its echo
+    /// and which edit an `error` refused. Absent: the echo and any error name no edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutation_id: Option<String>,
 }
 
 /// A frame from the server. (Read with [`ServerFrame::parse`].)
@@ -270,10 +275,12 @@ pub struct StateSync {
     pub value: Value,
     /// The state's version after it.
     pub version: u64,
-    /// The tab that sent it.
-    pub client_id: String,
-    /// Its id there.
-    pub mutation_id: String,
+    /// The tab that sent it, when it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Its id there, when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutation_id: Option<String>,
 }
 
 /// `error`'s payload.
@@ -304,14 +311,14 @@ mod tests {
         }))
         .unwrap();
         assert!(
-            matches!(frame, ClientFrame::StateUpdate(ref u) if u.base_version == 3 && u.value.is_null())
+            matches!(frame, ClientFrame::StateUpdate(ref u) if u.base_version == Some(3) && u.value.is_null())
         );
         let sync = ServerFrame::StateSync(StateSync {
             path: "preferences.density".into(),
             value: json!("compact"),
             version: 4,
-            client_id: "tab-1".into(),
-            mutation_id: "m2".into(),
+            client_id: Some("tab-1".into()),
+            mutation_id: Some("m2".into()),
         });
         assert_eq!(
             serde_json::to_value(sync).unwrap(),
@@ -334,8 +341,8 @@ mod tests {
                 path: "widgets.w1".into(),
                 value: Value::Null,
                 version: 4,
-                client_id: "c".into(),
-                mutation_id: "m".into(),
+                client_id: Some("c".into()),
+                mutation_id: Some("m".into()),
             }),
             ServerFrame::StateResumed { version: 4 },
             ServerFrame::Error(ErrorPayload {

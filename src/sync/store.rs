@@ -141,7 +141,12 @@ pub fn check_limits(
 
 /// `state:sync`'s text around the version, for an edit.
 fn sync_change(update: &StateUpdate) -> Change {
-    let rest = json!({ "path": update.path, "value": update.value, "clientId": update.client_id, "mutationId": update.mutation_id });
+    // The edit's own fields but its base (the echo's payload, its version put in front by the
+    // save); an absent id stays absent.
+    let rest = json!(StateUpdate {
+        base_version: None,
+        ..update.clone()
+    });
     Change {
         delta: true,
         before: r#"{"type":"state:sync","payload":{"version":"#.to_owned(),

@@ -132,6 +132,32 @@ async fn tabs_and_devices_of_one_user_converge_and_see_their_own_echo() {
 }
 
 #[tokio::test]
+async fn the_seeds_own_frame_without_ids_syncs_to_another_socket() {
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[]);
+    let cookie = account(&app, "seed@example.com").await;
+    let (mut sender, mut other) = (connect(&app, &cookie).await, connect(&app, &cookie).await);
+    // The seed's frame as it sends it: no `baseVersion`, `clientId` or `mutationId`.
+    let widget = json!({ "kind": "metrics", "config": { "title": "bar" }, "position": { "x": 0, "y": 0 }, "size": { "w": 2, "h": 2 } });
+    let frame =
+        json!({ "type": "state:update", "payload": { "path": "widgets.w1", "value": widget } });
+    sender
+        .send(Message::Text(frame.to_string().into()))
+        .await
+        .unwrap();
+    for socket in [&mut sender, &mut other] {
+        let sync = next(socket).await;
+        assert_eq!(
+            sync,
+            json!({ "type": "state:sync", "payload": { "version": 1, "path": "widgets.w1", "value": widget } }),
+            "the echo names no tab and no edit"
+        );
+    }
+    let state = rest_state(&app, "seed@example.com").await;
+    assert_eq!(state["state"]["widgets"]["w1"]["config"]["title"], "bar");
+}
+
+#[tokio::test]
 async fn other_users_get_nothing_of_it() {
     let stack = Stack::embedded();
     let app = stack.spawn(&[]);
