@@ -280,8 +280,9 @@ async fn run_navi(agent: AgentClient) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// herald: a line of activity every 4 s, an alert, and an approval request every 45 s (waited
-/// for by long-poll, as the reference agent does). Its health URL answers nothing.
+/// herald: a heartbeat every 2 s, a line of activity every 4 s, an alert, and an approval
+/// request every 45 s (waited for by long-poll, as the reference agent does). Its health URL
+/// answers nothing.
 async fn run_herald(agent: AgentClient) -> Result<(), ClientError> {
     let mut dice = Dice::new();
     agent
@@ -323,6 +324,17 @@ async fn run_herald(agent: AgentClient) -> Result<(), ClientError> {
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     for tick in 0u64.. {
         ticks.tick().await;
+        // Its own vitals, like the others: the Vitals widget shows the whole fleet.
+        if tick % 2 == 1 {
+            let cpu = dice.walk(25.0, 15.0, 3.0, 80.0);
+            agent
+                .heartbeat(&Heartbeat {
+                    status: AgentStatus::Working,
+                    vitals: vitals(&mut dice, cpu, tick),
+                    message: Some("keeping everyone posted".into()),
+                })
+                .await?;
+        }
         if tick % 4 == 0 {
             let line = lines[(dice.next() * lines.len() as f64) as usize % lines.len()];
             agent.activity(format!("herald-1 {line}")).await?;

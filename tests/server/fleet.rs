@@ -546,6 +546,10 @@ async fn the_demo_fleet_reports_within_seconds() {
         let failing = seen.iter().any(|(kind, name, state)| {
             kind == "health" && name == "herald-1" && state == "unreachable"
         });
+        let vitals_of = |agent: &str| {
+            seen.iter()
+                .any(|(kind, name, _)| kind == "vitals" && name == agent)
+        };
         if [
             "vitals", "metrics", "tasks", "projects", "alerts", "activity",
         ]
@@ -553,6 +557,7 @@ async fn the_demo_fleet_reports_within_seconds() {
         .all(has)
             && failing
             && pending > 0
+            && ["pulse-1", "navi-1", "herald-1"].into_iter().all(vitals_of)
         {
             break;
         }
@@ -560,6 +565,13 @@ async fn the_demo_fleet_reports_within_seconds() {
     }
     let took = started.elapsed();
     assert!(pending > 0, "an approval request from the demo fleet");
+    for agent in ["pulse-1", "navi-1", "herald-1"] {
+        assert!(
+            seen.iter()
+                .any(|(kind, name, _)| kind == "vitals" && name == agent),
+            "the Vitals widget's data has {agent}: {seen:?}"
+        );
+    }
     assert!(
         seen.iter().any(|(kind, name, state)| kind == "health"
             && name == "herald-1"
