@@ -189,34 +189,20 @@ impl Config {
                 })
             }
         };
-        const TTL_EXPECTED: &str = "a whole number of seconds from 1 to 31536000 (a year)";
-        let ttl_secs = parse::<u64>(
-            get("DASHBOARD_STATE_TTL"),
+        let ttl_secs = ranged(
+            &get,
             "DASHBOARD_STATE_TTL",
-            TTL_EXPECTED,
-        )?
-        .unwrap_or(DEFAULT_STATE_TTL_SECS);
-        if !(1..=31_536_000).contains(&ttl_secs) {
-            return Err(ConfigError::Invalid {
-                var: "DASHBOARD_STATE_TTL",
-                value: ttl_secs.to_string(),
-                expected: TTL_EXPECTED,
-            });
-        }
-        const MAX_EXPECTED: &str = "a whole number of bytes from 1024 to 67108864 (64 MiB)";
-        let state_max_bytes = parse::<usize>(
-            get("DASHBOARD_STATE_MAX_BYTES"),
+            "a whole number of seconds from 1 to 31536000 (a year)",
+            1..=31_536_000,
+            DEFAULT_STATE_TTL_SECS,
+        )?;
+        let state_max_bytes = ranged(
+            &get,
             "DASHBOARD_STATE_MAX_BYTES",
-            MAX_EXPECTED,
-        )?
-        .unwrap_or(DEFAULT_STATE_MAX_BYTES);
-        if !(1024..=64 * 1024 * 1024).contains(&state_max_bytes) {
-            return Err(ConfigError::Invalid {
-                var: "DASHBOARD_STATE_MAX_BYTES",
-                value: state_max_bytes.to_string(),
-                expected: MAX_EXPECTED,
-            });
-        }
+            "a whole number of bytes from 1024 to 67108864 (64 MiB)",
+            1024..=64 * 1024 * 1024,
+            DEFAULT_STATE_MAX_BYTES as u64,
+        )? as usize;
 
         let secure_cookies = match get("FLIGHTDECK_SECURE_COOKIES").as_deref() {
             None | Some("0") | Some("false") => false,

@@ -4,7 +4,7 @@
 // switching workspace from the top bar.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, hydrated, signIn, signUp, addMember, inNewContext } from "./helpers.mjs";
+import { serverAndBrowser, hydrated, openPage, signIn, signUp, addMember, inNewContext } from "./helpers.mjs";
 
 const env = serverAndBrowser();
 const withContext = (body) => inNewContext(env.browser, {}, body);
@@ -104,9 +104,7 @@ test("a viewer sees the workspace's shared settings but cannot change them", asy
     });
 
     // The admin can, and the members list shows the viewer.
-    const page = await admin.newPage();
-    await page.goto(`${env.server.url}/settings`);
-    await hydrated(page);
+    const page = await openPage(admin, env.server, "/settings");
     await page.waitForSelector('#members li:has-text("viewer@example.com")');
     await page.selectOption("#export-format", "json");
     await page.waitForSelector('#settings-status:has-text("Saved for the whole workspace")');

@@ -4,7 +4,7 @@
 // with the progress bar counting to twenty.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, hydrated, signUp } from "./helpers.mjs";
+import { serverAndBrowser, hydrated, openPage, signUp } from "./helpers.mjs";
 
 const env = serverAndBrowser();
 
@@ -28,15 +28,7 @@ async function status(context, id) {
   return (await (await context.request.get(`${env.server.url}/api/approvals/${id}`)).json()).status;
 }
 
-async function openPage(context) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  await page.goto(`${env.server.url}/approvals`);
-  await hydrated(page);
-  page.errors = errors;
-  return page;
-}
+const openQueue = (context) => openPage(context, env.server, "/approvals");
 
 const row = (page, id) => page.locator(`li.approval[data-id="${id}"]`);
 
@@ -45,7 +37,7 @@ test("approve, reject with a comment and cancel; new requests appear live", asyn
   try {
     const ask = await fleet(context, "decider@example.com");
     const [first, second, third] = [await ask("deploy", { deadline: Date.now() + 600_000 }), await ask("drop_table"), await ask("send_mail")];
-    const page = await openPage(context);
+    const page = await openQueue(context);
     await row(page, third).waitFor();
     assert.match(await row(page, first).textContent(), /deploy.*high risk.*by deployer.*min left/s);
     assert.match(await row(page, first).locator("pre").textContent(), /"replicas": 3/);
@@ -83,7 +75,7 @@ test("the keyboard moves, selects and decides", async () => {
   try {
     const ask = await fleet(context, "keys@example.com");
     const ids = [await ask("one"), await ask("two"), await ask("three")];
-    const page = await openPage(context);
+    const page = await openQueue(context);
     await row(page, ids[2]).waitFor();
     await page.focus("#approval-list");
     await page.keyboard.press("j");
@@ -109,7 +101,7 @@ test("bulk-approve twenty requests with a confirmation and a progress bar", asyn
     const ask = await fleet(context, "bulk-ui@example.com");
     const ids = [];
     for (let i = 0; i < 20; i++) ids.push(await ask(`tool_${i}`));
-    const page = await openPage(context);
+    const page = await openQueue(context);
     await row(page, ids[19]).waitFor();
     await page.check("#select-all");
     assert.match(await page.textContent("#bulk-approve"), /\(20\)/);
@@ -162,9 +154,7 @@ test("an admin registers an agent on the Agents page, sees its token once with s
   const context = await env.browser.newContext();
   try {
     await signUp(context, env.server, "registrar@example.com", "Agents");
-    const page = await context.newPage();
-    await page.goto(`${env.server.url}/agents`);
-    await hydrated(page);
+    const page = await openPage(context, env.server, "/agents");
     await page.waitForSelector("#agents-empty");
     await page.fill("#agent-name", "pulse-1");
     await page.fill("#agent-role", "pulse");
@@ -205,9 +195,7 @@ test("the dashboard's approval-queue widget counts, decides and follows live", a
   try {
     const ask = await fleet(context, "widget@example.com");
     const first = await ask("deploy");
-    const page = await context.newPage();
-    await page.goto(env.server.url);
-    await hydrated(page);
+    const page = await openPage(context, env.server);
     const widget = page.locator('article[data-kind="approval_queue"]');
     await widget.locator('.queue-count[data-count="1"]').waitFor({ timeout: 15_000 });
     const second = await ask("rollback");

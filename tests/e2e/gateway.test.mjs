@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ROOT, serverAndBrowser, hydrated, signUp } from "./helpers.mjs";
+import { ROOT, serverAndBrowser, openPage, signUp } from "./helpers.mjs";
 
 const operatorFile = join(mkdtempSync(join(tmpdir(), "flightdeck-mcp-")), "mcp.json");
 writeFileSync(
@@ -61,11 +61,7 @@ test("an MCP call waits on the Approvals page, is edited and approved, runs, and
     throw new Error(`${err}\n${env.server.log()}`);
   });
   try {
-    const page = await context.newPage();
-    page.errors = [];
-    page.on("pageerror", (err) => page.errors.push(err.message));
-    await page.goto(`${env.server.url}/approvals`);
-    await hydrated(page);
+    const page = await openPage(context, env.server, "/approvals");
 
     const waiting = client.callTool({ name: "everything__echo", arguments: { message: "from the agent" } });
     const card = page.locator("li.approval").first();
@@ -111,9 +107,7 @@ test("an operator writes a rule on the Policies page, tries it on the last calls
       data: { email: "gateway@example.com", password: "correct horse battery" },
     });
     assert.equal(signedUp.status(), 200);
-    const page = await context.newPage();
-    await page.goto(`${env.server.url}/policies`);
-    await hydrated(page);
+    const page = await openPage(context, env.server, "/policies");
     await page.waitForSelector("#policy-rules");
     await page.fill("#rule-server", "everything");
     await page.fill("#rule-tool", "echo");

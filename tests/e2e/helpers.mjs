@@ -197,17 +197,20 @@ export async function launchPersistent(options = {}) {
   return context;
 }
 
-/** Waits until the browser has hydrated the server's HTML. */
-/** Opens `path` in a new page of `context` and waits for hydration; `page.errors` collects the page's uncaught errors. */
-export async function openPage(context, server, path) {
+/**
+ * Opens `path` (or a whole URL) of `server` in a new page of `context` and waits for hydration;
+ * `page.errors` collects the page's uncaught errors. The one way the tests open a page.
+ */
+export async function openPage(context, server, path = "/") {
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (err) => page.errors.push(err.message));
-  await page.goto(`${server.url}${path}`);
+  await page.goto(new URL(path, server.url).href);
   await hydrated(page);
   return page;
 }
 
+/** Waits until the browser has hydrated the server's HTML. */
 export async function hydrated(page) {
   await page.waitForSelector('#app[data-hydrated="true"]', { timeout: 30_000 });
 }

@@ -32,11 +32,7 @@ test("an invited user joins from the link with the role offered, and leaves when
     assert.match(link, new RegExp(`^${env.server.url}/invite/[0-9a-f]{64}$`));
 
     // The invitee, in another browser, opens the link and creates the account.
-    const invitee = await inviteeContext.newPage();
-    invitee.errors = [];
-    invitee.on("pageerror", (err) => invitee.errors.push(err.message));
-    await invitee.goto(link);
-    await hydrated(invitee);
+    const invitee = await openPage(inviteeContext, env.server, link);
     await invitee.waitForSelector('#invite-offer:has-text("invitee@example.com is invited to Flightdeck as operator.")');
     await invitee.fill("#password", "a good long password");
     await invitee.click("#login-submit");
@@ -80,9 +76,7 @@ test("an empty store's setup link creates the first admin, once", async () => {
   try {
     const link = server.log().match(/open (http:\/\/\S+\/setup\/[0-9a-f]{64})/)?.[1];
     assert.ok(link, `a setup link in the log:\n${server.log()}`);
-    const page = await context.newPage();
-    await page.goto(link);
-    await hydrated(page);
+    const page = await openPage(context, server, link);
     await page.fill("#email", "first@example.com");
     await page.fill("#password", "a good long password");
     await page.fill("#workspace", "First ops");

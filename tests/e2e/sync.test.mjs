@@ -5,18 +5,13 @@
 // tab takes the others to the sign-in page.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, hydrated, signIn, signUp } from "./helpers.mjs";
+import { serverAndBrowser, openPage, signIn, signUp } from "./helpers.mjs";
 
 const env = serverAndBrowser();
 
 async function open(context) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  await page.goto(env.server.url);
-  await hydrated(page);
+  const page = await openPage(context, env.server);
   await page.waitForSelector('#connection[data-state="live"]', { timeout: 15_000 });
-  page.errors = errors;
   return page;
 }
 
@@ -125,11 +120,7 @@ test("where no WebSocket gets through, the page polls and edits still flow both 
     await signIn(other, env.server, { email: me.user.email, password: "correct horse battery" });
     // A proxy that accepts the upgrade and hangs up at once, every time.
     await blocked.routeWebSocket(/\/api\/sync/, (ws) => ws.close());
-    const page = await blocked.newPage();
-    const errors = [];
-    page.on("pageerror", (err) => errors.push(err.message));
-    await page.goto(env.server.url);
-    await hydrated(page);
+    const page = await openPage(blocked, env.server);
     await page.waitForSelector('#connection[data-state="polling"]', { timeout: 20_000 });
     const watcher = await open(other);
 
@@ -139,7 +130,7 @@ test("where no WebSocket gets through, the page polls and edits still flow both 
     await watcher.click("#density-toggle");
     await density(page, "comfortable");
     assert.match(await page.textContent("#connection"), /polling/i);
-    assert.deepEqual(errors, []);
+    assert.deepEqual(page.errors, []);
   } finally {
     await blocked.close();
     await other.close();

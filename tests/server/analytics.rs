@@ -5,10 +5,12 @@
 //! periods refused naming the field; and the export schedule writing each report once.
 
 use crate::fleet::{bearer, call, register};
-use crate::helpers::{Stack, TestApp};
+use crate::helpers::{on_both_stacks, Stack, TestApp};
 use crate::sync::account;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+
+on_both_stacks!(aggregates_match_known_answers);
 
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
@@ -123,7 +125,7 @@ fn close(actual: &Value, expected: f64) -> bool {
     actual.as_f64().is_some_and(|a| (a - expected).abs() < 1e-9)
 }
 
-async fn known_answers(stack: Stack) {
+async fn aggregates_match_known_answers(stack: Stack) {
     let app = stack.spawn(&[("MODEL_PRICES", "gpt-4o=10"), ("FLIGHTDECK_DEMO", "0")]);
     let cookie = account(&app, &format!("analytics-{}@example.com", stack.name)).await;
     let started = now_ms();
@@ -303,16 +305,6 @@ async fn known_answers(stack: Stack) {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json_report["totals"], custom["totals"]);
-}
-
-#[tokio::test]
-async fn aggregates_match_known_answers_on_the_embedded_default() {
-    known_answers(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn aggregates_match_known_answers_on_postgres_and_redis() {
-    known_answers(Stack::scaled().await).await;
 }
 
 #[tokio::test]

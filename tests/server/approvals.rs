@@ -3,12 +3,18 @@
 //! instance too), deadline expiry by the server's timer, durability across kill -9, token checks,
 //! viewers who cannot decide, bulk decisions, and the audit log's hash chain.
 
-use crate::helpers::{Stack, TestApp};
+use crate::helpers::{on_both_stacks, Stack, TestApp};
 use crate::sync::account;
 use futures_util::StreamExt;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
+
+on_both_stacks!(
+    deadlines_expire_by_the_servers_timer,
+    approvals_survive_kill_9,
+    an_approved_run_is_reported_until_it_ends,
+);
 
 /// An operator's or agent's view of one server.
 struct Caller<'a> {
@@ -409,16 +415,6 @@ async fn deadlines_expire_by_the_servers_timer(stack: Stack) {
     );
 }
 
-#[tokio::test]
-async fn deadlines_expire_by_the_servers_timer_embedded() {
-    deadlines_expire_by_the_servers_timer(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn deadlines_expire_by_the_servers_timer_on_postgres_and_redis() {
-    deadlines_expire_by_the_servers_timer(Stack::scaled().await).await;
-}
-
 async fn approvals_survive_kill_9(stack: Stack) {
     let app = stack.spawn(&[]);
     let cookie = account(&app, "durable@example.com").await;
@@ -482,16 +478,6 @@ async fn approvals_survive_kill_9(stack: Stack) {
     let ((_, woken), (status, _)) = tokio::join!(waiting, deciding);
     assert_eq!(status, StatusCode::OK);
     assert_eq!(woken["status"], "approved");
-}
-
-#[tokio::test]
-async fn approvals_survive_kill_9_embedded() {
-    approvals_survive_kill_9(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn approvals_survive_kill_9_on_postgres_and_redis() {
-    approvals_survive_kill_9(Stack::scaled().await).await;
 }
 
 #[tokio::test]
@@ -952,14 +938,4 @@ async fn an_approved_run_is_reported_until_it_ends(stack: Stack) {
         audit["entries"][0]["after_state"]["status"], "succeeded",
         "{audit}"
     );
-}
-
-#[tokio::test]
-async fn an_approved_run_is_reported_until_it_ends_embedded() {
-    an_approved_run_is_reported_until_it_ends(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn an_approved_run_is_reported_until_it_ends_on_postgres_and_redis() {
-    an_approved_run_is_reported_until_it_ends(Stack::scaled().await).await;
 }

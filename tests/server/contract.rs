@@ -3,21 +3,10 @@
 //! API (revisions, 409/400/413, TTL, migration on read), settings, roles, the audit log, and a
 //! restart that keeps everything.
 
-use crate::helpers::{new_client, Stack, TestApp, NO_FIRST_ADMIN};
+use crate::helpers::{new_client, on_both_stacks, Stack, TestApp, NO_FIRST_ADMIN};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-macro_rules! on_both_stacks {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(#[tokio::test] async fn $name() { super::$name(super::Stack::embedded()).await })*
-        }
-        mod postgres_redis {
-            $(#[tokio::test] async fn $name() { super::$name(super::Stack::scaled().await).await })*
-        }
-    };
-}
 
 on_both_stacks!(
     accounts_sign_up_in_and_out_with_a_lax_http_only_cookie,

@@ -10,6 +10,21 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Runs each named `async fn(Stack)` of the calling module as two tests:
+/// `embedded::<name>` on the embedded default (SQLite, in-memory hub) and
+/// `postgres_redis::<name>` on PostgreSQL + Redis. One call per module, listing all of them.
+macro_rules! on_both_stacks {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(#[tokio::test] async fn $name() { super::$name($crate::helpers::Stack::embedded()).await })*
+        }
+        mod postgres_redis {
+            $(#[tokio::test] async fn $name() { super::$name($crate::helpers::Stack::scaled().await).await })*
+        }
+    };
+}
+pub(crate) use on_both_stacks;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_flightdeck");
 /// The password of every account the tests make.
 pub const PASSWORD: &str = "correct horse battery";

@@ -7,11 +7,13 @@
 //! stream has events. Settings and why: tests/server/openapi_fuzz.toml.
 
 use crate::fleet::register;
-use crate::helpers::{direct, venv, Stack, TestApp};
+use crate::helpers::{direct, on_both_stacks, venv, Stack, TestApp};
 use crate::sync::account;
 use reqwest::Client;
 use serde_json::{json, Value};
 use std::time::Duration;
+
+on_both_stacks!(the_openapi_document_holds_under_a_fuzzer);
 
 const CONFIG: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -37,7 +39,7 @@ async fn operate(app: &TestApp, cookie: &str) {
             .partition(|id| id.starts_with(['0', '1', '2', '3']));
         for (decision, ids) in [("reject", rejected), ("approve", approved)] {
             if !ids.is_empty() {
-                let body = json!({ "ids": ids, "decision": decision, "comment": "fuzz operator" });
+                let body = json!({ "ids": ids, "decision": decision, "comment": "the_openapi_document_holds_under_a_fuzzer operator" });
                 let url = app.url("/api/approvals/bulk");
                 let _ = http
                     .post(url)
@@ -52,14 +54,18 @@ async fn operate(app: &TestApp, cookie: &str) {
 }
 
 /// Runs the fuzzer against a server on `stack`; panics with its report unless it found nothing.
-async fn fuzz(stack: Stack) {
+async fn the_openapi_document_holds_under_a_fuzzer(stack: Stack) {
     let app = stack.spawn(&[
         ("AGENT_RATE_LIMIT_PER_MINUTE", "1000000"),
         ("AGENT_RATE_LIMIT_BURST", "100000"),
         // Valid reports with new keys would otherwise fill the fleet cache (413) within seconds.
         ("FLIGHTDECK_MAX_FLEET_ITEMS", "1000000"),
     ]);
-    let cookie = account(&app, "fuzz@example.com").await;
+    let cookie = account(
+        &app,
+        "the_openapi_document_holds_under_a_fuzzer@example.com",
+    )
+    .await;
     let token = register(&app, &cookie, json!({ "name": "fuzzer", "role": "pulse" })).await;
     let work = tempfile::tempdir().unwrap();
     let mut schemathesis = direct(venv().join("bin/schemathesis"));
@@ -106,14 +112,4 @@ async fn fuzz(stack: Stack) {
     };
     assert!(!count("Tested:").is_empty(), "{report}");
     assert_eq!(count("Tested:"), count("Selected:"), "{report}");
-}
-
-#[tokio::test]
-async fn the_openapi_document_holds_under_a_fuzzer_on_the_embedded_stack() {
-    fuzz(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn the_openapi_document_holds_under_a_fuzzer_on_postgres_and_redis() {
-    fuzz(Stack::scaled().await).await;
 }

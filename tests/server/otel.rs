@@ -4,13 +4,15 @@
 //! curl, on both stacks; and what a stranger, a viewer, another workspace and bad bodies get.
 
 use crate::fleet::{call, register};
-use crate::helpers::{direct, venv, Stack, TestApp};
+use crate::helpers::{direct, on_both_stacks, venv, Stack, TestApp};
 use crate::sync::account;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use prost::Message;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::process::Stdio;
+
+on_both_stacks!(the_json_encoding_with_curl);
 
 /// The tests' Python (scripts/bootstrap.sh --test makes it).
 fn python() -> std::path::PathBuf {
@@ -274,16 +276,6 @@ async fn the_json_encoding_with_curl(stack: Stack) {
     assert_eq!(status, 415, "{answer}");
     let totals = report(&app, &cookie).await["totals"].clone();
     assert_eq!(totals["agentCalls"], 1);
-}
-
-#[tokio::test]
-async fn the_json_encoding_with_curl_on_the_embedded_store() {
-    the_json_encoding_with_curl(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn the_json_encoding_with_curl_on_postgres_and_redis() {
-    the_json_encoding_with_curl(Stack::scaled().await).await;
 }
 
 #[tokio::test]

@@ -3,12 +3,17 @@
 //! connection that stays up, strangers and other sites are refused, and two server processes on
 //! one Redis deliver each other's updates.
 
-use crate::helpers::{Stack, TestApp};
+use crate::helpers::{on_both_stacks, Stack, TestApp};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
+
+on_both_stacks!(
+    no_acknowledged_update_is_lost_when_the_server_is_killed,
+    a_whole_state_save_reaches_open_tabs_and_restarts_the_log,
+);
 
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -380,16 +385,6 @@ pub async fn connect_since(app: &TestApp, cookie: &str, since: Option<u64>) -> S
 }
 
 #[tokio::test]
-async fn no_acknowledged_update_is_lost_when_the_embedded_server_is_killed() {
-    no_acknowledged_update_is_lost_when_the_server_is_killed(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn no_acknowledged_update_is_lost_when_a_redis_backed_server_is_killed() {
-    no_acknowledged_update_is_lost_when_the_server_is_killed(Stack::scaled().await).await;
-}
-
-#[tokio::test]
 async fn a_client_that_was_away_gets_what_it_missed_and_replays_its_offline_edits() {
     let stack = Stack::embedded();
     let app = stack.spawn(&[]);
@@ -523,16 +518,6 @@ async fn a_whole_state_save_reaches_open_tabs_and_restarts_the_log(stack: Stack)
         (reset["type"].as_str(), reset["payload"]["version"].as_u64()),
         (Some("state:full"), Some(0))
     );
-}
-
-#[tokio::test]
-async fn a_whole_state_save_reaches_open_tabs_embedded() {
-    a_whole_state_save_reaches_open_tabs_and_restarts_the_log(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn a_whole_state_save_reaches_open_tabs_on_redis() {
-    a_whole_state_save_reaches_open_tabs_and_restarts_the_log(Stack::scaled().await).await;
 }
 
 #[tokio::test]

@@ -5,13 +5,18 @@
 //! before the key keeps verifying after the upgrade, and a recomputed one does not. A server on
 //! a shared database without a shared key, or with a key file others can read, does not start.
 
-use crate::helpers::{run_expecting_exit, Stack, TestApp};
+use crate::helpers::{on_both_stacks, run_expecting_exit, Stack, TestApp};
 use flightdeck::audit::chain::{legacy_link, Columns};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection, SqliteConnection};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+
+on_both_stacks!(
+    every_tamper_is_named_by_verify,
+    a_log_from_before_the_key_verifies_and_cannot_be_recomputed,
+);
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -193,7 +198,7 @@ fn named(report: &Value) -> (&str, &str) {
     )
 }
 
-async fn every_tamper_is_named(stack: Stack) {
+async fn every_tamper_is_named_by_verify(stack: Stack) {
     let app = stack.spawn(&[("FLIGHTDECK_SIGNUP", "open")]);
     let mut spaces = Vec::new();
     for name in [
@@ -293,16 +298,6 @@ async fn every_tamper_is_named(stack: Stack) {
     assert_eq!(report["intact"], true, "{report}");
 }
 
-#[tokio::test]
-async fn every_tamper_is_named_by_verify_embedded() {
-    every_tamper_is_named(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn every_tamper_is_named_by_verify_on_postgres_and_redis() {
-    every_tamper_is_named(Stack::scaled().await).await;
-}
-
 /// Forgets the chain heads and the seal marker (and, embedded, the key file): the state of a
 /// deployment that never ran with an audit key.
 async fn forget_heads(stack: &Stack, data_dir: &Path) {
@@ -337,7 +332,7 @@ fn seals(entries: &[Stored]) -> Vec<&Stored> {
         .collect()
 }
 
-async fn a_log_from_before_the_key(stack: Stack) {
+async fn a_log_from_before_the_key_verifies_and_cannot_be_recomputed(stack: Stack) {
     let vars = [("FLIGHTDECK_SIGNUP", "open")];
     let app = stack.spawn(&vars);
     let (_, id) = workspace(&app, "legacy").await;
@@ -389,16 +384,6 @@ async fn a_log_from_before_the_key(stack: Stack) {
     db.recompute(&all, None).await;
     let report = verify(&app, &admin).await;
     assert_eq!(named(&report), ("forged", all[0].id.as_str()));
-}
-
-#[tokio::test]
-async fn a_log_from_before_the_key_verifies_and_cannot_be_recomputed_embedded() {
-    a_log_from_before_the_key(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn a_log_from_before_the_key_verifies_and_cannot_be_recomputed_on_postgres_and_redis() {
-    a_log_from_before_the_key(Stack::scaled().await).await;
 }
 
 #[test]

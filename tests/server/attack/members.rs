@@ -3,13 +3,15 @@
 //! email and role), the invitee accepts, admins change roles and remove members (whose sockets
 //! close), the last admin stays, and a viewer, a stranger and another workspace get nothing.
 
-use crate::helpers::{new_client, Stack, TestApp, ADMIN_EMAIL, PASSWORD};
+use crate::helpers::{new_client, on_both_stacks, Stack, TestApp, ADMIN_EMAIL, PASSWORD};
 use crate::sync::{account, connect};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
+
+on_both_stacks!(a_second_invitation_raises_a_role_and_never_lowers_it);
 
 async fn send(
     who: &reqwest::Client,
@@ -420,14 +422,4 @@ async fn a_second_invitation_raises_a_role_and_never_lowers_it(stack: Stack) {
         roles.push(me["role"].as_str().unwrap().to_owned());
     }
     assert_eq!(roles, ["operator", "operator", "admin"]);
-}
-
-#[tokio::test]
-async fn a_second_invitation_raises_a_role_and_never_lowers_it_embedded() {
-    a_second_invitation_raises_a_role_and_never_lowers_it(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn a_second_invitation_raises_a_role_and_never_lowers_it_scaled() {
-    a_second_invitation_raises_a_role_and_never_lowers_it(Stack::scaled().await).await;
 }

@@ -4,13 +4,19 @@
 //! `/metrics` needs its token and labels made-up methods `OTHER`; a slow request is cut.
 
 use crate::fleet::{bearer, call, register};
-use crate::helpers::{Stack, TestApp};
+use crate::helpers::{on_both_stacks, Stack, TestApp};
 use crate::sync::{account, connect, next, update, Socket};
 use futures_util::StreamExt;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+on_both_stacks!(
+    fleet_items_per_kind_are_capped,
+    agents_and_mcp_servers_per_workspace_are_capped,
+    a_revoked_tokens_stream_and_long_poll_end_at_once,
+);
 
 /// Asserts a refusal: its status, and an error message naming `var`.
 fn refused(status: StatusCode, body: &Value, expected: StatusCode, var: &str) {
@@ -286,16 +292,6 @@ async fn fleet_items_per_kind_are_capped(stack: Stack) {
     );
 }
 
-#[tokio::test]
-async fn fleet_items_per_kind_are_capped_embedded() {
-    fleet_items_per_kind_are_capped(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn fleet_items_per_kind_are_capped_on_postgres_and_redis() {
-    fleet_items_per_kind_are_capped(Stack::scaled().await).await;
-}
-
 async fn agents_and_mcp_servers_per_workspace_are_capped(stack: Stack) {
     let app = stack.spawn(&[
         ("FLIGHTDECK_SIGNUP", "open"),
@@ -356,16 +352,6 @@ async fn agents_and_mcp_servers_per_workspace_are_capped(stack: Stack) {
     );
     let (_, listed) = call(&app, admin, "GET", "/api/mcp/servers", None).await;
     assert_eq!(listed["servers"].as_array().unwrap().len(), 1, "{listed}");
-}
-
-#[tokio::test]
-async fn agents_and_mcp_servers_per_workspace_are_capped_embedded() {
-    agents_and_mcp_servers_per_workspace_are_capped(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn agents_and_mcp_servers_per_workspace_are_capped_on_postgres_and_redis() {
-    agents_and_mcp_servers_per_workspace_are_capped(Stack::scaled().await).await;
 }
 
 /// Opens the sync socket, or the HTTP answer that refused it.
@@ -516,16 +502,6 @@ async fn a_revoked_tokens_stream_and_long_poll_end_at_once(stack: Stack) {
         "the event stream ends within 10 s of the revocation: {text:?}"
     );
     assert!(text.contains("event: revoked"), "{text}");
-}
-
-#[tokio::test]
-async fn a_revoked_tokens_stream_and_long_poll_end_at_once_embedded() {
-    a_revoked_tokens_stream_and_long_poll_end_at_once(Stack::embedded()).await;
-}
-
-#[tokio::test]
-async fn a_revoked_tokens_stream_and_long_poll_end_at_once_on_postgres_and_redis() {
-    a_revoked_tokens_stream_and_long_poll_end_at_once(Stack::scaled().await).await;
 }
 
 #[tokio::test]

@@ -2,13 +2,15 @@
 //! progress and outcome; always-allow and the policy's revisions.
 
 use super::support::*;
-use crate::helpers::Stack;
+use crate::helpers::{on_both_stacks, Stack};
 use crate::live::subscribe;
 use crate::sync::{connect, next};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+
+on_both_stacks!(an_mcp_client_lists_is_allowed_denied_and_asked_and_the_operator_edits_and_rejects);
 
 async fn an_mcp_client_lists_is_allowed_denied_and_asked_and_the_operator_edits_and_rejects(
     stack: Stack,
@@ -224,22 +226,6 @@ async fn an_mcp_client_lists_is_allowed_denied_and_asked_and_the_operator_edits_
     assert_eq!(dry["calls"].as_array().unwrap().len(), 4, "{dry}");
     assert_eq!(dry["changed"], 3, "{dry}");
     client.cancel().await.unwrap();
-}
-
-#[tokio::test]
-async fn gated_calls_embedded() {
-    an_mcp_client_lists_is_allowed_denied_and_asked_and_the_operator_edits_and_rejects(
-        Stack::embedded(),
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn gated_calls_on_postgres_and_redis() {
-    an_mcp_client_lists_is_allowed_denied_and_asked_and_the_operator_edits_and_rejects(
-        Stack::scaled().await,
-    )
-    .await;
 }
 
 #[tokio::test]
