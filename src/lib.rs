@@ -1,5 +1,14 @@
 //! Flightdeck: the control room for fleets of AI agents.
 //! One crate built twice by dx: the browser bundle (`web`) hydrates what the server (`server`) renders.
+//!
+//! # Layout
+//!
+//! One folder per domain (`agents`, `approvals`, `fleet`, `sync`, …), and in each, one kind of
+//! thing per file name: `mod.rs` the shared models (both builds), `api.rs` the HTTP handlers,
+//! `store.rs` where its data is kept, `service.rs` what handlers and background jobs both do
+//! (jobs call services, never handlers), `ui.rs` the pages. `state.rs` holds the stores every
+//! handler shares and imports nothing that imports it; `server/` composes the router. The
+//! README's layout map names every folder; `tests/server/layout.rs` checks the two rules.
 
 pub mod agents;
 pub mod analytics;

@@ -45,7 +45,7 @@ pub struct AppState {
     /// What this instance holds open per user and agent token, and the sign-in backoff.
     pub quotas: crate::quota::Quotas,
     /// The MCP gateway's sessions on this instance and its compiled policies.
-    pub gateway: crate::mcp::gateway::Shared,
+    pub gateway: crate::mcp::gateway::sessions::Shared,
 }
 
 impl AppState {
@@ -98,7 +98,7 @@ impl AppState {
         );
         Ok(Self {
             quotas,
-            gateway: crate::mcp::gateway::Shared::default(),
+            gateway: crate::mcp::gateway::sessions::Shared::default(),
             mcp,
             fleet,
             egress,

@@ -7,6 +7,7 @@
 
 use super::Agent;
 use crate::egress::{self, Egress};
+use crate::fleet::service::put_and_publish;
 use crate::fleet::{FleetItem, HealthResult, HealthState, Kind};
 use crate::records::now_ms;
 use crate::state::AppState;
@@ -147,10 +148,9 @@ pub async fn run_round(state: &AppState, targets: Vec<Target>) -> (Duration, Vec
     }
     let mut all = Vec::new();
     for (workspace_id, items) in by_workspace {
-        if let Err(err) =
-            crate::fleet::api::store_and_publish(state, &workspace_id, items.clone()).await
-        {
-            tracing::warn!("health results not stored: {}", err.body.error);
+        let stored = put_and_publish(&state.fleet, &state.hub, &workspace_id, &items).await;
+        if let Err(err) = stored {
+            tracing::warn!("health results not stored: {err:#}");
         }
         all.extend(items);
     }

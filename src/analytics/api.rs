@@ -7,14 +7,15 @@
 //! export schedule. Admins may run the schedule at once: `POST /api/analytics/exports/run`.
 
 use super::period::{Kind, Window};
-use super::report::{fold, to_csv, Inputs, Report};
+use super::report::{to_csv, Report};
+use super::store::build_report;
 use super::store::ExportInfo;
 use super::{UsageEvent, MAX_BATCH};
 use crate::agents::api::AgentAuth;
 use crate::auth::api::Auth;
 use crate::auth::Role;
 use crate::http::{parse, ApiError, ErrorBody, JsonBytes};
-use crate::records::{now_ms, Records};
+use crate::records::now_ms;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -152,28 +153,6 @@ impl ReportQuery {
         Window::resolve(kind, self.from.as_deref(), self.to.as_deref(), tz, now)
             .map_err(|bad| ApiError::field(bad.field, bad.message))
     }
-}
-
-/// The report of a window for a workspace, from the rollups.
-pub async fn build_report(
-    records: &Records,
-    prices: &super::Prices,
-    workspace_id: &str,
-    window: &Window,
-    now: i64,
-) -> anyhow::Result<Report> {
-    let (rows, by_hour_of_day) = records.usage_rows(workspace_id, window).await?;
-    let agents = records.usage_agents(workspace_id).await?;
-    Ok(fold(
-        &rows,
-        &Inputs {
-            window,
-            agents: &agents,
-            prices,
-            by_hour_of_day,
-            now,
-        },
-    ))
 }
 
 async fn report_of(state: &AppState, auth: &Auth, query: &ReportQuery) -> Result<Report, ApiError> {

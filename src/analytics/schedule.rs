@@ -3,9 +3,9 @@
 //! has its report in the chosen format, and makes it if not. The table's unique key lets
 //! exactly one instance keep it.
 
-use super::api::build_report;
 use super::period::{Kind, Window};
 use super::report::to_csv;
+use super::store::build_report;
 use super::Prices;
 use crate::records::{now_ms, Records};
 use crate::settings::{ExportFormat, ExportSchedule};

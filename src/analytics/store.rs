@@ -4,7 +4,7 @@
 //! rollup when the period's days are UTC days, else the hourly one, never the events.
 
 use super::period::Window;
-use super::report::{AgentInfo, Row};
+use super::report::{fold, AgentInfo, Inputs, Report, Row};
 use super::{Counts, UsageEvent, DAY_MS, HOUR_MS};
 use crate::on_pool;
 use crate::records::{new_id, now_ms, Pool, Records};
@@ -252,6 +252,28 @@ macro_rules! upsert_groups {
             query.execute(&mut *$tx).await?;
         }
     }};
+}
+
+/// The report of a window for a workspace, from the rollups.
+pub async fn build_report(
+    records: &Records,
+    prices: &super::Prices,
+    workspace_id: &str,
+    window: &Window,
+    now: i64,
+) -> anyhow::Result<Report> {
+    let (rows, by_hour_of_day) = records.usage_rows(workspace_id, window).await?;
+    let agents = records.usage_agents(workspace_id).await?;
+    Ok(fold(
+        &rows,
+        &Inputs {
+            window,
+            agents: &agents,
+            prices,
+            by_hour_of_day,
+            now,
+        },
+    ))
 }
 
 impl Records {

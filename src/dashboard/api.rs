@@ -127,9 +127,9 @@ async fn save_state(
         incoming.revision = request.version;
         serde_json::to_string(&incoming).map_err(ApiError::internal)?
     };
-    crate::sync::store::check_limits(&state, None, (&incoming, json.len()))
+    crate::sync::service::check_limits(&state, None, (&incoming, json.len()))
         .map_err(|err| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, err.to_string()))?;
-    match crate::sync::store::commit_full(&state, scope(&auth), request.version, &json).await? {
+    match crate::sync::service::commit_full(&state, scope(&auth), request.version, &json).await? {
         Saved::Accepted { revision } => {
             let mut entry = auth.entry("dashboard.save", "dashboard_state");
             entry.resource_id = Some(format!("{}:{}", auth.workspace.id, auth.user.id));
@@ -163,7 +163,7 @@ async fn save_state(
 
 /// DELETE /api/dashboard/state — removes the saved state (the next load starts from defaults).
 async fn delete_state(State(state): State<AppState>, auth: Auth) -> Result<Json<Value>, ApiError> {
-    let existed = crate::sync::store::commit_delete(&state, scope(&auth)).await?;
+    let existed = crate::sync::service::commit_delete(&state, scope(&auth)).await?;
     let mut entry = auth.entry("dashboard.delete", "dashboard_state");
     entry.resource_id = Some(format!("{}:{}", auth.workspace.id, auth.user.id));
     entry.metadata = json!({ "existed": existed });

@@ -4,6 +4,7 @@
 //! workspace's `fleet` topic. Operators read the cache at `/api/fleet`. `/api/v1/schema` is the
 //! JSON Schema of every agent-facing model, generated from the Rust types.
 
+use super::service::put_and_publish;
 use super::store::PutError;
 use super::{
     ActivityReport, AlertReport, FleetItem, Heartbeat, Invalid, Kind, MetricReport, MetricView,
@@ -15,7 +16,6 @@ use crate::http::{ApiError, ErrorBody, JsonBody};
 use crate::quota::Refused;
 use crate::records::{new_id, now_ms};
 use crate::state::AppState;
-use crate::sync::{live, Topic};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -97,25 +97,22 @@ fn item(auth: &AgentAuth, kind: Kind, key: String, at: i64, data: impl Serialize
     }
 }
 
-/// Stores items, then publishes each on the workspace's `fleet` topic.
-pub async fn store_and_publish(
+impl From<PutError> for ApiError {
+    fn from(err: PutError) -> Self {
+        match err {
+            full @ PutError::Full { .. } => Refused::too_large(full.to_string()).into(),
+            PutError::Store(err) => ApiError::from(err),
+        }
+    }
+}
+
+/// Stores items and publishes each ([`put_and_publish`]): the agent's answer.
+async fn store_and_publish(
     state: &AppState,
     workspace_id: &str,
     items: Vec<FleetItem>,
 ) -> Result<Json<Accepted>, ApiError> {
-    state
-        .fleet
-        .put(workspace_id, &items)
-        .await
-        .map_err(|err| match err {
-            full @ PutError::Full { .. } => Refused::too_large(full.to_string()).into(),
-            PutError::Store(err) => ApiError::from(err),
-        })?;
-    for item in &items {
-        if let Err(err) = live::publish(&state.hub, workspace_id, Topic::Fleet, item).await {
-            tracing::warn!("fleet event not published: {err:#}");
-        }
-    }
+    put_and_publish(&state.fleet, &state.hub, workspace_id, &items).await?;
     Ok(Json(Accepted {
         accepted: items.len(),
         received_at: items.first().map_or_else(now_ms, |item| item.updated_at),

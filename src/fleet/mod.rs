@@ -10,6 +10,8 @@ pub mod demo;
 #[cfg(feature = "server")]
 mod memory;
 #[cfg(feature = "server")]
+pub mod service;
+#[cfg(feature = "server")]
 pub mod store;
 
 use serde::{Deserialize, Serialize};

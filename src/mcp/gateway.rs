@@ -16,11 +16,10 @@ mod calls;
 mod forward;
 mod names;
 mod prompt;
-mod sessions;
+pub mod sessions;
 
 pub use names::check_arguments;
 use sessions::Registration;
-pub use sessions::Shared;
 
 use super::McpClient;
 use crate::agents::api::AgentAuth;

@@ -13,6 +13,7 @@
 
 use super::Intake;
 use crate::agents::api::AgentAuth;
+use crate::fleet::service::put_and_publish;
 use crate::fleet::{FleetItem, Kind};
 use crate::records::now_ms;
 use crate::state::AppState;
@@ -186,7 +187,7 @@ async fn take(
     };
     if !intake.tools.is_empty() {
         // Keyed by the span, so a retried batch writes the same lines again, not new ones.
-        let items = intake
+        let items: Vec<FleetItem> = intake
             .tools
             .into_iter()
             .map(|(key, line)| FleetItem {
@@ -199,10 +200,12 @@ async fn take(
                 data: serde_json::to_value(line).unwrap_or_default(),
             })
             .collect();
-        crate::fleet::api::store_and_publish(state, &auth.workspace_id, items)
+        put_and_publish(&state.fleet, &state.hub, &auth.workspace_id, &items)
             .await
-            .map(drop)
-            .map_err(|err| Failure::new(err.status, err.body.error))?;
+            .map_err(|err| {
+                let err = crate::http::ApiError::from(err);
+                Failure::new(err.status, err.body.error)
+            })?;
     }
     let metrics = &state.metrics;
     metrics.otlp_spans("counted", counted);

@@ -212,7 +212,7 @@ pub fn router(state: AppState) -> Router {
     let ops = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::metrics))
+        .route("/metrics", get(metrics::api::metrics))
         .merge(api)
         .with_state(state.clone());
     let pages = Router::<FullstackState>::new()
@@ -232,7 +232,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state,
-            metrics::count_requests,
+            metrics::api::count_requests,
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

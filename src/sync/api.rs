@@ -12,7 +12,7 @@
 use super::fanout::{outgoing, Subscriptions};
 use super::hub::Message as HubMessage;
 use super::live;
-use super::store::{catch_up, commit_edit, scope, state_topic, SyncError};
+use super::service::{catch_up, commit_edit, scope, state_topic, SyncError};
 use super::{ClientFrame, ServerFrame, StateUpdate, TopicRef};
 use crate::auth::api::Auth;
 use crate::http::{ApiError, JsonBody};

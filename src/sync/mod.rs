@@ -23,7 +23,7 @@ pub mod hub;
 pub mod live;
 pub mod path;
 #[cfg(feature = "server")]
-pub mod store;
+pub mod service;
 
 use crate::dashboard::DashboardState;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,5 @@
-//! Integration tests: the real server binary on a loopback port 0, driven over HTTP.
+//! Integration tests: the real server binary on a loopback port 0, driven over HTTP (and the
+//! source's layout, read from `src/`).
 
 mod analytics;
 mod approvals;
@@ -11,6 +12,7 @@ mod fleet;
 mod gateway;
 mod gateway_inspector;
 mod helpers;
+mod layout;
 mod lifecycle;
 mod live;
 mod mcp;
