@@ -10,6 +10,7 @@ use crate::fleet::FleetItem;
 use crate::settings::locale::{use_locale, Style};
 use dioxus::prelude::*;
 use serde_json::Value;
+use std::rc::Rc;
 
 pub(super) const MUTED: &str = "text-slate-500 dark:text-slate-400";
 
@@ -25,7 +26,7 @@ fn whole(value: &Value) -> i64 {
     number(value).round() as i64
 }
 
-pub(super) fn projects(items: Vec<FleetItem>) -> Element {
+pub(super) fn projects(items: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
         ul { class: "projects mt-3 space-y-3 text-sm",
             for item in items {
@@ -57,7 +58,7 @@ fn health_label(health: &str) -> &'static str {
 
 /// The task list, filtered by status and assignee (kept while the widget lives).
 #[component]
-pub(super) fn Tasks(items: Vec<FleetItem>) -> Element {
+pub(super) fn Tasks(items: Vec<Rc<FleetItem>>) -> Element {
     let mut status = use_signal(String::new);
     let mut assignee = use_signal(String::new);
     let assignees: std::collections::BTreeSet<String> = items
@@ -65,7 +66,7 @@ pub(super) fn Tasks(items: Vec<FleetItem>) -> Element {
         .map(|item| text(item, "assignee").to_owned())
         .filter(|a| !a.is_empty())
         .collect();
-    let shown: Vec<FleetItem> = items
+    let shown: Vec<Rc<FleetItem>> = items
         .into_iter()
         .filter(|item| status.read().is_empty() || text(item, "status") == *status.read())
         .filter(|item| assignee.read().is_empty() || text(item, "assignee") == *assignee.read())
@@ -111,7 +112,7 @@ fn status_colour(status: &str) -> &'static str {
     }
 }
 
-pub(super) fn metrics(items: Vec<FleetItem>) -> Element {
+pub(super) fn metrics(items: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
         ul { class: "metrics mt-3 space-y-3",
             for item in items {
@@ -155,7 +156,7 @@ fn alert_rank(item: &FleetItem) -> u8 {
     u8::from(resolved) * 3 + severity
 }
 
-pub(super) fn alerts(items: Vec<FleetItem>) -> Element {
+pub(super) fn alerts(items: Vec<Rc<FleetItem>>) -> Element {
     // Six ranks: one pass each keeps the order without a sort.
     let ranked = (0..6).flat_map(|rank| items.iter().filter(move |item| alert_rank(item) == rank));
     rsx! {
@@ -179,7 +180,7 @@ fn severity_colour(severity: &str) -> &'static str {
     }
 }
 
-pub(super) fn vitals(items: Vec<FleetItem>, health: Vec<FleetItem>) -> Element {
+pub(super) fn vitals(items: Vec<Rc<FleetItem>>, health: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
         ul { class: "vitals mt-3 space-y-2 text-sm",
             for item in items {
@@ -195,7 +196,7 @@ pub(super) fn vitals(items: Vec<FleetItem>, health: Vec<FleetItem>) -> Element {
                             p { class: "text-xs {MUTED}",
                                 "CPU {one_decimal(number(&vitals[\"cpuPercent\"]))}% · {one_decimal(number(&vitals[\"memoryMb\"]))} MB · queue {whole(&vitals[\"queueDepth\"])}"
                             }
-                            {health_badge(health.iter().find(|h| h.key == item.agent_id))}
+                            {health_badge(health.iter().find(|h| h.key == item.agent_id).map(Rc::as_ref))}
                         }
                     }
                 }
@@ -226,7 +227,7 @@ pub fn health_badge(check: Option<&FleetItem>) -> Element {
 
 /// The activity feed, newest first, timed in the user's zone.
 #[component]
-pub(super) fn Activity(items: Vec<FleetItem>) -> Element {
+pub(super) fn Activity(items: Vec<Rc<FleetItem>>) -> Element {
     let locale = use_locale();
     // The feed keeps items oldest first: newest first is the other way round.
     rsx! {
