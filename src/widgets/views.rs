@@ -2,7 +2,8 @@
 //! a sparkline, alerts (unresolved first, by severity), vitals with health checks, and activity
 //! (newest first). They read the items' JSON directly (the shapes are `crate::fleet`'s) and are
 //! plain functions rather than components where they keep no state, which keeps the browser
-//! build small.
+//! build small. Lists are spaced by a flex gap, not `space-y-*`: its sibling selector (`> * ~ *`)
+//! restyles every row of a list when one is moved or inserted, as each update does.
 
 use super::{one_decimal, sparkline};
 use crate::agents::role_label;
@@ -28,7 +29,7 @@ fn whole(value: &Value) -> i64 {
 
 pub(super) fn projects(items: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
-        ul { class: "projects mt-3 space-y-3 text-sm",
+        ul { class: "projects mt-3 flex flex-col gap-3 text-sm",
             for item in items {
                 li { key: "{item.key}", class: "project", "data-health": "{text(&item, \"health\")}",
                     div { class: "flex items-center justify-between gap-2",
@@ -91,7 +92,7 @@ pub(super) fn Tasks(items: Vec<Rc<FleetItem>>) -> Element {
         if shown.is_empty() {
             p { class: "widget-empty mt-2 text-sm {MUTED}", "No task matches these filters." }
         }
-        ul { class: "tasks mt-2 max-h-48 space-y-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Tasks",
+        ul { class: "tasks mt-2 flex max-h-48 flex-col gap-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Tasks",
             for item in shown {
                 li { key: "{item.key}", class: "task flex items-center gap-2", "data-status": "{text(&item, \"status\")}",
                     span { class: "h-2 w-2 shrink-0 rounded-full {status_colour(text(&item, \"status\"))}", aria_hidden: "true" }
@@ -114,7 +115,7 @@ fn status_colour(status: &str) -> &'static str {
 
 pub(super) fn metrics(items: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
-        ul { class: "metrics mt-3 space-y-3",
+        ul { class: "metrics mt-3 flex flex-col gap-3",
             for item in items {
                 {
                     let data = &item.data;
@@ -160,7 +161,7 @@ pub(super) fn alerts(items: Vec<Rc<FleetItem>>) -> Element {
     // Six ranks: one pass each keeps the order without a sort.
     let ranked = (0..6).flat_map(|rank| items.iter().filter(move |item| alert_rank(item) == rank));
     rsx! {
-        ul { class: "alerts mt-3 space-y-2 text-sm",
+        ul { class: "alerts mt-3 flex flex-col gap-2 text-sm",
             for item in ranked {
                 li { key: "{item.key}", class: "alert flex items-start gap-2", "data-severity": "{text(item, \"severity\")}",
                     "data-resolved": "{alert_rank(item) >= 3}",
@@ -182,7 +183,7 @@ fn severity_colour(severity: &str) -> &'static str {
 
 pub(super) fn vitals(items: Vec<Rc<FleetItem>>, health: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
-        ul { class: "vitals mt-3 space-y-2 text-sm",
+        ul { class: "vitals mt-3 flex flex-col gap-2 text-sm",
             for item in items {
                 {
                     let vitals = &item.data["vitals"];
@@ -231,7 +232,7 @@ pub(super) fn Activity(items: Vec<Rc<FleetItem>>) -> Element {
     let locale = use_locale();
     // The feed keeps items oldest first: newest first is the other way round.
     rsx! {
-        ol { class: "activity mt-3 max-h-48 space-y-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Activity",
+        ol { class: "activity mt-3 flex max-h-48 flex-col gap-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Activity",
             for item in items.iter().rev().take(30) {
                 li { key: "{item.key}", class: "event flex gap-2",
                     time { class: "shrink-0 font-mono text-xs {MUTED}", "{locale.format(item.updated_at, Style::Time)}" }
