@@ -307,6 +307,7 @@ async function audit(browser, server) {
   const page = await openPage(context, server, "/audit");
   await page.waitForSelector("#audit-entries li.audit-entry");
   await page.waitForTimeout(1000);
+  await arm(page, "#audit-entries");
   const names = [];
   for (const { q, ids } of queries) {
     const name = `search:${q}`;

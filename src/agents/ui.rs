@@ -180,7 +180,7 @@ pub fn Agents() -> Element {
                         li { key: "{agent.id}", class: "agent flex flex-wrap items-center gap-3 p-3 text-sm", "data-id": "{agent.id}",
                             span { class: "font-medium", "{agent.name}" }
                             span { class: "role text-slate-600 dark:text-slate-300", title: "role {agent.role}", "{role_label(&agent.role)}" }
-                            {health_badge(checks.iter().find(|c| c.key == agent.id))}
+                            {health_badge(checks.iter().find(|c| c.key == agent.id).map(std::rc::Rc::as_ref))}
                             if let Some(url) = agent.health_url.as_ref() { span { class: "font-mono text-xs", "{url}" } }
                             if agent.revoked_at.is_some() {
                                 span { class: "token-state ml-auto text-red-700 dark:text-red-300", "token revoked" }

@@ -30,7 +30,7 @@ pub mod verify;
 use serde::{Deserialize, Serialize};
 
 /// One recorded change.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// Unique id.
     pub id: String,

@@ -12,6 +12,7 @@ use crate::pages::PageHeader;
 use crate::settings::locale::{use_locale, use_timezone, Style};
 use dioxus::prelude::*;
 use serde_json::Value;
+use std::rc::Rc;
 
 /// Entries per page.
 const PAGE: usize = 50;
@@ -81,6 +82,23 @@ fn read_entry(v: &Value) -> AuditEntry {
         metadata: v.get("metadata").cloned().unwrap_or_default(),
         hash: maybe(v, "hash"),
         user_email: maybe(v, "user_email"),
+    }
+}
+
+/// A page as the list shows it: each entry shared with its row, so a render of the page clones
+/// pointers, and a row whose entry is the same `Rc` is not rendered again.
+#[derive(Clone, Debug, PartialEq)]
+struct Shown {
+    entries: Vec<Rc<AuditEntry>>,
+    next_cursor: Option<String>,
+}
+
+impl From<AuditPage> for Shown {
+    fn from(page: AuditPage) -> Self {
+        Self {
+            entries: page.entries.into_iter().map(Rc::new).collect(),
+            next_cursor: page.next_cursor,
+        }
     }
 }
 
@@ -163,7 +181,7 @@ pub fn Audit() -> Element {
     });
     // The page shown: loaded again whenever the filter, the page or the zone changes; an answer
     // to an older request is dropped.
-    let mut entries = use_signal(|| None::<Result<AuditPage, String>>);
+    let mut entries = use_signal(|| None::<Result<Shown, String>>);
     let mut asked = use_signal(|| 0u32);
     let zone = use_timezone();
     let mut load = move || {
@@ -182,7 +200,7 @@ pub fn Audit() -> Element {
             }
             let answer = call::<Value>("GET", &path, None)
                 .await
-                .map(|v| read_page(&v))
+                .map(|v| Shown::from(read_page(&v)))
                 .map_err(|err| err.body.error);
             if *asked.peek() == ticket {
                 entries.set(Some(answer));
@@ -210,6 +228,16 @@ pub fn Audit() -> Element {
     let export = format!("/api/audit-logs/export.csv?{}", filter().query(&tz));
     let facets = facets();
     let value = move |key: &str| saved().values.get(key).cloned().unwrap_or_default();
+    // One handler for the page's life: a new closure per render would make every row's props
+    // unequal (handlers compare by pointer) and render all of them again.
+    let on_toggle = use_callback(move |id: String| {
+        let next = if open.peek().as_deref() == Some(id.as_str()) {
+            None
+        } else {
+            Some(id)
+        };
+        open.set(next);
+    });
 
     rsx! {
         PageHeader {
@@ -227,15 +255,7 @@ pub fn Audit() -> Element {
             },
             label { class: "text-sm lg:col-span-2",
                 "Search resource, action or type"
-                input {
-                    id: "audit-search",
-                    "data-shortcut": "search",
-                    class: FIELD,
-                    r#type: "search",
-                    placeholder: "run-42, approval.decide …",
-                    value: "{draft}",
-                    oninput: move |e| draft.set(e.value()),
-                }
+                SearchInput { draft }
             }
             label { class: "text-sm",
                 "From"
@@ -326,10 +346,7 @@ pub fn Audit() -> Element {
                                     key: "{entry.id}",
                                     when: locale.format(entry.timestamp, Style::DateTime),
                                     expanded: open().as_deref() == Some(entry.id.as_str()),
-                                    on_toggle: move |id: String| {
-                                        let next = if open().as_deref() == Some(id.as_str()) { None } else { Some(id) };
-                                        open.set(next);
-                                    },
+                                    on_toggle,
                                     entry,
                                 }
                             }
@@ -369,10 +386,27 @@ pub fn Audit() -> Element {
     }
 }
 
+/// The search box, a component of its own: a keystroke renders it alone, not the whole page
+/// and its list (the page reads the draft only when the search is submitted).
+#[component]
+fn SearchInput(draft: Signal<String>) -> Element {
+    rsx! {
+        input {
+            id: "audit-search",
+            "data-shortcut": "search",
+            class: FIELD,
+            r#type: "search",
+            placeholder: "run-42, approval.decide …",
+            value: "{draft}",
+            oninput: move |e| draft.set(e.value()),
+        }
+    }
+}
+
 /// One entry: when, who, what, on which resource; its changes on demand.
 #[component]
 fn EntryRow(
-    entry: AuditEntry,
+    entry: Rc<AuditEntry>,
     when: String,
     expanded: bool,
     on_toggle: EventHandler<String>,

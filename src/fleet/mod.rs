@@ -70,7 +70,7 @@ impl Kind {
 
 /// One stored piece of fleet data, as operators and widgets read it, and as it is published
 /// live on the workspace's `fleet` topic.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FleetItem {
     /// What it is.

@@ -1,13 +1,16 @@
 //! The dashboard's one fleet feed, shared by every widget through a context: the fleet items
 //! read once from `/api/fleet`, then kept current by one subscription to the `fleet` topic
-//! (newest `updatedAt` wins per kind and key). Each kind has its own load state, and a widget's
-//! retry reloads only its kind. Items are read from JSON by hand and kept in one list ordered by
-//! time: derived deserializers, maps and sorts would each weigh on the browser build.
+//! (newest `updatedAt` wins per kind and key). Each kind has its own signal and load state, so
+//! an update re-renders only the widgets of its kind, and a widget's retry reloads only its kind.
+//! Items are shared (`Rc`: a render clones pointers, and unchanged items compare by pointer),
+//! read from JSON by hand and kept per kind in a list ordered by time: derived deserializers,
+//! maps and sorts would each weigh on the browser build.
 
 use crate::fleet::{FleetItem, Kind};
 use crate::http::call;
 use dioxus::prelude::*;
 use serde_json::Value;
+use std::rc::Rc;
 
 /// How a kind's data stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,11 +23,12 @@ pub enum Load {
     Failed(String),
 }
 
-/// The feed: every item, oldest first, and each kind's load state (by `Kind as usize`).
+/// The feed: each kind's items, oldest first, and its load state (both by `Kind as usize`).
+/// One signal per kind: a widget reads only its kind's, so another kind's update leaves it be.
 #[derive(Clone, Copy, PartialEq)]
 pub struct Feed {
-    items: Signal<Vec<FleetItem>>,
-    loads: Signal<[Load; 7]>,
+    items: [Signal<Vec<Rc<FleetItem>>>; 7],
+    loads: [Signal<Load>; 7],
 }
 
 /// A fleet item from its JSON (as `/api/fleet` and the `fleet` topic send it).
@@ -53,7 +57,7 @@ pub fn parse_item(value: Value) -> Option<FleetItem> {
 
 /// Keeps `item` in `items` (oldest first) unless a newer one of its kind and key is held;
 /// whether it was kept.
-pub fn merge(items: &mut Vec<FleetItem>, item: FleetItem) -> bool {
+pub fn merge(items: &mut Vec<Rc<FleetItem>>, item: FleetItem) -> bool {
     if let Some(at) = items
         .iter()
         .position(|held| held.kind == item.kind && held.key == item.key)
@@ -64,8 +68,33 @@ pub fn merge(items: &mut Vec<FleetItem>, item: FleetItem) -> bool {
         items.remove(at);
     }
     let at = items.partition_point(|held| held.updated_at <= item.updated_at);
-    items.insert(at, item);
+    items.insert(at, Rc::new(item));
     true
+}
+
+/// Merges `items` into the lists `held` gives for each kind: the new list of each kind that kept
+/// one of them (a kind left out needs no render). Items not replaced stay the same `Rc`s.
+pub fn merge_kinds(
+    items: Vec<FleetItem>,
+    held: impl Fn(Kind) -> Vec<Rc<FleetItem>>,
+) -> Vec<(Kind, Vec<Rc<FleetItem>>)> {
+    let mut lists: Vec<(Kind, Vec<Rc<FleetItem>>, bool)> = Vec::new();
+    for item in items {
+        let at = match lists.iter().position(|(kind, ..)| *kind == item.kind) {
+            Some(at) => at,
+            None => {
+                lists.push((item.kind, held(item.kind), false));
+                lists.len() - 1
+            }
+        };
+        let (_, list, kept) = &mut lists[at];
+        *kept |= merge(list, item);
+    }
+    lists
+        .into_iter()
+        .filter(|(.., kept)| *kept)
+        .map(|(kind, list, _)| (kind, list))
+        .collect()
 }
 
 /// The items of an answer that should be a list of them.
@@ -80,8 +109,8 @@ impl Feed {
     /// An empty feed, every kind loading.
     pub fn new() -> Self {
         Self {
-            items: Signal::new(Vec::new()),
-            loads: Signal::new([const { Load::Loading }; 7]),
+            items: std::array::from_fn(|_| Signal::new(Vec::new())),
+            loads: std::array::from_fn(|_| Signal::new(Load::Loading)),
         }
     }
 
@@ -89,30 +118,36 @@ impl Feed {
     pub fn with(items: Vec<FleetItem>) -> Self {
         let mut feed = Self::new();
         feed.add(items);
-        feed.loads.set([const { Load::Ready }; 7]);
+        feed.set_loads(|_| Load::Ready);
         feed
     }
 
-    /// The items of `kind`, oldest first.
-    pub fn items(&self, kind: Kind) -> Vec<FleetItem> {
-        self.items
-            .read()
-            .iter()
-            .filter(|item| item.kind == kind)
-            .cloned()
-            .collect()
+    /// The items of `kind`, oldest first (a render of them subscribes to that kind only).
+    pub fn items(&self, kind: Kind) -> Vec<Rc<FleetItem>> {
+        self.items[kind as usize].read().clone()
     }
 
     /// How `kind` stands.
     pub fn load(&self, kind: Kind) -> Load {
-        self.loads.read()[kind as usize].clone()
+        self.loads[kind as usize].read().clone()
     }
 
-    /// Keeps each of `items` unless a newer one of its kind and key is held.
+    /// Keeps each of `items` unless a newer one of its kind and key is held; a kind's signal is
+    /// written (and its widgets rendered again) only when one of its items was kept.
     pub fn add(&mut self, items: Vec<FleetItem>) {
-        let mut held = self.items.write();
-        for item in items {
-            merge(&mut held, item);
+        let signals = self.items;
+        for (kind, list) in merge_kinds(items, |kind| signals[kind as usize].peek().clone()) {
+            self.items[kind as usize].set(list);
+        }
+    }
+
+    /// Sets every kind's state that `to` changes (a kind's widgets re-render only if it did).
+    fn set_loads(&mut self, to: impl Fn(&Load) -> Load) {
+        for load in &mut self.loads {
+            let next = to(&load.peek());
+            if next != *load.peek() {
+                load.set(next);
+            }
         }
     }
 
@@ -122,7 +157,7 @@ impl Feed {
         match answer.map(parse_list) {
             Ok(Some(items)) => {
                 self.add(items);
-                self.loads.set([const { Load::Ready }; 7]);
+                self.set_loads(|_| Load::Ready);
             }
             failed => {
                 let why = failed.err().map_or_else(
@@ -130,11 +165,10 @@ impl Feed {
                     |err| err.body.error,
                 );
                 // Kinds already read stay as they are (the socket keeps them live).
-                for load in self.loads.write().iter_mut() {
-                    if *load != Load::Ready {
-                        *load = Load::Failed(why.clone());
-                    }
-                }
+                self.set_loads(|load| match load {
+                    Load::Ready => Load::Ready,
+                    _ => Load::Failed(why.clone()),
+                });
             }
         }
     }
@@ -145,7 +179,7 @@ impl Feed {
         let answer = call::<Value>("GET", &path, None).await;
         let (load, ok) = match answer.map(parse_list) {
             Ok(Some(items)) => {
-                self.items.write().retain(|item| item.kind != kind);
+                self.items[kind as usize].set(Vec::new());
                 self.add(items);
                 (Load::Ready, true)
             }
@@ -155,7 +189,7 @@ impl Feed {
             ),
             Err(err) => (Load::Failed(err.body.error), false),
         };
-        self.loads.write()[kind as usize] = load;
+        self.loads[kind as usize].set(load);
         ok
     }
 }
@@ -246,5 +280,39 @@ mod tests {
         assert!(merge(&mut items, item(Kind::Tasks, "t2", 20, "moved last")));
         assert_eq!(items.last().unwrap().data["text"], "moved last");
         assert_eq!(items.len(), 3);
+    }
+
+    #[test]
+    fn an_update_changes_only_its_kinds_list_and_keeps_the_other_items_shared() {
+        let tasks: Vec<Rc<FleetItem>> = vec![
+            Rc::new(item(Kind::Tasks, "t1", 10, "one")),
+            Rc::new(item(Kind::Tasks, "t2", 11, "two")),
+        ];
+        let held = |kind: Kind| match kind {
+            Kind::Tasks => tasks.clone(),
+            _ => Vec::new(),
+        };
+        let changed = merge_kinds(vec![item(Kind::Tasks, "t1", 12, "one again")], held);
+        assert_eq!(changed.len(), 1, "only the tasks changed");
+        let (kind, list) = &changed[0];
+        assert_eq!(*kind, Kind::Tasks);
+        assert!(
+            Rc::ptr_eq(&list[0], &tasks[1]),
+            "t2 is the same item, not a copy"
+        );
+        assert_eq!(list[1].data["text"], "one again");
+        // An older item changes nothing: no kind to render again.
+        assert!(merge_kinds(vec![item(Kind::Tasks, "t2", 5, "stale")], held).is_empty());
+        // Several kinds at once (a whole read): one list each.
+        let read = vec![
+            item(Kind::Alerts, "a1", 1, "alert"),
+            item(Kind::Metrics, "m1", 1, "metric"),
+            item(Kind::Alerts, "a2", 2, "alert two"),
+        ];
+        let kinds: Vec<(Kind, usize)> = merge_kinds(read, held)
+            .iter()
+            .map(|(kind, list)| (*kind, list.len()))
+            .collect();
+        assert_eq!(kinds, [(Kind::Alerts, 2), (Kind::Metrics, 1)]);
     }
 }

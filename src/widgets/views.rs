@@ -2,7 +2,8 @@
 //! a sparkline, alerts (unresolved first, by severity), vitals with health checks, and activity
 //! (newest first). They read the items' JSON directly (the shapes are `crate::fleet`'s) and are
 //! plain functions rather than components where they keep no state, which keeps the browser
-//! build small.
+//! build small. Lists are spaced by a flex gap, not `space-y-*`: its sibling selector (`> * ~ *`)
+//! restyles every row of a list when one is moved or inserted, as each update does.
 
 use super::{one_decimal, sparkline};
 use crate::agents::role_label;
@@ -10,6 +11,7 @@ use crate::fleet::FleetItem;
 use crate::settings::locale::{use_locale, Style};
 use dioxus::prelude::*;
 use serde_json::Value;
+use std::rc::Rc;
 
 pub(super) const MUTED: &str = "text-slate-500 dark:text-slate-400";
 
@@ -25,9 +27,9 @@ fn whole(value: &Value) -> i64 {
     number(value).round() as i64
 }
 
-pub(super) fn projects(items: Vec<FleetItem>) -> Element {
+pub(super) fn projects(items: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
-        ul { class: "projects mt-3 space-y-3 text-sm",
+        ul { class: "projects mt-3 flex flex-col gap-3 text-sm",
             for item in items {
                 li { key: "{item.key}", class: "project", "data-health": "{text(&item, \"health\")}",
                     div { class: "flex items-center justify-between gap-2",
@@ -57,7 +59,7 @@ fn health_label(health: &str) -> &'static str {
 
 /// The task list, filtered by status and assignee (kept while the widget lives).
 #[component]
-pub(super) fn Tasks(items: Vec<FleetItem>) -> Element {
+pub(super) fn Tasks(items: Vec<Rc<FleetItem>>) -> Element {
     let mut status = use_signal(String::new);
     let mut assignee = use_signal(String::new);
     let assignees: std::collections::BTreeSet<String> = items
@@ -65,7 +67,7 @@ pub(super) fn Tasks(items: Vec<FleetItem>) -> Element {
         .map(|item| text(item, "assignee").to_owned())
         .filter(|a| !a.is_empty())
         .collect();
-    let shown: Vec<FleetItem> = items
+    let shown: Vec<Rc<FleetItem>> = items
         .into_iter()
         .filter(|item| status.read().is_empty() || text(item, "status") == *status.read())
         .filter(|item| assignee.read().is_empty() || text(item, "assignee") == *assignee.read())
@@ -90,7 +92,7 @@ pub(super) fn Tasks(items: Vec<FleetItem>) -> Element {
         if shown.is_empty() {
             p { class: "widget-empty mt-2 text-sm {MUTED}", "No task matches these filters." }
         }
-        ul { class: "tasks mt-2 max-h-48 space-y-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Tasks",
+        ul { class: "tasks mt-2 flex max-h-48 flex-col gap-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Tasks",
             for item in shown {
                 li { key: "{item.key}", class: "task flex items-center gap-2", "data-status": "{text(&item, \"status\")}",
                     span { class: "h-2 w-2 shrink-0 rounded-full {status_colour(text(&item, \"status\"))}", aria_hidden: "true" }
@@ -111,9 +113,9 @@ fn status_colour(status: &str) -> &'static str {
     }
 }
 
-pub(super) fn metrics(items: Vec<FleetItem>) -> Element {
+pub(super) fn metrics(items: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
-        ul { class: "metrics mt-3 space-y-3",
+        ul { class: "metrics mt-3 flex flex-col gap-3",
             for item in items {
                 {
                     let data = &item.data;
@@ -155,11 +157,11 @@ fn alert_rank(item: &FleetItem) -> u8 {
     u8::from(resolved) * 3 + severity
 }
 
-pub(super) fn alerts(items: Vec<FleetItem>) -> Element {
+pub(super) fn alerts(items: Vec<Rc<FleetItem>>) -> Element {
     // Six ranks: one pass each keeps the order without a sort.
     let ranked = (0..6).flat_map(|rank| items.iter().filter(move |item| alert_rank(item) == rank));
     rsx! {
-        ul { class: "alerts mt-3 space-y-2 text-sm",
+        ul { class: "alerts mt-3 flex flex-col gap-2 text-sm",
             for item in ranked {
                 li { key: "{item.key}", class: "alert flex items-start gap-2", "data-severity": "{text(item, \"severity\")}",
                     "data-resolved": "{alert_rank(item) >= 3}",
@@ -179,9 +181,9 @@ fn severity_colour(severity: &str) -> &'static str {
     }
 }
 
-pub(super) fn vitals(items: Vec<FleetItem>, health: Vec<FleetItem>) -> Element {
+pub(super) fn vitals(items: Vec<Rc<FleetItem>>, health: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
-        ul { class: "vitals mt-3 space-y-2 text-sm",
+        ul { class: "vitals mt-3 flex flex-col gap-2 text-sm",
             for item in items {
                 {
                     let vitals = &item.data["vitals"];
@@ -195,7 +197,7 @@ pub(super) fn vitals(items: Vec<FleetItem>, health: Vec<FleetItem>) -> Element {
                             p { class: "text-xs {MUTED}",
                                 "CPU {one_decimal(number(&vitals[\"cpuPercent\"]))}% · {one_decimal(number(&vitals[\"memoryMb\"]))} MB · queue {whole(&vitals[\"queueDepth\"])}"
                             }
-                            {health_badge(health.iter().find(|h| h.key == item.agent_id))}
+                            {health_badge(health.iter().find(|h| h.key == item.agent_id).map(Rc::as_ref))}
                         }
                     }
                 }
@@ -226,11 +228,11 @@ pub fn health_badge(check: Option<&FleetItem>) -> Element {
 
 /// The activity feed, newest first, timed in the user's zone.
 #[component]
-pub(super) fn Activity(items: Vec<FleetItem>) -> Element {
+pub(super) fn Activity(items: Vec<Rc<FleetItem>>) -> Element {
     let locale = use_locale();
     // The feed keeps items oldest first: newest first is the other way round.
     rsx! {
-        ol { class: "activity mt-3 max-h-48 space-y-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Activity",
+        ol { class: "activity mt-3 flex max-h-48 flex-col gap-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Activity",
             for item in items.iter().rev().take(30) {
                 li { key: "{item.key}", class: "event flex gap-2",
                     time { class: "shrink-0 font-mono text-xs {MUTED}", "{locale.format(item.updated_at, Style::Time)}" }
