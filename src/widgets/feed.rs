@@ -23,12 +23,18 @@ pub enum Load {
     Failed(String),
 }
 
-/// The feed: each kind's items, oldest first, and its load state (both by `Kind as usize`).
-/// One signal per kind: a widget reads only its kind's, so another kind's update leaves it be.
+/// The feed: each kind's items, oldest first, and its load state (by `Kind as usize`). One
+/// signal per kind: a widget reads only its kind's, so another kind's update leaves it be.
 #[derive(Clone, Copy, PartialEq)]
 pub struct Feed {
-    items: [Signal<Vec<Rc<FleetItem>>>; 7],
-    loads: [Signal<Load>; 7],
+    kinds: CopyValue<[Slot; 7]>,
+}
+
+/// One kind's signals.
+#[derive(Clone, Copy, PartialEq)]
+struct Slot {
+    items: Signal<Vec<Rc<FleetItem>>>,
+    load: Signal<Load>,
 }
 
 /// A fleet item from its JSON (as `/api/fleet` and the `fleet` topic send it).
@@ -108,9 +114,12 @@ fn parse_list(value: Value) -> Option<Vec<FleetItem>> {
 impl Feed {
     /// An empty feed, every kind loading.
     pub fn new() -> Self {
+        let slot = |_| Slot {
+            items: Signal::new(Vec::new()),
+            load: Signal::new(Load::Loading),
+        };
         Self {
-            items: std::array::from_fn(|_| Signal::new(Vec::new())),
-            loads: std::array::from_fn(|_| Signal::new(Load::Loading)),
+            kinds: CopyValue::new(std::array::from_fn(slot)),
         }
     }
 
@@ -124,26 +133,31 @@ impl Feed {
 
     /// The items of `kind`, oldest first (a render of them subscribes to that kind only).
     pub fn items(&self, kind: Kind) -> Vec<Rc<FleetItem>> {
-        self.items[kind as usize].read().clone()
+        self.slot(kind).items.read().clone()
     }
 
     /// How `kind` stands.
     pub fn load(&self, kind: Kind) -> Load {
-        self.loads[kind as usize].read().clone()
+        self.slot(kind).load.read().clone()
+    }
+
+    /// `kind`'s signals (reading them, not this, is what subscribes a render).
+    fn slot(&self, kind: Kind) -> Slot {
+        self.kinds.read()[kind as usize]
     }
 
     /// Keeps each of `items` unless a newer one of its kind and key is held; a kind's signal is
     /// written (and its widgets rendered again) only when one of its items was kept.
     pub fn add(&mut self, items: Vec<FleetItem>) {
-        let signals = self.items;
-        for (kind, list) in merge_kinds(items, |kind| signals[kind as usize].peek().clone()) {
-            self.items[kind as usize].set(list);
+        for (kind, list) in merge_kinds(items, |kind| self.slot(kind).items.peek().clone()) {
+            self.slot(kind).items.set(list);
         }
     }
 
     /// Sets every kind's state that `to` changes (a kind's widgets re-render only if it did).
     fn set_loads(&mut self, to: impl Fn(&Load) -> Load) {
-        for load in &mut self.loads {
+        let slots = *self.kinds.read();
+        for mut load in slots.map(|slot| slot.load) {
             let next = to(&load.peek());
             if next != *load.peek() {
                 load.set(next);
@@ -179,7 +193,7 @@ impl Feed {
         let answer = call::<Value>("GET", &path, None).await;
         let (load, ok) = match answer.map(parse_list) {
             Ok(Some(items)) => {
-                self.items[kind as usize].set(Vec::new());
+                self.slot(kind).items.set(Vec::new());
                 self.add(items);
                 (Load::Ready, true)
             }
@@ -189,7 +203,7 @@ impl Feed {
             ),
             Err(err) => (Load::Failed(err.body.error), false),
         };
-        self.loads[kind as usize].set(load);
+        self.slot(kind).load.set(load);
         ok
     }
 }
