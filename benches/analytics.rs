@@ -4,8 +4,8 @@
 //! in the same run, the same 30 days counted from the raw events, to show what the rollups buy.
 //! Run through `scripts/bench.sh`.
 
-use flightdeck::analytics::store::build_report;
 use flightdeck::analytics::period::{Kind, Window};
+use flightdeck::analytics::store::build_report;
 use flightdeck::analytics::{Prices, UsageEvent, UsageKind, DAY_MS};
 use flightdeck::records::{now_ms, Pool, Records};
 use std::time::Instant;
