@@ -155,16 +155,13 @@ async fn run_pulse(agent: AgentClient) -> Result<(), ClientError> {
         ticks.tick().await;
         if tick % 2 == 0 {
             cpu = dice.walk(cpu, 8.0, 3.0, 97.0);
+            let status = if cpu > 60.0 {
+                AgentStatus::Working
+            } else {
+                AgentStatus::Idle
+            };
             agent
-                .heartbeat(&Heartbeat {
-                    status: if cpu > 60.0 {
-                        AgentStatus::Working
-                    } else {
-                        AgentStatus::Idle
-                    },
-                    vitals: vitals(&mut dice, cpu, tick),
-                    message: None,
-                })
+                .heartbeat(&beat(&mut dice, cpu, tick, status, None))
                 .await?;
         }
         if tick % 3 == 0 {
@@ -189,12 +186,23 @@ async fn run_pulse(agent: AgentClient) -> Result<(), ClientError> {
     Ok(())
 }
 
-fn vitals(dice: &mut Dice, cpu: f64, tick: u64) -> Vitals {
-    Vitals {
-        cpu_percent: (cpu * 10.0).round() / 10.0,
-        memory_mb: (300.0 + dice.next() * 200.0).round(),
-        queue_depth: (dice.next() * 8.0) as u32,
-        uptime_secs: tick,
+/// A heartbeat at `cpu` percent, `tick` seconds up, with made-up memory and queue figures.
+fn beat(
+    dice: &mut Dice,
+    cpu: f64,
+    tick: u64,
+    status: AgentStatus,
+    message: Option<&str>,
+) -> Heartbeat {
+    Heartbeat {
+        status,
+        vitals: Vitals {
+            cpu_percent: (cpu * 10.0).round() / 10.0,
+            memory_mb: (300.0 + dice.next() * 200.0).round(),
+            queue_depth: (dice.next() * 8.0) as u32,
+            uptime_secs: tick,
+        },
+        message: message.map(Into::into),
     }
 }
 
@@ -217,12 +225,9 @@ async fn run_navi(agent: AgentClient) -> Result<(), ClientError> {
         ticks.tick().await;
         if tick % 2 == 0 {
             let cpu = dice.walk(40.0, 20.0, 5.0, 90.0);
+            let message = Some("planning the week");
             agent
-                .heartbeat(&Heartbeat {
-                    status: AgentStatus::Working,
-                    vitals: vitals(&mut dice, cpu, tick),
-                    message: Some("planning the week".into()),
-                })
+                .heartbeat(&beat(&mut dice, cpu, tick, AgentStatus::Working, message))
                 .await?;
         }
         if tick % 5 != 0 {
@@ -327,12 +332,9 @@ async fn run_herald(agent: AgentClient) -> Result<(), ClientError> {
         // Its own vitals, like the others: the Vitals widget shows the whole fleet.
         if tick % 2 == 1 {
             let cpu = dice.walk(25.0, 15.0, 3.0, 80.0);
+            let message = Some("keeping everyone posted");
             agent
-                .heartbeat(&Heartbeat {
-                    status: AgentStatus::Working,
-                    vitals: vitals(&mut dice, cpu, tick),
-                    message: Some("keeping everyone posted".into()),
-                })
+                .heartbeat(&beat(&mut dice, cpu, tick, AgentStatus::Working, message))
                 .await?;
         }
         if tick % 4 == 0 {
