@@ -24,10 +24,8 @@ if ! rustup run "$FLIGHTDECK_WASM_TOOLCHAIN" rustc --version >/dev/null 2>&1 \
   rustup toolchain install "$FLIGHTDECK_WASM_TOOLCHAIN" --profile minimal --component rust-src
 fi
 
-if [[ "$(dx --version 2>/dev/null | awk '{print $2}')" != "$dioxus_version" ]]; then
-  step "cargo install dioxus-cli $dioxus_version (about 17 minutes on 2 cores, once)"
-  cargo install dioxus-cli --version "$dioxus_version" --locked
-fi
+# dx with our fix to its route splitter (patches/wasm-split-cli.diff): about 20 minutes, once.
+"$FLIGHTDECK_ROOT/scripts/install-dx.sh"
 
 # wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock exactly. Without --locked: its own
 # lock file pins a crate version missing from the index.

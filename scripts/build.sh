@@ -3,22 +3,15 @@
 # beside every compressible file so the server sends them precompressed).
 # `--split`: the route-split build into dist-split/ instead (the `wasm-split` feature: one wasm
 # chunk per page, fetched when the page is first shown; the server is the same). Why it needs a
-# patched router macro and a patched dx (scripts/dx-split.sh): patches/README.md. Run the e2e suite
+# patched router macro and a patched dx (scripts/install-dx.sh): patches/README.md. Run the e2e suite
 # on it with FLIGHTDECK_DIST=dist-split.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FLIGHTDECK_ROOT"
 out=dist
 client=()
-dx=dx
 if [[ "${1:-}" == "--split" ]]; then
   out=dist-split
-  # dx 0.7.10's splitter zeroes data the main wasm reads: the patched dx (scripts/dx-split.sh).
-  if [[ -x "$FLIGHTDECK_DX_SPLIT" ]]; then
-    dx="$FLIGHTDECK_DX_SPLIT"
-  else
-    echo "warning: no $FLIGHTDECK_DX_SPLIT (scripts/dx-split.sh builds it): the installed dx's split build does not hydrate" >&2
-  fi
   # The options after @client are the browser build's only: the server is built as without them.
   # The wasm-split profile (Cargo.toml) goes through scripts/toolchain/cargo like wasm-release.
   client=(@client --platform web --release --debug-symbols=false --wasm-split --features wasm-split --profile wasm-split)
@@ -27,7 +20,7 @@ fi
 exec 9>"$CARGO_TARGET_DIR/.flightdeck-build.lock"
 flock 9
 "$FLIGHTDECK_ROOT/scripts/build-css.sh"
-step "$dx bundle --release ${1:-}"
+step "dx bundle --release ${1:-}"
 # asset!() bakes the absolute path of each asset into the compiled crate, and cargo does not see
 # that path change: after a build from another checkout sharing this target dir, recompile it.
 built_root="$CARGO_TARGET_DIR/.flightdeck-built-root"
@@ -39,7 +32,7 @@ fi
 rm -rf "$out" "$CARGO_TARGET_DIR/dx/flightdeck/release/web/public"
 # The wasm is built by the pinned nightly with std rebuilt for size, the server by stable: dx finds
 # scripts/toolchain/cargo first on PATH, which picks the toolchain by target.
-PATH="$FLIGHTDECK_ROOT/scripts/toolchain:$PATH" "$dx" bundle --platform web --release --debug-symbols=false --out-dir "$out" "${client[@]}"
+PATH="$FLIGHTDECK_ROOT/scripts/toolchain:$PATH" dx bundle --platform web --release --debug-symbols=false --out-dir "$out" "${client[@]}"
 echo "$FLIGHTDECK_ROOT" > "$built_root"
 node scripts/defer-boot.mjs "$out/public/index.html"
 node scripts/precompress.mjs "$out/public"

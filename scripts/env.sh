@@ -13,8 +13,9 @@ export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export FLIGHTDECK_VENV="${FLIGHTDECK_VENV:-$HOME/.cache/flightdeck/venv}"
 # The release wasm's toolchain: a dated nightly, for std rebuilt for size (scripts/toolchain/cargo).
 export FLIGHTDECK_WASM_TOOLCHAIN="${FLIGHTDECK_WASM_TOOLCHAIN:-nightly-2026-05-20}"
-# The dx with patches/wasm-split-cli.diff that `scripts/build.sh --split` uses (scripts/dx-split.sh).
-export FLIGHTDECK_DX_SPLIT="${FLIGHTDECK_DX_SPLIT:-$HOME/.cache/flightdeck/dx-split/bin/dx}"
+# Flightdeck's dx: 0.7.10 with patches/wasm-split-cli.diff (scripts/install-dx.sh), first on PATH.
+export FLIGHTDECK_DX="${FLIGHTDECK_DX:-$HOME/.cache/flightdeck/dx/bin/dx}"
+export PATH="$(dirname "$FLIGHTDECK_DX"):$PATH"
 
 # Prints a step heading with the time since the script started.
 step() { printf '\n==> [%4ss] %s\n' "$SECONDS" "$*"; }

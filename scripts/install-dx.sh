@@ -1,30 +1,31 @@
 #!/usr/bin/env bash
-# Builds the dx that `scripts/build.sh --split` uses: dx 0.7.10 with patches/wasm-split-cli.diff
-# (why: that file's header), from the crates.io sources in cargo's cache, into its own root
-# ($FLIGHTDECK_DX_SPLIT, default ~/.cache/flightdeck/dx-split/bin/dx: scripts/env.sh). The
-# installed dx is untouched.
+# Installs Flightdeck's dx: dx 0.7.10 with patches/wasm-split-cli.diff (why: that file's header;
+# the diff only touches the route splitter), from the crates.io sources, into its own root
+# ($FLIGHTDECK_DX, default ~/.cache/flightdeck/dx/bin/dx), which scripts/env.sh puts first on PATH.
+# A dx installed elsewhere is untouched. scripts/bootstrap.sh calls this.
 # Does nothing when the root already holds a dx built from this patch. The first build takes about
-# 20 minutes on 2 cores (its own target dir, ~/.cache/flightdeck/dx-split-target).
+# 20 minutes on 2 cores (its own target dir, ~/.cache/flightdeck/dx-target).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-version=0.7.10
+version=$(sed -n 's/^dioxus = { version = "=\([0-9.]*\)".*/\1/p' "$FLIGHTDECK_ROOT/Cargo.toml")
+[[ -n "$version" ]] || { echo "install-dx: no exact dioxus version pinned in Cargo.toml" >&2; exit 1; }
 patch_file="$FLIGHTDECK_ROOT/patches/wasm-split-cli.diff"
-if [[ "$FLIGHTDECK_DX_SPLIT" != */bin/dx ]]; then
-  echo "FLIGHTDECK_DX_SPLIT must end in /bin/dx (cargo install's layout): $FLIGHTDECK_DX_SPLIT" >&2
+if [[ "$FLIGHTDECK_DX" != */bin/dx ]]; then
+  echo "FLIGHTDECK_DX must end in /bin/dx (cargo install's layout): $FLIGHTDECK_DX" >&2
   exit 1
 fi
-root="${FLIGHTDECK_DX_SPLIT%/bin/dx}"
+root="${FLIGHTDECK_DX%/bin/dx}"
 stamp="$root/built-from"
 want="dioxus-cli $version + $(sha256sum "$patch_file" | cut -d' ' -f1)"
-if [[ -x "$FLIGHTDECK_DX_SPLIT" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
-  echo "dx-split: $FLIGHTDECK_DX_SPLIT is up to date"
+if [[ -x "$FLIGHTDECK_DX" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
+  echo "install-dx: $FLIGHTDECK_DX is up to date"
   exit 0
 fi
 
 # The published .crate files (cargo's download cache), fetched through cargo if they are not there.
 cache="${CARGO_HOME:-$HOME/.cargo}/registry/cache"
 crate_file() { compgen -G "$cache/*/$1-$version.crate" | head -1; }
-work="$HOME/.cache/flightdeck/dx-split-src"
+work="$HOME/.cache/flightdeck/dx-src"
 rm -rf "$work"
 mkdir -p "$work"
 if [[ -z "$(crate_file dioxus-cli)" || -z "$(crate_file wasm-split-cli)" ]]; then
@@ -47,8 +48,8 @@ printf '\n[patch.crates-io]\nwasm-split-cli = { path = "../wasm-split-cli-%s" }\
 cargo update --manifest-path "$cli/Cargo.toml" -p wasm-split-cli
 
 step "cargo install dioxus-cli $version (patched) into $root"
-export CARGO_TARGET_DIR="$HOME/.cache/flightdeck/dx-split-target"
+export CARGO_TARGET_DIR="$HOME/.cache/flightdeck/dx-target"
 cargo install --locked --offline --path "$cli" --root "$root" --force ||
   cargo install --locked --path "$cli" --root "$root" --force
 echo "$want" >"$stamp"
-step "dx-split: $("$FLIGHTDECK_DX_SPLIT" --version) at $FLIGHTDECK_DX_SPLIT"
+step "install-dx: $("$FLIGHTDECK_DX" --version) at $FLIGHTDECK_DX"
