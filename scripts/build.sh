@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Builds the release app into dist/: dist/server and dist/public/ (wasm-opt'd, with .br and .gz
 # beside every compressible file so the server sends them precompressed).
-# `--split`: the route-split build into dist-split/ instead (the `wasm-split` feature: one wasm
-# chunk per page, fetched when the page is first shown; the server is the same). Why it needs a
-# patched router macro and a patched dx (scripts/install-dx.sh): patches/README.md. Run the e2e suite
-# on it with FLIGHTDECK_DIST=dist-split.
+# The browser's wasm is split by route (the `wasm-split` feature): a main wasm plus one chunk per
+# page, fetched when the page is first shown or in the background once the first page is up. Why
+# it needs a patched router macro and a patched dx (scripts/install-dx.sh): patches/README.md.
+# `--whole`: the one-wasm build, into dist-whole/ instead (for comparing sizes; the server is the
+# same). Run the e2e suite on it with FLIGHTDECK_DIST=dist-whole.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FLIGHTDECK_ROOT"
 out=dist
-client=()
-if [[ "${1:-}" == "--split" ]]; then
-  out=dist-split
-  # The options after @client are the browser build's only: the server is built as without them.
-  # The wasm-split profile (Cargo.toml) goes through scripts/toolchain/cargo like wasm-release.
-  client=(@client --platform web --release --debug-symbols=false --wasm-split --features wasm-split --profile wasm-split)
+# The options after @client are the browser build's only: the server is built as without them.
+# The wasm-split profile (Cargo.toml) goes through scripts/toolchain/cargo like wasm-release.
+client=(@client --platform web --release --debug-symbols=false --wasm-split --features wasm-split --profile wasm-split)
+if [[ "${1:-}" == "--whole" ]]; then
+  out=dist-whole
+  client=()
 fi
 # Checkouts share the target dir and dx's staging folder in it: one build at a time.
 exec 9>"$CARGO_TARGET_DIR/.flightdeck-build.lock"

@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import http from "node:http";
 import zlib from "node:zlib";
 import net from "node:net";
-import { DIST, ROOT, CHROMIUM, CHROMIUM_ARGS, startServer, launchPersistent, signIn } from "../tests/e2e/helpers.mjs";
+import { DIST, ROOT, CHROMIUM, CHROMIUM_ARGS, startServer, launchBrowser, launchPersistent, signIn, hydrated } from "../tests/e2e/helpers.mjs";
 import { breakdown, printBreakdown } from "./wasm-breakdown.mjs";
 
 // The performance issue's targets (without route splitting; the seed's 500 KB raw / 150 KB gzip
@@ -96,16 +96,39 @@ async function signedInBrowser(server) {
   return { context, port, cookie };
 }
 
-/** What the server sends for a first visit to `path`: the page and every asset it names. */
-async function firstLoad(url, path, headers, problems) {
+/**
+ * The wasm, JS and CSS a browser in `context` fetches to show `path` until it has hydrated: the
+ * main wasm and, in the route-split build, the page's own chunk (not the chunks fetched later, in
+ * the background, for the other pages).
+ */
+async function fetchedUntilHydrated(context, url, path) {
+  const page = await context.newPage();
+  const fetched = [];
+  page.on("request", (request) => {
+    const { pathname } = new URL(request.url());
+    if (/^\/assets\/.+\.(?:wasm|js|css)$/.test(pathname)) fetched.push(pathname);
+  });
+  try {
+    await page.goto(`${url}${path}`);
+    await hydrated(page);
+    return fetched;
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * What the server sends for a first visit to `path`: the page, every asset it names, and every
+ * asset the browser fetched until it hydrated. Returns the brotli bytes and the raw wasm bytes.
+ */
+async function firstLoad(url, path, headers, context, problems) {
   const page = await rawGet(`${url}${path}`, "identity", headers);
   if (page.status !== 200) throw new Error(`size report: ${path} answered ${page.status}`);
   const html = page.body.toString("utf8");
   const named = [...html.matchAll(/(?:(?:src|href)="|import\(")(\/(?:\.\/)?assets\/[^"]+\.(?:wasm|js|css))"/g)];
-  const assets = [...new Set(named.map((m) => new URL(m[1], url).pathname))];
-  // The wasm is fetched by the JS glue, not named in the page: it is part of every first load.
-  const wasm = readdirSync(join(DIST, "public", "assets")).filter((name) => name.endsWith(".wasm"));
-  for (const name of wasm) if (!assets.some((a) => a.endsWith(name))) assets.push(`/assets/${name}`);
+  const assets = [...new Set([...named.map((m) => new URL(m[1], url).pathname), ...(await fetchedUntilHydrated(context, url, path))])];
+  if (!assets.some((a) => a.endsWith(".wasm"))) problems.push(`${path} fetched no wasm before it hydrated`);
+  let wasmRaw = 0;
   const htmlBr = await rawGet(`${url}${path}`, "br, gzip", headers);
   console.log(`\nFirst load of ${path}${headers.cookie ? " (signed in)" : ""} as sent by the server (Accept-Encoding: br, gzip)`);
   console.log(`${"resource".padEnd(48)}${"sent".padStart(10)}  encoding  cache-control`);
@@ -115,14 +138,16 @@ async function firstLoad(url, path, headers, problems) {
     const res = await rawGet(`${url}${asset}`, "br, gzip");
     if (res.status !== 200) problems.push(`${asset} answered ${res.status}`);
     total += res.bytes;
+    if (asset.endsWith(".wasm")) wasmRaw += readFileSync(join(DIST, "public", asset)).length;
     const encoding = res.headers["content-encoding"] ?? "none";
     console.log(`${asset.padEnd(48)}${KB(res.bytes)}  ${encoding.padEnd(8)}  ${res.headers["cache-control"]}`);
     if (encoding !== "br") problems.push(`${asset} was sent ${encoding}, not brotli`);
     if (!/immutable/.test(res.headers["cache-control"] ?? "")) problems.push(`${asset} is not cached as immutable`);
   }
   console.log(`${"initial download: wasm + JS + CSS".padEnd(48)}${KB(total)}`);
+  console.log(`${"of which wasm, raw".padEnd(48)}${KB(wasmRaw)}`);
   if (!assets.some((a) => a.endsWith(".js"))) problems.push(`${path} names no JS file`);
-  return total;
+  return { total, wasmRaw };
 }
 
 /**
@@ -187,27 +212,36 @@ const server = await startServer({ FLIGHTDECK_DEMO: "1" });
 const problems = [];
 const figures = {};
 let browser;
+let signedOut;
 try {
   const rows = bundleTable();
   const wasm = rows.filter((row) => row.name.endsWith(".wasm"));
-  figures.wasmRaw = wasm.reduce((sum, row) => sum + row.raw, 0);
-  printBreakdown(breakdown(), figures.wasmRaw);
+  printBreakdown(breakdown(), wasm.reduce((sum, row) => sum + row.raw, 0));
   browser = await signedInBrowser(server);
-  figures.login = await firstLoad(server.url, "/login", {}, problems);
-  figures.dashboard = await firstLoad(server.url, "/", { cookie: browser.cookie }, problems);
+  signedOut = await launchBrowser();
+  const login = await firstLoad(server.url, "/login", {}, await signedOut.newContext(), problems);
+  // A context of its own with the session's cookie: the signed-in browser's cache stays cold for
+  // Lighthouse.
+  const signedInContext = await signedOut.newContext();
+  await signedInContext.addCookies(await browser.context.cookies(server.url));
+  const dashboard = await firstLoad(server.url, "/", { cookie: browser.cookie }, signedInContext, problems);
+  figures.login = login.total;
+  figures.dashboard = dashboard.total;
+  figures.wasmRaw = Math.max(login.wasmRaw, dashboard.wasmRaw);
   if (!process.argv.includes("--no-lighthouse")) {
     figures.lhLogin = await lighthouse(`${server.url}/login`);
     figures.lhDashboard = await lighthouse(`${server.url}/`, browser);
   }
 } finally {
   await browser?.context.close();
+  await signedOut?.close();
   await server.stop();
 }
 
 console.log("\nTargets (the performance issue) and budgets (what fails this report)");
 const ms = (n) => `${Math.round(n)} ms`.padStart(10);
 const points = (n) => `${Math.round(n)}`.padStart(10);
-check("first-load wasm, raw", figures.wasmRaw, TARGETS.wasmRaw, BUDGET.wasmRaw, KB, true, problems);
+check("first-load wasm (larger of the two), raw", figures.wasmRaw, TARGETS.wasmRaw, BUDGET.wasmRaw, KB, true, problems);
 check("first load of /login, brotli", figures.login, TARGETS.firstLoadBrotli, BUDGET.firstLoadBrotli, KB, true, problems);
 check("first load of / (signed in), brotli", figures.dashboard, TARGETS.firstLoadBrotli, BUDGET.firstLoadBrotli, KB, true, problems);
 for (const [name, result] of [["/login", figures.lhLogin], ["/ (signed in)", figures.lhDashboard]]) {

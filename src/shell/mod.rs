@@ -46,6 +46,7 @@ pub fn Shell() -> Element {
     use_dashboard_provider();
     use_shortcuts_provider();
     use_notifications_provider();
+    use_page_prefetch();
 
     rsx! {
         a {
@@ -65,7 +66,11 @@ pub fn Shell() -> Element {
                 TopBar { drawer }
                 OfflineNotice {}
                 main { id: "content", class: "flex-1 px-4 py-6 sm:px-6 lg:px-8", tabindex: "-1",
-                    Outlet::<Route> {}
+                    // In the route-split build a page whose chunk is not loaded yet suspends: the
+                    // shell stays, only the content waits.
+                    SuspenseBoundary { fallback: |_| rsx! { PageLoading {} },
+                        Outlet::<Route> {}
+                    }
                 }
             }
         }
@@ -73,4 +78,33 @@ pub fn Shell() -> Element {
         NotificationCentre {}
         Toasts {}
     }
+}
+
+/// What the content shows while a page's code is on its way (route-split build, first visit).
+#[component]
+fn PageLoading() -> Element {
+    rsx! {
+        p {
+            id: "page-loading",
+            role: "status",
+            class: "py-12 text-center text-sm text-slate-500 dark:text-slate-400",
+            "Loading page…"
+        }
+    }
+}
+
+/// Route-split build: once the first page is up, fetch every page's chunk in the background, one
+/// after the other, so moving between pages (by a link or a shortcut) never waits on the network.
+/// Elsewhere every page is already in the one wasm, and this does nothing.
+fn use_page_prefetch() {
+    #[cfg(all(feature = "web", feature = "wasm-split"))]
+    use_hook(|| {
+        spawn(async {
+            // After the first page's own requests, not competing with them.
+            gloo_timers::future::TimeoutFuture::new(1_500).await;
+            for item in NAV_ITEMS {
+                item.route.preload_wasm_split().await;
+            }
+        })
+    });
 }

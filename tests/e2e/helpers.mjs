@@ -10,7 +10,7 @@ import { before, after } from "node:test";
 import assert from "node:assert/strict";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-/** The release build under test: dist/ from scripts/build.sh, or FLIGHTDECK_DIST (e.g. dist-split). */
+/** The release build under test: dist/ from scripts/build.sh, or FLIGHTDECK_DIST (e.g. dist-whole, the one-wasm build). */
 export const DIST = process.env.FLIGHTDECK_DIST ? resolve(ROOT, process.env.FLIGHTDECK_DIST) : join(ROOT, "dist");
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 

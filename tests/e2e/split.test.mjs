@@ -1,6 +1,5 @@
-// End-to-end smoke of the route-split build (scripts/build.sh --split: one wasm chunk per page).
-// Run it on that build: FLIGHTDECK_DIST=dist-split node --test tests/e2e/split.test.mjs. On the
-// default build (no page chunks in dist/) it is skipped. Each page must hydrate on a first visit,
+// End-to-end smoke of the route-split build (scripts/build.sh: one wasm chunk per page). On the
+// one-wasm build (scripts/build.sh --whole, no page chunks) it is skipped. Each page must hydrate on a first visit,
 // fetching its own chunk, and a page whose chunk is not loaded yet must still open on a click
 // (DioxusLabs/dioxus#4631, patches/README.md).
 import { test } from "node:test";
@@ -13,7 +12,7 @@ const assets = join(DIST, "public", "assets");
 /** dx names a page's chunk `module_<n>_route<Page><hash>-dxh<hash>.wasm`. */
 const pageChunk = /^module_\d+_route([A-Z][A-Za-z]*?)[0-9a-f]{32}(?=[-.])/;
 const isSplit = existsSync(assets) && readdirSync(assets).some((name) => pageChunk.test(name));
-const skip = isSplit ? false : `${DIST} is not a route-split build (scripts/build.sh --split)`;
+const skip = isSplit ? false : `${DIST} is not a route-split build (scripts/build.sh --whole)`;
 
 const env = isSplit ? serverAndBrowser() : {};
 
@@ -72,7 +71,42 @@ for (const [path, chunk, heading] of [
   });
 }
 
-test("a click to a page whose chunk is not loaded yet fetches it and shows the page", { skip }, async () => {
+test("a click to a page whose chunk is not loaded yet keeps the shell, shows progress, then the page", { skip }, async () => {
+  await inNewContext(
+    env.browser,
+    {},
+    async (page) => {
+      const fetched = chunksFetched(page);
+      // The Audit chunk takes a second to arrive: long enough to see what the user sees meanwhile.
+      let release;
+      const held = new Promise((resolve) => (release = resolve));
+      await page.route(/module_\d+_routeAudit/, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(env.server.url);
+      await hydrated(page);
+      await page.evaluate(() => (window.__sameDocument = true));
+      await page.click('#sidebar a:has-text("Audit log")');
+      await page.waitForURL(`${env.server.url}/audit`);
+      await page.waitForSelector("#page-loading");
+      assert.ok(await page.isVisible('#sidebar a:has-text("Dashboard")'), "the shell stays while the page loads");
+      assert.ok(await page.isVisible("#theme-toggle"), "the top bar stays while the page loads");
+      release();
+      await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Audit log");
+      assert.equal(await page.locator("#page-loading").count(), 0);
+      await page.click('#sidebar a:has-text("Dashboard")');
+      await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Dashboard");
+      assert.deepEqual(fetched.slice(0, 2), ["Dashboard", "Audit"], "the page's chunk first, then the clicked one");
+      assert.equal(fetched.filter((name) => name === "Audit").length, 1, "each chunk fetched once");
+      assert.equal(await page.locator("h1").count(), 1);
+      assert.equal(await page.evaluate(() => window.__sameDocument), true, "no full reload");
+    },
+    (context) => signIn(context, env.server),
+  );
+});
+
+test("once the first page is up, every page's chunk arrives in the background and pages then open at once", { skip }, async () => {
   await inNewContext(
     env.browser,
     {},
@@ -80,15 +114,18 @@ test("a click to a page whose chunk is not loaded yet fetches it and shows the p
       const fetched = chunksFetched(page);
       await page.goto(env.server.url);
       await hydrated(page);
-      await page.evaluate(() => (window.__sameDocument = true));
-      await page.click('#sidebar a:has-text("Audit log")');
-      await page.waitForURL(`${env.server.url}/audit`);
-      await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Audit log");
-      await page.click('#sidebar a:has-text("Dashboard")');
-      await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Dashboard");
-      assert.deepEqual(fetched, ["Dashboard", "Audit"], "each chunk fetched once");
-      assert.equal(await page.locator("h1").count(), 1);
-      assert.equal(await page.evaluate(() => window.__sameDocument), true, "no full reload");
+      const pages = ["Dashboard", "Approvals", "Policies", "Agents", "Audit", "Analytics", "Settings"];
+      const deadline = Date.now() + 20_000;
+      while (!pages.every((name) => fetched.includes(name)) && Date.now() < deadline) await page.waitForTimeout(100);
+      assert.deepEqual([...fetched].sort(), [...pages].sort(), "every page's chunk, each once");
+      const before = fetched.length;
+      await page.keyboard.press("g");
+      await page.keyboard.press("a");
+      await page.waitForURL(`${env.server.url}/approvals`);
+      // The page is there at once: no progress shown, no chunk fetched.
+      assert.equal(await page.locator("#page-loading").count(), 0);
+      await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Approvals", null, { timeout: 1_000 });
+      assert.equal(fetched.length, before);
     },
     (context) => signIn(context, env.server),
   );
