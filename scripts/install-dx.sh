@@ -16,7 +16,8 @@ if [[ "$FLIGHTDECK_DX" != */bin/dx ]]; then
 fi
 root="${FLIGHTDECK_DX%/bin/dx}"
 stamp="$root/built-from"
-want="dioxus-cli $version + $(sha256sum "$patch_file" | cut -d' ' -f1)"
+# The diff's hunks only: editing its explanatory header does not cost a 20-minute rebuild.
+want="dioxus-cli $version + $(sed -n '/^--- /,$p' "$patch_file" | sha256sum | cut -d' ' -f1)"
 if [[ -x "$FLIGHTDECK_DX" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
   echo "install-dx: $FLIGHTDECK_DX is up to date"
   exit 0
