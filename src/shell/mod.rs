@@ -13,7 +13,7 @@ use crate::app::Route;
 use crate::auth::use_session_provider;
 use crate::dashboard::provider::use_dashboard_provider;
 use crate::notifications::ui::{use_notifications_provider, NotificationCentre, Toasts};
-use crate::shortcuts::ui::{use_shortcuts_provider, ShortcutHelp};
+use crate::shortcuts::ui::{use_shortcuts_provider, ShortcutHelp, Shortcuts};
 use dioxus::prelude::*;
 use drawer::Drawer;
 use offline::OfflineNotice;
@@ -81,8 +81,11 @@ pub fn Shell() -> Element {
 }
 
 /// What the content shows while a page's code is on its way (route-split build, first visit).
+/// A page shortcut pressed meanwhile (`s` right after `g a`) is done when the page arrives.
 #[component]
 fn PageLoading() -> Element {
+    let shortcuts = use_context::<Shortcuts>();
+    use_drop(move || shortcuts.page_arrived());
     rsx! {
         p {
             id: "page-loading",

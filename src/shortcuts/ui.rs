@@ -18,6 +18,17 @@ pub struct Shortcuts {
     pub help: Signal<bool>,
     /// Whether the notification centre shows.
     pub centre: Signal<bool>,
+    /// A shortcut for an element of the page (`s`, `a`, Enter) pressed while the page's code was
+    /// still on its way (route-split build): done once the page is there.
+    pending: Signal<Option<Action>>,
+}
+
+impl Shortcuts {
+    /// Called when the content's loading placeholder goes: does the shortcut pressed meanwhile.
+    pub fn page_arrived(self) {
+        #[cfg(feature = "web")]
+        web::page_arrived(self);
+    }
 }
 
 /// Starts listening for shortcuts: called once by the shell, below the session provider.
@@ -25,6 +36,7 @@ pub fn use_shortcuts_provider() -> Shortcuts {
     let shortcuts = Shortcuts {
         help: use_signal(|| false),
         centre: use_signal(|| false),
+        pending: use_signal(|| None),
     };
     #[cfg(feature = "web")]
     {
@@ -290,12 +302,53 @@ mod web {
             .ok()
     }
 
+    /// The page's element a page-scoped action acts on, by its `data-shortcut` mark.
+    fn mark(action: Action) -> Option<&'static str> {
+        match action {
+            Action::Search => Some("search"),
+            Action::AddWidget => Some("add"),
+            Action::ApproveSelected => Some("approve"),
+            _ => None,
+        }
+    }
+
+    /// Whether the content shows the shell's "Loading page…" (the page's chunk is on its way).
+    fn page_loading() -> bool {
+        document().is_some_and(|document| document.get_element_by_id("page-loading").is_some())
+    }
+
+    /// Focuses (search, add) or clicks (approve) the page's element for `action`; false when
+    /// the page has none.
+    fn act_on_page(action: Action) -> bool {
+        let Some(element) = mark(action).and_then(marked) else {
+            return false;
+        };
+        if action == Action::ApproveSelected {
+            element.click();
+        } else {
+            let _ = element.focus();
+        }
+        true
+    }
+
+    /// Does the shortcut pressed while the page loaded, once the page's elements are in the
+    /// document (after the render that replaced the placeholder).
+    pub(super) fn page_arrived(shortcuts: Shortcuts) {
+        let mut pending = shortcuts.pending;
+        if let Some(action) = pending.take() {
+            dioxus::core::spawn_forever(async move {
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                act_on_page(action);
+            });
+        }
+    }
+
     /// Whether `action` has something to act on here (else the key keeps its usual meaning).
     fn applies(action: Action, shortcuts: Shortcuts) -> bool {
         match action {
-            Action::Search => marked("search").is_some(),
-            Action::AddWidget => marked("add").is_some(),
-            Action::ApproveSelected => marked("approve").is_some(),
+            Action::Search | Action::AddWidget | Action::ApproveSelected => {
+                mark(action).and_then(marked).is_some() || page_loading()
+            }
             Action::Close => {
                 *shortcuts.help.peek() || *shortcuts.centre.peek() || marked("close").is_some()
             }
@@ -308,6 +361,7 @@ mod web {
         let Shortcuts {
             mut help,
             mut centre,
+            mut pending,
         } = shortcuts;
         match action {
             Action::Help => help.toggle(),
@@ -321,22 +375,13 @@ mod web {
                 navigator.push(Route::Audit {});
             }
             Action::Notifications => centre.toggle(),
-            Action::Search | Action::AddWidget => {
-                let name = if action == Action::Search {
-                    "search"
-                } else {
-                    "add"
-                };
-                let Some(element) = marked(name) else {
-                    return false;
-                };
-                let _ = element.focus();
-            }
-            Action::ApproveSelected => {
-                let Some(element) = marked("approve") else {
-                    return false;
-                };
-                element.click();
+            Action::Search | Action::AddWidget | Action::ApproveSelected => {
+                if !act_on_page(action) {
+                    if !page_loading() {
+                        return false;
+                    }
+                    pending.set(Some(action));
+                }
             }
             Action::Close => {
                 if *help.peek() || *centre.peek() {
