@@ -71,7 +71,7 @@ for (const [path, chunk, heading] of [
   });
 }
 
-test("a click to a page whose chunk is not loaded yet keeps the shell, shows progress, then the page", { skip }, async () => {
+test("a click to a page whose chunk is not loaded yet keeps the shell, shows progress, then the page, and a shortcut pressed meanwhile applies to it", { skip }, async () => {
   await inNewContext(
     env.browser,
     {},
@@ -92,8 +92,11 @@ test("a click to a page whose chunk is not loaded yet keeps the shell, shows pro
       await page.waitForSelector("#page-loading");
       assert.ok(await page.isVisible('#sidebar a:has-text("Dashboard")'), "the shell stays while the page loads");
       assert.ok(await page.isVisible("#theme-toggle"), "the top bar stays while the page loads");
+      // `s` pressed before the page is there puts the cursor in its search box once it is.
+      await page.keyboard.press("s");
       release();
       await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Audit log");
+      await page.waitForFunction(() => document.activeElement?.dataset.shortcut === "search", null, { timeout: 5_000 });
       assert.equal(await page.locator("#page-loading").count(), 0);
       await page.click('#sidebar a:has-text("Dashboard")');
       await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Dashboard");
