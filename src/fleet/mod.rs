@@ -91,7 +91,9 @@ pub struct FleetItem {
 }
 
 impl FleetItem {
-    /// The data as the kind's type.
+    /// The data as the kind's type (none when it is not one): how every view reads an item.
+    /// From an owned `Value`, as `crate::http::call` reads answers, so that the browser build
+    /// holds one deserializer per type.
     pub fn data<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_value(self.data.clone()).ok()
     }
@@ -190,6 +192,17 @@ pub enum AgentStatus {
     Error,
 }
 
+impl AgentStatus {
+    /// The name used in payloads, which the Vitals widget shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentStatus::Idle => "idle",
+            AgentStatus::Working => "working",
+            AgentStatus::Error => "error",
+        }
+    }
+}
+
 /// An agent's vital signs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
@@ -263,6 +276,26 @@ pub enum ProjectHealth {
     AtRisk,
     /// Stopped by something.
     Blocked,
+}
+
+impl ProjectHealth {
+    /// The name used in payloads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectHealth::OnTrack => "on_track",
+            ProjectHealth::AtRisk => "at_risk",
+            ProjectHealth::Blocked => "blocked",
+        }
+    }
+
+    /// What people read.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProjectHealth::OnTrack => "On track",
+            ProjectHealth::AtRisk => "At risk",
+            ProjectHealth::Blocked => "Blocked",
+        }
+    }
 }
 
 /// A project's status.
@@ -364,6 +397,16 @@ impl TaskStatus {
             TaskStatus::InProgress => "In progress",
             TaskStatus::Blocked => "Blocked",
             TaskStatus::Done => "Done",
+        }
+    }
+
+    /// The colour of its dot in the task list (Tailwind background).
+    pub fn colour(self) -> &'static str {
+        match self {
+            TaskStatus::Todo => "bg-slate-400",
+            TaskStatus::InProgress => "bg-sky-500",
+            TaskStatus::Blocked => "bg-red-500",
+            TaskStatus::Done => "bg-emerald-500",
         }
     }
 }
@@ -502,6 +545,16 @@ pub struct MetricView {
 }
 
 impl MetricView {
+    /// The ISO 4217 currency its unit names (`$`, `€`, `£` or the code itself), when it is money.
+    pub fn currency(&self) -> Option<&'static str> {
+        match self.unit.as_deref()?.trim() {
+            "$" | "USD" | "usd" => Some("USD"),
+            "€" | "EUR" | "eur" => Some("EUR"),
+            "£" | "GBP" | "gbp" => Some("GBP"),
+            _ => None,
+        }
+    }
+
     /// The view after `sample`, given the view before it.
     pub fn next(before: Option<MetricView>, sample: &MetricSample) -> Self {
         let mut trend = before.as_ref().map(|b| b.trend.clone()).unwrap_or_default();
@@ -532,6 +585,28 @@ pub enum Severity {
     Critical,
 }
 
+impl Severity {
+    /// The name used in payloads, which the Alerts widget shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Its badge's colours (Tailwind, light and dark).
+    pub fn colour(self) -> &'static str {
+        match self {
+            Severity::Critical => "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200",
+            Severity::Warning => {
+                "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-100"
+            }
+            Severity::Info => "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200",
+        }
+    }
+}
+
 /// Something that needs an operator's attention.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
@@ -558,6 +633,19 @@ pub struct Alert {
     /// Whether it is over.
     #[serde(default)]
     pub resolved: bool,
+}
+
+impl Alert {
+    /// Where it goes in the Alerts widget: unresolved before resolved, then critical, warning,
+    /// info (0 to 5).
+    pub fn rank(&self) -> u8 {
+        let severity = match self.severity {
+            Severity::Critical => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        };
+        u8::from(self.resolved) * 3 + severity
+    }
 }
 
 /// `POST /api/v1/alerts`: alerts raised or resolved.
@@ -634,6 +722,36 @@ impl HealthState {
             HealthState::Refused => "Refused",
         }
     }
+
+    /// The name used in payloads (and the Agents page's health filter).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthState::Healthy => "healthy",
+            HealthState::Degraded => "degraded",
+            HealthState::Unreachable => "unreachable",
+            HealthState::TimedOut => "timed_out",
+            HealthState::Refused => "refused",
+        }
+    }
+
+    /// Its text colour (Tailwind, light and dark).
+    pub fn colour(self) -> &'static str {
+        match self {
+            HealthState::Healthy => "text-emerald-700 dark:text-emerald-300",
+            HealthState::Degraded => "text-amber-700 dark:text-amber-300",
+            HealthState::Unreachable | HealthState::TimedOut | HealthState::Refused => {
+                "text-red-700 dark:text-red-300"
+            }
+        }
+    }
+
+    /// Whether the agent could not be checked or did not answer.
+    pub fn failing(self) -> bool {
+        matches!(
+            self,
+            HealthState::Unreachable | HealthState::TimedOut | HealthState::Refused
+        )
+    }
 }
 
 /// An agent's last health check, as the health mesh records it.
@@ -652,6 +770,19 @@ pub struct HealthResult {
     pub error: Option<String>,
     /// When it was checked (ms since the Unix epoch).
     pub checked_at: i64,
+}
+
+impl HealthResult {
+    /// Its latency as people read it: `4 ms`, `<1 ms` for an answer within the millisecond (a
+    /// loopback agent's, which the whole milliseconds round down to 0), the timeout for a
+    /// timeout, and none when nothing answered.
+    pub fn latency(&self) -> Option<String> {
+        match (self.state, self.latency_ms) {
+            (HealthState::Unreachable | HealthState::Refused, _) => None,
+            (HealthState::Healthy | HealthState::Degraded, 0) => Some("<1 ms".into()),
+            (_, ms) => Some(format!("{ms} ms")),
+        }
+    }
 }
 
 #[cfg(test)]
