@@ -801,6 +801,208 @@ mod tests {
         assert_eq!(Kind::parse("weather"), None);
     }
 
+    /// Each enum's `as_str` is its payload name, so the views' `data-*` attributes and filters
+    /// say what the API says; its label and colour are one per value.
+    #[test]
+    fn enum_names_labels_and_colours_match_the_payloads() {
+        fn wire<T: Serialize>(value: T) -> String {
+            serde_json::to_value(value)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+        for s in [AgentStatus::Idle, AgentStatus::Working, AgentStatus::Error] {
+            assert_eq!(wire(s), s.as_str());
+        }
+        for h in [
+            ProjectHealth::OnTrack,
+            ProjectHealth::AtRisk,
+            ProjectHealth::Blocked,
+        ] {
+            assert_eq!(wire(h), h.as_str());
+        }
+        assert_eq!(ProjectHealth::OnTrack.label(), "On track");
+        assert_eq!(ProjectHealth::AtRisk.label(), "At risk");
+        for t in TaskStatus::ALL {
+            assert_eq!(wire(t), t.as_str());
+        }
+        assert_eq!(TaskStatus::InProgress.colour(), "bg-sky-500");
+        assert_eq!(TaskStatus::Done.colour(), "bg-emerald-500");
+        let severities = [Severity::Info, Severity::Warning, Severity::Critical];
+        for s in severities {
+            assert_eq!(wire(s), s.as_str());
+        }
+        let colours: std::collections::BTreeSet<_> = severities.map(Severity::colour).into();
+        assert_eq!(colours.len(), 3, "each severity has its colour");
+        assert!(Severity::Critical.colour().contains("red"));
+        let states = [
+            HealthState::Healthy,
+            HealthState::Degraded,
+            HealthState::Unreachable,
+            HealthState::TimedOut,
+            HealthState::Refused,
+        ];
+        for s in states {
+            assert_eq!(wire(s), s.as_str());
+        }
+        assert_eq!(HealthState::TimedOut.label(), "Timed out");
+        assert!(HealthState::Healthy.colour().contains("emerald"));
+        assert!(HealthState::Degraded.colour().contains("amber"));
+        let failing: Vec<_> = states.into_iter().filter(|s| s.failing()).collect();
+        assert_eq!(
+            failing,
+            [
+                HealthState::Unreachable,
+                HealthState::TimedOut,
+                HealthState::Refused
+            ]
+        );
+    }
+
+    #[test]
+    fn a_latency_under_a_millisecond_reads_as_such() {
+        let check = |state, latency_ms| HealthResult {
+            state,
+            latency_ms,
+            error: None,
+            checked_at: 0,
+        };
+        let latency = |state, ms| check(state, ms).latency();
+        assert_eq!(latency(HealthState::Healthy, 0).as_deref(), Some("<1 ms"));
+        assert_eq!(latency(HealthState::Degraded, 0).as_deref(), Some("<1 ms"));
+        assert_eq!(latency(HealthState::Healthy, 4).as_deref(), Some("4 ms"));
+        assert_eq!(
+            latency(HealthState::TimedOut, 3000).as_deref(),
+            Some("3000 ms")
+        );
+        assert_eq!(latency(HealthState::Unreachable, 0), None);
+        assert_eq!(latency(HealthState::Refused, 0), None);
+    }
+
+    #[test]
+    fn money_units_name_their_currency_and_alerts_rank_unresolved_first() {
+        let view = |unit: Option<&str>| MetricView {
+            label: "Model spend today".into(),
+            value: 12.7,
+            unit: unit.map(str::to_owned),
+            delta: None,
+            trend: vec![],
+        };
+        assert_eq!(view(Some("$")).currency(), Some("USD"));
+        assert_eq!(view(Some("€")).currency(), Some("EUR"));
+        assert_eq!(view(Some("GBP")).currency(), Some("GBP"));
+        assert_eq!(view(Some("ms")).currency(), None);
+        assert_eq!(view(None).currency(), None);
+        let alert = |severity, resolved| Alert {
+            id: "a".into(),
+            severity,
+            title: "t".into(),
+            detail: None,
+            resolved,
+        };
+        assert_eq!(alert(Severity::Critical, false).rank(), 0);
+        assert_eq!(alert(Severity::Info, false).rank(), 2);
+        assert_eq!(alert(Severity::Critical, true).rank(), 3);
+        assert_eq!(alert(Severity::Info, true).rank(), 5);
+    }
+
+    /// Every kind's data reads back through `FleetItem::data` as the model the server stored,
+    /// after the trip over the wire.
+    #[test]
+    fn fleet_items_read_back_as_their_models() {
+        fn round_trip<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+            kind: Kind,
+            data: T,
+        ) {
+            let item = FleetItem {
+                kind,
+                key: "k".into(),
+                agent_id: "a".into(),
+                agent_name: "n".into(),
+                agent_role: "pulse".into(),
+                updated_at: 1,
+                data: serde_json::to_value(&data).unwrap(),
+            };
+            let text = serde_json::to_string(&item).unwrap();
+            let read: FleetItem = serde_json::from_str(&text).unwrap();
+            assert_eq!(read.data::<T>(), Some(data), "{kind:?}");
+        }
+        round_trip(
+            Kind::Projects,
+            Project {
+                id: "p".into(),
+                name: "P".into(),
+                progress: 64,
+                health: ProjectHealth::AtRisk,
+                summary: Some("s".into()),
+            },
+        );
+        round_trip(
+            Kind::Tasks,
+            Task {
+                id: "t".into(),
+                title: "T".into(),
+                status: TaskStatus::Blocked,
+                assignee: Some("navi".into()),
+                project: None,
+            },
+        );
+        round_trip(
+            Kind::Metrics,
+            MetricView {
+                label: "L".into(),
+                value: 12.7,
+                unit: Some("$".into()),
+                delta: Some(-0.5),
+                trend: vec![1.0, 12.7],
+            },
+        );
+        round_trip(
+            Kind::Alerts,
+            Alert {
+                id: "a".into(),
+                severity: Severity::Warning,
+                title: "T".into(),
+                detail: Some("d".into()),
+                resolved: true,
+            },
+        );
+        round_trip(
+            Kind::Vitals,
+            Heartbeat {
+                status: AgentStatus::Working,
+                vitals: Vitals {
+                    cpu_percent: 61.5,
+                    memory_mb: 256.0,
+                    queue_depth: 3,
+                    uptime_secs: 60,
+                },
+                message: Some("m".into()),
+            },
+        );
+        round_trip(Kind::Activity, ActivityReport { text: "did".into() });
+        round_trip(
+            Kind::Health,
+            HealthResult {
+                state: HealthState::Healthy,
+                latency_ms: 0,
+                error: None,
+                checked_at: 5,
+            },
+        );
+        let other = FleetItem {
+            kind: Kind::Tasks,
+            key: "k".into(),
+            agent_id: "a".into(),
+            agent_name: "n".into(),
+            agent_role: "pulse".into(),
+            updated_at: 1,
+            data: serde_json::json!({ "title": 3 }),
+        };
+        assert_eq!(other.data::<Task>(), None);
+    }
+
     #[test]
     fn reports_name_the_bad_field() {
         let task = |id: &str, title: &str| Task {
