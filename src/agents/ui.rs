@@ -5,15 +5,15 @@
 use super::{role_label, Agent, NewAgent, Registered};
 use crate::auth::SessionContext;
 use crate::dashboard::provider::use_saved_filter;
-use crate::fleet::Kind;
+use crate::fleet::{HealthResult, HealthState, Kind};
 use crate::http::call;
-use crate::mcp::{NewMcpServer, Transport};
+use crate::mcp::{McpOverview, NewMcpServer, OfferedServer, Transport};
 use crate::pages::PageHeader;
 use crate::settings::locale::lowercase;
 use crate::widgets::feed::use_feed_provider;
 use crate::widgets::ui::health_badge;
 use dioxus::prelude::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
@@ -29,7 +29,7 @@ const HEALTH_FILTERS: [(&str, &str); 5] = [
 
 /// Whether an agent passes the page's filters: `search` (lower case) in its name or role, and
 /// its last health check's `state` in the `health` choice ([`HEALTH_FILTERS`]).
-fn shows(agent: &Agent, state: Option<&str>, search: &str, health: &str) -> bool {
+fn shows(agent: &Agent, state: Option<HealthState>, search: &str, health: &str) -> bool {
     let found = search.is_empty()
         || [agent.name.as_str(), &agent.role, role_label(&agent.role)]
             .iter()
@@ -37,8 +37,8 @@ fn shows(agent: &Agent, state: Option<&str>, search: &str, health: &str) -> bool
     let healthy = match health {
         "" => true,
         "unchecked" => state.is_none(),
-        "failing" => matches!(state, Some("unreachable" | "timed_out" | "refused")),
-        wanted => state == Some(wanted),
+        "failing" => state.is_some_and(HealthState::failing),
+        wanted => state.is_some_and(|state| state.as_str() == wanted),
     };
     found && healthy
 }
@@ -61,14 +61,13 @@ pub fn Agents() -> Element {
     let search = lowercase(saved().search.trim());
     let wanted = saved().values.get("health").cloned().unwrap_or_default();
     let state_of = |id: &str| {
-        checks.iter().find(|c| c.key == id).and_then(|c| {
-            c.data
-                .get("state")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
+        checks
+            .iter()
+            .find(|c| c.key == id)
+            .and_then(|c| c.data::<HealthResult>())
+            .map(|check| check.state)
     };
-    let shown = |agent: &Agent| shows(agent, state_of(&agent.id).as_deref(), &search, &wanted);
+    let shown = |agent: &Agent| shows(agent, state_of(&agent.id), &search, &wanted);
     let check_now = move |_| {
         spawn(async move {
             if call::<Value>("POST", "/api/agents/health/check", None)
@@ -251,9 +250,7 @@ fn McpClients() -> Element {
 /// form to add one and a button to remove each.
 #[component]
 fn McpServers(admin: bool) -> Element {
-    // Read as JSON: typed models with a flattened and a tagged part cost the browser build more
-    // than this page is worth.
-    let mut overview = use_signal(|| None::<Result<Value, String>>);
+    let mut overview = use_signal(|| None::<Result<McpOverview, String>>);
     let mut name = use_signal(String::new);
     let mut target = use_signal(String::new);
     let mut message = use_signal(|| None::<String>);
@@ -262,13 +259,9 @@ fn McpServers(admin: bool) -> Element {
     use_effect(move || {
         if admin {
             spawn(async move {
-                if let Ok(list) = call::<Value>("GET", "/api/mcp/offered", None).await {
-                    let names: Vec<&str> = list
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|s| s["name"].as_str())
-                        .collect();
+                if let Ok(list) = call::<Vec<OfferedServer>>("GET", "/api/mcp/offered", None).await
+                {
+                    let names: Vec<&str> = list.iter().map(|s| s.name.as_str()).collect();
                     offered.set(names.join(", "));
                 }
             });
@@ -276,7 +269,7 @@ fn McpServers(admin: bool) -> Element {
     });
     let reload = move || {
         spawn(async move {
-            let answer = call::<Value>("GET", "/api/mcp/servers", None).await;
+            let answer = call::<McpOverview>("GET", "/api/mcp/servers", None).await;
             overview.set(Some(answer.map_err(|err| err.body.error)));
         });
     };
@@ -303,14 +296,7 @@ fn McpServers(admin: bool) -> Element {
                 message.set(Some(format!("{field}: {why}")));
                 return;
             }
-            // Written by hand: a derived serializer of the tagged transport weighs more.
-            let transport = match &new.transport {
-                Transport::Http { url } => json!({ "kind": "http", "url": url }),
-                Transport::Operator { server } => json!({ "kind": "operator", "server": server }),
-                Transport::Stdio { .. } => return,
-            };
-            let body = json!({ "name": new.name, "transport": transport });
-            match call::<Value>("POST", "/api/mcp/servers", Some(body)).await {
+            match call::<Value>("POST", "/api/mcp/servers", serde_json::to_value(&new).ok()).await {
                 Ok(_) => {
                     message.set(None);
                     name.set(String::new());
@@ -334,7 +320,7 @@ fn McpServers(admin: bool) -> Element {
             div { class: "mb-3 flex items-baseline gap-3",
                 h2 { class: "text-lg font-medium", "MCP servers" }
                 if let Some(Ok(now)) = overview() {
-                    span { id: "mcp-health", class: "text-sm text-slate-600 dark:text-slate-300", "{now[\"health\"][\"summary\"].as_str().unwrap_or(\"\")}" }
+                    span { id: "mcp-health", class: "text-sm text-slate-600 dark:text-slate-300", "{now.health.summary}" }
                 }
             }
             if admin {
@@ -353,15 +339,15 @@ fn McpServers(admin: bool) -> Element {
             match overview() {
                 None => rsx! { p { role: "status", class: "text-slate-500", "Loading MCP servers…" } },
                 Some(Err(why)) => rsx! { p { role: "alert", "The MCP servers could not be loaded: {why}" } },
-                Some(Ok(now)) if now["servers"].as_array().is_none_or(Vec::is_empty) => rsx! { p { id: "mcp-empty", class: "text-slate-600 dark:text-slate-300", "No MCP server is configured." } },
+                Some(Ok(now)) if now.servers.is_empty() => rsx! { p { id: "mcp-empty", class: "text-slate-600 dark:text-slate-300", "No MCP server is configured." } },
                 Some(Ok(now)) => rsx! {
                     ul { id: "mcp-list", class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
-                        for status in now["servers"].as_array().cloned().unwrap_or_default() {
+                        for status in now.servers {
                             {
-                                let field = |name: &str| status[name].as_str().unwrap_or("").to_owned();
-                                let (id, state, name) = (field("id"), field("state"), field("name"));
-                                let tools: Vec<&str> = status["tools"].as_array().map(|t| t.iter().filter_map(|tool| tool["name"].as_str()).collect()).unwrap_or_default();
-                                let error = status["lastError"].as_str().map(|e| format!("{e} (attempt {})", status["attempts"].as_u64().unwrap_or(0)));
+                                let (id, name) = (status.server.id, status.server.name);
+                                let state = status.state.as_str();
+                                let tools: Vec<&str> = status.tools.iter().map(|tool| tool.name.as_str()).collect();
+                                let error = status.last_error.map(|e| format!("{e} (attempt {})", status.attempts));
                                 rsx! {
                                     li { key: "{id}", class: "mcp-server p-3 text-sm", "data-state": "{state}",
                                         div { class: "flex flex-wrap items-center gap-3",
@@ -406,18 +392,19 @@ mod tests {
 
     #[test]
     fn agents_are_found_by_name_role_or_its_label_and_by_health() {
+        use HealthState::*;
         let pulse = agent("pulse-1", "pulse");
         assert!(shows(&pulse, None, "", ""));
         assert!(shows(&pulse, None, "vitals", ""), "by the role's label");
         assert!(shows(&pulse, None, "pulse-", ""));
         assert!(!shows(&pulse, None, "navi", ""));
         assert!(shows(&pulse, None, "", "unchecked"));
-        assert!(!shows(&pulse, Some("healthy"), "", "unchecked"));
-        assert!(shows(&pulse, Some("timed_out"), "", "failing"));
-        assert!(shows(&pulse, Some("unreachable"), "", "failing"));
-        assert!(shows(&pulse, Some("refused"), "", "failing"));
-        assert!(!shows(&pulse, Some("degraded"), "", "failing"));
-        assert!(shows(&pulse, Some("degraded"), "", "degraded"));
-        assert!(!shows(&pulse, Some("healthy"), "vitals", "degraded"));
+        assert!(!shows(&pulse, Some(Healthy), "", "unchecked"));
+        assert!(shows(&pulse, Some(TimedOut), "", "failing"));
+        assert!(shows(&pulse, Some(Unreachable), "", "failing"));
+        assert!(shows(&pulse, Some(Refused), "", "failing"));
+        assert!(!shows(&pulse, Some(Degraded), "", "failing"));
+        assert!(shows(&pulse, Some(Degraded), "", "degraded"));
+        assert!(!shows(&pulse, Some(Healthy), "vitals", "degraded"));
     }
 }

@@ -1,7 +1,7 @@
 //! Analytics over HTTP. Agents report usage at `POST /api/v1/usage` (one event, or
 //! `{"events": [...]}` with up to 1,000; 400 names the field). Every signed-in role reads:
 //! `GET /api/analytics` — the report of a period (`period=day|week|month|custom`, `from`, `to`,
-//! `tz`); `GET /api/analytics/view` — the same as the page's HTML body;
+//! `tz`), which the page decodes and shows;
 //! `GET /api/analytics/report.csv` and `.json` — the same as a download;
 //! `GET /api/analytics/exports` and `/exports/{id}` — the reports made on the workspace's
 //! export schedule. Admins may run the schedule at once: `POST /api/analytics/exports/run`.
@@ -33,7 +33,6 @@ pub fn agent_routes() -> Router<AppState> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/analytics", get(report))
-        .route("/api/analytics/view", get(view))
         .route("/api/analytics/report.csv", get(report_csv))
         .route("/api/analytics/report.json", get(report_json))
         .route("/api/analytics/exports", get(exports))
@@ -175,32 +174,6 @@ async fn report(
     Query(query): Query<ReportQuery>,
 ) -> Result<Json<Report>, ApiError> {
     Ok(Json(report_of(&state, &auth, &query).await?))
-}
-
-/// `GET /api/analytics/view`: the page's report body as HTML, with what the page shows above it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct View {
-    /// The period shown.
-    pub period: super::report::PeriodInfo,
-    /// When the report was made (ms), for the page to show in the user's zone and language.
-    pub generated_at: i64,
-    /// Cards, charts and top agents (see [`super::view`]).
-    pub html: String,
-}
-
-/// GET /api/analytics/view
-async fn view(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(query): Query<ReportQuery>,
-) -> Result<Json<View>, ApiError> {
-    let report = report_of(&state, &auth, &query).await?;
-    Ok(Json(View {
-        html: super::view::render(&report),
-        period: report.period,
-        generated_at: report.generated_at,
-    }))
 }
 
 /// A download of `content` named `name`.

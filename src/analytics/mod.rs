@@ -2,11 +2,12 @@
 //! arrive into hourly and daily rollups beside the approvals and heartbeats, and read back as a
 //! report for a day, week, month or custom period (cards, time series, top agents, CSV/JSON).
 //!
-//! The API's JSON (`GET /api/analytics`) is [`report::Report`]; the page shows it as HTML that
-//! [`view`] renders on the server.
+//! The API's JSON (`GET /api/analytics`) is [`model::Report`]; the page decodes it and [`view`]
+//! shows it (cards, SVG charts, top agents, models).
 
 #[cfg(feature = "server")]
 pub mod api;
+pub mod model;
 #[cfg(feature = "server")]
 pub mod period;
 #[cfg(feature = "server")]
@@ -16,7 +17,6 @@ pub mod schedule;
 #[cfg(feature = "server")]
 pub mod store;
 pub mod ui;
-#[cfg(feature = "server")]
 pub mod view;
 
 use serde::{Deserialize, Serialize};

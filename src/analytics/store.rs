@@ -9,7 +9,6 @@ use super::{Counts, UsageEvent, DAY_MS, HOUR_MS};
 use crate::on_pool;
 use crate::records::{new_id, now_ms, Pool, Records};
 use anyhow::Context;
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -188,25 +187,7 @@ impl RollupRow {
     }
 }
 
-/// A report produced on the export schedule, as listed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExportInfo {
-    /// Its id (download at `/api/analytics/exports/{id}`).
-    pub id: String,
-    /// `daily` or `weekly`.
-    pub schedule: String,
-    /// Its first day (UTC).
-    pub from: String,
-    /// Its last day (UTC, inclusive).
-    pub to: String,
-    /// `csv` or `json`.
-    pub format: String,
-    /// When it was produced (ms).
-    pub created_at: i64,
-    /// Its length in characters.
-    pub bytes: i64,
-}
+pub use super::model::ExportInfo;
 
 #[derive(sqlx::FromRow)]
 struct ExportRow {

@@ -2,6 +2,7 @@
 //! (the choice is kept in the dashboard state): metric cards, four charts, the top agents three
 //! ways, the report as CSV or JSON, and the exports written on a schedule.
 
+use super::model::{ExportInfo, Report};
 use crate::app::Route;
 use crate::audit::encode;
 use crate::dashboard::provider::use_saved_filter;
@@ -10,7 +11,6 @@ use crate::http::call;
 use crate::pages::PageHeader;
 use crate::settings::locale::{use_locale, use_timezone, Style};
 use dioxus::prelude::*;
-use serde_json::Value;
 
 /// The periods offered: the API's name and the picker's label.
 const PERIODS: [(&str, &str); 4] = [
@@ -19,27 +19,6 @@ const PERIODS: [(&str, &str); 4] = [
     ("month", "Last 30 days"),
     ("custom", "Custom"),
 ];
-
-// Answers are read from JSON by hand, as on the audit page: derived deserializers would cost the
-// wasm several kilobytes. (The server's report view reads its JSON with these too.)
-
-/// A whole number of `v`, 0 when missing.
-pub(crate) fn int(v: &Value, key: &str) -> i64 {
-    v.get(key).and_then(Value::as_i64).unwrap_or_default()
-}
-
-/// A string of `v`, empty when missing.
-pub(crate) fn text(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// The items of an array, none when `v` is not one.
-pub(crate) fn list(v: &Value) -> &[Value] {
-    v.as_array().map_or(&[], Vec::as_slice)
-}
 
 /// A byte count for people: `830 B`, `12.3 KB`, `4.1 MB`.
 fn size(bytes: i64) -> String {
@@ -105,7 +84,7 @@ pub fn Analytics() -> Element {
     let mut to = use_signal(String::new);
     // The report shown, and the field the server found wrong (marked on its input); an answer
     // to an older request is dropped.
-    let mut report = use_signal(|| None::<Result<Value, String>>);
+    let mut report = use_signal(|| None::<Result<Report, String>>);
     let mut bad = use_signal(String::new);
     let mut asked = use_signal(|| 0u32);
     let mut load = move || {
@@ -117,7 +96,7 @@ pub fn Analytics() -> Element {
         asked.set(ticket);
         report.set(None);
         spawn(async move {
-            let answer = call::<Value>("GET", &format!("/api/analytics/view?{query}"), None).await;
+            let answer = call::<Report>("GET", &format!("/api/analytics?{query}"), None).await;
             if *asked.peek() == ticket {
                 let field = answer.as_ref().err().and_then(|err| err.body.field.clone());
                 bad.set(field.clone().unwrap_or_default());
@@ -129,10 +108,10 @@ pub fn Analytics() -> Element {
     };
     use_effect(load);
     // The scheduled exports, listed once (in the browser only).
-    let mut exports = use_signal(|| None::<Result<Value, String>>);
+    let mut exports = use_signal(|| None::<Result<Vec<ExportInfo>, String>>);
     use_effect(move || {
         spawn(async move {
-            let answer = call::<Value>("GET", "/api/analytics/exports", None)
+            let answer = call::<Vec<ExportInfo>>("GET", "/api/analytics/exports", None)
                 .await
                 .map_err(|err| err.body.error);
             exports.set(Some(answer));
@@ -231,15 +210,14 @@ pub fn Analytics() -> Element {
                         button { id: "analytics-retry", class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800 mt-2", r#type: "button", onclick: move |_| load(), "Retry" }
                     }
                 },
-                Some(Ok(view)) => {
-                    let span = view.get("period").cloned().unwrap_or_default();
-                    let made = locale.format(int(&view, "generatedAt"), Style::DateTime);
+                Some(Ok(report)) => {
+                    let span = &report.period;
+                    let made = locale.format(report.generated_at, Style::DateTime);
                     rsx! {
                         p { id: "analytics-span", class: "mb-3 text-sm text-slate-500 dark:text-slate-400",
-                            "{text(&span, \"from\")} to {text(&span, \"to\")} ({text(&span, \"tz\")}) · as of {made}"
+                            "{span.from} to {span.to} ({span.tz}) · as of {made}"
                         }
-                        // Cards, charts and top agents, rendered on the server (analytics::view).
-                        div { id: "analytics-report", dangerous_inner_html: text(&view, "html") }
+                        div { id: "analytics-report", {super::view::body(&report, &locale)} }
                     }
                 }
             }
@@ -249,7 +227,7 @@ pub fn Analytics() -> Element {
             match exports() {
                 None => rsx! { p { class: "mt-2 text-sm text-slate-500 dark:text-slate-400", "Loading…" } },
                 Some(Err(why)) => rsx! { p { class: "mt-2 text-sm text-rose-700 dark:text-rose-300", "The exports could not be listed: {why}" } },
-                Some(Ok(files)) if list(&files).is_empty() => rsx! {
+                Some(Ok(files)) if files.is_empty() => rsx! {
                     p { id: "analytics-exports-none", class: "mt-2 text-sm text-slate-500 dark:text-slate-400",
                         "None yet. Switch on automatic export in "
                         Link { to: Route::Settings {}, class: "text-sky-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:text-sky-400", "Settings" }
@@ -258,16 +236,16 @@ pub fn Analytics() -> Element {
                 },
                 Some(Ok(files)) => rsx! {
                     ul { class: "mt-2 divide-y divide-slate-200 text-sm dark:divide-slate-800",
-                        for file in list(&files).iter() {
-                            li { key: "{text(file, \"id\")}", class: "flex flex-wrap items-baseline gap-x-3 py-1.5",
+                        for file in files.iter() {
+                            li { key: "{file.id}", class: "flex flex-wrap items-baseline gap-x-3 py-1.5",
                                 a {
                                     class: "export-link text-sky-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:text-sky-400",
-                                    href: "/api/analytics/exports/{encode(&text(file, \"id\"))}",
+                                    href: "/api/analytics/exports/{encode(&file.id)}",
                                     download: "",
-                                    "{text(file, \"from\")} to {text(file, \"to\")} ({text(file, \"format\").to_ascii_uppercase()})"
+                                    "{file.from} to {file.to} ({file.format.to_ascii_uppercase()})"
                                 }
                                 span { class: "text-xs text-slate-500 dark:text-slate-400",
-                                    "{text(file, \"schedule\")} · {size(int(file, \"bytes\"))} · written {locale.format(int(file, \"createdAt\"), Style::DateTime)}"
+                                    "{file.schedule} · {size(file.bytes)} · written {locale.format(file.created_at, Style::DateTime)}"
                                 }
                             }
                         }

@@ -280,17 +280,8 @@ async fn cancel(
     Ok(cancelled(transition))
 }
 
-/// The answer to a cancellation (an operator's) or a withdrawal (the agent's own).
-#[derive(Debug, Serialize, utoipa::ToSchema, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Withdrawn {
-    /// Always true: it is cancelled (now, or it was already).
-    pub success: bool,
-    /// When it was cancelled (ms since the Unix epoch).
-    pub cancelled_at: Option<i64>,
-    /// The approval as it is now.
-    pub approval: Approval,
-}
+// The answer to a cancellation: the shared model, which the Approvals page decodes.
+pub use super::Withdrawn;
 
 /// The cancel answer: [`Withdrawn`], or as [`answer`] says.
 pub fn cancelled(transition: Transition) -> Response {

@@ -317,6 +317,19 @@ fn no_nul(field: &'static str, text: Option<&str>) -> Result<(), (&'static str, 
     }
 }
 
+/// The answer to a cancellation (an operator's) or a withdrawal (the agent's own).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Withdrawn {
+    /// Always true: it is cancelled (now, or it was already).
+    pub success: bool,
+    /// When it was cancelled (ms since the Unix epoch).
+    pub cancelled_at: Option<i64>,
+    /// The approval as it is now.
+    pub approval: Approval,
+}
+
 /// `POST /api/v1/approvals` body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema, schemars::JsonSchema))]

@@ -7,7 +7,7 @@
 //! its arguments before approving, or always allow that tool for that agent; once approved, its
 //! run shows live (running with a progress bar, then succeeded or failed).
 
-use super::{Approval, Bulk, BulkResult, Risk, Status, Verdict, MAX_BULK};
+use super::{Approval, Bulk, BulkResult, Risk, Status, Verdict, Withdrawn, MAX_BULK};
 use crate::auth::SessionContext;
 use crate::dashboard::provider::use_saved_filter;
 use crate::http::call;
@@ -197,23 +197,24 @@ pub fn Approvals() -> Element {
                 let text = comment();
                 (!text.trim().is_empty()).then(|| serde_json::json!({ "comment": text }))
             };
-            let (method, url) = match path {
-                "cancel" => ("DELETE", format!("/api/approvals/{id}")),
-                verb => ("POST", format!("/api/approvals/{id}/{verb}")),
+            // A decision answers with the approval, a cancellation with it inside `Withdrawn`.
+            let answer = match path {
+                "cancel" => call::<Withdrawn>("DELETE", &format!("/api/approvals/{id}"), body)
+                    .await
+                    .map(|withdrawn| withdrawn.approval),
+                verb => {
+                    call::<Approval>("POST", &format!("/api/approvals/{id}/{verb}"), body).await
+                }
             };
-            match call::<serde_json::Value>(method, &url, body).await {
-                Ok(answer) => {
-                    let approval = answer.get("approval").cloned().unwrap_or(answer);
-                    if let Ok(approval) = serde_json::from_value::<Approval>(approval) {
-                        // An approved gateway call stays to show its run.
-                        let keep = stays(&approval, show_all())
-                            || (approval.gate.is_some() && approval.allowed == Some(true));
-                        let mut items = list.write();
-                        if keep {
-                            upsert(&mut items, approval)
-                        } else {
-                            items.retain(|a| a.id != id)
-                        }
+            match answer {
+                Ok(approval) => {
+                    // An approved gateway call stays to show its run.
+                    let keep = stays(&approval, show_all())
+                        || (approval.gate.is_some() && approval.allowed == Some(true));
+                    if keep {
+                        upsert(&mut list.write(), approval)
+                    } else {
+                        list.write().retain(|a| a.id != id)
                     }
                     selected.write().remove(&id);
                     message.set(None);

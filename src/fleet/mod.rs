@@ -91,7 +91,9 @@ pub struct FleetItem {
 }
 
 impl FleetItem {
-    /// The data as the kind's type.
+    /// The data as the kind's type (none when it is not one): how every view reads an item.
+    /// From an owned `Value`, as `crate::http::call` reads answers, so that the browser build
+    /// holds one deserializer per type.
     pub fn data<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_value(self.data.clone()).ok()
     }
@@ -190,6 +192,17 @@ pub enum AgentStatus {
     Error,
 }
 
+impl AgentStatus {
+    /// The name used in payloads, which the Vitals widget shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentStatus::Idle => "idle",
+            AgentStatus::Working => "working",
+            AgentStatus::Error => "error",
+        }
+    }
+}
+
 /// An agent's vital signs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
@@ -263,6 +276,26 @@ pub enum ProjectHealth {
     AtRisk,
     /// Stopped by something.
     Blocked,
+}
+
+impl ProjectHealth {
+    /// The name used in payloads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectHealth::OnTrack => "on_track",
+            ProjectHealth::AtRisk => "at_risk",
+            ProjectHealth::Blocked => "blocked",
+        }
+    }
+
+    /// What people read.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProjectHealth::OnTrack => "On track",
+            ProjectHealth::AtRisk => "At risk",
+            ProjectHealth::Blocked => "Blocked",
+        }
+    }
 }
 
 /// A project's status.
@@ -364,6 +397,16 @@ impl TaskStatus {
             TaskStatus::InProgress => "In progress",
             TaskStatus::Blocked => "Blocked",
             TaskStatus::Done => "Done",
+        }
+    }
+
+    /// The colour of its dot in the task list (Tailwind background).
+    pub fn colour(self) -> &'static str {
+        match self {
+            TaskStatus::Todo => "bg-slate-400",
+            TaskStatus::InProgress => "bg-sky-500",
+            TaskStatus::Blocked => "bg-red-500",
+            TaskStatus::Done => "bg-emerald-500",
         }
     }
 }
@@ -502,6 +545,16 @@ pub struct MetricView {
 }
 
 impl MetricView {
+    /// The ISO 4217 currency its unit names (`$`, `€`, `£` or the code itself), when it is money.
+    pub fn currency(&self) -> Option<&'static str> {
+        match self.unit.as_deref()?.trim() {
+            "$" | "USD" | "usd" => Some("USD"),
+            "€" | "EUR" | "eur" => Some("EUR"),
+            "£" | "GBP" | "gbp" => Some("GBP"),
+            _ => None,
+        }
+    }
+
     /// The view after `sample`, given the view before it.
     pub fn next(before: Option<MetricView>, sample: &MetricSample) -> Self {
         let mut trend = before.as_ref().map(|b| b.trend.clone()).unwrap_or_default();
@@ -532,6 +585,28 @@ pub enum Severity {
     Critical,
 }
 
+impl Severity {
+    /// The name used in payloads, which the Alerts widget shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Its badge's colours (Tailwind, light and dark).
+    pub fn colour(self) -> &'static str {
+        match self {
+            Severity::Critical => "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200",
+            Severity::Warning => {
+                "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-100"
+            }
+            Severity::Info => "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200",
+        }
+    }
+}
+
 /// Something that needs an operator's attention.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(schemars::JsonSchema, utoipa::ToSchema))]
@@ -558,6 +633,19 @@ pub struct Alert {
     /// Whether it is over.
     #[serde(default)]
     pub resolved: bool,
+}
+
+impl Alert {
+    /// Where it goes in the Alerts widget: unresolved before resolved, then critical, warning,
+    /// info (0 to 5).
+    pub fn rank(&self) -> u8 {
+        let severity = match self.severity {
+            Severity::Critical => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        };
+        u8::from(self.resolved) * 3 + severity
+    }
 }
 
 /// `POST /api/v1/alerts`: alerts raised or resolved.
@@ -634,6 +722,36 @@ impl HealthState {
             HealthState::Refused => "Refused",
         }
     }
+
+    /// The name used in payloads (and the Agents page's health filter).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthState::Healthy => "healthy",
+            HealthState::Degraded => "degraded",
+            HealthState::Unreachable => "unreachable",
+            HealthState::TimedOut => "timed_out",
+            HealthState::Refused => "refused",
+        }
+    }
+
+    /// Its text colour (Tailwind, light and dark).
+    pub fn colour(self) -> &'static str {
+        match self {
+            HealthState::Healthy => "text-emerald-700 dark:text-emerald-300",
+            HealthState::Degraded => "text-amber-700 dark:text-amber-300",
+            HealthState::Unreachable | HealthState::TimedOut | HealthState::Refused => {
+                "text-red-700 dark:text-red-300"
+            }
+        }
+    }
+
+    /// Whether the agent could not be checked or did not answer.
+    pub fn failing(self) -> bool {
+        matches!(
+            self,
+            HealthState::Unreachable | HealthState::TimedOut | HealthState::Refused
+        )
+    }
 }
 
 /// An agent's last health check, as the health mesh records it.
@@ -654,6 +772,19 @@ pub struct HealthResult {
     pub checked_at: i64,
 }
 
+impl HealthResult {
+    /// Its latency as people read it: `4 ms`, `<1 ms` for an answer within the millisecond (a
+    /// loopback agent's, which the whole milliseconds round down to 0), the timeout for a
+    /// timeout, and none when nothing answered.
+    pub fn latency(&self) -> Option<String> {
+        match (self.state, self.latency_ms) {
+            (HealthState::Unreachable | HealthState::Refused, _) => None,
+            (HealthState::Healthy | HealthState::Degraded, 0) => Some("<1 ms".into()),
+            (_, ms) => Some(format!("{ms} ms")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -668,6 +799,208 @@ mod tests {
             );
         }
         assert_eq!(Kind::parse("weather"), None);
+    }
+
+    /// Each enum's `as_str` is its payload name, so the views' `data-*` attributes and filters
+    /// say what the API says; its label and colour are one per value.
+    #[test]
+    fn enum_names_labels_and_colours_match_the_payloads() {
+        fn wire<T: Serialize>(value: T) -> String {
+            serde_json::to_value(value)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+        for s in [AgentStatus::Idle, AgentStatus::Working, AgentStatus::Error] {
+            assert_eq!(wire(s), s.as_str());
+        }
+        for h in [
+            ProjectHealth::OnTrack,
+            ProjectHealth::AtRisk,
+            ProjectHealth::Blocked,
+        ] {
+            assert_eq!(wire(h), h.as_str());
+        }
+        assert_eq!(ProjectHealth::OnTrack.label(), "On track");
+        assert_eq!(ProjectHealth::AtRisk.label(), "At risk");
+        for t in TaskStatus::ALL {
+            assert_eq!(wire(t), t.as_str());
+        }
+        assert_eq!(TaskStatus::InProgress.colour(), "bg-sky-500");
+        assert_eq!(TaskStatus::Done.colour(), "bg-emerald-500");
+        let severities = [Severity::Info, Severity::Warning, Severity::Critical];
+        for s in severities {
+            assert_eq!(wire(s), s.as_str());
+        }
+        let colours: std::collections::BTreeSet<_> = severities.map(Severity::colour).into();
+        assert_eq!(colours.len(), 3, "each severity has its colour");
+        assert!(Severity::Critical.colour().contains("red"));
+        let states = [
+            HealthState::Healthy,
+            HealthState::Degraded,
+            HealthState::Unreachable,
+            HealthState::TimedOut,
+            HealthState::Refused,
+        ];
+        for s in states {
+            assert_eq!(wire(s), s.as_str());
+        }
+        assert_eq!(HealthState::TimedOut.label(), "Timed out");
+        assert!(HealthState::Healthy.colour().contains("emerald"));
+        assert!(HealthState::Degraded.colour().contains("amber"));
+        let failing: Vec<_> = states.into_iter().filter(|s| s.failing()).collect();
+        assert_eq!(
+            failing,
+            [
+                HealthState::Unreachable,
+                HealthState::TimedOut,
+                HealthState::Refused
+            ]
+        );
+    }
+
+    #[test]
+    fn a_latency_under_a_millisecond_reads_as_such() {
+        let check = |state, latency_ms| HealthResult {
+            state,
+            latency_ms,
+            error: None,
+            checked_at: 0,
+        };
+        let latency = |state, ms| check(state, ms).latency();
+        assert_eq!(latency(HealthState::Healthy, 0).as_deref(), Some("<1 ms"));
+        assert_eq!(latency(HealthState::Degraded, 0).as_deref(), Some("<1 ms"));
+        assert_eq!(latency(HealthState::Healthy, 4).as_deref(), Some("4 ms"));
+        assert_eq!(
+            latency(HealthState::TimedOut, 3000).as_deref(),
+            Some("3000 ms")
+        );
+        assert_eq!(latency(HealthState::Unreachable, 0), None);
+        assert_eq!(latency(HealthState::Refused, 0), None);
+    }
+
+    #[test]
+    fn money_units_name_their_currency_and_alerts_rank_unresolved_first() {
+        let view = |unit: Option<&str>| MetricView {
+            label: "Model spend today".into(),
+            value: 12.7,
+            unit: unit.map(str::to_owned),
+            delta: None,
+            trend: vec![],
+        };
+        assert_eq!(view(Some("$")).currency(), Some("USD"));
+        assert_eq!(view(Some("€")).currency(), Some("EUR"));
+        assert_eq!(view(Some("GBP")).currency(), Some("GBP"));
+        assert_eq!(view(Some("ms")).currency(), None);
+        assert_eq!(view(None).currency(), None);
+        let alert = |severity, resolved| Alert {
+            id: "a".into(),
+            severity,
+            title: "t".into(),
+            detail: None,
+            resolved,
+        };
+        assert_eq!(alert(Severity::Critical, false).rank(), 0);
+        assert_eq!(alert(Severity::Info, false).rank(), 2);
+        assert_eq!(alert(Severity::Critical, true).rank(), 3);
+        assert_eq!(alert(Severity::Info, true).rank(), 5);
+    }
+
+    /// Every kind's data reads back through `FleetItem::data` as the model the server stored,
+    /// after the trip over the wire.
+    #[test]
+    fn fleet_items_read_back_as_their_models() {
+        fn round_trip<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+            kind: Kind,
+            data: T,
+        ) {
+            let item = FleetItem {
+                kind,
+                key: "k".into(),
+                agent_id: "a".into(),
+                agent_name: "n".into(),
+                agent_role: "pulse".into(),
+                updated_at: 1,
+                data: serde_json::to_value(&data).unwrap(),
+            };
+            let text = serde_json::to_string(&item).unwrap();
+            let read: FleetItem = serde_json::from_str(&text).unwrap();
+            assert_eq!(read.data::<T>(), Some(data), "{kind:?}");
+        }
+        round_trip(
+            Kind::Projects,
+            Project {
+                id: "p".into(),
+                name: "P".into(),
+                progress: 64,
+                health: ProjectHealth::AtRisk,
+                summary: Some("s".into()),
+            },
+        );
+        round_trip(
+            Kind::Tasks,
+            Task {
+                id: "t".into(),
+                title: "T".into(),
+                status: TaskStatus::Blocked,
+                assignee: Some("navi".into()),
+                project: None,
+            },
+        );
+        round_trip(
+            Kind::Metrics,
+            MetricView {
+                label: "L".into(),
+                value: 12.7,
+                unit: Some("$".into()),
+                delta: Some(-0.5),
+                trend: vec![1.0, 12.7],
+            },
+        );
+        round_trip(
+            Kind::Alerts,
+            Alert {
+                id: "a".into(),
+                severity: Severity::Warning,
+                title: "T".into(),
+                detail: Some("d".into()),
+                resolved: true,
+            },
+        );
+        round_trip(
+            Kind::Vitals,
+            Heartbeat {
+                status: AgentStatus::Working,
+                vitals: Vitals {
+                    cpu_percent: 61.5,
+                    memory_mb: 256.0,
+                    queue_depth: 3,
+                    uptime_secs: 60,
+                },
+                message: Some("m".into()),
+            },
+        );
+        round_trip(Kind::Activity, ActivityReport { text: "did".into() });
+        round_trip(
+            Kind::Health,
+            HealthResult {
+                state: HealthState::Healthy,
+                latency_ms: 0,
+                error: None,
+                checked_at: 5,
+            },
+        );
+        let other = FleetItem {
+            kind: Kind::Tasks,
+            key: "k".into(),
+            agent_id: "a".into(),
+            agent_name: "n".into(),
+            agent_role: "pulse".into(),
+            updated_at: 1,
+            data: serde_json::json!({ "title": 3 }),
+        };
+        assert_eq!(other.data::<Task>(), None);
     }
 
     #[test]

@@ -152,6 +152,17 @@ pub enum ConnState {
     Failed,
 }
 
+impl ConnState {
+    /// The name used in payloads, which the Agents page shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Connecting => "connecting",
+            ConnState::Connected => "connected",
+            ConnState::Failed => "failed",
+        }
+    }
+}
+
 /// A tool an MCP server offers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolInfo {
@@ -267,6 +278,42 @@ mod tests {
             next_retry_at: None,
             connected_at: None,
         }
+    }
+
+    #[test]
+    fn the_overview_and_a_new_server_read_back_as_sent() {
+        // What the Agents page decodes and sends, through the text as the browser has it.
+        let mut failed = status(ConnState::Failed);
+        failed.last_error = Some("refused".into());
+        failed.attempts = 2;
+        let overview = McpOverview {
+            health: McpHealth::of(std::slice::from_ref(&failed)),
+            servers: vec![failed],
+        };
+        let text = serde_json::to_string(&overview).unwrap();
+        assert_eq!(
+            serde_json::from_str::<McpOverview>(&text).unwrap(),
+            overview
+        );
+        let sent: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(sent["servers"][0]["state"], ConnState::Failed.as_str());
+        for state in [
+            ConnState::Connecting,
+            ConnState::Connected,
+            ConnState::Failed,
+        ] {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        }
+        let new = NewMcpServer {
+            name: "docs".into(),
+            transport: Transport::Operator {
+                server: "fs".into(),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&new).unwrap(),
+            json!({ "name": "docs", "transport": { "kind": "operator", "server": "fs" } })
+        );
     }
 
     #[test]

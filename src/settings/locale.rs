@@ -1,6 +1,7 @@
 //! Dates and times as the user asked for them: in their settings' time zone and language, by the
 //! browser's `Intl.DateTimeFormat` (no time zone database in the wasm). Every page that shows a
-//! time goes through [`Locale`], so a change in Settings applies everywhere at once.
+//! time goes through [`Locale`], so a change in Settings applies everywhere at once. Sums of money
+//! too, by `Intl.NumberFormat` (`$12.70` in English, `12,70 $` in German).
 
 use crate::auth::SessionContext;
 use dioxus::prelude::*;
@@ -68,6 +69,17 @@ impl Locale {
         utc(ms, style)
     }
 
+    /// `amount` of `currency` (ISO 4217: `USD`) as this locale writes money: `$12.70` in
+    /// English, `12,70 $` in German. Without the browser's `Intl` (server rendering), in the
+    /// English way.
+    pub fn money(&self, amount: f64, currency: &str) -> String {
+        #[cfg(feature = "web")]
+        if let Some(text) = web::money(&self.language, amount, currency) {
+            return text;
+        }
+        money_fallback(amount, currency)
+    }
+
     /// Today's date (`2026-11-22`) in this locale's time zone, for date inputs.
     pub fn today(&self) -> String {
         #[cfg(feature = "web")]
@@ -96,6 +108,30 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
+}
+
+/// Money in the English way, to the cent, without float formatting (which would weigh on the
+/// wasm): `$1,234.05`, `€12.70`, `-$3.00`; another currency by its code, `12.70 CHF`.
+fn money_fallback(amount: f64, currency: &str) -> String {
+    let cents = (amount * 100.0).round() as i64;
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let whole = cents / 100;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let number = format!("{grouped}.{:02}", cents % 100);
+    match currency {
+        "USD" => format!("{sign}${number}"),
+        "EUR" => format!("{sign}€{number}"),
+        "GBP" => format!("{sign}£{number}"),
+        other => format!("{sign}{number} {other}"),
+    }
 }
 
 /// The fallback (server rendering, or a zone the browser does not know): ISO 8601 in UTC.
@@ -139,6 +175,10 @@ mod web {
         /// `Intl.DateTimeFormat(locale, options)`, which throws on a zone it does not know.
         #[wasm_bindgen(catch, js_namespace = Intl, js_name = DateTimeFormat)]
         fn date_time_format(locale: &str, options: &Object) -> Result<Object, JsValue>;
+
+        /// `Intl.NumberFormat(locale, options)`, which throws on a currency it does not know.
+        #[wasm_bindgen(catch, js_namespace = Intl, js_name = NumberFormat)]
+        fn number_format(locale: &str, options: &Object) -> Result<Object, JsValue>;
     }
 
     thread_local! {
@@ -183,6 +223,35 @@ mod web {
         format.call1(&JsValue::NULL, &date).ok()?.as_string()
     }
 
+    thread_local! {
+        /// One money formatter per (language, currency).
+        static MONEY: RefCell<HashMap<(String, String), Option<Function>>> = RefCell::default();
+    }
+
+    pub(super) fn money(language: &str, amount: f64, currency: &str) -> Option<String> {
+        let key = (language.to_owned(), currency.to_owned());
+        let format = MONEY.with(|cache| {
+            cache
+                .borrow_mut()
+                .entry(key)
+                .or_insert_with(|| {
+                    let options = Object::new();
+                    let _ = Reflect::set(&options, &"style".into(), &"currency".into());
+                    let _ = Reflect::set(&options, &"currency".into(), &currency.into());
+                    let format = number_format(language, &options).ok()?;
+                    Reflect::get(&format, &"format".into())
+                        .ok()?
+                        .dyn_into::<Function>()
+                        .ok()
+                })
+                .clone()
+        })?;
+        format
+            .call1(&JsValue::NULL, &JsValue::from_f64(amount))
+            .ok()?
+            .as_string()
+    }
+
     pub(super) fn today(timezone: &str) -> Option<String> {
         // `en-CA` writes dates as ISO 8601, which is what date inputs take.
         let options = Object::new();
@@ -207,6 +276,17 @@ mod web {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_without_intl_is_written_the_english_way() {
+        assert_eq!(money_fallback(12.7, "USD"), "$12.70");
+        assert_eq!(money_fallback(1234.054, "USD"), "$1,234.05");
+        assert_eq!(money_fallback(0.0, "EUR"), "€0.00");
+        assert_eq!(money_fallback(-3.0, "GBP"), "-£3.00");
+        assert_eq!(money_fallback(9.5, "CHF"), "9.50 CHF");
+        let locale = Locale::default();
+        assert_eq!(locale.money(12.7, "USD"), "$12.70");
+    }
 
     #[test]
     fn the_fallback_reads_utc_in_iso_8601() {

@@ -3,7 +3,7 @@
 
 use super::error::{ErrorWidget, Source};
 use super::feed::{Feed, Load};
-use super::views::{alerts, metrics, projects, vitals, Activity, Tasks, MUTED};
+use super::views::{alerts, projects, vitals, Activity, Metrics, Tasks, MUTED};
 use super::{lookup, WidgetConfig};
 use crate::fleet::Kind;
 use dioxus::prelude::*;
@@ -41,7 +41,7 @@ pub fn frame(kind: Kind, feed: Feed, max_retries: u32) -> Element {
             match kind {
                 Kind::Projects => projects(items),
                 Kind::Tasks => rsx! { Tasks { items } },
-                Kind::Metrics => metrics(items),
+                Kind::Metrics => rsx! { Metrics { items } },
                 Kind::Alerts => alerts(items),
                 Kind::Vitals | Kind::Health => vitals(items, feed.items(Kind::Health)),
                 Kind::Activity => rsx! { Activity { items } },

@@ -1,46 +1,44 @@
 //! One view per fleet kind: project status, tasks (filtered by status and assignee), metrics with
 //! a sparkline, alerts (unresolved first, by severity), vitals with health checks, and activity
-//! (newest first). They read the items' JSON directly (the shapes are `crate::fleet`'s) and are
+//! (newest first). They read each item as its kind's model (`FleetItem::data`), and are
 //! plain functions rather than components where they keep no state, which keeps the browser
 //! build small. Lists are spaced by a flex gap, not `space-y-*`: its sibling selector (`> * ~ *`)
 //! restyles every row of a list when one is moved or inserted, as each update does.
 
 use super::{one_decimal, sparkline};
 use crate::agents::role_label;
-use crate::fleet::FleetItem;
-use crate::settings::locale::{use_locale, Style};
+use crate::fleet::{
+    ActivityReport, Alert, FleetItem, HealthResult, Heartbeat, MetricView, Project, Task,
+    TaskStatus,
+};
+use crate::settings::locale::{use_locale, Locale, Style};
 use dioxus::prelude::*;
-use serde_json::Value;
 use std::rc::Rc;
 
 pub(super) const MUTED: &str = "text-slate-500 dark:text-slate-400";
 
-fn text<'a>(item: &'a FleetItem, field: &str) -> &'a str {
-    item.data.get(field).and_then(Value::as_str).unwrap_or("")
-}
-
-fn number(value: &Value) -> f64 {
-    value.as_f64().unwrap_or(0.0)
-}
-
-fn whole(value: &Value) -> i64 {
-    number(value).round() as i64
+/// Each item with its data as the kind's type; an item whose data is not one is left out.
+fn typed<T: serde::de::DeserializeOwned>(items: &[Rc<FleetItem>]) -> Vec<(Rc<FleetItem>, T)> {
+    items
+        .iter()
+        .filter_map(|item| Some((item.clone(), item.data::<T>()?)))
+        .collect()
 }
 
 pub(super) fn projects(items: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
         ul { class: "projects mt-3 flex flex-col gap-3 text-sm",
-            for item in items {
-                li { key: "{item.key}", class: "project", "data-health": "{text(&item, \"health\")}",
+            for (item, project) in typed::<Project>(&items) {
+                li { key: "{item.key}", class: "project", "data-health": project.health.as_str(),
                     div { class: "flex items-center justify-between gap-2",
-                        span { class: "font-medium", "{text(&item, \"name\")}" }
-                        span { class: "text-xs {MUTED}", "{health_label(text(&item, \"health\"))} · {whole(&item.data[\"progress\"])}%" }
+                        span { class: "font-medium", "{project.name}" }
+                        span { class: "text-xs {MUTED}", "{project.health.label()} · {project.progress}%" }
                     }
-                    if !text(&item, "summary").is_empty() {
-                        p { class: "text-xs {MUTED}", "{text(&item, \"summary\")}" }
+                    if let Some(summary) = project.summary.as_ref().filter(|s| !s.is_empty()) {
+                        p { class: "text-xs {MUTED}", "{summary}" }
                     }
                     div { class: "mt-1 h-1.5 rounded bg-slate-100 dark:bg-slate-800",
-                        div { class: "h-1.5 rounded bg-sky-600", style: "width: {whole(&item.data[\"progress\"])}%" }
+                        div { class: "h-1.5 rounded bg-sky-600", style: "width: {project.progress}%" }
                     }
                 }
             }
@@ -48,37 +46,31 @@ pub(super) fn projects(items: Vec<Rc<FleetItem>>) -> Element {
     }
 }
 
-fn health_label(health: &str) -> &'static str {
-    match health {
-        "on_track" => "On track",
-        "at_risk" => "At risk",
-        "blocked" => "Blocked",
-        _ => "Unknown",
-    }
-}
-
 /// The task list, filtered by status and assignee (kept while the widget lives).
 #[component]
 pub(super) fn Tasks(items: Vec<Rc<FleetItem>>) -> Element {
-    let mut status = use_signal(String::new);
+    let mut status = use_signal(|| None::<TaskStatus>);
     let mut assignee = use_signal(String::new);
-    let assignees: std::collections::BTreeSet<String> = items
+    let tasks = typed::<Task>(&items);
+    let assignees: std::collections::BTreeSet<String> = tasks
         .iter()
-        .map(|item| text(item, "assignee").to_owned())
+        .filter_map(|(_, task)| task.assignee.clone())
         .filter(|a| !a.is_empty())
         .collect();
-    let shown: Vec<Rc<FleetItem>> = items
+    let shown: Vec<(Rc<FleetItem>, Task)> = tasks
         .into_iter()
-        .filter(|item| status.read().is_empty() || text(item, "status") == *status.read())
-        .filter(|item| assignee.read().is_empty() || text(item, "assignee") == *assignee.read())
+        .filter(|(_, task)| status().is_none_or(|s| s == task.status))
+        .filter(|(_, task)| {
+            assignee.read().is_empty() || task.assignee.as_deref() == Some(assignee.read().as_str())
+        })
         .collect();
     rsx! {
         div { class: "mt-3 flex gap-2 text-xs",
             select { class: "task-status rounded border border-slate-300 bg-transparent px-1 py-0.5 dark:border-slate-700", "aria-label": "Filter by status",
-                onchange: move |e| status.set(e.value()),
+                onchange: move |e| status.set(TaskStatus::ALL.into_iter().find(|s| s.as_str() == e.value())),
                 option { value: "", "Any status" }
-                for s in crate::fleet::TaskStatus::ALL {
-                    option { value: "{s.as_str()}", selected: status() == s.as_str(), "{s.label()}" }
+                for s in TaskStatus::ALL {
+                    option { value: "{s.as_str()}", selected: status() == Some(s), "{s.label()}" }
                 }
             }
             select { class: "task-assignee rounded border border-slate-300 bg-transparent px-1 py-0.5 dark:border-slate-700", "aria-label": "Filter by assignee",
@@ -93,35 +85,38 @@ pub(super) fn Tasks(items: Vec<Rc<FleetItem>>) -> Element {
             p { class: "widget-empty mt-2 text-sm {MUTED}", "No task matches these filters." }
         }
         ul { class: "tasks mt-2 flex max-h-48 flex-col gap-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Tasks",
-            for item in shown {
-                li { key: "{item.key}", class: "task flex items-center gap-2", "data-status": "{text(&item, \"status\")}",
-                    span { class: "h-2 w-2 shrink-0 rounded-full {status_colour(text(&item, \"status\"))}", aria_hidden: "true" }
-                    span { class: "truncate", "{text(&item, \"title\")}" }
-                    span { class: "ml-auto shrink-0 text-xs {MUTED}", "{text(&item, \"assignee\")}" }
+            for (item, task) in shown {
+                li { key: "{item.key}", class: "task flex items-center gap-2", "data-status": task.status.as_str(),
+                    span { class: "h-2 w-2 shrink-0 rounded-full {task.status.colour()}", aria_hidden: "true" }
+                    span { class: "truncate", "{task.title}" }
+                    span { class: "ml-auto shrink-0 text-xs {MUTED}", {task.assignee.unwrap_or_default()} }
                 }
             }
         }
     }
 }
 
-fn status_colour(status: &str) -> &'static str {
-    match status {
-        "in_progress" => "bg-sky-500",
-        "blocked" => "bg-red-500",
-        "done" => "bg-emerald-500",
-        _ => "bg-slate-400",
+/// A KPI's reading with its unit: money in the user's locale (`$12.70`), else `120ms`.
+fn reading(metric: &MetricView, locale: &Locale) -> String {
+    match metric.currency() {
+        Some(currency) => locale.money(metric.value, currency),
+        None => format!(
+            "{}{}",
+            one_decimal(metric.value),
+            metric.unit.as_deref().unwrap_or_default()
+        ),
     }
 }
 
-pub(super) fn metrics(items: Vec<Rc<FleetItem>>) -> Element {
+/// The KPIs, each with its change and a sparkline of its trend.
+#[component]
+pub(super) fn Metrics(items: Vec<Rc<FleetItem>>) -> Element {
+    let locale = use_locale();
     rsx! {
         ul { class: "metrics mt-3 flex flex-col gap-3",
-            for item in items {
+            for (item, metric) in typed::<MetricView>(&items) {
                 {
-                    let data = &item.data;
-                    let trend: Vec<f64> = data["trend"].as_array().map(|t| t.iter().map(number).collect()).unwrap_or_default();
-                    let delta = data["delta"].as_f64();
-                    let (arrow, colour) = match delta {
+                    let (arrow, colour) = match metric.delta {
                         Some(d) if d > 0.0 => ("▲", "text-emerald-700 dark:text-emerald-300"),
                         Some(d) if d < 0.0 => ("▼", "text-red-700 dark:text-red-300"),
                         _ => ("", MUTED),
@@ -129,14 +124,14 @@ pub(super) fn metrics(items: Vec<Rc<FleetItem>>) -> Element {
                     rsx! {
                         li { key: "{item.key}", class: "metric flex items-center gap-3", "data-key": "{item.key}",
                             div { class: "min-w-0",
-                                p { class: "truncate text-xs {MUTED}", "{text(&item, \"label\")}" }
-                                p { class: "metric-value text-lg font-semibold", "{one_decimal(number(&data[\"value\"]))}{text(&item, \"unit\")}" }
+                                p { class: "truncate text-xs {MUTED}", "{metric.label}" }
+                                p { class: "metric-value text-lg font-semibold", {reading(&metric, &locale)} }
                             }
-                            if let Some(d) = delta {
+                            if let Some(d) = metric.delta {
                                 span { class: "metric-delta text-xs {colour}", "{arrow} {one_decimal(d.abs())}" }
                             }
                             svg { class: "sparkline ml-auto h-6 w-24 text-sky-600", view_box: "0 0 100 20", preserve_aspect_ratio: "none", "aria-hidden": "true",
-                                polyline { fill: "none", stroke: "currentColor", stroke_width: "1.5", points: "{sparkline(&trend, 100, 20)}" }
+                                polyline { fill: "none", stroke: "currentColor", stroke_width: "1.5", points: "{sparkline(&metric.trend, 100, 20)}" }
                             }
                         }
                     }
@@ -146,60 +141,38 @@ pub(super) fn metrics(items: Vec<Rc<FleetItem>>) -> Element {
     }
 }
 
-/// Where an alert goes: unresolved before resolved, then critical, warning, info.
-fn alert_rank(item: &FleetItem) -> u8 {
-    let severity = match text(item, "severity") {
-        "critical" => 0,
-        "warning" => 1,
-        _ => 2,
-    };
-    let resolved = item.data["resolved"].as_bool().unwrap_or(false);
-    u8::from(resolved) * 3 + severity
-}
-
 pub(super) fn alerts(items: Vec<Rc<FleetItem>>) -> Element {
-    // Six ranks: one pass each keeps the order without a sort.
-    let ranked = (0..6).flat_map(|rank| items.iter().filter(move |item| alert_rank(item) == rank));
+    let alerts = typed::<Alert>(&items);
+    // Six ranks: one pass each keeps the feed's order within a rank, without a sort.
+    let ranked =
+        (0..6).flat_map(|rank| alerts.iter().filter(move |(_, alert)| alert.rank() == rank));
     rsx! {
         ul { class: "alerts mt-3 flex flex-col gap-2 text-sm",
-            for item in ranked {
-                li { key: "{item.key}", class: "alert flex items-start gap-2", "data-severity": "{text(item, \"severity\")}",
-                    "data-resolved": "{alert_rank(item) >= 3}",
-                    span { class: "rounded px-1.5 text-xs font-medium {severity_colour(text(item, \"severity\"))}", "{text(item, \"severity\")}" }
-                    span { class: if alert_rank(item) >= 3 { "line-through {MUTED}" } else { "" }, title: "{text(item, \"detail\")}", "{text(item, \"title\")}" }
+            for (item, alert) in ranked.cloned() {
+                li { key: "{item.key}", class: "alert flex items-start gap-2", "data-severity": alert.severity.as_str(),
+                    "data-resolved": "{alert.resolved}",
+                    span { class: "rounded px-1.5 text-xs font-medium {alert.severity.colour()}", {alert.severity.as_str()} }
+                    span { class: if alert.resolved { "line-through {MUTED}" } else { "" }, title: alert.detail.unwrap_or_default(), "{alert.title}" }
                 }
             }
         }
-    }
-}
-
-fn severity_colour(severity: &str) -> &'static str {
-    match severity {
-        "critical" => "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200",
-        "warning" => "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-100",
-        _ => "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200",
     }
 }
 
 pub(super) fn vitals(items: Vec<Rc<FleetItem>>, health: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
         ul { class: "vitals mt-3 flex flex-col gap-2 text-sm",
-            for item in items {
-                {
-                    let vitals = &item.data["vitals"];
-                    rsx! {
-                        li { key: "{item.key}", class: "vital", "data-agent": "{item.agent_name}",
-                            div { class: "flex items-center gap-2",
-                                span { class: "font-medium", "{item.agent_name}" }
-                                span { class: "text-xs {MUTED}", "{role_label(&item.agent_role)}" }
-                                span { class: "ml-auto text-xs", "{text(&item, \"status\")}" }
-                            }
-                            p { class: "text-xs {MUTED}",
-                                "CPU {one_decimal(number(&vitals[\"cpuPercent\"]))}% · {one_decimal(number(&vitals[\"memoryMb\"]))} MB · queue {whole(&vitals[\"queueDepth\"])}"
-                            }
-                            {health_badge(health.iter().find(|h| h.key == item.agent_id).map(Rc::as_ref))}
-                        }
+            for (item, beat) in typed::<Heartbeat>(&items) {
+                li { key: "{item.key}", class: "vital", "data-agent": "{item.agent_name}",
+                    div { class: "flex items-center gap-2",
+                        span { class: "font-medium", "{item.agent_name}" }
+                        span { class: "text-xs {MUTED}", "{role_label(&item.agent_role)}" }
+                        span { class: "ml-auto text-xs", {beat.status.as_str()} }
                     }
+                    p { class: "text-xs {MUTED}",
+                        "CPU {one_decimal(beat.vitals.cpu_percent)}% · {one_decimal(beat.vitals.memory_mb)} MB · queue {beat.vitals.queue_depth}"
+                    }
+                    {health_badge(health.iter().find(|h| h.key == item.agent_id).map(Rc::as_ref))}
                 }
             }
         }
@@ -208,20 +181,17 @@ pub(super) fn vitals(items: Vec<Rc<FleetItem>>, health: Vec<Rc<FleetItem>>) -> E
 
 /// A health check's outcome and latency (nothing before the first check).
 pub fn health_badge(check: Option<&FleetItem>) -> Element {
-    let Some(check) = check else {
+    let Some(check) = check.and_then(FleetItem::data::<HealthResult>) else {
         return rsx! {};
     };
-    let state = text(check, "state");
-    let (label, colour) = match state {
-        "healthy" => ("Healthy", "text-emerald-700 dark:text-emerald-300"),
-        "degraded" => ("Degraded", "text-amber-700 dark:text-amber-300"),
-        "timed_out" => ("Timed out", "text-red-700 dark:text-red-300"),
-        "refused" => ("Refused", "text-red-700 dark:text-red-300"),
-        _ => ("Unreachable", "text-red-700 dark:text-red-300"),
+    let state = check.state;
+    let text = match check.latency() {
+        Some(latency) => format!("{} · {latency}", state.label()),
+        None => state.label().to_owned(),
     };
     rsx! {
-        span { class: "health text-xs {colour}", "data-state": "{state}", title: "{text(check, \"error\")}",
-            "{label} · {whole(&check.data[\"latencyMs\"])} ms"
+        span { class: "health text-xs {state.colour()}", "data-state": state.as_str(), title: check.error.unwrap_or_default(),
+            "{text}"
         }
     }
 }
@@ -233,10 +203,10 @@ pub(super) fn Activity(items: Vec<Rc<FleetItem>>) -> Element {
     // The feed keeps items oldest first: newest first is the other way round.
     rsx! {
         ol { class: "activity mt-3 flex max-h-48 flex-col gap-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Activity",
-            for item in items.iter().rev().take(30) {
+            for (item, line) in typed::<ActivityReport>(&items).into_iter().rev().take(30) {
                 li { key: "{item.key}", class: "event flex gap-2",
                     time { class: "shrink-0 font-mono text-xs {MUTED}", "{locale.format(item.updated_at, Style::Time)}" }
-                    span { class: "min-w-0 flex-1", "{text(item, \"text\")}" }
+                    span { class: "min-w-0 flex-1", "{line.text}" }
                     span { class: "agent shrink-0 text-xs {MUTED}", title: "{role_label(&item.agent_role)}", "{item.agent_name}" }
                 }
             }
@@ -247,33 +217,142 @@ pub(super) fn Activity(items: Vec<Rc<FleetItem>>) -> Element {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::Kind;
-    use serde_json::json;
+    use crate::fleet::{
+        AgentStatus, HealthState, Kind, ProjectHealth, Severity, Vitals, TREND_POINTS,
+    };
 
-    fn alert(severity: &str, resolved: bool) -> FleetItem {
-        FleetItem {
-            kind: Kind::Alerts,
-            key: "a".into(),
-            agent_id: "x".into(),
-            agent_name: "x".into(),
-            agent_role: "herald".into(),
+    /// An item as the server stores and sends it: the kind's model as JSON.
+    fn item<T: serde::Serialize>(kind: Kind, key: &str, data: &T) -> Rc<FleetItem> {
+        let sent = FleetItem {
+            kind,
+            key: key.into(),
+            agent_id: key.into(),
+            agent_name: format!("agent {key}"),
+            agent_role: "pulse".into(),
             updated_at: 0,
-            data: json!({ "severity": severity, "resolved": resolved, "title": "t", "id": "a" }),
-        }
+            data: serde_json::to_value(data).unwrap(),
+        };
+        // Over the wire and back, as the browser gets it.
+        Rc::new(serde_json::from_str(&serde_json::to_string(&sent).unwrap()).unwrap())
+    }
+
+    fn alert(id: &str, severity: Severity, resolved: bool) -> Rc<FleetItem> {
+        let alert = Alert {
+            id: id.into(),
+            severity,
+            title: format!("title {id}"),
+            detail: None,
+            resolved,
+        };
+        item(Kind::Alerts, id, &alert)
+    }
+
+    #[test]
+    fn items_read_back_as_the_model_the_server_sent() {
+        let project = Project {
+            id: "p1".into(),
+            name: "Support copilot".into(),
+            progress: 64,
+            health: ProjectHealth::AtRisk,
+            summary: Some("s".into()),
+        };
+        let items = vec![
+            item(Kind::Projects, "p1", &project),
+            item(Kind::Projects, "bad", &serde_json::json!({ "name": 3 })),
+        ];
+        let read = typed::<Project>(&items);
+        assert_eq!(read.len(), 1, "an item that is not a project is left out");
+        assert_eq!(read[0].1, project);
     }
 
     #[test]
     fn unresolved_alerts_come_first_then_by_severity() {
-        let ranks: Vec<u8> = [
-            alert("critical", false),
-            alert("warning", false),
-            alert("info", false),
-            alert("critical", true),
-            alert("info", true),
-        ]
-        .iter()
-        .map(alert_rank)
-        .collect();
-        assert_eq!(ranks, [0, 1, 2, 3, 5]);
+        let items = vec![
+            alert("a", Severity::Info, true),
+            alert("b", Severity::Info, false),
+            alert("c", Severity::Critical, true),
+            alert("d", Severity::Critical, false),
+            alert("e", Severity::Warning, false),
+        ];
+        let ranks: Vec<u8> = typed::<Alert>(&items)
+            .iter()
+            .map(|(_, a)| a.rank())
+            .collect();
+        assert_eq!(ranks, [5, 2, 3, 0, 1]);
+    }
+
+    #[test]
+    fn money_is_shown_by_the_locale_and_other_units_after_the_number() {
+        let metric = |unit: &str, value| MetricView {
+            label: "Model spend today".into(),
+            value,
+            unit: Some(unit.into()),
+            delta: None,
+            trend: vec![value; TREND_POINTS],
+        };
+        let locale = Locale::default();
+        assert_eq!(reading(&metric("$", 12.7), &locale), "$12.70");
+        assert_eq!(reading(&metric("ms", 120.0), &locale), "120ms");
+        assert_eq!(reading(&metric("%", 99.95), &locale), "100%");
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn the_views_show_what_the_models_say() {
+        let beat = Heartbeat {
+            status: AgentStatus::Working,
+            vitals: Vitals {
+                cpu_percent: 61.5,
+                memory_mb: 256.0,
+                queue_depth: 3,
+                uptime_secs: 60,
+            },
+            message: None,
+        };
+        let check = |state, latency_ms| HealthResult {
+            state,
+            latency_ms,
+            error: None,
+            checked_at: 0,
+        };
+        let vitals = vitals(
+            vec![item(Kind::Vitals, "a1", &beat)],
+            vec![item(Kind::Health, "a1", &check(HealthState::Healthy, 0))],
+        );
+        let html = dioxus_ssr::render_element(vitals);
+        assert!(html.contains("working"), "{html}");
+        assert!(html.contains("CPU 61.5% · 256 MB · queue 3"), "{html}");
+        assert!(html.contains("Healthy · &#60;1 ms"), "{html}");
+        assert!(html.contains(r#"data-state="healthy""#), "{html}");
+        let down = health_badge(Some(&item(
+            Kind::Health,
+            "a1",
+            &check(HealthState::Unreachable, 0),
+        )));
+        let html = dioxus_ssr::render_element(down);
+        assert!(html.contains(">Unreachable<"), "{html}");
+        assert!(html.contains("text-red-700"), "{html}");
+
+        let project = Project {
+            id: "p1".into(),
+            name: "Support copilot".into(),
+            progress: 64,
+            health: ProjectHealth::OnTrack,
+            summary: None,
+        };
+        let html = dioxus_ssr::render_element(projects(vec![item(Kind::Projects, "p1", &project)]));
+        assert!(html.contains("On track · 64%"), "{html}");
+        assert!(html.contains(r#"data-health="on_track""#), "{html}");
+
+        let html = dioxus_ssr::render_element(alerts(vec![
+            alert("old", Severity::Critical, true),
+            alert("new", Severity::Warning, false),
+        ]));
+        let (new, old) = (
+            html.find("title new").unwrap(),
+            html.find("title old").unwrap(),
+        );
+        assert!(new < old, "{html}");
+        assert!(html.contains(Severity::Warning.colour()), "{html}");
     }
 }

@@ -229,7 +229,7 @@ test("a custom period: refused backwards with a retry, applied, and kept across 
     await page.waitForSelector("#analytics-cards");
     const asked = [];
     page.on("request", (request) => {
-      if (new URL(request.url()).pathname === "/api/analytics/view") asked.push(request.url());
+      if (new URL(request.url()).pathname === "/api/analytics") asked.push(request.url());
     });
 
     await page.selectOption("#analytics-period", "custom");
@@ -245,7 +245,7 @@ test("a custom period: refused backwards with a retry, applied, and kept across 
     assert.equal(await page.getAttribute("#analytics-to", "aria-invalid"), "true");
     const before = asked.length;
     const [again] = await Promise.all([
-      page.waitForResponse((response) => new URL(response.url()).pathname === "/api/analytics/view"),
+      page.waitForResponse((response) => new URL(response.url()).pathname === "/api/analytics"),
       page.click("#analytics-retry"),
     ]);
     assert.equal(again.status(), 400);

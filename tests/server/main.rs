@@ -21,3 +21,4 @@ mod openapi_fuzz;
 mod otel;
 mod pages;
 mod sync;
+mod typed_ui;

@@ -1,10 +1,24 @@
-//! The analytics page's charts: lines drawn by hand as inline SVG markup, one point per bucket,
+//! The analytics page's charts: lines drawn as SVG elements in `rsx!`, one point per bucket,
 //! each point carrying its value (`data-value`) and a hover title. Colours come from Tailwind
 //! classes with `dark:` variants, chosen to stand out 3:1 or more against both themes' panels.
 
 use crate::widgets::one_decimal;
 use dioxus::prelude::*;
-use std::fmt::Write;
+
+/// The elements `rsx!` knows, with SVG's `<title>` added as `svgtitle` (dioxus-html has only
+/// HTML's, which the browser would not show as a point's hover title inside an `<svg>`).
+mod dioxus_elements {
+    pub use dioxus::prelude::dioxus_elements::*;
+    /// SVG's `<title>`.
+    pub mod svgtitle {
+        pub const TAG_NAME: &str = "title";
+        pub const NAME_SPACE: Option<&str> = Some("http://www.w3.org/2000/svg");
+    }
+    pub mod elements {
+        pub use super::svgtitle;
+        pub use dioxus::prelude::dioxus_elements::elements::*;
+    }
+}
 
 /// Line colours, in the order roles take them. Each is ≥ 3:1 against white in the light theme
 /// and against slate-900 in the dark one.
@@ -118,89 +132,74 @@ pub(super) fn summary(chart: &ChartData) -> String {
     )
 }
 
-/// `text` safe inside markup, in text and in quoted attributes.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The chart as SVG markup: the axes' labels, each line with a point per bucket (its value in
-/// `data-value`, a hover title) and, for several lines, a legend. Written as one string rather
-/// than as elements: a month of points per line would cost the wasm far more as templates.
-pub(super) fn markup(data: &ChartData) -> String {
+/// One chart in a figure with its heading: the axes' labels, each line with a point per bucket
+/// (its value in `data-value`, a hover title) and, for several lines, a legend.
+pub(super) fn chart(data: &ChartData) -> Element {
     let top = ceiling(&data.lines);
     let unit = data.unit;
-    let label = |label: Option<&String>| escape(label.map_or("", String::as_str));
-    let (first, last) = (label(data.labels.first()), label(data.labels.last()));
+    let first = data.labels.first().cloned().unwrap_or_default();
+    let last = data.labels.last().cloned().unwrap_or_default();
     let several = data.lines.len() > 1;
-    let mut out = String::new();
-    // Writing to a String cannot fail.
-    let _ = write!(
-        out,
-        r#"<svg class="chart h-auto w-full overflow-visible" data-series="{}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{}">"#,
-        data.series,
-        escape(&summary(data))
-    );
-    let _ = write!(
-        out,
-        r#"<line class="stroke-slate-200 dark:stroke-slate-700" x1="{LEFT}" y1="{TOP}" x2="{RIGHT}" y2="{TOP}"/><line class="stroke-slate-300 dark:stroke-slate-600" x1="{LEFT}" y1="{BOTTOM}" x2="{RIGHT}" y2="{BOTTOM}"/><g class="fill-slate-500 dark:fill-slate-400" font-size="9"><text x="{}" y="{}" text-anchor="end">{}{unit}</text><text x="{}" y="{}" text-anchor="end">0</text><text x="{LEFT}" y="{}">{first}</text><text x="{RIGHT}" y="{}" text-anchor="end">{last}</text></g>"#,
-        LEFT - 4,
-        TOP + 3,
-        one_decimal(top),
-        LEFT - 4,
-        BOTTOM + 3,
-        HEIGHT - 4,
-        HEIGHT - 4,
-    );
-    for line in &data.lines {
-        let at = plot(&line.values, top);
-        let name = escape(&line.name);
-        let _ = write!(
-            out,
-            r#"<g class="series" data-name="{name}"><polyline class="line {}" fill="none" stroke-width="2" stroke-linejoin="round" points="{}"/>"#,
-            line.stroke,
-            points(&at)
-        );
-        let prefix = if several {
-            format!("{name} · ")
-        } else {
-            String::new()
-        };
-        for ((x, y), (value, bucket)) in at.iter().zip(line.values.iter().zip(&data.labels)) {
-            let value = one_decimal(*value);
-            let _ = write!(
-                out,
-                r#"<circle class="point fill-white dark:fill-slate-900 {}" cx="{x}" cy="{y}" r="3" stroke-width="2" data-value="{value}"><title>{prefix}{}: {value}{unit}</title></circle>"#,
-                line.stroke,
-                escape(bucket)
-            );
-        }
-        out.push_str("</g>");
-    }
-    out.push_str("</svg>");
-    if several {
-        out.push_str(r#"<ul class="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600 dark:text-slate-300" aria-label="Legend">"#);
-        for line in &data.lines {
-            let _ = write!(
-                out,
-                r#"<li class="flex items-center gap-1.5"><svg class="h-2 w-4" viewBox="0 0 16 8" aria-hidden="true"><line class="{}" x1="0" y1="4" x2="16" y2="4" stroke-width="3"/></svg>{}</li>"#,
-                line.stroke,
-                escape(&line.name)
-            );
-        }
-        out.push_str("</ul>");
-    }
-    out
-}
-
-/// One chart in a figure with its heading.
-pub(super) fn chart(data: &ChartData) -> Element {
     rsx! {
         figure { class: "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900",
             figcaption { h3 { class: "mb-2 text-sm font-semibold", "{data.title}" } }
-            div { dangerous_inner_html: markup(data) }
+            svg {
+                class: "chart h-auto w-full overflow-visible",
+                "data-series": data.series,
+                view_box: "0 0 {WIDTH} {HEIGHT}",
+                role: "img",
+                "aria-label": summary(data),
+                line { class: "stroke-slate-200 dark:stroke-slate-700", x1: LEFT, y1: TOP, x2: RIGHT, y2: TOP }
+                line { class: "stroke-slate-300 dark:stroke-slate-600", x1: LEFT, y1: BOTTOM, x2: RIGHT, y2: BOTTOM }
+                g { class: "fill-slate-500 dark:fill-slate-400", font_size: "9",
+                    text { x: LEFT - 4, y: TOP + 3, text_anchor: "end", "{one_decimal(top)}{unit}" }
+                    text { x: LEFT - 4, y: BOTTOM + 3, text_anchor: "end", "0" }
+                    text { x: LEFT, y: HEIGHT - 4, "{first}" }
+                    text { x: RIGHT, y: HEIGHT - 4, text_anchor: "end", "{last}" }
+                }
+                for line in data.lines.iter() {
+                    {series(line, &data.labels, top, unit, several)}
+                }
+            }
+            if several {
+                ul { class: "mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600 dark:text-slate-300", "aria-label": "Legend",
+                    for line in data.lines.iter() {
+                        li { class: "flex items-center gap-1.5",
+                            svg { class: "h-2 w-4", view_box: "0 0 16 8", "aria-hidden": "true",
+                                line { class: line.stroke, x1: "0", y1: "4", x2: "16", y2: "4", stroke_width: "3" }
+                            }
+                            "{line.name}"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One line: its polyline and a point per bucket, each with its value and a hover title (named
+/// by the line when the chart has `several`).
+fn series(line: &Line, labels: &[String], top: f64, unit: &str, several: bool) -> Element {
+    let at = plot(&line.values, top);
+    let prefix = if several {
+        format!("{} · ", line.name)
+    } else {
+        String::new()
+    };
+    rsx! {
+        g { class: "series", "data-name": "{line.name}",
+            polyline { class: "line {line.stroke}", fill: "none", stroke_width: "2", stroke_linejoin: "round", points: points(&at) }
+            for (& (x , y) , (value , bucket)) in at.iter().zip(line.values.iter().zip(labels)) {
+                circle {
+                    class: "point fill-white dark:fill-slate-900 {line.stroke}",
+                    cx: x,
+                    cy: y,
+                    r: "3",
+                    stroke_width: "2",
+                    "data-value": one_decimal(*value),
+                    svgtitle { "{prefix}{bucket}: {one_decimal(*value)}{unit}" }
+                }
+            }
         }
     }
 }
@@ -249,11 +248,11 @@ mod tests {
         );
         chart.lines.clear();
         assert!(summary(&chart).ends_with(": nothing to show"));
-        assert_eq!(escape("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
     }
 
+    #[cfg(feature = "server")]
     #[test]
-    fn the_markup_has_a_point_per_bucket_with_its_value_and_title() {
+    fn the_chart_has_a_point_per_bucket_with_its_value_and_title() {
         let chart = ChartData {
             series: "approvals",
             title: "Approvals per day".into(),
@@ -268,16 +267,16 @@ mod tests {
                 },
             ],
         };
-        let svg = markup(&chart);
-        assert!(svg.starts_with(r#"<svg class="chart "#), "{svg}");
+        let svg = dioxus_ssr::render_element(super::chart(&chart));
+        assert!(svg.contains(r#"<svg class="chart "#), "{svg}");
         assert!(svg.contains(r#"data-series="approvals""#));
         assert_eq!(svg.matches(r#"<circle class="point "#).count(), 4);
         assert!(
             svg.contains(r#"data-value="2"><title>calls · 2026-11-26: 2</title>"#),
             "{svg}"
         );
-        assert!(svg.contains(r#"data-value="0.5"><title>&lt;b&gt; · 2026-11-26: 0.5</title>"#));
-        assert!(svg.contains(r#"<g class="series" data-name="&lt;b&gt;">"#));
+        assert!(svg.contains(r#"data-value="0.5"><title>&#60;b&#62; · 2026-11-26: 0.5</title>"#));
+        assert!(svg.contains(r#"<g class="series" data-name="&#60;b&#62;">"#));
         // The legend, for two lines; the axis from 0 to the largest value.
         assert_eq!(svg.matches("<li ").count(), 2);
         assert!(svg.contains(r#"text-anchor="end">2</text>"#));

@@ -1,21 +1,11 @@
 //! The report as people read it: figures formatted, the metric cards, the four charts' lines and
-//! the top-agents rows, from the report's JSON.
+//! the top-agents rows, from the typed [`Report`].
 
 use super::chart::{ChartData, Line, STROKES};
 use crate::agents::role_label;
-use crate::analytics::ui::{int, list, text};
+use crate::analytics::model::{AgentUsage, Point, Report, Totals};
+use crate::settings::locale::Locale;
 use crate::widgets::one_decimal;
-use serde_json::Value;
-
-/// A number of `v`, none when missing or null.
-pub(super) fn real(v: &Value, key: &str) -> Option<f64> {
-    v.get(key).and_then(Value::as_f64)
-}
-
-/// The array at `key` of `v`, empty when missing.
-fn items<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).map_or(&[], list)
-}
 
 /// A count with thousands separated: `12,345`.
 pub(super) fn count(n: i64) -> String {
@@ -43,12 +33,6 @@ pub(super) fn millis(ms: Option<f64>) -> String {
     ms.map_or(NONE.into(), |ms| format!("{} ms", count(ms.round() as i64)))
 }
 
-/// US dollars to the cent: `$1,234.05`.
-pub(super) fn dollars(usd: f64) -> String {
-    let cents = (usd * 100.0).round() as i64;
-    format!("${}.{:02}", count(cents / 100), cents % 100)
-}
-
 /// How a card shows its total.
 #[derive(Clone, Copy)]
 enum Shown {
@@ -57,68 +41,110 @@ enum Shown {
     Decimal,
     Percent,
     Millis,
-    Dollars,
+    Money,
     Hour,
 }
 
-/// The metric cards: name (`data-metric`), label, the total's key and how it is shown.
-const CARDS: [(&str, &str, &str, Shown); 16] = [
-    ("agent-calls", "Agent calls", "agentCalls", Shown::Count),
-    ("errors", "Errors", "errors", Shown::Count),
-    ("error-rate", "Error rate", "errorRate", Shown::Percent),
+/// The metric cards: name (`data-metric`), label, how the total is read from the totals and how
+/// it is shown.
+type Card = (
+    &'static str,
+    &'static str,
+    fn(&Totals) -> Option<f64>,
+    Shown,
+);
+const CARDS: [Card; 16] = [
+    (
+        "agent-calls",
+        "Agent calls",
+        |t| Some(t.agent_calls as f64),
+        Shown::Count,
+    ),
+    ("errors", "Errors", |t| Some(t.errors as f64), Shown::Count),
+    (
+        "error-rate",
+        "Error rate",
+        |t| Some(t.error_rate),
+        Shown::Percent,
+    ),
     (
         "avg-response",
         "Avg response",
-        "avgResponseMs",
+        |t| t.avg_response_ms,
         Shown::Millis,
     ),
-    ("tool-runs", "Tool runs", "toolRuns", Shown::Count),
-    ("approved", "Approved", "approved", Shown::Count),
-    ("rejected", "Rejected", "rejected", Shown::Count),
+    (
+        "tool-runs",
+        "Tool runs",
+        |t| Some(t.tool_runs as f64),
+        Shown::Count,
+    ),
+    (
+        "approved",
+        "Approved",
+        |t| Some(t.approved as f64),
+        Shown::Count,
+    ),
+    (
+        "rejected",
+        "Rejected",
+        |t| Some(t.rejected as f64),
+        Shown::Count,
+    ),
     (
         "approval-rate",
         "Approval rate",
-        "approvalRate",
+        |t| t.approval_rate,
         Shown::Percent,
     ),
     (
         "conversations",
         "Conversations",
-        "conversations",
+        |t| Some(t.conversations as f64),
         Shown::Count,
     ),
-    ("messages", "Messages", "messages", Shown::Count),
+    (
+        "messages",
+        "Messages",
+        |t| Some(t.messages as f64),
+        Shown::Count,
+    ),
     (
         "messages-per-conversation",
         "Messages per conversation",
-        "messagesPerConversation",
+        |t| t.messages_per_conversation,
         Shown::Decimal,
     ),
-    ("tokens", "Tokens", "tokens", Shown::Count),
-    ("cost", "Estimated cost", "costUsd", Shown::Dollars),
+    ("tokens", "Tokens", |t| Some(t.tokens as f64), Shown::Count),
+    ("cost", "Estimated cost", |t| Some(t.cost_usd), Shown::Money),
     (
         "tokens-per-conversation",
         "Tokens per conversation",
-        "tokensPerConversation",
+        |t| t.tokens_per_conversation,
         Shown::Whole,
     ),
-    ("uptime", "Uptime", "uptime", Shown::Percent),
-    ("peak-hour", "Peak hour", "peakHour", Shown::Hour),
+    ("uptime", "Uptime", |t| t.uptime, Shown::Percent),
+    (
+        "peak-hour",
+        "Peak hour",
+        |t| t.peak_hour.map(f64::from),
+        Shown::Hour,
+    ),
 ];
 
-/// The metric cards of the report's `totals`: name (`data-metric`), label and value ("—" for
-/// a figure there is nothing to compute from).
-pub(super) fn cards(t: &Value) -> Vec<(&'static str, &'static str, String)> {
+/// The metric cards of the report's totals: name (`data-metric`), label and value ("—" for a
+/// figure there is nothing to compute from; money in the user's locale).
+pub(super) fn cards(t: &Totals, locale: &Locale) -> Vec<(&'static str, &'static str, String)> {
     CARDS
         .iter()
-        .map(|&(name, label, key, shown)| {
-            let value = match (real(t, key), shown) {
+        .map(|&(name, label, read, shown)| {
+            let value = match (read(t), shown) {
                 (None, _) => NONE.into(),
                 (Some(x), Shown::Count | Shown::Whole) => count(x.round() as i64),
                 (Some(x), Shown::Decimal) => one_decimal(x),
                 (Some(x), Shown::Percent) => percent(Some(x)),
                 (Some(x), Shown::Millis) => millis(Some(x)),
-                (Some(x), Shown::Dollars) => dollars(x),
+                (Some(x), Shown::Money) => locale.money(x, "USD"),
                 (Some(x), Shown::Hour) => format!("{:02}:00", x as i64),
             };
             (name, label, value)
@@ -127,34 +153,30 @@ pub(super) fn cards(t: &Value) -> Vec<(&'static str, &'static str, String)> {
 }
 
 /// Whether nothing at all happened in the period.
-pub(super) fn is_empty(totals: &Value) -> bool {
-    int(totals, "agentCalls") + int(totals, "messages") + int(totals, "toolRuns") == 0
+pub(super) fn is_empty(totals: &Totals) -> bool {
+    totals.agent_calls + totals.messages + totals.tool_runs == 0
 }
 
 /// The report's four charts: messages, approvals, calls by agent role and the error rate.
-pub(super) fn charts(report: &Value) -> Vec<ChartData> {
-    let series = items(report, "series");
-    let labels: Vec<String> = series.iter().map(|p| text(p, "label")).collect();
-    let per = match report.get("period").map(|p| text(p, "bucket")).as_deref() {
-        Some("hour") => "per hour",
+pub(super) fn charts(report: &Report) -> Vec<ChartData> {
+    let series = &report.series;
+    let labels: Vec<String> = series.iter().map(|p| p.label.clone()).collect();
+    let per = match report.period.bucket.as_str() {
+        "hour" => "per hour",
         _ => "per day",
     };
-    let line = |name: &str, stroke: &'static str, read: &dyn Fn(&Value) -> f64| Line {
+    let line = |name: &str, stroke: &'static str, read: &dyn Fn(&Point) -> f64| Line {
         name: name.to_owned(),
         stroke,
         values: series.iter().map(read).collect(),
     };
-    let field = |key: &'static str| move |p: &Value| real(p, key).unwrap_or_default();
-    let roles = items(report, "roles")
+    let roles = report
+        .roles
         .iter()
-        .filter_map(Value::as_str)
         .enumerate()
         .map(|(i, role)| {
             line(role_label(role), STROKES[i % STROKES.len()], &|p| {
-                p.get("byRole")
-                    .and_then(|by| by.get(role))
-                    .and_then(Value::as_f64)
-                    .unwrap_or_default()
+                p.by_role.get(role).copied().unwrap_or_default() as f64
             })
         })
         .collect();
@@ -170,15 +192,15 @@ pub(super) fn charts(report: &Value) -> Vec<ChartData> {
             "messages",
             "Messages",
             "",
-            vec![line("messages", STROKES[0], &field("messages"))],
+            vec![line("messages", STROKES[0], &|p| p.messages as f64)],
         ),
         chart(
             "approvals",
             "Approvals",
             "",
             vec![
-                line("approved", STROKES[3], &field("approved")),
-                line("rejected", STROKES[4], &field("rejected")),
+                line("approved", STROKES[3], &|p| p.approved as f64),
+                line("rejected", STROKES[4], &|p| p.rejected as f64),
             ],
         ),
         chart("calls-by-role", "Calls by role", "", roles),
@@ -186,44 +208,50 @@ pub(super) fn charts(report: &Value) -> Vec<ChartData> {
             "error-rate",
             "Error rate",
             "%",
-            vec![line("error rate", STROKES[4], &|p| {
-                real(p, "errorRate").unwrap_or_default() * 100.0
-            })],
+            vec![line("error rate", STROKES[4], &|p| p.error_rate * 100.0)],
         ),
     ]
 }
 
-/// The rows of one top-agents list (`mostUsed`, `errorRate`, `performance`): the agent's id,
-/// name, role and the figure it is ranked by.
-pub(super) fn top(report: &Value, key: &str) -> Vec<[String; 4]> {
-    let agents = report.get("top").map_or(&[][..], |top| items(top, key));
+/// How a top-agents list ranks them, which is the figure its rows show.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Ranking {
+    /// Calls and messages.
+    MostUsed,
+    /// The error rate, with errors of calls.
+    ErrorRate,
+    /// The mean response time.
+    Performance,
+}
+
+/// The rows of one top-agents list: the agent's id, name, role and the figure it is ranked by.
+pub(super) fn top(agents: &[AgentUsage], ranking: Ranking) -> Vec<[String; 4]> {
     agents
         .iter()
         .map(|a| {
-            let figure = match key {
-                "mostUsed" => format!(
-                    "{} calls, {} messages",
-                    count(int(a, "calls")),
-                    count(int(a, "messages"))
-                ),
-                "errorRate" => format!(
+            let figure = match ranking {
+                Ranking::MostUsed => {
+                    format!("{} calls, {} messages", count(a.calls), count(a.messages))
+                }
+                Ranking::ErrorRate => format!(
                     "{} ({} of {})",
-                    percent(real(a, "errorRate")),
-                    count(int(a, "errors")),
-                    count(int(a, "calls"))
+                    percent(Some(a.error_rate)),
+                    count(a.errors),
+                    count(a.calls)
                 ),
-                _ => millis(real(a, "avgResponseMs")),
+                Ranking::Performance => millis(a.avg_response_ms),
             };
-            let role = role_label(&text(a, "role")).to_owned();
-            [text(a, "agentId"), text(a, "name"), role, figure]
+            let role = role_label(&a.role).to_owned();
+            [a.agent_id.clone(), a.name.clone(), role, figure]
         })
         .collect()
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::analytics::model::{PeriodInfo, Top};
+    use std::collections::BTreeMap;
 
     #[test]
     fn figures_read_as_people_expect() {
@@ -235,44 +263,105 @@ mod tests {
         assert_eq!(percent(Some(1.0)), "100%");
         assert_eq!(percent(None), "—");
         assert_eq!(millis(Some(312.4)), "312 ms");
-        assert_eq!(dollars(1.234), "$1.23");
-        assert_eq!(dollars(1234.05), "$1,234.05");
-        assert_eq!(dollars(0.0), "$0.00");
     }
 
-    fn report() -> Value {
-        let agent = |id: &str, calls: i64, errors: i64| {
-            json!({"agentId": id, "name": format!("agent {id}"), "role": "coder", "calls": calls,
-                   "errors": errors, "errorRate": errors as f64 / calls as f64, "avgResponseMs": 250.0,
-                   "messages": 4, "tokens": 900, "costUsd": 0.5, "uptime": null})
-        };
-        json!({
-            "period": {"kind": "week", "from": "2026-11-25", "to": "2026-11-26", "tz": "UTC",
-                       "bucket": "day", "start": 0, "end": 1},
-            "totals": {"agentCalls": 12, "errors": 3, "errorRate": 0.25, "avgResponseMs": 301.6,
-                       "toolRuns": 4, "approved": 2, "rejected": 1, "approvalRate": 0.6667,
-                       "conversations": 2, "messages": 7, "messagesPerConversation": 3.5,
-                       "tokens": 12345, "costUsd": 0.054, "unpricedTokens": 0,
-                       "tokensPerConversation": 6172.5, "uptime": null, "peakHour": 9},
-            "series": [
-                {"start": 0, "label": "2026-11-25", "calls": 4, "errors": 1, "errorRate": 0.25,
-                 "messages": 3, "toolRuns": 0, "approved": 0, "rejected": 0, "tokens": 10,
-                 "byRole": {"coder": 4}},
-                {"start": 1, "label": "2026-11-26", "calls": 8, "errors": 2, "errorRate": 0.25,
-                 "messages": 4, "toolRuns": 4, "approved": 2, "rejected": 1, "tokens": 10,
-                 "byRole": {"coder": 6, "reviewer": 2}}
+    fn agent(id: &str, calls: i64, errors: i64) -> AgentUsage {
+        AgentUsage {
+            agent_id: id.into(),
+            name: format!("agent {id}"),
+            role: "coder".into(),
+            calls,
+            errors,
+            error_rate: errors as f64 / calls as f64,
+            avg_response_ms: Some(250.0),
+            messages: 4,
+            tokens: 900,
+            cost_usd: 0.5,
+            uptime: None,
+        }
+    }
+
+    /// A report as the server sends it, read back as the page decodes it.
+    pub(in crate::analytics::view) fn report() -> Report {
+        let point =
+            |start, label: &str, calls, messages, approved, rejected, roles: &[(&str, i64)]| {
+                Point {
+                    start,
+                    label: label.into(),
+                    calls,
+                    errors: calls / 4,
+                    error_rate: 0.25,
+                    messages,
+                    approved,
+                    rejected,
+                    by_role: roles
+                        .iter()
+                        .map(|(r, n)| ((*r).to_owned(), *n))
+                        .collect::<BTreeMap<_, _>>(),
+                    ..Point::default()
+                }
+            };
+        let sent = Report {
+            period: PeriodInfo {
+                kind: "week".into(),
+                from: "2026-11-25".into(),
+                to: "2026-11-26".into(),
+                tz: "UTC".into(),
+                bucket: "day".into(),
+                start: 0,
+                end: 1,
+            },
+            totals: Totals {
+                agent_calls: 12,
+                errors: 3,
+                error_rate: 0.25,
+                avg_response_ms: Some(301.6),
+                tool_runs: 4,
+                approved: 2,
+                rejected: 1,
+                approval_rate: Some(0.6667),
+                conversations: 2,
+                messages: 7,
+                messages_per_conversation: Some(3.5),
+                tokens: 12345,
+                cost_usd: 0.054,
+                unpriced_tokens: 0,
+                tokens_per_conversation: Some(6172.5),
+                uptime: None,
+                peak_hour: Some(9),
+            },
+            series: vec![
+                point(0, "2026-11-25", 4, 3, 0, 0, &[("coder", 4)]),
+                point(
+                    1,
+                    "2026-11-26",
+                    8,
+                    4,
+                    2,
+                    1,
+                    &[("coder", 6), ("reviewer", 2)],
+                ),
             ],
-            "roles": ["coder", "reviewer"],
-            "agents": [agent("a1", 12, 3)],
-            "top": {"mostUsed": [agent("a1", 12, 3)], "errorRate": [agent("a1", 12, 3)], "performance": []},
-            "generatedAt": 5
-        })
+            roles: vec!["coder".into(), "reviewer".into()],
+            agents: vec![agent("a1", 12, 3)],
+            top: Top {
+                most_used: vec![agent("a1", 12, 3)],
+                error_rate: vec![agent("a1", 12, 3)],
+                performance: vec![],
+            },
+            models: vec![],
+            generated_at: 5,
+        };
+        let text = serde_json::to_string(&sent).unwrap();
+        let read: Report = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, sent, "the page reads the report the server writes");
+        read
     }
 
     #[test]
     fn the_cards_show_every_total() {
         let report = report();
-        let cards = cards(&report["totals"]);
+        let cards = cards(&report.totals, &Locale::default());
         let value = |name: &str| {
             cards
                 .iter()
@@ -291,8 +380,8 @@ mod tests {
         assert_eq!(value("tokens-per-conversation"), "6,173");
         assert_eq!(value("uptime"), "—");
         assert_eq!(value("peak-hour"), "09:00");
-        assert!(!is_empty(&report["totals"]));
-        assert!(is_empty(&json!({"agentCalls": 0, "messages": 0})));
+        assert!(!is_empty(&report.totals));
+        assert!(is_empty(&Totals::default()));
     }
 
     #[test]
@@ -319,7 +408,7 @@ mod tests {
     #[test]
     fn the_top_lists_name_each_agent_and_its_figure() {
         let report = report();
-        let most = top(&report, "mostUsed");
+        let most = top(&report.top.most_used, Ranking::MostUsed);
         assert_eq!(
             most,
             [[
@@ -329,39 +418,14 @@ mod tests {
                 "12 calls, 4 messages".into()
             ]]
         );
-        assert_eq!(top(&report, "errorRate")[0][3], "25% (3 of 12)");
-        assert!(top(&report, "performance").is_empty());
-        assert!(top(&json!({}), "mostUsed").is_empty());
-    }
-
-    /// The page reads what the server writes (field names checked against its types).
-    #[cfg(feature = "server")]
-    #[test]
-    fn the_server_totals_read_by_hand() {
-        use crate::analytics::report::{AgentUsage, Totals};
-        let totals = Totals {
-            agent_calls: 7,
-            error_rate: 0.5,
-            avg_response_ms: Some(120.0),
-            cost_usd: 2.5,
-            peak_hour: Some(14),
-            ..Totals::default()
-        };
-        let cards = cards(&serde_json::to_value(&totals).unwrap());
-        let value = |name: &str| cards.iter().find(|c| c.0 == name).unwrap().2.clone();
-        assert_eq!(value("agent-calls"), "7");
-        assert_eq!(value("error-rate"), "50%");
-        assert_eq!(value("avg-response"), "120 ms");
-        assert_eq!(value("cost"), "$2.50");
-        assert_eq!(value("peak-hour"), "14:00");
-        let agent = AgentUsage {
-            agent_id: "a".into(),
-            name: "n".into(),
-            calls: 3,
-            messages: 1,
-            ..AgentUsage::default()
-        };
-        let report = json!({"top": {"mostUsed": [serde_json::to_value(&agent).unwrap()]}});
-        assert_eq!(top(&report, "mostUsed")[0][3], "3 calls, 1 messages");
+        assert_eq!(
+            top(&report.top.error_rate, Ranking::ErrorRate)[0][3],
+            "25% (3 of 12)"
+        );
+        assert_eq!(
+            top(&report.top.most_used, Ranking::Performance)[0][3],
+            "250 ms"
+        );
+        assert!(top(&report.top.performance, Ranking::Performance).is_empty());
     }
 }

@@ -1,31 +1,28 @@
-//! The report's body — metric cards, four charts, the top agents, usage by model — rendered on the server with
-//! Dioxus SSR and sent to the Analytics page as HTML (`GET /api/analytics/view`). It holds no
-//! handlers (only links and hover titles), so the browser needs none of this code: it stays out
-//! of the wasm, whose first-load budget the charts and formatting would otherwise take ~8 KB of.
+//! The report's body — metric cards, four charts, the top agents, usage by model — from the
+//! typed [`Report`] the page decodes, in `rsx!` (the charts as SVG elements). It holds no
+//! handlers, only links and hover titles.
 
 mod chart;
 mod figures;
 
 use self::chart::chart;
-use self::figures::{cards, charts, count, dollars, is_empty, millis, top};
-use super::report::{ModelUsage, Report};
-use crate::analytics::ui::int;
+use self::figures::{cards, charts, count, is_empty, millis, top, Ranking};
+use super::model::{ModelUsage, Report};
+use crate::settings::locale::Locale;
 use dioxus::prelude::*;
-use serde_json::Value;
 
-/// The body of `report` as HTML.
-pub fn render(report: &Report) -> String {
-    let models = models(&report.models);
-    let report = serde_json::to_value(report).unwrap_or_default();
-    dioxus_ssr::render_element(rsx! {
-        {body(&report)}
-        {models}
-    })
+/// The body of `report`: cards, then (unless nothing happened) charts and top agents, then
+/// usage by model; money in `locale`.
+pub fn body(report: &Report, locale: &Locale) -> Element {
+    rsx! {
+        {summary(report, locale)}
+        {models(&report.models, locale)}
+    }
 }
 
 /// Usage by model: calls, errors, mean response, messages, tokens and cost (nothing when no
 /// usage named a model).
-fn models(models: &[ModelUsage]) -> Element {
+fn models(models: &[ModelUsage], locale: &Locale) -> Element {
     if models.is_empty() {
         return VNode::empty();
     }
@@ -49,7 +46,7 @@ fn models(models: &[ModelUsage]) -> Element {
                             td { class: "py-1 text-right tabular-nums", {millis(usage.avg_response_ms)} }
                             td { class: "py-1 text-right tabular-nums", {count(usage.messages)} }
                             td { class: "py-1 text-right tabular-nums", {count(usage.tokens)} }
-                            td { class: "py-1 text-right tabular-nums", {usage.cost_usd.map_or_else(|| "no price".to_owned(), dollars)} }
+                            td { class: "py-1 text-right tabular-nums", {usage.cost_usd.map_or_else(|| "no price".to_owned(), |usd| locale.money(usd, "USD"))} }
                         }
                     }
                 }
@@ -59,10 +56,11 @@ fn models(models: &[ModelUsage]) -> Element {
 }
 
 /// Cards, then (unless nothing happened) charts and top agents.
-fn body(report: &Value) -> Element {
-    let totals = report.get("totals").cloned().unwrap_or_default();
-    let empty = is_empty(&totals);
-    let unpriced = int(&totals, "unpricedTokens");
+fn summary(report: &Report, locale: &Locale) -> Element {
+    let totals = &report.totals;
+    let empty = is_empty(totals);
+    let unpriced = totals.unpriced_tokens;
+    let top_of = &report.top;
     rsx! {
         if empty {
             div { id: "analytics-empty", class: "mb-4 rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-700",
@@ -70,7 +68,7 @@ fn body(report: &Value) -> Element {
             }
         }
         div { id: "analytics-cards", class: "grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-8",
-            for (name, label, value) in cards(&totals) {
+            for (name, label, value) in cards(totals, locale) {
                 div { class: "metric-card rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 px-3 py-2", "data-metric": name,
                     p { class: "text-xs text-slate-500 dark:text-slate-400", "{label}" }
                     p { class: "metric-value text-lg font-semibold tabular-nums", "{value}" }
@@ -91,9 +89,9 @@ fn body(report: &Value) -> Element {
             }
             h2 { class: "mb-2 mt-6 font-semibold", "Top agents" }
             div { class: "grid gap-4 lg:grid-cols-3",
-                {top_agents("top-most-used", "Most used", "Use", top(report, "mostUsed"))}
-                {top_agents("top-error-rate", "Highest error rate", "Errors", top(report, "errorRate"))}
-                {top_agents("top-performance", "Fastest", "Avg response", top(report, "performance"))}
+                {top_agents("top-most-used", "Most used", "Use", top(&top_of.most_used, Ranking::MostUsed))}
+                {top_agents("top-error-rate", "Highest error rate", "Errors", top(&top_of.error_rate, Ranking::ErrorRate))}
+                {top_agents("top-performance", "Fastest", "Avg response", top(&top_of.performance, Ranking::Performance))}
             }
         }
     }
@@ -134,42 +132,25 @@ fn top_agents(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "server"))]
 mod tests {
+    use super::figures::tests::report;
     use super::*;
-    use serde_json::json;
-
-    fn report(calls: i64) -> Value {
-        let agent = json!({"agentId": "a-1", "name": "<script>x</script>", "role": "pulse",
-            "calls": calls, "errors": 1, "errorRate": 0.1, "avgResponseMs": 250.0, "messages": 2,
-            "tokens": 10, "costUsd": 0.0, "uptime": null});
-        let point = |label: &str| {
-            json!({"start": 0, "label": label, "calls": calls, "errors": 1,
-            "errorRate": 0.1, "messages": 2, "toolRuns": 1, "approved": 1, "rejected": 0,
-            "tokens": 10, "byRole": {"pulse": calls}})
-        };
-        json!({
-            "period": {"kind": "week", "from": "2026-11-25", "to": "2026-11-26", "tz": "UTC",
-                       "bucket": "day", "start": 0, "end": 1},
-            "totals": {"agentCalls": calls, "errors": 1, "errorRate": 0.1, "toolRuns": 1,
-                       "approved": 1, "rejected": 0, "messages": 2, "tokens": 10,
-                       "costUsd": 0.0, "unpricedTokens": 5},
-            "series": [point("2026-11-25"), point("2026-11-26")],
-            "roles": ["pulse"],
-            "agents": [agent],
-            "top": {"mostUsed": [agent], "errorRate": [agent], "performance": [agent]},
-            "generatedAt": 0,
-        })
-    }
+    use crate::analytics::model::Totals;
 
     #[test]
     fn the_body_holds_cards_charts_and_tables_with_names_escaped() {
-        let html = dioxus_ssr::render_element(body(&report(10)));
+        let mut report = report();
+        report.top.most_used[0].name = "<script>x</script>".into();
+        report.top.most_used[0].role = "pulse".into();
+        report.roles = vec!["pulse".into()];
+        report.totals.unpriced_tokens = 5;
+        let html = dioxus_ssr::render_element(body(&report, &Locale::default()));
         assert!(html.contains(r#"id="analytics-cards""#), "{html}");
         assert_eq!(html.matches(r#"class="metric-card "#).count(), 16);
         assert_eq!(html.matches(r#"<svg class="chart "#).count(), 4, "{html}");
         assert!(html.contains(r#"<table id="top-most-used""#));
-        assert_eq!(html.matches(r#"data-agent="a-1""#).count(), 3);
+        assert_eq!(html.matches(r#"data-agent="a1""#).count(), 2);
         assert!(
             html.contains("&#60;script&#62;x&#60;/script&#62;"),
             "{html}"
@@ -178,8 +159,10 @@ mod tests {
         assert!(html.contains(r#"id="analytics-unpriced""#));
         assert!(!html.contains("analytics-empty"));
         // Roles are shown by what they feed, in the tables and the by-role chart's legend.
-        assert_eq!(html.matches(">Vitals<").count(), 3, "{html}");
+        assert!(html.contains(">Vitals<"), "{html}");
         assert!(html.contains(r#"<g class="series" data-name="Vitals">"#));
+        // Each point's hover title is SVG's own.
+        assert!(html.contains("<title>2026-11-26: 4</title>"), "{html}");
     }
 
     #[test]
@@ -193,26 +176,27 @@ mod tests {
             tokens: 1_500,
             cost_usd: cost,
         };
-        let html = dioxus_ssr::render_element(models(&[
-            usage("gpt-4o", Some(0.5)),
-            usage("<b>house</b>", None),
-        ]));
+        let locale = Locale::default();
+        let html = dioxus_ssr::render_element(models(
+            &[usage("gpt-4o", Some(0.5)), usage("<b>house</b>", None)],
+            &locale,
+        ));
         assert!(html.contains(r#"<table id="analytics-models""#), "{html}");
         assert_eq!(html.matches(r#"class="model-row "#).count(), 2);
         assert!(html.contains(r#"data-model="gpt-4o""#));
         assert!(
-            html.contains("1,500") && html.contains("no price"),
+            html.contains("1,500") && html.contains("no price") && html.contains("$0.50"),
             "{html}"
         );
         assert!(!html.contains("<b>"));
-        assert!(dioxus_ssr::render_element(models(&[])).is_empty());
+        assert!(dioxus_ssr::render_element(models(&[], &locale)).is_empty());
     }
 
     #[test]
     fn an_empty_period_says_so_and_draws_nothing() {
-        let mut quiet = report(0);
-        quiet["totals"] = json!({});
-        let html = dioxus_ssr::render_element(body(&quiet));
+        let mut quiet = report();
+        quiet.totals = Totals::default();
+        let html = dioxus_ssr::render_element(body(&quiet, &Locale::default()));
         assert!(html.contains(r#"id="analytics-empty""#), "{html}");
         assert!(html.contains(r#"id="analytics-cards""#));
         assert!(!html.contains("<svg"));
