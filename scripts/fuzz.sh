@@ -25,7 +25,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 # The crate embeds the compiled stylesheet: every build needs it.
-[[ -f assets/tailwind.css ]] || scripts/build-css.sh
+[[ -f assets/app.css ]] || scripts/build-css.sh
 
 # The fuzz crate's lock (not committed) starts from the main one: the same versions are fuzzed.
 [[ -f fuzz/Cargo.lock ]] || cp Cargo.lock fuzz/Cargo.lock

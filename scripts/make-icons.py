@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draws Flightdeck's PWA icons (the "F" of public/icons/icon.svg) as PNGs with the standard
+"""Draws Flightdeck's PWA icons (the "F" of assets/icon.svg) as PNGs with the standard
 library only. Run once after changing the design: python3 scripts/make-icons.py"""
 import struct
 import zlib

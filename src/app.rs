@@ -14,7 +14,10 @@ use crate::theme::use_theme_provider;
 use crate::widgets::gallery::Gallery;
 use dioxus::prelude::*;
 
-const TAILWIND: Asset = asset!("/assets/tailwind.css");
+/// The stylesheet Tailwind compiles from `assets/tailwind.css` (scripts/build-css.sh).
+const STYLESHEET: Asset = asset!("/assets/app.css");
+/// The favicon, served under a content hash like every `asset!()`.
+const FAVICON: Asset = asset!("/assets/icon.svg");
 
 /// Every page of Flightdeck. The server renders any of them; the browser then navigates between
 /// them without reloading.
@@ -72,7 +75,8 @@ pub fn App() -> Element {
     use_effect(move || hydrated.set(true));
 
     rsx! {
-        document::Stylesheet { href: TAILWIND }
+        document::Stylesheet { href: STYLESHEET }
+        document::Link { rel: "icon", href: FAVICON, r#type: "image/svg+xml" }
         div {
             id: "app",
             class: "{theme.scheme().css_class()}",

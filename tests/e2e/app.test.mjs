@@ -27,11 +27,29 @@ test("the HTML is server-rendered: content is there with JavaScript off", async 
 test("the stylesheet carries Tailwind's rules, dark mode included", async () => {
   await withPage({}, async (page) => {
     await page.goto(env.server.url);
-    const href = await page.getAttribute('link[rel="stylesheet"][href*="tailwind"]', "href");
-    assert.ok(href, "a Tailwind stylesheet is linked");
+    const href = await page.getAttribute('link[rel="stylesheet"][href^="/assets/app"]', "href");
+    assert.ok(href, "the stylesheet compiled by Tailwind is linked");
     const css = await (await page.request.get(new URL(href, env.server.url).href)).text();
     assert.match(css, /\.dark\\:bg-slate-950/);
     assert.match(css, /@media \((?:min-width:\s*768px|width>=768px)\)/);
+  });
+});
+
+test("the favicon comes from assets/ under a content hash, the manifest's icons from public/ under fixed names", async () => {
+  await withPage({}, async (page) => {
+    await page.goto(env.server.url);
+    const href = await page.getAttribute('link[rel="icon"]', "href");
+    assert.match(href ?? "", /^\/assets\/icon-dxh[0-9a-f]+\.svg$/);
+    const icon = await page.request.get(new URL(href, env.server.url).href);
+    assert.equal(icon.status(), 200);
+    assert.match(icon.headers()["content-type"], /^image\/svg\+xml/);
+    assert.match(icon.headers()["cache-control"], /immutable/);
+    const manifest = await (await page.request.get(new URL("/manifest.webmanifest", env.server.url).href)).json();
+    assert.ok(manifest.icons.length >= 4);
+    for (const { src } of manifest.icons) {
+      assert.match(src, /^\/icons\/[a-z0-9-]+\.png$/);
+      assert.equal((await page.request.get(new URL(src, env.server.url).href)).status(), 200, src);
+    }
   });
 });
 
