@@ -31,6 +31,7 @@ pub mod shell;
 pub mod shortcuts;
 pub mod sync;
 pub mod theme;
+pub mod ui;
 pub mod widgets;
 
 #[cfg(feature = "server")]

@@ -10,13 +10,11 @@ use crate::http::call;
 use crate::mcp::{McpOverview, NewMcpServer, OfferedServer, Transport};
 use crate::pages::PageHeader;
 use crate::settings::locale::lowercase;
+use crate::ui::{BUTTON, INPUT};
 use crate::widgets::feed::use_feed_provider;
 use crate::widgets::ui::health_badge;
 use dioxus::prelude::*;
 use serde_json::Value;
-
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
-const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
 
 /// The health filter's choices: value kept in the filter, label.
 const HEALTH_FILTERS: [(&str, &str); 5] = [

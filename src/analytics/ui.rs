@@ -10,6 +10,7 @@ use crate::dashboard::SavedFilter;
 use crate::http::call;
 use crate::pages::PageHeader;
 use crate::settings::locale::{use_locale, use_timezone, Style};
+use crate::ui::BUTTON;
 use dioxus::prelude::*;
 
 /// The periods offered: the API's name and the picker's label.
@@ -184,7 +185,7 @@ pub fn Analytics() -> Element {
                 }
                 button {
                     id: "analytics-apply",
-                    class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800",
+                    class: BUTTON,
                     r#type: "submit",
                     disabled: day(from, "from").is_empty() || day(to, "to").is_empty(),
                     "Apply"
@@ -192,8 +193,8 @@ pub fn Analytics() -> Element {
             }
             if !wanted.is_empty() {
                 div { class: "ml-auto flex gap-2",
-                    a { id: "analytics-export-csv", class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800", href: "/api/analytics/report.csv?{wanted}", download: "", "Download CSV" }
-                    a { id: "analytics-export-json", class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800", href: "/api/analytics/report.json?{wanted}", download: "", "Download JSON" }
+                    a { id: "analytics-export-csv", class: BUTTON, href: "/api/analytics/report.csv?{wanted}", download: "", "Download CSV" }
+                    a { id: "analytics-export-json", class: BUTTON, href: "/api/analytics/report.json?{wanted}", download: "", "Download JSON" }
                 }
             }
         }
@@ -207,7 +208,7 @@ pub fn Analytics() -> Element {
                 Some(Err(error)) => rsx! {
                     div { id: "analytics-error", class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100", role: "alert",
                         p { "The report could not be made: {error}" }
-                        button { id: "analytics-retry", class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800 mt-2", r#type: "button", onclick: move |_| load(), "Retry" }
+                        button { id: "analytics-retry", class: "{BUTTON} mt-2", r#type: "button", onclick: move |_| load(), "Retry" }
                     }
                 },
                 Some(Ok(report)) => {

@@ -13,12 +13,11 @@ use crate::dashboard::provider::use_saved_filter;
 use crate::http::call;
 use crate::pages::PageHeader;
 use crate::settings::locale::{lowercase, use_locale, Style};
+use crate::ui::{BADGE, BUTTON_SMALL};
 use dioxus::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::rc::Rc;
-
-const BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
 
 #[derive(Deserialize)]
 struct BulkAnswer {
@@ -401,8 +400,8 @@ pub fn Approvals() -> Element {
             input { id: "decision-comment", class: "min-w-48 flex-1 rounded-md border border-slate-300 bg-white px-3 py-1.5 dark:border-slate-700 dark:bg-slate-950",
                 placeholder: "Comment (optional), sent with your decisions", aria_label: "Comment",
                 value: "{comment}", oninput: move |e| comment.set(e.value()) }
-            button { id: "bulk-approve", "data-shortcut": "approve", class: BUTTON, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Approve)), "Approve selected ({chosen})" }
-            button { id: "bulk-reject", class: BUTTON, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Reject)), "Reject selected ({chosen})" }
+            button { id: "bulk-approve", "data-shortcut": "approve", class: BUTTON_SMALL, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Approve)), "Approve selected ({chosen})" }
+            button { id: "bulk-reject", class: BUTTON_SMALL, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Reject)), "Reject selected ({chosen})" }
             label { class: "flex items-center gap-2",
                 input { id: "show-decided", r#type: "checkbox", checked: show_all(),
                     onchange: move |e: FormEvent| saved.with_mut(|saved| {
@@ -425,8 +424,8 @@ pub fn Approvals() -> Element {
                     if verdict == Verdict::Approve { "Approve {chosen} tool runs?" } else { "Reject {chosen} tool runs?" }
                 }
                 div { class: "mt-3 flex gap-2",
-                    button { id: "bulk-confirm-yes", class: BUTTON, autofocus: true, onclick: move |_| run_bulk(verdict), "Yes, decide all" }
-                    button { id: "bulk-confirm-no", "data-shortcut": "close", class: BUTTON, onclick: move |_| confirm.set(None), "Keep them" }
+                    button { id: "bulk-confirm-yes", class: BUTTON_SMALL, autofocus: true, onclick: move |_| run_bulk(verdict), "Yes, decide all" }
+                    button { id: "bulk-confirm-no", "data-shortcut": "close", class: BUTTON_SMALL, onclick: move |_| confirm.set(None), "Keep them" }
                 }
             }
         }
@@ -451,7 +450,7 @@ pub fn Approvals() -> Element {
             Some(Err(why)) => rsx! {
                 div { role: "alert", class: "text-red-700 dark:text-red-300",
                     "The queue could not be loaded: {why} "
-                    button { class: BUTTON, onclick: move |_| reload(), "Retry" }
+                    button { class: BUTTON_SMALL, onclick: move |_| reload(), "Retry" }
                 }
             },
             Some(Ok(())) if items.is_empty() && !search().is_empty() => rsx! {
@@ -543,15 +542,15 @@ fn ApprovalRow(
                     input { class: "approval-select", r#type: "checkbox", checked, aria_label: "Select {approval.tool}", onchange: move |_| on_toggle.call(a.clone()) }
                 }
                 span { class: "font-mono text-sm font-semibold", "{approval.tool}" }
-                span { class: "rounded px-1.5 py-0.5 text-xs font-medium {risk_class}", "{risk_text} risk" }
+                span { class: "{BADGE} {risk_class}", "{risk_text} risk" }
                 span { class: "text-sm text-slate-600 dark:text-slate-300", "by {approval.agent_name}" }
                 time { class: "requested text-xs text-slate-500", title: "requested", "{requested}" }
                 if let Some(left) = left { span { class: "time-left text-sm text-amber-700 dark:text-amber-300", title: "{deadline}", "{left}" } }
                 span { class: "approval-status ml-auto text-sm font-medium", "{approval.status.as_str()}" }
                 if pending && can_decide {
-                    button { class: "approve {BUTTON}", onclick: move |_| on_decide.call((b.clone(), "approve")), "Approve" }
-                    button { class: "reject {BUTTON}", onclick: move |_| on_decide.call((c.clone(), "reject")), "Reject" }
-                    button { class: "cancel {BUTTON}", onclick: move |_| on_decide.call((d.clone(), "cancel")), "Cancel" }
+                    button { class: "approve {BUTTON_SMALL}", onclick: move |_| on_decide.call((b.clone(), "approve")), "Approve" }
+                    button { class: "reject {BUTTON_SMALL}", onclick: move |_| on_decide.call((c.clone(), "reject")), "Reject" }
+                    button { class: "cancel {BUTTON_SMALL}", onclick: move |_| on_decide.call((d.clone(), "cancel")), "Cancel" }
                 }
             }
             if !approval.reason.is_empty() { p { class: "mt-1 text-sm", "{approval.reason}" } }
@@ -561,7 +560,7 @@ fn ApprovalRow(
                     span { "{gate.rule} · policy revision {gate.revision}" }
                     if gate.original_arguments.is_some() { span { class: "edited font-medium", "arguments edited" } }
                     if can_decide {
-                        button { class: "always-allow {BUTTON}", onclick: move |_| on_always.call(f.clone()), "Always allow this tool for {approval.agent_name}" }
+                        button { class: "always-allow {BUTTON_SMALL}", onclick: move |_| on_always.call(f.clone()), "Always allow this tool for {approval.agent_name}" }
                     }
                 }
             }
@@ -584,12 +583,12 @@ fn ApprovalRow(
                                 value: "{text}", oninput: move |ev| editing.set(Some(ev.value())) }
                         }
                         div { class: "mt-1 flex gap-2",
-                            button { class: "approve-edited {BUTTON}", onclick: move |_| on_edit.call((e.clone(), editing().unwrap_or_default())), "Approve with these arguments" }
-                            button { class: BUTTON, onclick: move |_| editing.set(None), "Keep the agent's" }
+                            button { class: "approve-edited {BUTTON_SMALL}", onclick: move |_| on_edit.call((e.clone(), editing().unwrap_or_default())), "Approve with these arguments" }
+                            button { class: BUTTON_SMALL, onclick: move |_| editing.set(None), "Keep the agent's" }
                         }
                     }
                 } else {
-                    button { class: "edit {BUTTON} mt-2", onclick: move |_| editing.set(Some(pretty.clone())), "Edit arguments" }
+                    button { class: "edit {BUTTON_SMALL} mt-2", onclick: move |_| editing.set(Some(pretty.clone())), "Edit arguments" }
                 }
             }
             if let (Some(by), false) = (approval.decided_by.as_ref(), pending) {
@@ -659,7 +658,7 @@ pub fn ApprovalQueue() -> Element {
         Some(Err(why)) => rsx! {
             div { class: "queue-error mt-3 text-sm text-red-700 dark:text-red-300", role: "alert",
                 "The queue could not be loaded: {why} "
-                button { class: BUTTON, onclick: move |_| reload(), "Retry" }
+                button { class: BUTTON_SMALL, onclick: move |_| reload(), "Retry" }
             }
         },
         Some(Ok(items)) if items.is_empty() => {
@@ -683,8 +682,8 @@ pub fn ApprovalQueue() -> Element {
                                 progress { class: "h-1.5 w-16", max: "100", value: run.progress.map(|p| p.to_string()).unwrap_or_default() }
                             }
                         } else if can_decide {
-                            button { class: "approve ml-auto {BUTTON}", onclick: { let id = approval.id.clone(); move |_| decide(id.clone(), "approve") }, "Approve" }
-                            button { class: "reject {BUTTON}", onclick: { let id = approval.id.clone(); move |_| decide(id.clone(), "reject") }, "Reject" }
+                            button { class: "approve ml-auto {BUTTON_SMALL}", onclick: { let id = approval.id.clone(); move |_| decide(id.clone(), "approve") }, "Approve" }
+                            button { class: "reject {BUTTON_SMALL}", onclick: { let id = approval.id.clone(); move |_| decide(id.clone(), "reject") }, "Reject" }
                         }
                     }
                 }

@@ -10,6 +10,7 @@ use crate::dashboard::SavedFilter;
 use crate::http::call;
 use crate::pages::PageHeader;
 use crate::settings::locale::{use_locale, use_timezone, Style};
+use crate::ui::{BADGE, BUTTON, MUTED};
 use dioxus::prelude::*;
 use std::rc::Rc;
 
@@ -17,8 +18,6 @@ use std::rc::Rc;
 const PAGE: usize = 50;
 
 const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900";
-const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
-const MUTED: &str = "text-slate-500 dark:text-slate-400";
 
 /// The page's saved filter as the API's.
 fn to_filter(saved: &SavedFilter) -> AuditFilter {
@@ -327,7 +326,7 @@ fn EntryRow(
             div { class: "flex flex-wrap items-baseline gap-x-3 gap-y-1 text-sm",
                 time { class: "font-mono text-xs {MUTED}", "{when}" }
                 span { class: "actor font-medium", "{actor(&entry)}" }
-                code { class: "action rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800", "{entry.action}" }
+                code { class: "action {BADGE} bg-slate-100 dark:bg-slate-800", "{entry.action}" }
                 span { class: "resource min-w-0 break-all {MUTED}", "{resource}" }
                 if !changes.is_empty() {
                     button {

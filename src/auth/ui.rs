@@ -8,6 +8,7 @@ use crate::members::{AcceptInvite, InviteOffer};
 use crate::pages::PageTitle;
 use crate::settings::{AllSettings, UserSettings};
 use crate::theme::Theme;
+use crate::ui::PRIMARY;
 use dioxus::prelude::*;
 use serde_json::json;
 
@@ -154,7 +155,6 @@ fn safe_next(next: &str) -> bool {
 
 const LINK: &str = "text-sky-700 underline dark:text-sky-300";
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-600 focus:outline-none focus:ring-1 focus:ring-sky-600 dark:border-slate-700 dark:bg-slate-950";
-const PRIMARY: &str = "inline-flex w-full justify-center rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-60 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600";
 const CARD: &str = "w-full max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 const ALERT: &str =
     "rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200";

@@ -7,10 +7,8 @@ use super::{ArgumentMatch, DryRun, Effect, Hint, Policy, PolicyRevision, PolicyU
 use crate::auth::SessionContext;
 use crate::http::call;
 use crate::pages::PageHeader;
+use crate::ui::{BUTTON_SMALL, FIELD};
 use dioxus::prelude::*;
-
-const BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
-const FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-950";
 
 /// The policy as loaded, and the rules being edited.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,7 +132,7 @@ pub fn Policies() -> Element {
             Some(Err(why)) => rsx! {
                 div { role: "alert", class: "text-red-700 dark:text-red-300",
                     "The policy could not be loaded: {why} "
-                    button { class: BUTTON, onclick: move |_| reload(), "Retry" }
+                    button { class: BUTTON_SMALL, onclick: move |_| reload(), "Retry" }
                 }
             },
             Some(Ok(now)) => {
@@ -171,9 +169,9 @@ pub fn Policies() -> Element {
                     if can_edit {
                         AddRule { on_add: move |rule: Rule| edit(&|policy: &mut Policy| policy.rules.push(rule.clone())) }
                         div { class: "mt-4 flex flex-wrap gap-2",
-                            button { id: "policy-dry-run", class: BUTTON, onclick: try_it, "Try on the last 100 calls" }
-                            button { id: "policy-save", class: BUTTON, disabled: !changed, onclick: save, "Save as a new revision" }
-                            button { id: "policy-discard", class: BUTTON, disabled: !changed, onclick: move |_| reload(), "Discard changes" }
+                            button { id: "policy-dry-run", class: BUTTON_SMALL, onclick: try_it, "Try on the last 100 calls" }
+                            button { id: "policy-save", class: BUTTON_SMALL, disabled: !changed, onclick: save, "Save as a new revision" }
+                            button { id: "policy-discard", class: BUTTON_SMALL, disabled: !changed, onclick: move |_| reload(), "Discard changes" }
                         }
                     } else {
                         p { id: "policies-readonly", class: "text-sm text-slate-600 dark:text-slate-300", "As a viewer you can read the rules; an admin or operator changes them." }
@@ -217,9 +215,9 @@ fn RuleRow(
             td { class: "text-slate-500", "{rule.note}" }
             if can_edit {
                 td { class: "flex gap-1 py-1",
-                    button { class: BUTTON, disabled: index == 0, aria_label: "Move rule {index + 1} up", onclick: move |_| on_move.call((index, index - 1)), "↑" }
-                    button { class: BUTTON, disabled: last, aria_label: "Move rule {index + 1} down", onclick: move |_| on_move.call((index, index + 1)), "↓" }
-                    button { class: "remove-rule {BUTTON}", aria_label: "Remove rule {index + 1}", onclick: move |_| on_remove.call(index), "Remove" }
+                    button { class: BUTTON_SMALL, disabled: index == 0, aria_label: "Move rule {index + 1} up", onclick: move |_| on_move.call((index, index - 1)), "↑" }
+                    button { class: BUTTON_SMALL, disabled: last, aria_label: "Move rule {index + 1} down", onclick: move |_| on_move.call((index, index + 1)), "↓" }
+                    button { class: "remove-rule {BUTTON_SMALL}", aria_label: "Remove rule {index + 1}", onclick: move |_| on_remove.call(index), "Remove" }
                 }
             }
         }
@@ -265,7 +263,7 @@ fn AddRule(on_add: EventHandler<Rule>) -> Element {
                         option { value: "allow", "allow" } option { value: "ask", "ask" } option { value: "deny", "deny" }
                     }
                 }
-                button { id: "rule-add", class: BUTTON, onclick: add, "Add" }
+                button { id: "rule-add", class: BUTTON_SMALL, onclick: add, "Add" }
             }
             if let Some(why) = problem() { p { role: "alert", class: "mt-2 text-sm text-red-700 dark:text-red-300", "{why}" } }
         }

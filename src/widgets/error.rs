@@ -8,7 +8,7 @@ use crate::fleet::Kind;
 use dioxus::prelude::*;
 use serde_json::Value;
 
-const BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
+use crate::ui::BUTTON_SMALL as BUTTON;
 
 /// What a failed widget's retry reloads.
 #[derive(Clone, Copy, PartialEq)]
