@@ -142,7 +142,7 @@ pub fn Dashboard() -> Element {
             title: "Dashboard",
             summary: "Your fleet at a glance. Widgets fill in live as agents report; add, remove, move and resize them, and the layout follows you to every tab and device.",
         }
-        div { class: "mb-4 flex items-center justify-between gap-4",
+        div { class: "mb-4 flex flex-wrap items-center justify-between gap-x-4 gap-y-2",
             div { class: "flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400",
                 span { id: "connection", "data-state": connection_kind, role: "status",
                     class: "inline-flex items-center gap-1.5 rounded-full border border-slate-300 px-2 py-0.5 text-xs dark:border-slate-700",
@@ -192,7 +192,7 @@ pub fn Dashboard() -> Element {
             id: "widget-grid",
             "data-density": if compact { "compact" } else { "comfortable" },
             "data-editing": "{editing}",
-            class: if compact { "grid gap-2 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" } else { "grid gap-4 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" },
+            class: if compact { "grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" } else { "grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" },
             if widgets.is_empty() {
                 p { id: "widgets-empty", class: "text-sm text-slate-600 sm:col-span-2 xl:col-span-12 dark:text-slate-300", "No widget on this dashboard. Add one above." }
             }

@@ -45,15 +45,14 @@ pub fn WidgetCard(
             "aria-label": "{title}",
             // Cards out of sight skip style, layout and paint (content-visibility), sized as
             // last shown: on a dashboard of 50 widgets, that was most of each update's frame.
-            class: "widget flex flex-col rounded-lg border border-slate-200 bg-white shadow-sm [content-visibility:auto] [contain-intrinsic-block-size:auto_20rem] dark:border-slate-800 dark:bg-slate-900 {padding} {columns} {rows} {ring}",
-            div { class: "flex flex-wrap items-start gap-2",
-                div { class: "min-w-0 flex-1",
-                    h2 { class: "font-medium", "{title}" }
-                    p { class: "mt-0.5 text-xs text-slate-500 dark:text-slate-400", "{about}" }
-                }
-                if editing {
-                    LayoutControls { id: id.clone(), title, size: widget.size, first, last, on_move, on_resize, on_remove }
-                }
+            class: "widget flex min-w-0 flex-col rounded-lg border border-slate-200 bg-white shadow-sm [content-visibility:auto] [contain-intrinsic-block-size:auto_20rem] dark:border-slate-800 dark:bg-slate-900 {padding} {columns} {rows} {ring}",
+            // The controls get a row of their own: beside the title they squeezed it.
+            if editing {
+                LayoutControls { id: id.clone(), title, size: widget.size, first, last, on_move, on_resize, on_remove }
+            }
+            div { class: "min-w-0",
+                h2 { class: "font-medium", "{title}" }
+                p { class: "mt-0.5 text-xs text-slate-500 dark:text-slate-400", "{about}" }
             }
             WidgetBody { kind: widget.kind.clone(), config: widget.config.clone() }
         }
@@ -102,7 +101,7 @@ fn LayoutControls(
     };
     let remove = move |_| on_remove.call(id.clone());
     rsx! {
-        div { class: "layout-controls flex shrink-0 items-center gap-1",
+        div { class: "layout-controls mb-2 flex flex-wrap items-center justify-end gap-1 border-b border-dashed border-slate-200 pb-2 dark:border-slate-700",
             button { class: "widget-earlier {TOOL}", r#type: "button", disabled: first, "aria-label": "Move {title} earlier", title: "Move earlier",
                 onmounted: move |e| buttons.write()[0] = Some(e.data()), onclick: earlier, "←" }
             button { class: "widget-later {TOOL}", r#type: "button", disabled: last, "aria-label": "Move {title} later", title: "Move later",

@@ -163,7 +163,7 @@ test("on a phone the sidebar is a drawer: menu opens it and focuses it, Escape a
   });
 });
 
-test("on a 390 px phone the top bar's items do not overlap, even with a long workspace name", async () => {
+test("on a 390 px phone the top bar's items do not overlap, even with a long workspace name, and nothing scrolls sideways", async () => {
   const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
   const long = "Northwind Robotics Operations";
   await inNewContext(
@@ -187,10 +187,24 @@ test("on a 390 px phone the top bar's items do not overlap, even with a long wor
       }
       assert.ok(signOut.right <= 390, `the last item is on screen (${signOut.right}px)`);
       assert.ok(select.right - select.left >= 80, `the select keeps a usable width (${select.right - select.left}px)`);
+      // A task with a long assignee (as the demo's) does not widen its card past the screen.
+      await page.locator('#widget-grid article[data-kind="tasks"] li.task').first().waitFor();
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 390, `no horizontal scroll (${width}px)`);
     },
-    (context) => signUp(context, env.server, `app${++accounts}@example.com`, long),
+    async (context) => {
+      await signUp(context, env.server, `app${++accounts}@example.com`, long);
+      const registered = await context.request.post(`${env.server.url}/api/agents`, { data: { name: "navi-9", role: "navi" } });
+      assert.equal(registered.status(), 201, await registered.text());
+      const { token } = await registered.json();
+      const task = { id: "t1", title: "Reindex the knowledge base", status: "todo", assignee: "ops@flightdeck.local" };
+      const pushed = await fetch(`${env.server.url}/api/v1/tasks`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ tasks: [task] }),
+      });
+      assert.ok(pushed.ok, await pushed.text());
+    },
   );
 });
 
