@@ -13,6 +13,7 @@ use crate::widgets::layout::{ordered, reflow, swap};
 use crate::widgets::{lookup, REGISTRY};
 use dioxus::prelude::*;
 use serde_json::{json, Value};
+use std::rc::Rc;
 
 /// `/` — the widget dashboard.
 #[component]
@@ -34,6 +35,9 @@ pub fn Dashboard() -> Element {
     let compact = current.preferences.density == Density::Compact;
     let widgets = ordered(&current.widgets);
     let mut adding = use_signal(|| REGISTRY[0].kind.to_string());
+    // The "Edit layout" mode: the cards' layout controls show only while it is on. It is this
+    // page's own (not saved): every layout edit is saved as it is made, whatever the mode.
+    let editing = use_signal(|| false);
     let edit = move |path: String, value: Value| live.send(Command::Edit(path, value));
     // Layout edits: each widget whose place changes gets its own `widgets.<id>.position` edit.
     let place = move |moves: Vec<(String, GridPosition)>| {
@@ -138,7 +142,7 @@ pub fn Dashboard() -> Element {
             title: "Dashboard",
             summary: "Your fleet at a glance. Widgets fill in live as agents report; add, remove, move and resize them, and the layout follows you to every tab and device.",
         }
-        div { class: "mb-4 flex items-center justify-between gap-4",
+        div { class: "mb-4 flex flex-wrap items-center justify-between gap-x-4 gap-y-2",
             div { class: "flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400",
                 span { id: "connection", "data-state": connection_kind, role: "status",
                     class: "inline-flex items-center gap-1.5 rounded-full border border-slate-300 px-2 py-0.5 text-xs dark:border-slate-700",
@@ -147,14 +151,22 @@ pub fn Dashboard() -> Element {
                 }
                 p { id: "dashboard-sync", "data-status": status_kind, role: "status", "{status_text}" }
             }
-            button {
-                id: "density-toggle",
-                r#type: "button",
-                class: "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800",
-                aria_pressed: "{compact}",
-                disabled: status() == SyncStatus::Loading,
-                onclick: toggle_density,
-                "Compact layout"
+            div { class: "flex flex-wrap items-center justify-end gap-2",
+                LayoutToggle { editing, disabled: status() == SyncStatus::Loading }
+                button {
+                    id: "density-toggle",
+                    r#type: "button",
+                    class: PAGE_BUTTON,
+                    aria_pressed: "{compact}",
+                    disabled: status() == SyncStatus::Loading,
+                    onclick: toggle_density,
+                    "Compact layout"
+                }
+            }
+        }
+        if editing() {
+            p { id: "layout-hint", class: "mb-4 text-sm text-slate-600 dark:text-slate-300",
+                "Move, resize or remove widgets with the controls on each card; every change is saved as you make it. Press Escape or Edit layout again when done."
             }
         }
         if let Some(text) = notice() {
@@ -179,7 +191,8 @@ pub fn Dashboard() -> Element {
         div {
             id: "widget-grid",
             "data-density": if compact { "compact" } else { "comfortable" },
-            class: if compact { "grid gap-2 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" } else { "grid gap-4 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" },
+            "data-editing": "{editing}",
+            class: if compact { "grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" } else { "grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" },
             if widgets.is_empty() {
                 p { id: "widgets-empty", class: "text-sm text-slate-600 sm:col-span-2 xl:col-span-12 dark:text-slate-300", "No widget on this dashboard. Add one above." }
             }
@@ -189,6 +202,7 @@ pub fn Dashboard() -> Element {
                     id: id.clone(),
                     widget: widget.clone(),
                     compact,
+                    editing: editing(),
                     first: i == 0,
                     last: i + 1 == widgets.len(),
                     on_move: move_by,
@@ -196,6 +210,43 @@ pub fn Dashboard() -> Element {
                     on_remove: remove,
                 }
             }
+        }
+    }
+}
+
+/// The page's toggle buttons.
+const PAGE_BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 disabled:opacity-50 aria-pressed:border-sky-600 aria-pressed:bg-sky-50 aria-pressed:text-sky-800 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800 dark:aria-pressed:border-sky-400 dark:aria-pressed:bg-sky-900/40 dark:aria-pressed:text-sky-100";
+
+/// The "Edit layout" button, a toggle (`aria-pressed`). While on, Escape (the `close` shortcut)
+/// presses it too; leaving the mode puts the focus on it, since the control that had the focus
+/// is gone.
+#[component]
+fn LayoutToggle(editing: Signal<bool>, disabled: bool) -> Element {
+    let mut button = use_signal(|| None::<Rc<MountedData>>);
+    let toggle = move |_| {
+        let on = !editing();
+        editing.set(on);
+        if !on {
+            spawn(async move {
+                if let Some(button) = button.peek().clone() {
+                    let _ = button.set_focus(true).await;
+                }
+            });
+        }
+    };
+    rsx! {
+        button {
+            id: "layout-edit",
+            r#type: "button",
+            class: PAGE_BUTTON,
+            aria_pressed: "{editing}",
+            aria_controls: "widget-grid",
+            "data-shortcut": if editing() { "close" },
+            title: if editing() { "Stop editing the layout (Escape)" } else { "Move, resize and remove widgets" },
+            disabled,
+            onmounted: move |e| button.set(Some(e.data())),
+            onclick: toggle,
+            "Edit layout"
         }
     }
 }

@@ -25,7 +25,9 @@ pub fn TopBar(drawer: Drawer) -> Element {
         });
     };
     rsx! {
-        header { class: "sticky top-0 z-20 flex h-16 items-center gap-3 border-b border-slate-200 bg-white/90 px-4 backdrop-blur dark:border-slate-800 dark:bg-slate-900/90 sm:px-6",
+        // On a 390 px phone the items barely fit: tighter gaps, and the workspace select (whose
+        // own minimum width is its longest option) may shrink, so it never runs under the bell.
+        header { class: "sticky top-0 z-20 flex h-16 items-center gap-1 border-b border-slate-200 bg-white/90 px-2 backdrop-blur dark:border-slate-800 dark:bg-slate-900/90 sm:gap-3 sm:px-6",
             button {
                 id: "menu-button",
                 r#type: "button",
@@ -37,7 +39,7 @@ pub fn TopBar(drawer: Drawer) -> Element {
                 onclick: move |_| drawer.open(),
                 Icon { glyph: Glyph::Menu }
             }
-            div { class: "flex min-w-0 flex-1 items-center", WorkspaceSwitcher {} }
+            div { class: "flex min-w-0 flex-1 items-center [&_select]:min-w-0", WorkspaceSwitcher {} }
             NoticeBell {}
             ThemeToggle { on_change: save_theme }
             UserMenu {}

@@ -1,5 +1,6 @@
 // End-to-end: the release build in headless Chromium. Server rendering, hydration, navigation,
-// theme (persisted, no flash, live auto), the phone layout, and the PWA (installable, offline).
+// theme (persisted, no flash, live auto), the phone layout (drawer, a top bar whose items do not
+// overlap), a sidebar whose background runs the page's full height, and the PWA (installable, offline).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serverAndBrowser, launchBrowser, launchPersistent, hydrated, signIn, signUp, inNewContext } from "./helpers.mjs";
@@ -177,6 +178,84 @@ test("on a phone the sidebar is a drawer: menu opens it and focuses it, Escape a
     await page.click('#sidebar a:has-text("Agents")');
     await page.waitForURL(`${env.server.url}/agents`);
     await page.waitForFunction(() => document.querySelector("#sidebar").getBoundingClientRect().right <= 0);
+  });
+});
+
+test("on a 390 px phone the top bar's items do not overlap, even with a long workspace name, and nothing scrolls sideways", async () => {
+  const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+  const long = "Northwind Robotics Operations";
+  await inNewContext(
+    env.browser,
+    phone,
+    async (page) => {
+      await page.goto(env.server.url);
+      await hydrated(page);
+      await page.locator("#workspace-switcher").waitFor();
+      const boxes = await page.evaluate(() =>
+        ["#menu-button", "#workspace-switcher", "#notifications-button", "#theme-toggle", "#sign-out"].map((selector) => {
+          const { left, right, top, bottom } = document.querySelector(selector).getBoundingClientRect();
+          return { selector, left, right, top, bottom };
+        }),
+      );
+      const [menu, select, bell, theme, signOut] = boxes;
+      const apart = (a, b) => a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+      assert.ok(apart(select, bell), `the bell ${JSON.stringify(bell)} does not cover the workspace select ${JSON.stringify(select)}`);
+      for (const [a, b] of [[menu, select], [bell, theme], [theme, signOut]]) {
+        assert.ok(apart(a, b), `${a.selector} and ${b.selector} do not overlap: ${JSON.stringify([a, b])}`);
+      }
+      assert.ok(signOut.right <= 390, `the last item is on screen (${signOut.right}px)`);
+      assert.ok(select.right - select.left >= 80, `the select keeps a usable width (${select.right - select.left}px)`);
+      // A task with a long assignee (as the demo's) does not widen its card past the screen.
+      await page.locator('#widget-grid article[data-kind="tasks"] li.task').first().waitFor();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `no horizontal scroll (${width}px)`);
+    },
+    async (context) => {
+      await signUp(context, env.server, `app${++accounts}@example.com`, long);
+      const registered = await context.request.post(`${env.server.url}/api/agents`, { data: { name: "navi-9", role: "navi" } });
+      assert.equal(registered.status(), 201, await registered.text());
+      const { token } = await registered.json();
+      const task = { id: "t1", title: "Reindex the knowledge base", status: "todo", assignee: "ops@flightdeck.local" };
+      const pushed = await fetch(`${env.server.url}/api/v1/tasks`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ tasks: [task] }),
+      });
+      assert.ok(pushed.ok, await pushed.text());
+    },
+  );
+});
+
+test("on a long page the sidebar's background runs the page's full height, and the navigation stays in view", async () => {
+  await withPage({ viewport: { width: 1280, height: 600 } }, async (page) => {
+    await page.goto(env.server.url);
+    await hydrated(page);
+    await page.locator("#widget-grid article.widget").first().waitFor();
+    const full = await page.evaluate(() => document.documentElement.scrollHeight);
+    assert.ok(full > 900, `the dashboard is longer than the screen (${full}px)`);
+    // The sidebar's boxes: #sidebar and the ancestors as narrow as it; the tallest that paints a
+    // background must reach the bottom of the document.
+    const painted = () =>
+      page.evaluate(() => {
+        const nav = document.querySelector("#sidebar");
+        const width = nav.getBoundingClientRect().width;
+        let tallest = { top: Infinity, bottom: 0 };
+        for (let el = nav; el && el.getBoundingClientRect().width <= width + 1; el = el.parentElement) {
+          const box = el.getBoundingClientRect();
+          const bg = getComputedStyle(el).backgroundColor;
+          if (bg !== "rgba(0, 0, 0, 0)" && box.height > tallest.bottom - tallest.top) {
+            tallest = { top: box.top + scrollY, bottom: box.bottom + scrollY, id: el.id, bg };
+          }
+        }
+        return { ...tallest, full: document.documentElement.scrollHeight };
+      });
+    const box = await painted();
+    assert.ok(box.top <= 0 && box.bottom >= box.full, `the sidebar's background ${JSON.stringify(box)} covers the page`);
+    // Scrolled to the bottom, the navigation is still on screen.
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.waitForFunction(() => scrollY > 0);
+    const nav = await page.evaluate(() => document.querySelector("#sidebar").getBoundingClientRect().top);
+    assert.equal(nav, 0, "the navigation sticks to the top of the screen");
   });
 });
 

@@ -2,7 +2,8 @@
 // tasks, metrics, alerts, a heartbeat, a project and activity through the agent API, and the
 // widgets show them without a reload (a second push updates them live), with health checks on the
 // Vitals widget and the Agents page; adding, removing, moving and resizing widgets persists across
-// a reload and reaches another device; a failed widget retries its own kind and clears on success;
+// a reload and reaches another device; the layout controls hide behind an Edit layout mode that the
+// keyboard reaches and Escape leaves; a failed widget retries its own kind and clears on success;
 // an ErrorWidget's retry counts to 3 and stops; the gallery shows every widget type in every state;
 // the Agents page lists MCP servers with their state, tools and the summary.
 import { test, before, after } from "node:test";
@@ -142,6 +143,7 @@ test("adding, removing, moving and resizing widgets persists and reaches another
     const start = await order(page);
     assert.deepEqual(start, ["project_status", "tasks", "metrics", "alerts", "vitals", "activity", "approval_queue"]);
 
+    await page.click("#layout-edit");
     await page.click('#widget-grid article[data-kind="alerts"] .widget-remove');
     await page.selectOption("#widget-add-kind", "metrics");
     await page.click("#widget-add");
@@ -171,18 +173,88 @@ test("adding, removing, moving and resizing widgets persists and reaches another
     await page.waitForSelector('#dashboard-sync[data-status="saved"]');
     assert.deepEqual(await order(page), expected, "the layout survives a reload");
     assert.equal(await page.locator("#widget-grid article.widget >> nth=0").getAttribute("data-size"), "8x4");
+    assert.equal(await page.getAttribute("#layout-edit", "aria-pressed"), "false", "the mode is not kept across a reload");
 
     const signedIn = await second.request.post(`${env.server.url}/api/auth/login`, { data: { email, password: "correct horse battery" } });
     assert.equal(signedIn.status(), 200);
     const other = await open(second, "/");
     await orderIs(other, expected);
     // And an edit on the other device arrives here live.
+    await other.click("#layout-edit");
     await other.click('#widget-grid article[data-kind="metrics"] .widget-remove >> nth=0');
     await page.waitForFunction(() => document.querySelectorAll('#widget-grid article[data-kind="metrics"]').length === 1);
     assert.deepEqual([...page.errors, ...other.errors], []);
   } finally {
     await first.close();
     await second.close();
+  }
+});
+
+test("the layout controls hide behind Edit layout, which the keyboard reaches and Escape leaves", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    await signUp(context, env.server, "edit-layout@example.com", "Edit layout");
+    const page = await open(context, "/");
+    await page.waitForSelector('#dashboard-sync[data-status="saved"]');
+    const controls = () => page.locator("#widget-grid .layout-controls").count();
+    const pressed = () => page.getAttribute("#layout-edit", "aria-pressed");
+    const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.className);
+    // Out of the mode: no control on any card, and every title on one line.
+    assert.equal(await controls(), 0);
+    assert.equal(await page.locator("#widget-grid .widget-remove, #widget-grid .widget-width").count(), 0);
+    assert.equal(await pressed(), "false");
+    const tallTitles = await page.$$eval("#widget-grid article.widget h2", (titles) =>
+      titles.filter((h2) => h2.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(h2).lineHeight)).map((h2) => h2.textContent),
+    );
+    assert.deepEqual(tallTitles, [], "no title wraps onto two lines");
+
+    // Tab reaches the toggle (from the page's heading), and Space presses it.
+    await page.click("h1");
+    for (let i = 0; i < 6 && (await focused()) !== "layout-edit"; i++) await page.keyboard.press("Tab");
+    assert.equal(await focused(), "layout-edit", "Tab reaches Edit layout");
+    await page.keyboard.press("Space");
+    await page.waitForFunction(() => document.querySelectorAll("#widget-grid .layout-controls").length === 7);
+    assert.equal(await pressed(), "true");
+    await page.locator("#layout-hint").waitFor();
+
+    // A layout change in the mode, by keyboard: the first widget moves later.
+    const expected = await order(page);
+    await page.focus("#widget-grid article.widget >> nth=0 >> .widget-later");
+    await page.keyboard.press("Enter");
+    [expected[0], expected[1]] = [expected[1], expected[0]];
+    await orderIs(page, expected);
+    await page.selectOption("#widget-grid article.widget >> nth=2 >> select.widget-width", "6");
+    await page.waitForFunction(() => document.querySelectorAll("#widget-grid article.widget")[2]?.dataset.size.startsWith("6x"));
+
+    // Escape leaves the mode (from a card's control) and puts the focus on the toggle.
+    await page.focus("#widget-grid article.widget >> nth=1 >> .widget-earlier");
+    await page.keyboard.press("Escape");
+    await page.waitForFunction(() => document.querySelectorAll("#widget-grid .layout-controls").length === 0);
+    assert.equal(await pressed(), "false");
+    assert.equal(await focused(), "layout-edit");
+    assert.equal(await page.locator("#layout-hint").count(), 0);
+    // Enter turns it on again, a click off; Escape out of the mode does nothing to it.
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelectorAll("#widget-grid .layout-controls").length === 7);
+    await page.click("#layout-edit");
+    await page.waitForFunction(() => document.querySelectorAll("#widget-grid .layout-controls").length === 0);
+    await page.keyboard.press("Escape");
+    assert.equal(await pressed(), "false");
+
+    // Nothing of the layout is lost with the mode: it survives a reload, which starts out of it.
+    await page.waitForSelector('#dashboard-sync[data-status="saved"]');
+    const sizes = await page.$$eval("#widget-grid article.widget", (els) => els.map((el) => el.dataset.size));
+    assert.match(sizes[2], /^6x/);
+    await page.reload();
+    await hydrated(page);
+    await page.waitForSelector('#dashboard-sync[data-status="saved"]');
+    assert.deepEqual(await order(page), expected, "the order survives a reload");
+    assert.deepEqual(await page.$$eval("#widget-grid article.widget", (els) => els.map((el) => el.dataset.size)), sizes);
+    assert.equal(await pressed(), "false");
+    assert.equal(await controls(), 0);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
   }
 });
 
