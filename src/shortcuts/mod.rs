@@ -23,6 +23,8 @@ pub enum Action {
     Search,
     /// Opens the dashboard's "add a widget" picker.
     AddWidget,
+    /// Turns the dashboard's "Edit layout" mode on or off.
+    EditLayout,
     /// Opens or closes the notification centre.
     Notifications,
     /// Approves the selected approvals (after the usual confirmation).
@@ -33,13 +35,14 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::Help,
         Action::GoDashboard,
         Action::GoApprovals,
         Action::GoAudit,
         Action::Search,
         Action::AddWidget,
+        Action::EditLayout,
         Action::Notifications,
         Action::ApproveSelected,
         Action::Close,
@@ -54,6 +57,7 @@ impl Action {
             Action::GoAudit => "go.audit",
             Action::Search => "search",
             Action::AddWidget => "widget.add",
+            Action::EditLayout => "dashboard.layout",
             Action::Notifications => "notifications",
             Action::ApproveSelected => "approvals.approve",
             Action::Close => "close",
@@ -69,6 +73,7 @@ impl Action {
             Action::GoAudit => "Go to the audit trail",
             Action::Search => "Search this page",
             Action::AddWidget => "Add a widget (dashboard)",
+            Action::EditLayout => "Edit the layout, or stop editing (dashboard)",
             Action::Notifications => "Open the notification centre",
             Action::ApproveSelected => "Approve the selected requests (approvals)",
             Action::Close => "Close the open dialog or panel",
@@ -84,6 +89,7 @@ impl Action {
             Action::GoAudit => "g t",
             Action::Search => "s",
             Action::AddWidget => "a",
+            Action::EditLayout => "e",
             Action::Notifications => "c",
             Action::ApproveSelected => "Enter",
             Action::Close => "Escape",
@@ -355,6 +361,10 @@ mod tests {
             Press::Run(Action::Close)
         );
         assert_eq!(keys.press("S", 5000.0, &map), Press::Run(Action::Search));
+        assert_eq!(
+            keys.press("E", 5000.0, &map),
+            Press::Run(Action::EditLayout)
+        );
         assert_eq!(keys.press("x", 5000.0, &map), Press::Miss);
     }
 }

@@ -1,7 +1,8 @@
 //! Shortcuts in the browser: one keydown listener on the document (ignored while typing in a
 //! field), the help dialog that `?` opens, and the editor on the Settings page. Pages opt in by
 //! marking elements: `data-shortcut="search"` (focused by `s`), `"add"` (focused by `a`),
-//! `"approve"` (clicked by Enter) and `"close"` (clicked by Escape).
+//! `"layout"` (clicked by `e`), `"approve"` (clicked by Enter) and `"close"` (clicked by Escape);
+//! one element may take several, separated by spaces (`"layout close"`).
 
 use super::{check, keymap, normalize, Action};
 #[cfg(feature = "web")]
@@ -293,10 +294,10 @@ mod web {
             || element.has_attribute("role")
     }
 
-    /// The first element marked `data-shortcut=<name>` that can take it.
+    /// The first element marked `data-shortcut=<name>` (among others) that can take it.
     fn marked(name: &str) -> Option<HtmlElement> {
         document()?
-            .query_selector(&format!("[data-shortcut=\"{name}\"]:not([disabled])"))
+            .query_selector(&format!("[data-shortcut~=\"{name}\"]:not([disabled])"))
             .ok()??
             .dyn_into::<HtmlElement>()
             .ok()
@@ -307,6 +308,7 @@ mod web {
         match action {
             Action::Search => Some("search"),
             Action::AddWidget => Some("add"),
+            Action::EditLayout => Some("layout"),
             Action::ApproveSelected => Some("approve"),
             _ => None,
         }
@@ -317,13 +319,13 @@ mod web {
         document().is_some_and(|document| document.get_element_by_id("page-loading").is_some())
     }
 
-    /// Focuses (search, add) or clicks (approve) the page's element for `action`; false when
-    /// the page has none.
+    /// Focuses (search, add) or clicks (approve, layout) the page's element for `action`; false
+    /// when the page has none.
     fn act_on_page(action: Action) -> bool {
         let Some(element) = mark(action).and_then(marked) else {
             return false;
         };
-        if action == Action::ApproveSelected {
+        if matches!(action, Action::ApproveSelected | Action::EditLayout) {
             element.click();
         } else {
             let _ = element.focus();
@@ -346,7 +348,7 @@ mod web {
     /// Whether `action` has something to act on here (else the key keeps its usual meaning).
     fn applies(action: Action, shortcuts: Shortcuts) -> bool {
         match action {
-            Action::Search | Action::AddWidget | Action::ApproveSelected => {
+            Action::Search | Action::AddWidget | Action::EditLayout | Action::ApproveSelected => {
                 mark(action).and_then(marked).is_some() || page_loading()
             }
             Action::Close => {
@@ -375,7 +377,7 @@ mod web {
                 navigator.push(Route::Audit {});
             }
             Action::Notifications => centre.toggle(),
-            Action::Search | Action::AddWidget | Action::ApproveSelected => {
+            Action::Search | Action::AddWidget | Action::EditLayout | Action::ApproveSelected => {
                 if !act_on_page(action) {
                     if !page_loading() {
                         return false;

@@ -190,7 +190,7 @@ test("adding, removing, moving and resizing widgets persists and reaches another
   }
 });
 
-test("the layout controls hide behind Edit layout, which the keyboard reaches and Escape leaves", async () => {
+test("the layout controls hide behind Edit layout, which the keyboard reaches, `e` toggles and Escape leaves", async () => {
   const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
     await signUp(context, env.server, "edit-layout@example.com", "Edit layout");
@@ -239,6 +239,14 @@ test("the layout controls hide behind Edit layout, which the keyboard reaches an
     await page.click("#layout-edit");
     await page.waitForFunction(() => document.querySelectorAll("#widget-grid .layout-controls").length === 0);
     await page.keyboard.press("Escape");
+    assert.equal(await pressed(), "false");
+    // The `e` shortcut toggles it from anywhere on the page.
+    await page.locator("h1").click();
+    await page.keyboard.press("e");
+    await page.waitForFunction(() => document.querySelectorAll("#widget-grid .layout-controls").length === 7);
+    assert.equal(await pressed(), "true");
+    await page.keyboard.press("e");
+    await page.waitForFunction(() => document.querySelectorAll("#widget-grid .layout-controls").length === 0);
     assert.equal(await pressed(), "false");
 
     // Nothing of the layout is lost with the mode: it survives a reload, which starts out of it.
