@@ -15,6 +15,11 @@ trap 'rm -f "$results"' EXIT
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+# dx 0.7.10's `dx fmt --check` rewrites the files it checks (src/cli/autoformat.rs, `format_file`
+# writes whatever it is asked about), so: format the rsx in place and fail if that changed anything.
+step "dx fmt (rsx) changes nothing"
+dx fmt >/dev/null
+git diff --exit-code --stat -- '*.rs' || { echo "the rsx above was not dx-formatted: commit what dx fmt wrote" >&2; exit 1; }
 
 step "clippy (server build)"
 cargo clippy --features server --all-targets -- -D warnings

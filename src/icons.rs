@@ -55,10 +55,34 @@ pub fn Icon(glyph: Glyph, #[props(default = "h-5 w-5".to_string())] class: Strin
 fn paths(glyph: Glyph) -> Element {
     match glyph {
         Glyph::Grid => rsx! {
-            rect { x: "3", y: "3", width: "7", height: "9", rx: "1" }
-            rect { x: "14", y: "3", width: "7", height: "5", rx: "1" }
-            rect { x: "14", y: "12", width: "7", height: "9", rx: "1" }
-            rect { x: "3", y: "16", width: "7", height: "5", rx: "1" }
+            rect {
+                x: "3",
+                y: "3",
+                width: "7",
+                height: "9",
+                rx: "1",
+            }
+            rect {
+                x: "14",
+                y: "3",
+                width: "7",
+                height: "5",
+                rx: "1",
+            }
+            rect {
+                x: "14",
+                y: "12",
+                width: "7",
+                height: "9",
+                rx: "1",
+            }
+            rect {
+                x: "3",
+                y: "16",
+                width: "7",
+                height: "5",
+                rx: "1",
+            }
         },
         Glyph::Shield => rsx! {
             path { d: "M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z" }
@@ -68,8 +92,19 @@ fn paths(glyph: Glyph) -> Element {
             path { d: "M12 3v18M7 21h10M5 7h14M5 7l-3 7a3 3 0 0 0 6 0zM19 7l-3 7a3 3 0 0 0 6 0z" }
         },
         Glyph::Cpu => rsx! {
-            rect { x: "5", y: "5", width: "14", height: "14", rx: "2" }
-            rect { x: "9", y: "9", width: "6", height: "6" }
+            rect {
+                x: "5",
+                y: "5",
+                width: "14",
+                height: "14",
+                rx: "2",
+            }
+            rect {
+                x: "9",
+                y: "9",
+                width: "6",
+                height: "6",
+            }
             path { d: "M9 1v4M15 1v4M9 19v4M15 19v4M1 9h4M1 15h4M19 9h4M19 15h4" }
         },
         Glyph::Document => rsx! {
@@ -91,7 +126,13 @@ fn paths(glyph: Glyph) -> Element {
             path { d: "M21 12.79A9 9 0 1 1 11.21 3 7 7 0 0 0 21 12.79z" }
         },
         Glyph::Monitor => rsx! {
-            rect { x: "2", y: "3", width: "20", height: "14", rx: "2" }
+            rect {
+                x: "2",
+                y: "3",
+                width: "20",
+                height: "14",
+                rx: "2",
+            }
             path { d: "M8 21h8M12 17v4" }
         },
         Glyph::Menu => rsx! {

@@ -53,7 +53,11 @@ pub fn NotFound(segments: Vec<String>) -> Element {
         main { class: "flex min-h-screen flex-col items-center justify-center gap-4 px-4 text-center",
             h1 { class: "text-2xl font-semibold", "Page not found" }
             p { class: "text-slate-600 dark:text-slate-300", "There is no page at /{path}." }
-            Link { to: Route::Dashboard {}, class: "text-sky-700 underline dark:text-sky-300", "Go to the dashboard" }
+            Link {
+                to: Route::Dashboard {},
+                class: "text-sky-700 underline dark:text-sky-300",
+                "Go to the dashboard"
+            }
         }
     }
 }

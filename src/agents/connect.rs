@@ -27,20 +27,45 @@ pub fn ConnectAgent(token: String) -> Element {
     let mut copied = use_signal(|| false);
     let text = snippet(shown(), &origin(), &token);
     rsx! {
-        section { id: "connect-agent", class: "mt-3", aria_label: "Connect an agent",
+        section {
+            id: "connect-agent",
+            class: "mt-3",
+            aria_label: "Connect an agent",
             div { role: "tablist", class: "flex flex-wrap gap-1",
                 for (i, kind) in KINDS.iter().enumerate() {
-                    button { r#type: "button", role: "tab", class: "snippet-tab rounded-md px-2 py-1 text-xs font-medium aria-selected:bg-emerald-200 dark:aria-selected:bg-emerald-800",
-                        aria_selected: "{shown() == i}", "data-kind": "{kind}",
-                        onclick: move |_| { shown.set(i); copied.set(false); },
+                    button {
+                        r#type: "button",
+                        role: "tab",
+                        class: "snippet-tab rounded-md px-2 py-1 text-xs font-medium aria-selected:bg-emerald-200 dark:aria-selected:bg-emerald-800",
+                        aria_selected: "{shown() == i}",
+                        "data-kind": "{kind}",
+                        onclick: move |_| {
+                            shown.set(i);
+                            copied.set(false);
+                        },
                         "{kind}"
                     }
                 }
             }
-            pre { id: "snippet", role: "tabpanel", class: "mt-2 overflow-x-auto whitespace-pre-wrap break-all rounded-md bg-white p-2 font-mono text-xs dark:bg-slate-950", "{text}" }
-            button { id: "snippet-copy", r#type: "button", class: "mt-2 rounded-md border border-emerald-400 px-2 py-1 text-xs font-medium",
-                onclick: move |_| { copy(&text); copied.set(true); },
-                if copied() { "Copied" } else { "Copy" }
+            pre {
+                id: "snippet",
+                role: "tabpanel",
+                class: "mt-2 overflow-x-auto whitespace-pre-wrap break-all rounded-md bg-white p-2 font-mono text-xs dark:bg-slate-950",
+                "{text}"
+            }
+            button {
+                id: "snippet-copy",
+                r#type: "button",
+                class: "mt-2 rounded-md border border-emerald-400 px-2 py-1 text-xs font-medium",
+                onclick: move |_| {
+                    copy(&text);
+                    copied.set(true);
+                },
+                if copied() {
+                    "Copied"
+                } else {
+                    "Copy"
+                }
             }
         }
     }

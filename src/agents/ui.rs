@@ -125,66 +125,176 @@ pub fn Agents() -> Element {
             summary: "Every agent in the workspace, how healthy it is, and the MCP servers it can reach.",
         }
         if admin {
-            form { id: "register-agent", class: "mb-6 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900", onsubmit: register,
-                label { class: "text-sm", "Name" input { id: "agent-name", class: INPUT, required: true, value: "{name}", oninput: move |e| name.set(e.value()) } }
-                label { class: "text-sm", "Role" input { id: "agent-role", class: INPUT, required: true, placeholder: "pulse, navi, herald…", value: "{role}", oninput: move |e| role.set(e.value()) } }
-                label { class: "text-sm", "Health URL (optional)" input { id: "agent-health", class: INPUT, r#type: "url", value: "{health}", oninput: move |e| health.set(e.value()) } }
-                label { class: "text-sm", "Health timeout, ms (optional)" input { id: "agent-health-timeout", class: INPUT, r#type: "number", min: "100", max: "60000", placeholder: "server default", value: "{timeout}", oninput: move |e| timeout.set(e.value()) } }
-                div { class: "flex items-end", button { id: "agent-register", class: BUTTON, r#type: "submit", "Register" } }
+            form {
+                id: "register-agent",
+                class: "mb-6 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900",
+                onsubmit: register,
+                label { class: "text-sm",
+                    "Name"
+                    input {
+                        id: "agent-name",
+                        class: INPUT,
+                        required: true,
+                        value: "{name}",
+                        oninput: move |e| name.set(e.value()),
+                    }
+                }
+                label { class: "text-sm",
+                    "Role"
+                    input {
+                        id: "agent-role",
+                        class: INPUT,
+                        required: true,
+                        placeholder: "pulse, navi, herald…",
+                        value: "{role}",
+                        oninput: move |e| role.set(e.value()),
+                    }
+                }
+                label { class: "text-sm",
+                    "Health URL (optional)"
+                    input {
+                        id: "agent-health",
+                        class: INPUT,
+                        r#type: "url",
+                        value: "{health}",
+                        oninput: move |e| health.set(e.value()),
+                    }
+                }
+                label { class: "text-sm",
+                    "Health timeout, ms (optional)"
+                    input {
+                        id: "agent-health-timeout",
+                        class: INPUT,
+                        r#type: "number",
+                        min: "100",
+                        max: "60000",
+                        placeholder: "server default",
+                        value: "{timeout}",
+                        oninput: move |e| timeout.set(e.value()),
+                    }
+                }
+                div { class: "flex items-end",
+                    button {
+                        id: "agent-register",
+                        class: BUTTON,
+                        r#type: "submit",
+                        "Register"
+                    }
+                }
             }
         }
         if let Some(registered) = issued() {
-            div { id: "new-token", role: "status", class: "mb-6 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm dark:border-emerald-700 dark:bg-emerald-950",
-                p { "Token for {registered.agent.name}: copy it into the agent's configuration now; it is not shown again." }
+            div {
+                id: "new-token",
+                role: "status",
+                class: "mb-6 rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm dark:border-emerald-700 dark:bg-emerald-950",
+                p {
+                    "Token for {registered.agent.name}: copy it into the agent's configuration now; it is not shown again."
+                }
                 code { class: "mt-2 block select-all break-all font-mono", "{registered.token}" }
                 super::connect::ConnectAgent { token: registered.token.clone() }
             }
         }
         if let Some(text) = message() {
-            p { role: "alert", class: "mb-3 text-sm text-red-700 dark:text-red-300", "{text}" }
+            p {
+                role: "alert",
+                class: "mb-3 text-sm text-red-700 dark:text-red-300",
+                "{text}"
+            }
         }
-        div { id: "agent-filters", class: "mb-3 flex flex-wrap items-end gap-3 text-sm",
+        div {
+            id: "agent-filters",
+            class: "mb-3 flex flex-wrap items-end gap-3 text-sm",
             label { class: "min-w-48 flex-1",
                 "Search"
-                input { id: "agents-search", "data-shortcut": "search", class: INPUT, r#type: "search", placeholder: "Name or role",
-                    value: "{saved().search}", oninput: move |e| saved.with_mut(|saved| saved.search = e.value()) }
+                input {
+                    id: "agents-search",
+                    "data-shortcut": "search",
+                    class: INPUT,
+                    r#type: "search",
+                    placeholder: "Name or role",
+                    value: "{saved().search}",
+                    oninput: move |e| saved.with_mut(|saved| saved.search = e.value()),
+                }
             }
             label {
                 "Health"
-                select { id: "agents-health", class: INPUT,
-                    onchange: move |e| saved.with_mut(|saved| {
-                        if e.value().is_empty() { saved.values.remove("health"); } else { saved.values.insert("health".into(), e.value()); }
-                    }),
+                select {
+                    id: "agents-health",
+                    class: INPUT,
+                    onchange: move |e| {
+                        saved
+                            .with_mut(|saved| {
+                                if e.value().is_empty() {
+                                    saved.values.remove("health");
+                                } else {
+                                    saved.values.insert("health".into(), e.value());
+                                }
+                            })
+                    },
                     for (value, label) in HEALTH_FILTERS {
-                        option { key: "{value}", value, selected: wanted == value, "{label}" }
+                        option {
+                            key: "{value}",
+                            value,
+                            selected: wanted == value,
+                            "{label}"
+                        }
                     }
                 }
             }
         }
         match agents() {
-            None => rsx! { p { role: "status", class: "text-slate-500", "Loading agents…" } },
-            Some(Err(why)) => rsx! { p { role: "alert", "The agents could not be loaded: {why}" } },
-            Some(Ok(list)) if list.is_empty() => rsx! { p { id: "agents-empty", class: "text-slate-600 dark:text-slate-300", "No agent is registered yet." } },
+            None => rsx! {
+                p { role: "status", class: "text-slate-500", "Loading agents…" }
+            },
+            Some(Err(why)) => rsx! {
+                p { role: "alert", "The agents could not be loaded: {why}" }
+            },
+            Some(Ok(list)) if list.is_empty() => rsx! {
+                p { id: "agents-empty", class: "text-slate-600 dark:text-slate-300", "No agent is registered yet." }
+            },
             Some(Ok(list)) if !list.iter().any(shown) => rsx! {
-                p { id: "agents-no-match", class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
+                p {
+                    id: "agents-no-match",
+                    class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
                     "No agent matches these filters. "
                     button { class: BUTTON, onclick: move |_| saved.set(Default::default()), "Clear filters" }
                 }
             },
             Some(Ok(list)) => rsx! {
-                ul { id: "agent-list", class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
+                ul {
+                    id: "agent-list",
+                    class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
                     for agent in list.into_iter().filter(shown) {
-                        li { key: "{agent.id}", class: "agent flex flex-wrap items-center gap-3 p-3 text-sm", "data-id": "{agent.id}",
+                        li {
+                            key: "{agent.id}",
+                            class: "agent flex flex-wrap items-center gap-3 p-3 text-sm",
+                            "data-id": "{agent.id}",
                             span { class: "font-medium", "{agent.name}" }
-                            span { class: "role text-slate-600 dark:text-slate-300", title: "role {agent.role}", "{role_label(&agent.role)}" }
+                            span {
+                                class: "role text-slate-600 dark:text-slate-300",
+                                title: "role {agent.role}",
+                                "{role_label(&agent.role)}"
+                            }
                             {health_badge(checks.iter().find(|c| c.key == agent.id).map(std::rc::Rc::as_ref))}
-                            if let Some(url) = agent.health_url.as_ref() { span { class: "font-mono text-xs", "{url}" } }
+                            if let Some(url) = agent.health_url.as_ref() {
+                                span { class: "font-mono text-xs", "{url}" }
+                            }
                             if agent.revoked_at.is_some() {
                                 span { class: "token-state ml-auto text-red-700 dark:text-red-300", "token revoked" }
                             } else {
-                                span { class: "token-state ml-auto text-emerald-700 dark:text-emerald-300", "token active" }
+                                span { class: "token-state ml-auto text-emerald-700 dark:text-emerald-300",
+                                    "token active"
+                                }
                                 if admin {
-                                    button { class: "revoke {BUTTON}", onclick: { let id = agent.id.clone(); move |_| revoke(id.clone()) }, "Revoke token" }
+                                    button {
+                                        class: "revoke {BUTTON}",
+                                        onclick: {
+                                            let id = agent.id.clone();
+                                            move |_| revoke(id.clone())
+                                        },
+                                        "Revoke token"
+                                    }
                                 }
                             }
                         }
@@ -193,7 +303,13 @@ pub fn Agents() -> Element {
             },
         }
         if (session.me)().is_some_and(|me| me.role.can_change_shared()) {
-            button { id: "check-health", class: "mt-3 {BUTTON}", r#type: "button", onclick: check_now, "Check health now" }
+            button {
+                id: "check-health",
+                class: "mt-3 {BUTTON}",
+                r#type: "button",
+                onclick: check_now,
+                "Check health now"
+            }
         }
         McpServers { admin }
         McpClients {}
@@ -225,16 +341,30 @@ fn McpClients() -> Element {
                 "Agents reach the workspace's MCP servers through Flightdeck at /mcp with their token; the Policies page decides what their calls get."
             }
             match clients() {
-                None => rsx! { p { role: "status", class: "text-slate-500", "Loading…" } },
-                Some(Err(why)) => rsx! { p { role: "alert", "The MCP clients could not be loaded: {why}" } },
-                Some(Ok(list)) if list.is_empty() => rsx! { p { id: "mcp-clients-empty", class: "text-slate-600 dark:text-slate-300", "No MCP client is connected." } },
+                None => rsx! {
+                    p { role: "status", class: "text-slate-500", "Loading…" }
+                },
+                Some(Err(why)) => rsx! {
+                    p { role: "alert", "The MCP clients could not be loaded: {why}" }
+                },
+                Some(Ok(list)) if list.is_empty() => rsx! {
+                    p { id: "mcp-clients-empty", class: "text-slate-600 dark:text-slate-300",
+                        "No MCP client is connected."
+                    }
+                },
                 Some(Ok(list)) => rsx! {
-                    ul { id: "mcp-client-list", class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
+                    ul {
+                        id: "mcp-client-list",
+                        class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
                         for client in list {
-                            li { class: "mcp-client flex flex-wrap gap-3 p-3", "data-agent": "{client.agent_name}",
+                            li {
+                                class: "mcp-client flex flex-wrap gap-3 p-3",
+                                "data-agent": "{client.agent_name}",
                                 span { class: "font-medium", "{client.agent_name}" }
                                 span { class: "font-mono", "{client.client_name} {client.client_version}" }
-                                span { class: "text-slate-500", "since {locale.format(client.connected_at, crate::settings::locale::Style::DateTime)}" }
+                                span { class: "text-slate-500",
+                                    "since {locale.format(client.connected_at, crate::settings::locale::Style::DateTime)}"
+                                }
                             }
                         }
                     }
@@ -318,34 +448,86 @@ fn McpServers(admin: bool) -> Element {
             div { class: "mb-3 flex items-baseline gap-3",
                 h2 { class: "text-lg font-medium", "MCP servers" }
                 if let Some(Ok(now)) = overview() {
-                    span { id: "mcp-health", class: "text-sm text-slate-600 dark:text-slate-300", "{now.health.summary}" }
+                    span {
+                        id: "mcp-health",
+                        class: "text-sm text-slate-600 dark:text-slate-300",
+                        "{now.health.summary}"
+                    }
                 }
             }
             if admin {
-                form { id: "add-mcp", class: "mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900", onsubmit: add,
-                    label { class: "text-sm", "Name" input { id: "mcp-name", class: INPUT, required: true, value: "{name}", oninput: move |e| name.set(e.value()) } }
-                    label { class: "text-sm sm:col-span-2", "An http(s) URL, or a program the operator offers" input { id: "mcp-target", class: INPUT, required: true, placeholder: "https://mcp.example.com/mcp", value: "{target}", oninput: move |e| target.set(e.value()) } }
-                    div { class: "flex items-end", button { id: "mcp-add", class: BUTTON, r#type: "submit", "Add server" } }
-                    p { id: "mcp-offered", class: "text-xs text-slate-500 sm:col-span-4",
-                        if offered().is_empty() { "The operator offers no programs (FLIGHTDECK_MCP_CONFIG)." } else { "Offered by the operator: {offered}" }
+                form {
+                    id: "add-mcp",
+                    class: "mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900",
+                    onsubmit: add,
+                    label { class: "text-sm",
+                        "Name"
+                        input {
+                            id: "mcp-name",
+                            class: INPUT,
+                            required: true,
+                            value: "{name}",
+                            oninput: move |e| name.set(e.value()),
+                        }
+                    }
+                    label { class: "text-sm sm:col-span-2",
+                        "An http(s) URL, or a program the operator offers"
+                        input {
+                            id: "mcp-target",
+                            class: INPUT,
+                            required: true,
+                            placeholder: "https://mcp.example.com/mcp",
+                            value: "{target}",
+                            oninput: move |e| target.set(e.value()),
+                        }
+                    }
+                    div { class: "flex items-end",
+                        button { id: "mcp-add", class: BUTTON, r#type: "submit", "Add server" }
+                    }
+                    p {
+                        id: "mcp-offered",
+                        class: "text-xs text-slate-500 sm:col-span-4",
+                        if offered().is_empty() {
+                            "The operator offers no programs (FLIGHTDECK_MCP_CONFIG)."
+                        } else {
+                            "Offered by the operator: {offered}"
+                        }
                     }
                 }
             }
             if let Some(text) = message() {
-                p { role: "alert", class: "mb-3 text-sm text-red-700 dark:text-red-300", "{text}" }
+                p {
+                    role: "alert",
+                    class: "mb-3 text-sm text-red-700 dark:text-red-300",
+                    "{text}"
+                }
             }
             match overview() {
-                None => rsx! { p { role: "status", class: "text-slate-500", "Loading MCP servers…" } },
-                Some(Err(why)) => rsx! { p { role: "alert", "The MCP servers could not be loaded: {why}" } },
-                Some(Ok(now)) if now.servers.is_empty() => rsx! { p { id: "mcp-empty", class: "text-slate-600 dark:text-slate-300", "No MCP server is configured." } },
+                None => rsx! {
+                    p { role: "status", class: "text-slate-500", "Loading MCP servers…" }
+                },
+                Some(Err(why)) => rsx! {
+                    p { role: "alert", "The MCP servers could not be loaded: {why}" }
+                },
+                Some(Ok(now)) if now.servers.is_empty() => rsx! {
+                    p { id: "mcp-empty", class: "text-slate-600 dark:text-slate-300", "No MCP server is configured." }
+                },
                 Some(Ok(now)) => rsx! {
-                    ul { id: "mcp-list", class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
+                    ul {
+                        id: "mcp-list",
+                        class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
                         for status in now.servers {
                             {
                                 let (id, name) = (status.server.id, status.server.name);
                                 let state = status.state.as_str();
-                                let tools: Vec<&str> = status.tools.iter().map(|tool| tool.name.as_str()).collect();
-                                let error = status.last_error.map(|e| format!("{e} (attempt {})", status.attempts));
+                                let tools: Vec<&str> = status
+                                    .tools
+                                    .iter()
+                                    .map(|tool| tool.name.as_str())
+                                    .collect();
+                                let error = status
+                                    .last_error
+                                    .map(|e| format!("{e} (attempt {})", status.attempts));
                                 rsx! {
                                     li { key: "{id}", class: "mcp-server p-3 text-sm", "data-state": "{state}",
                                         div { class: "flex flex-wrap items-center gap-3",
@@ -355,11 +537,17 @@ fn McpServers(admin: bool) -> Element {
                                                 span { class: "text-xs text-red-700 dark:text-red-300", "{error}" }
                                             }
                                             if admin {
-                                                button { class: "mcp-remove ml-auto {BUTTON}", onclick: move |_| remove(id.clone()), "Remove" }
+                                                button {
+                                                    class: "mcp-remove ml-auto {BUTTON}",
+                                                    onclick: move |_| remove(id.clone()),
+                                                    "Remove"
+                                                }
                                             }
                                         }
                                         if !tools.is_empty() {
-                                            p { class: "mcp-tools mt-1 font-mono text-xs text-slate-600 dark:text-slate-300", {tools.join(", ")} }
+                                            p { class: "mcp-tools mt-1 font-mono text-xs text-slate-600 dark:text-slate-300",
+                                                {tools.join(", ")}
+                                            }
                                         }
                                     }
                                 }

@@ -157,28 +157,44 @@ pub fn Analytics() -> Element {
             },
             label { class: "text-sm",
                 "Period"
-                select { id: "analytics-period", class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900", value: chosen,
+                select {
+                    id: "analytics-period",
+                    class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900",
+                    value: chosen,
                     onchange: move |e| {
                         set("period", e.value());
                         from.set(String::new());
                         to.set(String::new());
                     },
                     for (name, label) in PERIODS {
-                        option { key: "{name}", value: name, selected: chosen == name, "{label}" }
+                        option {
+                            key: "{name}",
+                            value: name,
+                            selected: chosen == name,
+                            "{label}"
+                        }
                     }
                 }
             }
             if chosen == "custom" {
                 label { class: "text-sm",
                     "From"
-                    input { id: "analytics-from", class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900", r#type: "date", value: value("from"),
+                    input {
+                        id: "analytics-from",
+                        class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900",
+                        r#type: "date",
+                        value: value("from"),
                         "aria-invalid": bad == "from",
                         oninput: move |e| from.set(e.value()),
                     }
                 }
                 label { class: "text-sm",
                     "To"
-                    input { id: "analytics-to", class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900", r#type: "date", value: value("to"),
+                    input {
+                        id: "analytics-to",
+                        class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900",
+                        r#type: "date",
+                        value: value("to"),
                         "aria-invalid": bad == "to",
                         oninput: move |e| to.set(e.value()),
                     }
@@ -193,29 +209,61 @@ pub fn Analytics() -> Element {
             }
             if !wanted.is_empty() {
                 div { class: "ml-auto flex gap-2",
-                    a { id: "analytics-export-csv", class: BUTTON, href: "/api/analytics/report.csv?{wanted}", download: "", "Download CSV" }
-                    a { id: "analytics-export-json", class: BUTTON, href: "/api/analytics/report.json?{wanted}", download: "", "Download JSON" }
+                    a {
+                        id: "analytics-export-csv",
+                        class: BUTTON,
+                        href: "/api/analytics/report.csv?{wanted}",
+                        download: "",
+                        "Download CSV"
+                    }
+                    a {
+                        id: "analytics-export-json",
+                        class: BUTTON,
+                        href: "/api/analytics/report.json?{wanted}",
+                        download: "",
+                        "Download JSON"
+                    }
                 }
             }
         }
         if wanted.is_empty() {
-            p { id: "analytics-pick", class: "py-8 text-center text-slate-500 dark:text-slate-400", "Pick the first and last day, then Apply." }
+            p {
+                id: "analytics-pick",
+                class: "py-8 text-center text-slate-500 dark:text-slate-400",
+                "Pick the first and last day, then Apply."
+            }
         } else {
             match current {
                 None => rsx! {
-                    p { id: "analytics-loading", class: "py-8 text-center text-slate-500 dark:text-slate-400", role: "status", "Loading the report…" }
+                    p {
+                        id: "analytics-loading",
+                        class: "py-8 text-center text-slate-500 dark:text-slate-400",
+                        role: "status",
+                        "Loading the report…"
+                    }
                 },
                 Some(Err(error)) => rsx! {
-                    div { id: "analytics-error", class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100", role: "alert",
+                    div {
+                        id: "analytics-error",
+                        class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100",
+                        role: "alert",
                         p { "The report could not be made: {error}" }
-                        button { id: "analytics-retry", class: "{BUTTON} mt-2", r#type: "button", onclick: move |_| load(), "Retry" }
+                        button {
+                            id: "analytics-retry",
+                            class: "{BUTTON} mt-2",
+                            r#type: "button",
+                            onclick: move |_| load(),
+                            "Retry"
+                        }
                     }
                 },
                 Some(Ok(report)) => {
                     let span = &report.period;
                     let made = locale.format(report.generated_at, Style::DateTime);
                     rsx! {
-                        p { id: "analytics-span", class: "mb-3 text-sm text-slate-500 dark:text-slate-400",
+                        p {
+                            id: "analytics-span",
+                            class: "mb-3 text-sm text-slate-500 dark:text-slate-400",
                             "{span.from} to {span.to} ({span.tz}) · as of {made}"
                         }
                         div { id: "analytics-report", {super::view::body(&report, &locale)} }
@@ -223,22 +271,37 @@ pub fn Analytics() -> Element {
                 }
             }
         }
-        section { id: "analytics-exports", class: "rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 mt-6 p-4", "aria-labelledby": "analytics-exports-title",
+        section {
+            id: "analytics-exports",
+            class: "rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 mt-6 p-4",
+            "aria-labelledby": "analytics-exports-title",
             h2 { id: "analytics-exports-title", class: "font-semibold", "Scheduled exports" }
             match exports() {
-                None => rsx! { p { class: "mt-2 text-sm text-slate-500 dark:text-slate-400", "Loading…" } },
-                Some(Err(why)) => rsx! { p { class: "mt-2 text-sm text-rose-700 dark:text-rose-300", "The exports could not be listed: {why}" } },
+                None => rsx! {
+                    p { class: "mt-2 text-sm text-slate-500 dark:text-slate-400", "Loading…" }
+                },
+                Some(Err(why)) => rsx! {
+                    p { class: "mt-2 text-sm text-rose-700 dark:text-rose-300", "The exports could not be listed: {why}" }
+                },
                 Some(Ok(files)) if files.is_empty() => rsx! {
-                    p { id: "analytics-exports-none", class: "mt-2 text-sm text-slate-500 dark:text-slate-400",
+                    p {
+                        id: "analytics-exports-none",
+                        class: "mt-2 text-sm text-slate-500 dark:text-slate-400",
                         "None yet. Switch on automatic export in "
-                        Link { to: Route::Settings {}, class: "text-sky-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:text-sky-400", "Settings" }
+                        Link {
+                            to: Route::Settings {},
+                            class: "text-sky-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:text-sky-400",
+                            "Settings"
+                        }
                         " (workspace export settings) to have a report written daily or weekly."
                     }
                 },
                 Some(Ok(files)) => rsx! {
                     ul { class: "mt-2 divide-y divide-slate-200 text-sm dark:divide-slate-800",
                         for file in files.iter() {
-                            li { key: "{file.id}", class: "flex flex-wrap items-baseline gap-x-3 py-1.5",
+                            li {
+                                key: "{file.id}",
+                                class: "flex flex-wrap items-baseline gap-x-3 py-1.5",
                                 a {
                                     class: "export-link text-sky-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:text-sky-400",
                                     href: "/api/analytics/exports/{encode(&file.id)}",

@@ -390,63 +390,154 @@ pub fn Approvals() -> Element {
         }
         div { class: "mb-4 flex flex-wrap items-center gap-3 text-sm",
             label { class: "flex items-center gap-2",
-                input { id: "select-all", r#type: "checkbox", checked: all_chosen, disabled: pending.is_empty() || !can_decide,
+                input {
+                    id: "select-all",
+                    r#type: "checkbox",
+                    checked: all_chosen,
+                    disabled: pending.is_empty() || !can_decide,
                     onchange: move |e: FormEvent| {
-                        if e.checked() { selected.set(pending.iter().cloned().collect()) } else { selected.set(BTreeSet::new()) }
-                    }
+                        if e.checked() {
+                            selected.set(pending.iter().cloned().collect())
+                        } else {
+                            selected.set(BTreeSet::new())
+                        }
+                    },
                 }
                 "Select all"
             }
-            input { id: "decision-comment", class: "min-w-48 flex-1 rounded-md border border-slate-300 bg-white px-3 py-1.5 dark:border-slate-700 dark:bg-slate-950",
-                placeholder: "Comment (optional), sent with your decisions", aria_label: "Comment",
-                value: "{comment}", oninput: move |e| comment.set(e.value()) }
-            button { id: "bulk-approve", "data-shortcut": "approve", class: BUTTON_SMALL, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Approve)), "Approve selected ({chosen})" }
-            button { id: "bulk-reject", class: BUTTON_SMALL, disabled: chosen == 0 || !can_decide, onclick: move |_| confirm.set(Some(Verdict::Reject)), "Reject selected ({chosen})" }
+            input {
+                id: "decision-comment",
+                class: "min-w-48 flex-1 rounded-md border border-slate-300 bg-white px-3 py-1.5 dark:border-slate-700 dark:bg-slate-950",
+                placeholder: "Comment (optional), sent with your decisions",
+                aria_label: "Comment",
+                value: "{comment}",
+                oninput: move |e| comment.set(e.value()),
+            }
+            button {
+                id: "bulk-approve",
+                "data-shortcut": "approve",
+                class: BUTTON_SMALL,
+                disabled: chosen == 0 || !can_decide,
+                onclick: move |_| confirm.set(Some(Verdict::Approve)),
+                "Approve selected ({chosen})"
+            }
+            button {
+                id: "bulk-reject",
+                class: BUTTON_SMALL,
+                disabled: chosen == 0 || !can_decide,
+                onclick: move |_| confirm.set(Some(Verdict::Reject)),
+                "Reject selected ({chosen})"
+            }
             label { class: "flex items-center gap-2",
-                input { id: "show-decided", r#type: "checkbox", checked: show_all(),
-                    onchange: move |e: FormEvent| saved.with_mut(|saved| {
-                        if e.checked() { saved.values.insert("status".into(), "all".into()); } else { saved.values.remove("status"); }
-                    })
+                input {
+                    id: "show-decided",
+                    r#type: "checkbox",
+                    checked: show_all(),
+                    onchange: move |e: FormEvent| {
+                        saved
+                            .with_mut(|saved| {
+                                if e.checked() {
+                                    saved.values.insert("status".into(), "all".into());
+                                } else {
+                                    saved.values.remove("status");
+                                }
+                            })
+                    },
                 }
                 "Show decided"
             }
-            input { id: "approvals-search", "data-shortcut": "search", r#type: "search", class: "min-w-40 rounded-md border border-slate-300 bg-white px-3 py-1.5 dark:border-slate-700 dark:bg-slate-950",
-                placeholder: "Search tool, agent, reason", aria_label: "Search approvals",
-                value: "{saved().search}", oninput: move |e| saved.with_mut(|saved| saved.search = e.value()) }
+            input {
+                id: "approvals-search",
+                "data-shortcut": "search",
+                r#type: "search",
+                class: "min-w-40 rounded-md border border-slate-300 bg-white px-3 py-1.5 dark:border-slate-700 dark:bg-slate-950",
+                placeholder: "Search tool, agent, reason",
+                aria_label: "Search approvals",
+                value: "{saved().search}",
+                oninput: move |e| saved.with_mut(|saved| saved.search = e.value()),
+            }
         }
         if !can_decide && (session.me)().is_some() {
-            p { id: "approvals-readonly", class: "mb-3 text-sm text-slate-600 dark:text-slate-300", "As a viewer you can follow the queue; an admin or operator decides." }
+            p {
+                id: "approvals-readonly",
+                class: "mb-3 text-sm text-slate-600 dark:text-slate-300",
+                "As a viewer you can follow the queue; an admin or operator decides."
+            }
         }
         if let Some(verdict) = confirm() {
-            div { id: "bulk-confirm", role: "dialog", aria_modal: "true", aria_labelledby: "bulk-confirm-title",
+            div {
+                id: "bulk-confirm",
+                role: "dialog",
+                aria_modal: "true",
+                aria_labelledby: "bulk-confirm-title",
                 class: "mb-4 rounded-lg border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950",
                 p { id: "bulk-confirm-title", class: "font-medium",
-                    if verdict == Verdict::Approve { "Approve {chosen} tool runs?" } else { "Reject {chosen} tool runs?" }
+                    if verdict == Verdict::Approve {
+                        "Approve {chosen} tool runs?"
+                    } else {
+                        "Reject {chosen} tool runs?"
+                    }
                 }
                 div { class: "mt-3 flex gap-2",
-                    button { id: "bulk-confirm-yes", class: BUTTON_SMALL, autofocus: true, onclick: move |_| run_bulk(verdict), "Yes, decide all" }
-                    button { id: "bulk-confirm-no", "data-shortcut": "close", class: BUTTON_SMALL, onclick: move |_| confirm.set(None), "Keep them" }
+                    button {
+                        id: "bulk-confirm-yes",
+                        class: BUTTON_SMALL,
+                        autofocus: true,
+                        onclick: move |_| run_bulk(verdict),
+                        "Yes, decide all"
+                    }
+                    button {
+                        id: "bulk-confirm-no",
+                        "data-shortcut": "close",
+                        class: BUTTON_SMALL,
+                        onclick: move |_| confirm.set(None),
+                        "Keep them"
+                    }
                 }
             }
         }
         if let Some(p) = progress() {
-            div { id: "bulk-status", class: "mb-4", role: "status", "data-done": "{p.done}", "data-total": "{p.total}",
+            div {
+                id: "bulk-status",
+                class: "mb-4",
+                role: "status",
+                "data-done": "{p.done}",
+                "data-total": "{p.total}",
                 label { class: "block text-sm",
-                    if p.done < p.total { "Deciding… {p.done} of {p.total}" } else { "Done: {p.total - p.failures.len()} of {p.total} decided" }
-                    progress { id: "bulk-progress", class: "mt-1 block h-2 w-full", max: "{p.total}", value: "{p.done}" }
+                    if p.done < p.total {
+                        "Deciding… {p.done} of {p.total}"
+                    } else {
+                        "Done: {p.total - p.failures.len()} of {p.total} decided"
+                    }
+                    progress {
+                        id: "bulk-progress",
+                        class: "mt-1 block h-2 w-full",
+                        max: "{p.total}",
+                        value: "{p.done}",
+                    }
                 }
                 if !p.failures.is_empty() {
-                    ul { id: "bulk-failures", class: "mt-2 list-disc pl-5 text-sm text-red-700 dark:text-red-300",
-                        for (id, why) in p.failures.iter() { li { key: "{id}", "{id}: {why}" } }
+                    ul {
+                        id: "bulk-failures",
+                        class: "mt-2 list-disc pl-5 text-sm text-red-700 dark:text-red-300",
+                        for (id, why) in p.failures.iter() {
+                            li { key: "{id}", "{id}: {why}" }
+                        }
                     }
                 }
             }
         }
         if let Some(text) = message() {
-            p { role: "alert", class: "mb-3 text-sm text-red-700 dark:text-red-300", "{text}" }
+            p {
+                role: "alert",
+                class: "mb-3 text-sm text-red-700 dark:text-red-300",
+                "{text}"
+            }
         }
         match loaded() {
-            None => rsx! { p { id: "approvals-loading", role: "status", class: "text-slate-500", "Loading the queue…" } },
+            None => rsx! {
+                p { id: "approvals-loading", role: "status", class: "text-slate-500", "Loading the queue…" }
+            },
             Some(Err(why)) => rsx! {
                 div { role: "alert", class: "text-red-700 dark:text-red-300",
                     "The queue could not be loaded: {why} "
@@ -454,20 +545,29 @@ pub fn Approvals() -> Element {
                 }
             },
             Some(Ok(())) if items.is_empty() && !search().is_empty() => rsx! {
-                p { id: "approvals-no-match", class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
+                p { // A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium // A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium // A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium // A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium // A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium // A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium // A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium  A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium
+                    id: "approvals-no-match",
+                    class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
                     "No approval matches “{search}”."
                 }
             },
             Some(Ok(())) if items.is_empty() => rsx! {
-                p { id: "approvals-empty", class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
+                p {
+                    id: "approvals-empty",
+                    class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
                     "Nothing waits for a decision. New requests appear here as agents make them."
                 }
             },
             Some(Ok(())) => rsx! {
-                ul { id: "approval-list", role: "listbox", tabindex: "0", aria_label: "Approvals (j/k move, x select, a approve, r reject, Enter open)",
+                ul {
+                    id: "approval-list",
+                    role: "listbox",
+                    tabindex: "0",
+                    aria_label: "Approvals (j/k move, x select, a approve, r reject, Enter open)",
                     // A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium
                     // restyle every row when one was added (up to 10,000 elements, 200 ms).
-                    class: "flex flex-col gap-2 outline-none focus-visible:ring-2 focus-visible:ring-sky-600", onkeydown: on_key,
+                    class: "flex flex-col gap-2 outline-none focus-visible:ring-2 focus-visible:ring-sky-600",
+                    onkeydown: on_key,
                     for (i, approval) in items.into_iter().enumerate() {
                         ApprovalRow {
                             key: "{approval.id}",
@@ -535,71 +635,149 @@ fn ApprovalRow(
     let pretty = arguments.clone();
     rsx! {
         // Rows out of sight skip style, layout and paint (content-visibility), sized as last shown.
-        li { class: if current { "approval rounded-lg border border-sky-500 bg-white p-3 ring-1 ring-sky-500 [content-visibility:auto] [contain-intrinsic-size:auto_7rem] dark:bg-slate-900" } else { "approval rounded-lg border border-slate-200 bg-white p-3 [content-visibility:auto] [contain-intrinsic-size:auto_7rem] dark:border-slate-800 dark:bg-slate-900" },
-            role: "option", aria_selected: "{checked}", "data-id": "{id}", "data-status": approval.status.as_str(), "data-current": "{current}",
+        li {
+            class: if current { "approval rounded-lg border border-sky-500 bg-white p-3 ring-1 ring-sky-500 [content-visibility:auto] [contain-intrinsic-size:auto_7rem] dark:bg-slate-900" } else { "approval rounded-lg border border-slate-200 bg-white p-3 [content-visibility:auto] [contain-intrinsic-size:auto_7rem] dark:border-slate-800 dark:bg-slate-900" },
+            role: "option",
+            aria_selected: "{checked}",
+            "data-id": "{id}",
+            "data-status": approval.status.as_str(),
+            "data-current": "{current}",
             div { class: "flex flex-wrap items-center gap-3",
                 if pending && can_decide {
-                    input { class: "approval-select", r#type: "checkbox", checked, aria_label: "Select {approval.tool}", onchange: move |_| on_toggle.call(a.clone()) }
+                    input {
+                        class: "approval-select",
+                        r#type: "checkbox",
+                        checked,
+                        aria_label: "Select {approval.tool}",
+                        onchange: move |_| on_toggle.call(a.clone()),
+                    }
                 }
                 span { class: "font-mono text-sm font-semibold", "{approval.tool}" }
                 span { class: "{BADGE} {risk_class}", "{risk_text} risk" }
                 span { class: "text-sm text-slate-600 dark:text-slate-300", "by {approval.agent_name}" }
-                time { class: "requested text-xs text-slate-500", title: "requested", "{requested}" }
-                if let Some(left) = left { span { class: "time-left text-sm text-amber-700 dark:text-amber-300", title: "{deadline}", "{left}" } }
-                span { class: "approval-status ml-auto text-sm font-medium", "{approval.status.as_str()}" }
+                time {
+                    class: "requested text-xs text-slate-500",
+                    title: "requested",
+                    "{requested}"
+                }
+                if let Some(left) = left {
+                    span {
+                        class: "time-left text-sm text-amber-700 dark:text-amber-300",
+                        title: "{deadline}",
+                        "{left}"
+                    }
+                }
+                span { class: "approval-status ml-auto text-sm font-medium",
+                    "{approval.status.as_str()}"
+                }
                 if pending && can_decide {
-                    button { class: "approve {BUTTON_SMALL}", onclick: move |_| on_decide.call((b.clone(), "approve")), "Approve" }
-                    button { class: "reject {BUTTON_SMALL}", onclick: move |_| on_decide.call((c.clone(), "reject")), "Reject" }
-                    button { class: "cancel {BUTTON_SMALL}", onclick: move |_| on_decide.call((d.clone(), "cancel")), "Cancel" }
+                    button {
+                        class: "approve {BUTTON_SMALL}",
+                        onclick: move |_| on_decide.call((b.clone(), "approve")),
+                        "Approve"
+                    }
+                    button {
+                        class: "reject {BUTTON_SMALL}",
+                        onclick: move |_| on_decide.call((c.clone(), "reject")),
+                        "Reject"
+                    }
+                    button {
+                        class: "cancel {BUTTON_SMALL}",
+                        onclick: move |_| on_decide.call((d.clone(), "cancel")),
+                        "Cancel"
+                    }
                 }
             }
-            if !approval.reason.is_empty() { p { class: "mt-1 text-sm", "{approval.reason}" } }
+            if !approval.reason.is_empty() {
+                p { class: "mt-1 text-sm", "{approval.reason}" }
+            }
             if let Some(gate) = approval.gate.as_ref() {
                 p { class: "approval-gate mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-300",
                     span { class: "font-mono", "{gate.server} / {gate.tool}" }
                     span { "{gate.rule} · policy revision {gate.revision}" }
-                    if gate.original_arguments.is_some() { span { class: "edited font-medium", "arguments edited" } }
+                    if gate.original_arguments.is_some() {
+                        span { class: "edited font-medium", "arguments edited" }
+                    }
                     if can_decide {
-                        button { class: "always-allow {BUTTON_SMALL}", onclick: move |_| on_always.call(f.clone()), "Always allow this tool for {approval.agent_name}" }
+                        button {
+                            class: "always-allow {BUTTON_SMALL}",
+                            onclick: move |_| on_always.call(f.clone()),
+                            "Always allow this tool for {approval.agent_name}"
+                        }
                     }
                 }
             }
             if let Some(run) = approval.run.as_ref() {
-                div { class: "approval-run mt-2 text-sm", "data-run": run.status.as_str(), role: "status",
+                div {
+                    class: "approval-run mt-2 text-sm",
+                    "data-run": run.status.as_str(),
+                    role: "status",
                     span { class: "font-medium", "Run {run.status.as_str()}" }
-                    if let Some(percent) = run.progress { " {percent}%" }
-                    if let Some(text) = run.message.as_ref() { span { class: "text-slate-500", " · {text}" } }
-                    if run.status == super::RunStatus::Running {
-                        progress { class: "run-progress mt-1 block h-2 w-full", max: "100", value: run.progress.map(|p| p.to_string()).unwrap_or_default() }
+                    if let Some(percent) = run.progress {
+                        " {percent}%"
                     }
-                    if let Some(result) = run.result.as_ref() { pre { class: "run-result mt-1 overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-950", "{result}" } }
+                    if let Some(text) = run.message.as_ref() {
+                        span { class: "text-slate-500", " · {text}" }
+                    }
+                    if run.status == super::RunStatus::Running {
+                        progress {
+                            class: "run-progress mt-1 block h-2 w-full",
+                            max: "100",
+                            value: run.progress.map(|p| p.to_string()).unwrap_or_default(),
+                        }
+                    }
+                    if let Some(result) = run.result.as_ref() {
+                        pre { class: "run-result mt-1 overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-950",
+                            "{result}"
+                        }
+                    }
                 }
             }
             if pending && can_decide {
                 if let Some(text) = editing() {
                     div { class: "approval-edit mt-2",
-                        label { class: "block text-xs text-slate-500", "Arguments to run with (JSON)"
-                            textarea { class: "edit-arguments mt-1 block h-32 w-full rounded-md border border-slate-300 bg-white p-2 font-mono text-xs dark:border-slate-700 dark:bg-slate-950",
-                                value: "{text}", oninput: move |ev| editing.set(Some(ev.value())) }
+                        label { class: "block text-xs text-slate-500",
+                            "Arguments to run with (JSON)"
+                            textarea {
+                                class: "edit-arguments mt-1 block h-32 w-full rounded-md border border-slate-300 bg-white p-2 font-mono text-xs dark:border-slate-700 dark:bg-slate-950",
+                                value: "{text}",
+                                oninput: move |ev| editing.set(Some(ev.value())),
+                            }
                         }
                         div { class: "mt-1 flex gap-2",
-                            button { class: "approve-edited {BUTTON_SMALL}", onclick: move |_| on_edit.call((e.clone(), editing().unwrap_or_default())), "Approve with these arguments" }
-                            button { class: BUTTON_SMALL, onclick: move |_| editing.set(None), "Keep the agent's" }
+                            button {
+                                class: "approve-edited {BUTTON_SMALL}",
+                                onclick: move |_| on_edit.call((e.clone(), editing().unwrap_or_default())),
+                                "Approve with these arguments"
+                            }
+                            button {
+                                class: BUTTON_SMALL,
+                                onclick: move |_| editing.set(None),
+                                "Keep the agent's"
+                            }
                         }
                     }
                 } else {
-                    button { class: "edit {BUTTON_SMALL} mt-2", onclick: move |_| editing.set(Some(pretty.clone())), "Edit arguments" }
+                    button {
+                        class: "edit {BUTTON_SMALL} mt-2",
+                        onclick: move |_| editing.set(Some(pretty.clone())),
+                        "Edit arguments"
+                    }
                 }
             }
             if let (Some(by), false) = (approval.decided_by.as_ref(), pending) {
                 p { class: "mt-1 text-xs text-slate-500",
                     "{approval.status.as_str()} by {by}{decided}"
-                    if let Some(comment) = approval.comment.as_ref() { ": {comment}" }
+                    if let Some(comment) = approval.comment.as_ref() {
+                        ": {comment}"
+                    }
                 }
             }
             details { open: expanded,
                 summary { class: "mt-1 cursor-pointer text-xs text-slate-500", "Arguments" }
-                pre { class: "mt-1 overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-950", "{arguments}" }
+                pre { class: "mt-1 overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-950",
+                    "{arguments}"
+                }
             }
         }
     }
@@ -653,42 +831,87 @@ pub fn ApprovalQueue() -> Element {
     };
     match list() {
         None => {
-            rsx! { p { class: "queue-loading mt-3 text-sm text-slate-500", role: "status", "Loading the queue…" } }
+            rsx! {
+                p {
+                    class: "queue-loading mt-3 text-sm text-slate-500",
+                    role: "status",
+                    "Loading the queue…"
+                }
+            }
         }
         Some(Err(why)) => rsx! {
-            div { class: "queue-error mt-3 text-sm text-red-700 dark:text-red-300", role: "alert",
+            div {
+                class: "queue-error mt-3 text-sm text-red-700 dark:text-red-300",
+                role: "alert",
                 "The queue could not be loaded: {why} "
                 button { class: BUTTON_SMALL, onclick: move |_| reload(), "Retry" }
             }
         },
         Some(Ok(items)) if items.is_empty() => {
-            rsx! { p { class: "queue-empty mt-3 text-sm text-slate-600 dark:text-slate-300", "Nothing waits for a decision." } }
+            rsx! {
+                p { class: "queue-empty mt-3 text-sm text-slate-600 dark:text-slate-300",
+                    "Nothing waits for a decision."
+                }
+            }
         }
         Some(Ok(items)) => {
             let waiting = items.iter().filter(|a| a.status == Status::Pending).count();
             rsx! {
-            p { class: "queue-count mt-2 text-2xl font-semibold", "data-count": "{waiting}", "{waiting} waiting" }
-            ul { class: "mt-2 space-y-1 text-sm",
-                for approval in items.into_iter().take(5) {
-                    li { key: "{approval.id}", class: "queue-item flex items-center gap-2", "data-id": "{approval.id}",
-                        span { class: "font-mono", "{approval.tool}" }
-                        span { class: "text-slate-500", "{approval.agent_name}" }
-                        if let Some(run) = approval.run.as_ref() {
-                            span { class: "queue-run ml-auto text-xs font-medium", "data-run": run.status.as_str(),
-                                "{run.status.as_str()}"
-                                if let Some(percent) = run.progress { " {percent}%" }
+                p {
+                    class: "queue-count mt-2 text-2xl font-semibold",
+                    "data-count": "{waiting}",
+                    "{waiting} waiting"
+                }
+                ul { class: "mt-2 space-y-1 text-sm",
+                    for approval in items.into_iter().take(5) {
+                        li {
+                            key: "{approval.id}",
+                            class: "queue-item flex items-center gap-2",
+                            "data-id": "{approval.id}",
+                            span { class: "font-mono", "{approval.tool}" }
+                            span { class: "text-slate-500", "{approval.agent_name}" }
+                            if let Some(run) = approval.run.as_ref() {
+                                span {
+                                    class: "queue-run ml-auto text-xs font-medium",
+                                    "data-run": run.status.as_str(),
+                                    "{run.status.as_str()}"
+                                    if let Some(percent) = run.progress {
+                                        " {percent}%"
+                                    }
+                                }
+                                if run.status == super::RunStatus::Running {
+                                    progress {
+                                        class: "h-1.5 w-16",
+                                        max: "100",
+                                        value: run.progress.map(|p| p.to_string()).unwrap_or_default(),
+                                    }
+                                }
+                            } else if can_decide {
+                                button {
+                                    class: "approve ml-auto {BUTTON_SMALL}",
+                                    onclick: {
+                                        let id = approval.id.clone();
+                                        move |_| decide(id.clone(), "approve")
+                                    },
+                                    "Approve"
+                                }
+                                button {
+                                    class: "reject {BUTTON_SMALL}",
+                                    onclick: {
+                                        let id = approval.id.clone();
+                                        move |_| decide(id.clone(), "reject")
+                                    },
+                                    "Reject"
+                                }
                             }
-                            if run.status == super::RunStatus::Running {
-                                progress { class: "h-1.5 w-16", max: "100", value: run.progress.map(|p| p.to_string()).unwrap_or_default() }
-                            }
-                        } else if can_decide {
-                            button { class: "approve ml-auto {BUTTON_SMALL}", onclick: { let id = approval.id.clone(); move |_| decide(id.clone(), "approve") }, "Approve" }
-                            button { class: "reject {BUTTON_SMALL}", onclick: { let id = approval.id.clone(); move |_| decide(id.clone(), "reject") }, "Reject" }
                         }
                     }
                 }
-            }
-            a { href: "/approvals", class: "mt-2 inline-block text-sm text-sky-700 underline dark:text-sky-300", "Open approvals" }
+                a {
+                    href: "/approvals",
+                    class: "mt-2 inline-block text-sm text-sky-700 underline dark:text-sky-300",
+                    "Open approvals"
+                }
             }
         }
     }

@@ -163,43 +163,75 @@ pub fn Audit() -> Element {
             }
             label { class: "text-sm",
                 "From"
-                input { id: "audit-from", class: FIELD, r#type: "date", value: value("date_from"),
+                input {
+                    id: "audit-from",
+                    class: FIELD,
+                    r#type: "date",
+                    value: value("date_from"),
                     onchange: move |e| set("date_from", e.value()),
                 }
             }
             label { class: "text-sm",
                 "To"
-                input { id: "audit-to", class: FIELD, r#type: "date", value: value("date_to"),
+                input {
+                    id: "audit-to",
+                    class: FIELD,
+                    r#type: "date",
+                    value: value("date_to"),
                     onchange: move |e| set("date_to", e.value()),
                 }
             }
             label { class: "text-sm",
                 "User"
-                select { id: "audit-user", class: FIELD, value: value("user_id"),
+                select {
+                    id: "audit-user",
+                    class: FIELD,
+                    value: value("user_id"),
                     onchange: move |e| set("user_id", e.value()),
                     option { value: "", "Anyone" }
                     for user in facets.users.iter() {
-                        option { key: "{user.id}", value: "{user.id}", selected: value("user_id") == user.id, "{user.email}" }
+                        option {
+                            key: "{user.id}",
+                            value: "{user.id}",
+                            selected: value("user_id") == user.id,
+                            "{user.email}"
+                        }
                     }
                 }
             }
             label { class: "text-sm",
                 "Action"
-                select { id: "audit-action", class: FIELD, value: value("action"),
+                select {
+                    id: "audit-action",
+                    class: FIELD,
+                    value: value("action"),
                     onchange: move |e| set("action", e.value()),
                     option { value: "", "Any action" }
                     for action in facets.actions.iter() {
-                        option { key: "{action}", value: "{action}", selected: value("action") == *action, "{action}" }
+                        option {
+                            key: "{action}",
+                            value: "{action}",
+                            selected: value("action") == *action,
+                            "{action}"
+                        }
                     }
                 }
             }
             label { class: "text-sm",
                 "Resource"
-                select { id: "audit-type", class: FIELD, value: value("resource_type"),
+                select {
+                    id: "audit-type",
+                    class: FIELD,
+                    value: value("resource_type"),
                     onchange: move |e| set("resource_type", e.value()),
                     option { value: "", "Any resource" }
                     for kind in facets.resource_types.iter() {
-                        option { key: "{kind}", value: "{kind}", selected: value("resource_type") == *kind, "{kind}" }
+                        option {
+                            key: "{kind}",
+                            value: "{kind}",
+                            selected: value("resource_type") == *kind,
+                            "{kind}"
+                        }
                     }
                 }
             }
@@ -227,7 +259,10 @@ pub fn Audit() -> Element {
                 p { id: "audit-loading", class: "py-8 text-center {MUTED}", role: "status", "Loading entries…" }
             },
             Some(Err(why)) => rsx! {
-                div { id: "audit-error", class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100", role: "alert",
+                div {
+                    id: "audit-error",
+                    class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100",
+                    role: "alert",
                     p { "The audit log could not be read: {why}" }
                     button { class: "{BUTTON} mt-2", onclick: move |_| load(), "Retry" }
                 }
@@ -238,13 +273,21 @@ pub fn Audit() -> Element {
                 let short = page.entries.len() < PAGE && page.next_cursor.is_some();
                 rsx! {
                     if page.entries.is_empty() && !short {
-                        div { id: "audit-empty", class: "rounded-lg border border-dashed border-slate-300 p-8 text-center dark:border-slate-700",
+                        div {
+                            id: "audit-empty",
+                            class: "rounded-lg border border-dashed border-slate-300 p-8 text-center dark:border-slate-700",
                             p { class: MUTED,
-                                if filter().is_empty() { "Nothing has been recorded yet." } else { "No entries match these filters." }
+                                if filter().is_empty() {
+                                    "Nothing has been recorded yet."
+                                } else {
+                                    "No entries match these filters."
+                                }
                             }
                         }
                     } else {
-                        ol { id: "audit-entries", class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
+                        ol {
+                            id: "audit-entries",
+                            class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
                             for entry in page.entries.iter().cloned() {
                                 EntryRow {
                                     key: "{entry.id}",
@@ -267,7 +310,10 @@ pub fn Audit() -> Element {
                             class: BUTTON,
                             disabled: !newer,
                             onclick: move |_| {
-                                pages.with_mut(|pages| { pages.pop(); });
+                                pages
+                                    .with_mut(|pages| {
+                                        pages.pop();
+                                    });
                             },
                             "← Newer"
                         }
@@ -322,7 +368,10 @@ fn EntryRow(
     };
     let id = entry.id.clone();
     rsx! {
-        li { class: "audit-entry px-4 py-3", "data-action": "{entry.action}", "data-id": "{entry.id}",
+        li {
+            class: "audit-entry px-4 py-3",
+            "data-action": "{entry.action}",
+            "data-id": "{entry.id}",
             div { class: "flex flex-wrap items-baseline gap-x-3 gap-y-1 text-sm",
                 time { class: "font-mono text-xs {MUTED}", "{when}" }
                 span { class: "actor font-medium", "{actor(&entry)}" }
@@ -333,7 +382,11 @@ fn EntryRow(
                         class: "diff-toggle ml-auto text-sm text-sky-700 underline-offset-2 hover:underline dark:text-sky-400",
                         "aria-expanded": "{expanded}",
                         onclick: move |_| on_toggle.call(id.clone()),
-                        if expanded { "Hide changes" } else { "Show {changes.len()} changes" }
+                        if expanded {
+                            "Hide changes"
+                        } else {
+                            "Show {changes.len()} changes"
+                        }
                     }
                 }
             }
@@ -358,10 +411,14 @@ fn EntryRow(
                                     tr { key: "{path}", class: "change align-top", "data-change": kind,
                                         td { class: "break-all py-0.5 pr-2", "{path}" }
                                         td { class: "break-all py-0.5 pr-2 text-rose-700 dark:text-rose-300",
-                                            if !before.is_empty() { del { "{before}" } }
+                                            if !before.is_empty() {
+                                                del { "{before}" }
+                                            }
                                         }
                                         td { class: "break-all py-0.5 text-emerald-700 dark:text-emerald-300",
-                                            if !after.is_empty() { ins { class: "no-underline", "{after}" } }
+                                            if !after.is_empty() {
+                                                ins { class: "no-underline", "{after}" }
+                                            }
                                         }
                                     }
                                 }
@@ -413,10 +470,18 @@ fn ChainStatus() -> Element {
         _ => "border-slate-200 bg-white text-slate-700 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-300",
     };
     rsx! {
-        div { id: "audit-chain", class: "mb-4 flex items-center gap-3 rounded-lg border px-4 py-2 text-sm {color}", "data-state": tone, role: "status",
+        div {
+            id: "audit-chain",
+            class: "mb-4 flex items-center gap-3 rounded-lg border px-4 py-2 text-sm {color}",
+            "data-state": tone,
+            role: "status",
             span { "{text}" }
             if tone != "checking" {
-                button { class: "ml-auto underline-offset-2 hover:underline", onclick: move |_| check(), "Check again" }
+                button {
+                    class: "ml-auto underline-offset-2 hover:underline",
+                    onclick: move |_| check(),
+                    "Check again"
+                }
             }
         }
     }

@@ -190,14 +190,25 @@ pub fn Login() -> Element {
     rsx! {
         AccountForm { mode: mode(), token: String::new(),
             if open() {
-                button { id: "login-mode", r#type: "button", class: LINK,
+                button {
+                    id: "login-mode",
+                    r#type: "button",
+                    class: LINK,
                     onclick: move |_| mode.set(if signing_up { Mode::SignIn } else { Mode::SignUp }),
-                    if signing_up { "I already have an account" } else { "Create an account" }
+                    if signing_up {
+                        "I already have an account"
+                    } else {
+                        "Create an account"
+                    }
                 }
             } else {
-                p { id: "invite-only", "New here? Accounts are by invitation: ask an admin of your workspace for a link." }
+                p { id: "invite-only",
+                    "New here? Accounts are by invitation: ask an admin of your workspace for a link."
+                }
             }
-            p { class: "mt-3 text-xs", "First start? The server log shows the demo admin's password or a setup link." }
+            p { class: "mt-3 text-xs",
+                "First start? The server log shows the demo admin's password or a setup link."
+            }
         }
     }
 }
@@ -218,7 +229,9 @@ pub fn Setup(token: String) -> Element {
 pub fn Invite(token: String) -> Element {
     rsx! {
         AccountForm { mode: Mode::Invite, token: token.clone(),
-            a { href: "/login?next=/invite/{token}", class: LINK, "I have an account: sign in first" }
+            a { href: "/login?next=/invite/{token}", class: LINK,
+                "I have an account: sign in first"
+            }
         }
     }
 }
@@ -237,8 +250,16 @@ fn Field(
     rsx! {
         label { class: "block text-sm font-medium",
             "{label}"
-            input { id: "{id}", name: "{id}", r#type: kind, autocomplete, required: true, class: INPUT,
-                value: "{value}", oninput: move |e| value.set(e.value()), aria_invalid: invalid,
+            input {
+                id: "{id}",
+                name: "{id}",
+                r#type: kind,
+                autocomplete,
+                required: true,
+                class: INPUT,
+                value: "{value}",
+                oninput: move |e| value.set(e.value()),
+                aria_invalid: invalid,
             }
         }
         if let Some(text) = error {
@@ -354,33 +375,76 @@ fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
             section { class: CARD,
                 h1 { class: "text-xl font-semibold", "{title}" }
                 if let Some(why) = unusable {
-                    p { id: "login-error", role: "alert", class: "mt-4 {ALERT}", "{why}" }
+                    p {
+                        id: "login-error",
+                        role: "alert",
+                        class: "mt-4 {ALERT}",
+                        "{why}"
+                    }
                 } else {
                     if !offer_text.is_empty() {
                         p { id: "invite-offer", class: "mt-2 text-sm", "{offer_text}" }
                     }
-                    form { id: "login-form", class: "mt-6 space-y-4", onsubmit: submit, novalidate: true,
+                    form {
+                        id: "login-form",
+                        class: "mt-6 space-y-4",
+                        onsubmit: submit,
+                        novalidate: true,
                         if !invite {
-                            Field { id: "email", label: "Email", kind: "email", autocomplete: "username", value: email, error: field_error("email") }
+                            Field {
+                                id: "email",
+                                label: "Email",
+                                kind: "email",
+                                autocomplete: "username",
+                                value: email,
+                                error: field_error("email"),
+                            }
                         }
                         if !(invite && signed_in()) {
-                            Field { id: "password", label: "Password", kind: "password",
+                            Field {
+                                id: "password",
+                                label: "Password",
+                                kind: "password",
                                 autocomplete: if mode == Mode::SignIn { "current-password" } else { "new-password" },
-                                value: password, error: field_error("password") }
+                                value: password,
+                                error: field_error("password"),
+                            }
                         }
                         if matches!(mode, Mode::SignUp | Mode::Setup) {
-                            Field { id: "workspace", label: "Workspace name", kind: "text", autocomplete: "organization", value: workspace, error: field_error("workspace") }
+                            Field {
+                                id: "workspace",
+                                label: "Workspace name",
+                                kind: "text",
+                                autocomplete: "organization",
+                                value: workspace,
+                                error: field_error("workspace"),
+                            }
                         }
                         if let Some(text) = general_error {
-                            p { id: "login-error", role: "alert", class: ALERT, "{text}" }
+                            p {
+                                id: "login-error",
+                                role: "alert",
+                                class: ALERT,
+                                "{text}"
+                            }
                         }
-                        button { id: "login-submit", r#type: "submit", class: PRIMARY, disabled: busy(),
-                            if busy() { "Please wait…" } else { "{action}" }
+                        button {
+                            id: "login-submit",
+                            r#type: "submit",
+                            class: PRIMARY,
+                            disabled: busy(),
+                            if busy() {
+                                "Please wait…"
+                            } else {
+                                "{action}"
+                            }
                         }
                     }
                 }
                 if !(invite && signed_in()) {
-                    div { class: "mt-4 text-sm text-slate-600 dark:text-slate-300", {children} }
+                    div { class: "mt-4 text-sm text-slate-600 dark:text-slate-300",
+                        {children}
+                    }
                 }
             }
         }
@@ -401,7 +465,10 @@ pub fn WorkspaceSwitcher() -> Element {
     let mut error = use_signal(|| None::<String>);
     let Some(me) = (session.me)() else {
         return rsx! {
-            span { class: "h-5 w-32 animate-pulse rounded bg-slate-200 dark:bg-slate-800", aria_hidden: "true" }
+            span {
+                class: "h-5 w-32 animate-pulse rounded bg-slate-200 dark:bg-slate-800",
+                aria_hidden: "true",
+            }
         };
     };
     let current = me.workspace.id.clone();
@@ -422,7 +489,9 @@ pub fn WorkspaceSwitcher() -> Element {
                     });
                 },
                 for workspace in me.workspaces {
-                    option { value: "{workspace.id}", selected: workspace.id == current,
+                    option {
+                        value: "{workspace.id}",
+                        selected: workspace.id == current,
                         "{workspace.name} ({workspace.role.as_str()})"
                     }
                 }
@@ -440,14 +509,21 @@ pub fn UserMenu() -> Element {
     let session = use_context::<SessionContext>();
     let email = (session.me)().map(|me| me.user.email).unwrap_or_default();
     rsx! {
-        span { id: "user-email", class: "hidden truncate text-sm text-slate-600 dark:text-slate-300 lg:inline", "{email}" }
+        span {
+            id: "user-email",
+            class: "hidden truncate text-sm text-slate-600 dark:text-slate-300 lg:inline",
+            "{email}"
+        }
         button {
             id: "sign-out",
             r#type: "button",
             class: "rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:text-slate-200 dark:hover:bg-slate-800",
             onclick: move |_| {
                 spawn(async move {
-                    let _ = call::<serde_json::Value>("POST", "/api/auth/logout", Some(json!({}))).await;
+                    let _ = call::<
+                        serde_json::Value,
+                    >("POST", "/api/auth/logout", Some(json!({})))
+                        .await;
                     load_page("/login");
                 });
             },

@@ -144,12 +144,23 @@ pub fn Dashboard() -> Element {
         }
         div { class: "mb-4 flex flex-wrap items-center justify-between gap-x-4 gap-y-2",
             div { class: "flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400",
-                span { id: "connection", "data-state": connection_kind, role: "status",
+                span {
+                    id: "connection",
+                    "data-state": connection_kind,
+                    role: "status",
                     class: "inline-flex items-center gap-1.5 rounded-full border border-slate-300 px-2 py-0.5 text-xs dark:border-slate-700",
-                    span { class: if matches!(connection_kind, "live" | "polling") { "h-2 w-2 rounded-full bg-emerald-500" } else { "h-2 w-2 rounded-full bg-amber-500" }, aria_hidden: "true" }
+                    span {
+                        class: if matches!(connection_kind, "live" | "polling") { "h-2 w-2 rounded-full bg-emerald-500" } else { "h-2 w-2 rounded-full bg-amber-500" },
+                        aria_hidden: "true",
+                    }
                     "{connection_text}"
                 }
-                p { id: "dashboard-sync", "data-status": status_kind, role: "status", "{status_text}" }
+                p {
+                    id: "dashboard-sync",
+                    "data-status": status_kind,
+                    role: "status",
+                    "{status_text}"
+                }
             }
             div { class: "flex flex-wrap items-center justify-end gap-2",
                 LayoutToggle { editing, disabled: status() == SyncStatus::Loading }
@@ -165,7 +176,9 @@ pub fn Dashboard() -> Element {
             }
         }
         if editing() {
-            p { id: "layout-hint", class: "mb-4 text-sm text-slate-600 dark:text-slate-300",
+            p {
+                id: "layout-hint",
+                class: "mb-4 text-sm text-slate-600 dark:text-slate-300",
                 "Move, resize or remove widgets with the controls on each card; every change is saved as you make it. Press Escape or Edit layout again when done."
             }
         }
@@ -178,15 +191,33 @@ pub fn Dashboard() -> Element {
             }
         }
         div { class: "mb-4 flex flex-wrap items-center gap-2 text-sm",
-            label { r#for: "widget-add-kind", class: "text-slate-600 dark:text-slate-300", "Add a widget" }
-            select { id: "widget-add-kind", "data-shortcut": "add", class: "rounded-md border border-slate-300 bg-transparent px-2 py-1 dark:border-slate-700",
+            label {
+                r#for: "widget-add-kind",
+                class: "text-slate-600 dark:text-slate-300",
+                "Add a widget"
+            }
+            select {
+                id: "widget-add-kind",
+                "data-shortcut": "add",
+                class: "rounded-md border border-slate-300 bg-transparent px-2 py-1 dark:border-slate-700",
                 onchange: move |e| adding.set(e.value()),
                 for widget in REGISTRY {
                     option { value: widget.kind, selected: adding() == widget.kind, "{widget.title}" }
                 }
             }
-            button { id: "widget-add", r#type: "button", class: TOOL, disabled: status() == SyncStatus::Loading, onclick: add, "Add" }
-            a { href: "/gallery", class: "ml-auto text-sky-700 underline dark:text-sky-300", "Widget gallery" }
+            button {
+                id: "widget-add",
+                r#type: "button",
+                class: TOOL,
+                disabled: status() == SyncStatus::Loading,
+                onclick: add,
+                "Add"
+            }
+            a {
+                href: "/gallery",
+                class: "ml-auto text-sky-700 underline dark:text-sky-300",
+                "Widget gallery"
+            }
         }
         div {
             id: "widget-grid",
@@ -194,7 +225,11 @@ pub fn Dashboard() -> Element {
             "data-editing": "{editing}",
             class: if compact { "grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" } else { "grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-12 xl:auto-rows-[minmax(4rem,auto)]" },
             if widgets.is_empty() {
-                p { id: "widgets-empty", class: "text-sm text-slate-600 sm:col-span-2 xl:col-span-12 dark:text-slate-300", "No widget on this dashboard. Add one above." }
+                p {
+                    id: "widgets-empty",
+                    class: "text-sm text-slate-600 sm:col-span-2 xl:col-span-12 dark:text-slate-300",
+                    "No widget on this dashboard. Add one above."
+                }
             }
             for (i, (id, widget)) in widgets.iter().enumerate() {
                 WidgetCard {

@@ -17,10 +17,17 @@ const PRIMARY: &str = "rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-
 #[component]
 fn RolePicker(id: String, role: Role, onpick: EventHandler<Role>) -> Element {
     rsx! {
-        select { id, class: FIELD, aria_label: "Role",
+        select {
+            id,
+            class: FIELD,
+            aria_label: "Role",
             onchange: move |e| onpick.call(Role::parse(&e.value()).unwrap_or(Role::Viewer)),
             for option_role in Role::ALL {
-                option { value: option_role.as_str(), selected: role == option_role, "{option_role.as_str()}" }
+                option {
+                    value: option_role.as_str(),
+                    selected: role == option_role,
+                    "{option_role.as_str()}"
+                }
             }
         }
     }
@@ -89,18 +96,31 @@ pub fn MembersSection(class: String) -> Element {
                     li { key: "{member.user_id}", class: ROW,
                         span { class: "min-w-0 flex-1 truncate", "{member.email}" }
                         div { class: "flex items-center gap-2",
-                            RolePicker { id: "role-{member.user_id}", role: member.role,
+                            RolePicker {
+                                id: "role-{member.user_id}",
+                                role: member.role,
                                 onpick: {
                                     let (id, email) = (member.user_id.clone(), member.email.clone());
-                                    move |next: Role| act("PATCH", format!("/api/workspace/members/{id}"),
+                                    move |next: Role| act(
+                                        "PATCH",
+                                        format!("/api/workspace/members/{id}"),
                                         serde_json::to_value(SetRole { role: next }).ok(),
-                                        format!("{email} is now {}.", next.as_str()))
+                                        format!("{email} is now {}.", next.as_str()),
+                                    )
                                 },
                             }
-                            button { r#type: "button", class: SMALL, "data-remove": "{member.email}",
+                            button {
+                                r#type: "button",
+                                class: SMALL,
+                                "data-remove": "{member.email}",
                                 onclick: {
                                     let (id, email) = (member.user_id.clone(), member.email.clone());
-                                    move |_| act("DELETE", format!("/api/workspace/members/{id}"), None, format!("{email} was removed."))
+                                    move |_| act(
+                                        "DELETE",
+                                        format!("/api/workspace/members/{id}"),
+                                        None,
+                                        format!("{email} was removed."),
+                                    )
                                 },
                                 "Remove"
                             }
@@ -110,23 +130,43 @@ pub fn MembersSection(class: String) -> Element {
             }
             if !invites().is_empty() {
                 h3 { class: "mt-5 text-sm font-medium", "Pending invitations" }
-                ul { id: "invites", class: "mt-2 divide-y divide-slate-200 dark:divide-slate-800",
+                ul {
+                    id: "invites",
+                    class: "mt-2 divide-y divide-slate-200 dark:divide-slate-800",
                     for pending in invites() {
                         li { key: "{pending.id}", class: ROW,
-                            span { class: "min-w-0 flex-1 truncate", "{pending.email} · {pending.role.as_str()}" }
-                            input { class: "{FIELD} max-w-xs font-mono text-xs", readonly: true, aria_label: "Invitation link for {pending.email}",
-                                value: "{origin()}{pending.path}" }
-                            button { r#type: "button", class: SMALL,
+                            span { class: "min-w-0 flex-1 truncate",
+                                "{pending.email} · {pending.role.as_str()}"
+                            }
+                            input {
+                                class: "{FIELD} max-w-xs font-mono text-xs",
+                                readonly: true,
+                                aria_label: "Invitation link for {pending.email}",
+                                value: "{origin()}{pending.path}",
+                            }
+                            button {
+                                r#type: "button",
+                                class: SMALL,
                                 onclick: {
                                     let link = format!("{}{}", origin(), pending.path);
-                                    move |_| { copy(&link); message.set(Some(Ok("Link copied.".into()))); }
+                                    move |_| {
+                                        copy(&link);
+                                        message.set(Some(Ok("Link copied.".into())));
+                                    }
                                 },
                                 "Copy link"
                             }
-                            button { r#type: "button", class: SMALL,
+                            button {
+                                r#type: "button",
+                                class: SMALL,
                                 onclick: {
                                     let (id, email) = (pending.id.clone(), pending.email.clone());
-                                    move |_| act("DELETE", format!("/api/workspace/invites/{id}"), None, format!("The invitation for {email} was revoked."))
+                                    move |_| act(
+                                        "DELETE",
+                                        format!("/api/workspace/invites/{id}"),
+                                        None,
+                                        format!("The invitation for {email} was revoked."),
+                                    )
                                 },
                                 "Revoke"
                             }
@@ -134,19 +174,48 @@ pub fn MembersSection(class: String) -> Element {
                     }
                 }
             }
-            form { id: "invite-form", class: "mt-4 flex flex-wrap items-end gap-3", onsubmit: invite,
-                label { class: "flex-1 text-sm", "Invite by email"
-                    input { id: "invite-email", r#type: "email", required: true, class: FIELD,
-                        value: "{email}", oninput: move |e| email.set(e.value()) }
+            form {
+                id: "invite-form",
+                class: "mt-4 flex flex-wrap items-end gap-3",
+                onsubmit: invite,
+                label { class: "flex-1 text-sm",
+                    "Invite by email"
+                    input {
+                        id: "invite-email",
+                        r#type: "email",
+                        required: true,
+                        class: FIELD,
+                        value: "{email}",
+                        oninput: move |e| email.set(e.value()),
+                    }
                 }
-                label { class: "text-sm", "Role"
-                    RolePicker { id: "invite-role", role: role(), onpick: move |next| role.set(next) }
+                label { class: "text-sm",
+                    "Role"
+                    RolePicker {
+                        id: "invite-role",
+                        role: role(),
+                        onpick: move |next| role.set(next),
+                    }
                 }
                 button { r#type: "submit", class: PRIMARY, "Invite" }
             }
             match message() {
-                Some(Ok(text)) => rsx! { p { id: "members-status", role: "status", class: "mt-2 text-sm text-emerald-700 dark:text-emerald-300", "{text}" } },
-                Some(Err(text)) => rsx! { p { id: "members-status", role: "alert", class: "mt-2 text-sm text-red-700 dark:text-red-300", "{text}" } },
+                Some(Ok(text)) => rsx! {
+                    p {
+                        id: "members-status",
+                        role: "status",
+                        class: "mt-2 text-sm text-emerald-700 dark:text-emerald-300",
+                        "{text}"
+                    }
+                },
+                Some(Err(text)) => rsx! {
+                    p {
+                        id: "members-status",
+                        role: "alert",
+                        class: "mt-2 text-sm text-red-700 dark:text-red-300",
+                        "{text}"
+                    }
+                },
                 None => rsx! {},
             }
         }

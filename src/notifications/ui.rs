@@ -74,12 +74,22 @@ pub fn NoticeBell() -> Element {
             "aria-controls": "notification-centre",
             "data-live": "{board.live}",
             onclick: move |_| centre.toggle(),
-            svg { class: "h-5 w-5", view_box: "0 0 24 24", fill: "none", stroke: "currentColor", stroke_width: "2", stroke_linecap: "round", stroke_linejoin: "round", "aria-hidden": "true",
+            svg {
+                class: "h-5 w-5",
+                view_box: "0 0 24 24",
+                fill: "none",
+                stroke: "currentColor",
+                stroke_width: "2",
+                stroke_linecap: "round",
+                stroke_linejoin: "round",
+                "aria-hidden": "true",
                 path { d: "M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" }
                 path { d: "M13.7 21a2 2 0 0 1-3.4 0" }
             }
             if unread > 0 {
-                span { id: "unread-count", class: "absolute -right-0.5 -top-0.5 min-w-4 rounded-full bg-rose-600 px-1 text-center text-[10px] font-semibold leading-4 text-white",
+                span {
+                    id: "unread-count",
+                    class: "absolute -right-0.5 -top-0.5 min-w-4 rounded-full bg-rose-600 px-1 text-center text-[10px] font-semibold leading-4 text-white",
                     "{unread}"
                 }
             }
@@ -116,7 +126,9 @@ pub fn NotificationCentre() -> Element {
                 button {
                     class: "rounded px-2 py-1 text-sm hover:bg-slate-100 dark:hover:bg-slate-800",
                     "aria-label": "Close notifications",
-                    onmounted: move |el| async move { let _ = el.set_focus(true).await; },
+                    onmounted: move |el| async move {
+                        let _ = el.set_focus(true).await;
+                    },
                     onclick: move |_| centre.set(false),
                     "✕"
                 }
@@ -140,21 +152,32 @@ pub fn NotificationCentre() -> Element {
                 _ => rsx! {},
             }
             if notices.is_empty() {
-                p { id: "notices-empty", class: "px-4 py-6 text-sm text-slate-500",
+                p {
+                    id: "notices-empty",
+                    class: "px-4 py-6 text-sm text-slate-500",
                     "Nothing yet. New approval requests, agent health changes and alerts appear here."
                 }
             } else {
-                ol { id: "notice-list", class: "divide-y divide-slate-100 overflow-y-auto dark:divide-slate-800",
+                ol {
+                    id: "notice-list",
+                    class: "divide-y divide-slate-100 overflow-y-auto dark:divide-slate-800",
                     for notice in notices {
-                        li { key: "{notice.id}", class: "notice px-4 py-2 text-sm", "data-kind": notice.kind.as_str(),
-                            a { class: "block hover:underline", href: "{notice.href}",
+                        li {
+                            key: "{notice.id}",
+                            class: "notice px-4 py-2 text-sm",
+                            "data-kind": notice.kind.as_str(),
+                            a {
+                                class: "block hover:underline",
+                                href: "{notice.href}",
                                 onclick: move |_| centre.set(false),
                                 span { class: "font-medium", "{notice.title}" }
                             }
                             if !notice.body.is_empty() {
                                 p { class: "text-slate-600 dark:text-slate-300", "{notice.body}" }
                             }
-                            time { class: "text-xs text-slate-500", "{locale.format(notice.at, Style::DateTime)}" }
+                            time { class: "text-xs text-slate-500",
+                                "{locale.format(notice.at, Style::DateTime)}"
+                            }
                         }
                     }
                 }
@@ -168,11 +191,22 @@ pub fn NotificationCentre() -> Element {
 pub fn Toasts() -> Element {
     let NoticeBoard { mut toasts, .. } = use_context::<NoticeBoard>();
     rsx! {
-        div { id: "toasts", class: "pointer-events-none fixed bottom-4 right-4 z-50 flex w-80 max-w-[calc(100vw-2rem)] flex-col gap-2", role: "status", "aria-live": "polite",
+        div {
+            id: "toasts",
+            class: "pointer-events-none fixed bottom-4 right-4 z-50 flex w-80 max-w-[calc(100vw-2rem)] flex-col gap-2",
+            role: "status",
+            "aria-live": "polite",
             for notice in toasts() {
-                div { key: "{notice.id}", class: "toast pointer-events-auto rounded-lg border border-slate-200 bg-white p-3 text-sm shadow-lg dark:border-slate-700 dark:bg-slate-900", "data-kind": notice.kind.as_str(),
+                div {
+                    key: "{notice.id}",
+                    class: "toast pointer-events-auto rounded-lg border border-slate-200 bg-white p-3 text-sm shadow-lg dark:border-slate-700 dark:bg-slate-900",
+                    "data-kind": notice.kind.as_str(),
                     div { class: "flex items-start gap-2",
-                        a { class: "flex-1 font-medium hover:underline", href: "{notice.href}", "{notice.title}" }
+                        a {
+                            class: "flex-1 font-medium hover:underline",
+                            href: "{notice.href}",
+                            "{notice.title}"
+                        }
                         button {
                             class: "rounded px-1 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800",
                             "aria-label": "Dismiss",

@@ -122,13 +122,17 @@ pub fn Policies() -> Element {
             summary: "What an agent's MCP tool call through the gateway gets: the first rule that matches decides, else the default.",
         }
         if let Some((ok, text)) = message() {
-            p { id: "policy-message", role: if ok { "status" } else { "alert" },
+            p {
+                id: "policy-message",
+                role: if ok { "status" } else { "alert" },
                 class: if ok { "mb-3 text-sm text-emerald-700 dark:text-emerald-300" } else { "mb-3 text-sm text-red-700 dark:text-red-300" },
                 "{text}"
             }
         }
         match draft() {
-            None => rsx! { p { id: "policies-loading", role: "status", class: "text-slate-500", "Loading the policy…" } },
+            None => rsx! {
+                p { id: "policies-loading", role: "status", class: "text-slate-500", "Loading the policy…" }
+            },
             Some(Err(why)) => rsx! {
                 div { role: "alert", class: "text-red-700 dark:text-red-300",
                     "The policy could not be loaded: {why} "
@@ -139,42 +143,101 @@ pub fn Policies() -> Element {
                 let changed = now.policy != now.saved.policy;
                 let count = now.policy.rules.len();
                 rsx! {
-                    p { id: "policy-revision", class: "mb-3 text-sm text-slate-600 dark:text-slate-300", "data-revision": "{now.saved.revision}",
-                        if now.saved.revision == 0 { "Revision 0: nobody has saved rules yet, so every call is asked about." }
-                        else { "Revision {now.saved.revision}, saved by {now.saved.created_by}." }
+                    p {
+                        id: "policy-revision",
+                        class: "mb-3 text-sm text-slate-600 dark:text-slate-300",
+                        "data-revision": "{now.saved.revision}",
+                        if now.saved.revision == 0 {
+                            "Revision 0: nobody has saved rules yet, so every call is asked about."
+                        } else {
+                            "Revision {now.saved.revision}, saved by {now.saved.created_by}."
+                        }
                     }
                     table { id: "policy-rules", class: "mb-4 w-full text-left text-sm",
-                        thead { tr { class: "border-b border-slate-200 dark:border-slate-800",
-                            th { class: "py-1", "#" } th { "Agent" } th { "Server" } th { "Tool" } th { "Condition" } th { "Effect" } th { "Note" }
-                            if can_edit { th { span { class: "sr-only", "Actions" } } }
-                        } }
-                        tbody {
-                            for (i, rule) in now.policy.rules.iter().enumerate() {
-                                RuleRow { key: "{i}", index: i, last: i + 1 == count, rule: rule.clone(), can_edit,
-                                    on_move: move |(from, to): (usize, usize)| edit(&|policy: &mut Policy| policy.rules.swap(from, to)),
-                                    on_remove: move |at: usize| edit(&|policy: &mut Policy| { policy.rules.remove(at); }),
+                        thead {
+                            tr { class: "border-b border-slate-200 dark:border-slate-800",
+                                th { class: "py-1", "#" }
+                                th { "Agent" }
+                                th { "Server" }
+                                th { "Tool" }
+                                th { "Condition" }
+                                th { "Effect" }
+                                th { "Note" }
+                                if can_edit {
+                                    th {
+                                        span { class: "sr-only", "Actions" }
+                                    }
                                 }
                             }
-                            if count == 0 { tr { td { colspan: "8", class: "py-2 text-slate-500", "No rules." } } }
+                        }
+                        tbody {
+                            for (i, rule) in now.policy.rules.iter().enumerate() {
+                                RuleRow {
+                                    key: "{i}",
+                                    index: i,
+                                    last: i + 1 == count,
+                                    rule: rule.clone(),
+                                    can_edit,
+                                    on_move: move |(from, to): (usize, usize)| edit(
+                                        &|policy: &mut Policy| policy.rules.swap(from, to),
+                                    ),
+                                    on_remove: move |at: usize| edit(
+                                        &|policy: &mut Policy| {
+                                            policy.rules.remove(at);
+                                        },
+                                    ),
+                                }
+                            }
+                            if count == 0 {
+                                tr {
+                                    td { colspan: "8", class: "py-2 text-slate-500", "No rules." }
+                                }
+                            }
                         }
                     }
                     label { class: "mb-4 flex items-center gap-2 text-sm",
                         "Otherwise"
-                        select { id: "policy-default", class: FIELD, disabled: !can_edit,
+                        select {
+                            id: "policy-default",
+                            class: FIELD,
+                            disabled: !can_edit,
                             value: now.policy.default.as_str(),
-                            onchange: move |e: FormEvent| { let effect = effect_of(&e.value()); edit(&|policy: &mut Policy| policy.default = effect) },
-                            option { value: "ask", "ask" } option { value: "allow", "allow" } option { value: "deny", "deny" }
+                            onchange: move |e: FormEvent| {
+                                let effect = effect_of(&e.value());
+                                edit(&|policy: &mut Policy| policy.default = effect)
+                            },
+                            option { value: "ask", "ask" }
+                            option { value: "allow", "allow" }
+                            option { value: "deny", "deny" }
                         }
                     }
                     if can_edit {
                         AddRule { on_add: move |rule: Rule| edit(&|policy: &mut Policy| policy.rules.push(rule.clone())) }
                         div { class: "mt-4 flex flex-wrap gap-2",
-                            button { id: "policy-dry-run", class: BUTTON_SMALL, onclick: try_it, "Try on the last 100 calls" }
-                            button { id: "policy-save", class: BUTTON_SMALL, disabled: !changed, onclick: save, "Save as a new revision" }
-                            button { id: "policy-discard", class: BUTTON_SMALL, disabled: !changed, onclick: move |_| reload(), "Discard changes" }
+                            button { id: "policy-dry-run", class: BUTTON_SMALL, onclick: try_it,
+                                "Try on the last 100 calls"
+                            }
+                            button {
+                                id: "policy-save",
+                                class: BUTTON_SMALL,
+                                disabled: !changed,
+                                onclick: save,
+                                "Save as a new revision"
+                            }
+                            button {
+                                id: "policy-discard",
+                                class: BUTTON_SMALL,
+                                disabled: !changed,
+                                onclick: move |_| reload(),
+                                "Discard changes"
+                            }
                         }
                     } else {
-                        p { id: "policies-readonly", class: "text-sm text-slate-600 dark:text-slate-300", "As a viewer you can read the rules; an admin or operator changes them." }
+                        p {
+                            id: "policies-readonly",
+                            class: "text-sm text-slate-600 dark:text-slate-300",
+                            "As a viewer you can read the rules; an admin or operator changes them."
+                        }
                     }
                     if let Some(result) = dry() {
                         DryRunView { result }
@@ -205,7 +268,9 @@ fn RuleRow(
         (None, None) => String::new(),
     };
     rsx! {
-        tr { class: "policy-rule border-b border-slate-100 dark:border-slate-800", "data-effect": rule.effect.as_str(),
+        tr {
+            class: "policy-rule border-b border-slate-100 dark:border-slate-800",
+            "data-effect": rule.effect.as_str(),
             td { class: "py-1", "{index + 1}" }
             td { class: "font-mono", {rule.agent.clone().unwrap_or_else(|| "*".into())} }
             td { class: "font-mono", "{rule.server}" }
@@ -215,9 +280,26 @@ fn RuleRow(
             td { class: "text-slate-500", "{rule.note}" }
             if can_edit {
                 td { class: "flex gap-1 py-1",
-                    button { class: BUTTON_SMALL, disabled: index == 0, aria_label: "Move rule {index + 1} up", onclick: move |_| on_move.call((index, index - 1)), "↑" }
-                    button { class: BUTTON_SMALL, disabled: last, aria_label: "Move rule {index + 1} down", onclick: move |_| on_move.call((index, index + 1)), "↓" }
-                    button { class: "remove-rule {BUTTON_SMALL}", aria_label: "Remove rule {index + 1}", onclick: move |_| on_remove.call(index), "Remove" }
+                    button {
+                        class: BUTTON_SMALL,
+                        disabled: index == 0,
+                        aria_label: "Move rule {index + 1} up",
+                        onclick: move |_| on_move.call((index, index - 1)),
+                        "↑"
+                    }
+                    button {
+                        class: BUTTON_SMALL,
+                        disabled: last,
+                        aria_label: "Move rule {index + 1} down",
+                        onclick: move |_| on_move.call((index, index + 1)),
+                        "↓"
+                    }
+                    button {
+                        class: "remove-rule {BUTTON_SMALL}",
+                        aria_label: "Remove rule {index + 1}",
+                        onclick: move |_| on_remove.call(index),
+                        "Remove"
+                    }
                 }
             }
         }
@@ -232,8 +314,13 @@ fn AddRule(on_add: EventHandler<Rule>) -> Element {
         rsx! {
             label { class: "flex flex-col gap-1 text-xs",
                 "{label}"
-                input { id, class: FIELD, placeholder: hint, value: "{fields.read()[at]}",
-                    oninput: move |e| fields.write()[at] = e.value() }
+                input {
+                    id,
+                    class: FIELD,
+                    placeholder: hint,
+                    value: "{fields.read()[at]}",
+                    oninput: move |e| fields.write()[at] = e.value(),
+                }
             }
         }
     };
@@ -249,7 +336,9 @@ fn AddRule(on_add: EventHandler<Rule>) -> Element {
         }
     };
     rsx! {
-        fieldset { id: "policy-add", class: "rounded-lg border border-slate-200 p-3 dark:border-slate-800",
+        fieldset {
+            id: "policy-add",
+            class: "rounded-lg border border-slate-200 p-3 dark:border-slate-800",
             legend { class: "px-1 text-sm font-medium", "Add a rule" }
             div { class: "flex flex-wrap items-end gap-2",
                 {input(0, "rule-server", "Server", "* or a name")}
@@ -259,13 +348,25 @@ fn AddRule(on_add: EventHandler<Rule>) -> Element {
                 {input(4, "rule-glob", "matches", "/tmp/*")}
                 label { class: "flex flex-col gap-1 text-xs",
                     "Effect"
-                    select { id: "rule-effect", class: FIELD, value: "{fields.read()[5]}", onchange: move |e: FormEvent| fields.write()[5] = e.value(),
-                        option { value: "allow", "allow" } option { value: "ask", "ask" } option { value: "deny", "deny" }
+                    select {
+                        id: "rule-effect",
+                        class: FIELD,
+                        value: "{fields.read()[5]}",
+                        onchange: move |e: FormEvent| fields.write()[5] = e.value(),
+                        option { value: "allow", "allow" }
+                        option { value: "ask", "ask" }
+                        option { value: "deny", "deny" }
                     }
                 }
                 button { id: "rule-add", class: BUTTON_SMALL, onclick: add, "Add" }
             }
-            if let Some(why) = problem() { p { role: "alert", class: "mt-2 text-sm text-red-700 dark:text-red-300", "{why}" } }
+            if let Some(why) = problem() {
+                p {
+                    role: "alert",
+                    class: "mt-2 text-sm text-red-700 dark:text-red-300",
+                    "{why}"
+                }
+            }
         }
     }
 }
@@ -274,11 +375,18 @@ fn AddRule(on_add: EventHandler<Rule>) -> Element {
 fn DryRunView(result: DryRun) -> Element {
     let total = result.calls.len();
     rsx! {
-        section { id: "policy-dry-run-result", class: "mt-4", "data-changed": "{result.changed}",
-            h2 { class: "mb-2 font-medium", "{result.changed} of the last {total} calls would get another effect" }
+        section {
+            id: "policy-dry-run-result",
+            class: "mt-4",
+            "data-changed": "{result.changed}",
+            h2 { class: "mb-2 font-medium",
+                "{result.changed} of the last {total} calls would get another effect"
+            }
             ul { class: "space-y-1 text-sm",
                 for call in result.calls.iter().filter(|c| c.would != c.call.effect) {
-                    li { key: "{call.call.id}", class: "dry-run-change font-mono",
+                    li {
+                        key: "{call.call.id}",
+                        class: "dry-run-change font-mono",
                         "{call.call.server}/{call.call.tool}: {call.call.effect.as_str()} → {call.would.as_str()}"
                     }
                 }

@@ -29,9 +29,15 @@ pub fn SettingsPage() -> Element {
         match (session.settings)() {
             None => rsx! {
                 if let Some(err) = (session.error)() {
-                    p { role: "alert", class: "text-red-700 dark:text-red-300", "Settings could not be loaded: {err}" }
+                    p { role: "alert", class: "text-red-700 dark:text-red-300",
+                        "Settings could not be loaded: {err}"
+                    }
                 } else {
-                    div { id: "settings-loading", class: "h-40 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-900", aria_busy: "true" }
+                    div {
+                        id: "settings-loading",
+                        class: "h-40 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-900",
+                        aria_busy: "true",
+                    }
                 }
             },
             Some(all) => rsx! {
@@ -51,10 +57,18 @@ pub fn SettingsPage() -> Element {
 #[component]
 fn SaveStatus(status: Signal<Option<Result<String, String>>>) -> Element {
     rsx! {
-        p { id: "settings-status", role: "status", aria_live: "polite", class: "mt-4 min-h-5 text-sm",
+        p {
+            id: "settings-status",
+            role: "status",
+            aria_live: "polite",
+            class: "mt-4 min-h-5 text-sm",
             match status() {
-                Some(Ok(text)) => rsx! { span { class: "text-emerald-700 dark:text-emerald-300", "{text}" } },
-                Some(Err(text)) => rsx! { span { class: "text-red-700 dark:text-red-300", "{text}" } },
+                Some(Ok(text)) => rsx! {
+                    span { class: "text-emerald-700 dark:text-emerald-300", "{text}" }
+                },
+                Some(Err(text)) => rsx! {
+                    span { class: "text-red-700 dark:text-red-300", "{text}" }
+                },
                 None => rsx! {},
             }
         }
@@ -118,49 +132,98 @@ fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>)
     rsx! {
         section { id: "user-settings", class: SECTION,
             h2 { class: "text-lg font-medium", "Yours" }
-            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "System" }
+            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
+                "System"
+            }
             label { class: "block text-sm",
                 "Auto-refresh every (seconds, {REFRESH_RANGE.start()}–{REFRESH_RANGE.end()})"
-                input { id: "auto-refresh", r#type: "number", min: "{REFRESH_RANGE.start()}", max: "{REFRESH_RANGE.end()}",
-                    class: SELECT, value: "{user.system.auto_refresh_seconds}",
+                input {
+                    id: "auto-refresh",
+                    r#type: "number",
+                    min: "{REFRESH_RANGE.start()}",
+                    max: "{REFRESH_RANGE.end()}",
+                    class: SELECT,
+                    value: "{user.system.auto_refresh_seconds}",
                     onchange: edit(|s, v| s.system.auto_refresh_seconds = v.trim().parse().unwrap_or(0)),
                 }
             }
-            label { class: ROW, "Notifications"
-                input { id: "notifications", r#type: "checkbox", checked: notifications.enabled,
-                    onchange: toggle(|s, on| s.system.notifications.enabled = on) }
+            label { class: ROW,
+                "Notifications"
+                input {
+                    id: "notifications",
+                    r#type: "checkbox",
+                    checked: notifications.enabled,
+                    onchange: toggle(|s, on| s.system.notifications.enabled = on),
+                }
             }
-            label { class: ROW, "Tool approval requests"
-                input { id: "notify-approval", r#type: "checkbox", checked: notifications.tool_approval, disabled: !notifications.enabled,
-                    onchange: toggle(|s, on| s.system.notifications.tool_approval = on) }
+            label { class: ROW,
+                "Tool approval requests"
+                input {
+                    id: "notify-approval",
+                    r#type: "checkbox",
+                    checked: notifications.tool_approval,
+                    disabled: !notifications.enabled,
+                    onchange: toggle(|s, on| s.system.notifications.tool_approval = on),
+                }
             }
-            label { class: ROW, "Agent state changes"
-                input { id: "notify-agent", r#type: "checkbox", checked: notifications.agent_state_change, disabled: !notifications.enabled,
-                    onchange: toggle(|s, on| s.system.notifications.agent_state_change = on) }
+            label { class: ROW,
+                "Agent state changes"
+                input {
+                    id: "notify-agent",
+                    r#type: "checkbox",
+                    checked: notifications.agent_state_change,
+                    disabled: !notifications.enabled,
+                    onchange: toggle(|s, on| s.system.notifications.agent_state_change = on),
+                }
             }
-            label { class: ROW, "System alerts"
-                input { id: "notify-alert", r#type: "checkbox", checked: notifications.system_alert, disabled: !notifications.enabled,
-                    onchange: toggle(|s, on| s.system.notifications.system_alert = on) }
+            label { class: ROW,
+                "System alerts"
+                input {
+                    id: "notify-alert",
+                    r#type: "checkbox",
+                    checked: notifications.system_alert,
+                    disabled: !notifications.enabled,
+                    onchange: toggle(|s, on| s.system.notifications.system_alert = on),
+                }
             }
-            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Interface" }
-            label { class: "block text-sm", "Theme"
-                select { id: "theme-setting", class: SELECT,
+            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
+                "Interface"
+            }
+            label { class: "block text-sm",
+                "Theme"
+                select {
+                    id: "theme-setting",
+                    class: SELECT,
                     onchange: edit(|s, v| s.ui.theme = ThemeChoice::parse(&v).unwrap_or_default()),
                     for choice in [ThemeChoice::Auto, ThemeChoice::Light, ThemeChoice::Dark] {
-                        option { value: choice.as_str(), selected: user.ui.theme == choice, "{choice.label()}" }
+                        option {
+                            value: choice.as_str(),
+                            selected: user.ui.theme == choice,
+                            "{choice.label()}"
+                        }
                     }
                 }
             }
-            label { class: "mt-3 block text-sm", "Language"
-                select { id: "language", class: SELECT,
+            label { class: "mt-3 block text-sm",
+                "Language"
+                select {
+                    id: "language",
+                    class: SELECT,
                     onchange: edit(|s, v| s.ui.language = Language::parse(&v).unwrap_or_default()),
                     for (language, name) in Language::ALL {
-                        option { value: language.code(), selected: user.ui.language == language, "{name}" }
+                        option {
+                            value: language.code(),
+                            selected: user.ui.language == language,
+                            "{name}"
+                        }
                     }
                 }
             }
-            label { class: "mt-3 block text-sm", "Time zone"
-                select { id: "timezone", class: SELECT,
+            label { class: "mt-3 block text-sm",
+                "Time zone"
+                select {
+                    id: "timezone",
+                    class: SELECT,
                     onchange: edit(|s, v| s.ui.timezone = v),
                     if !TIMEZONES.contains(&user.ui.timezone.as_str()) {
                         option { value: "{user.ui.timezone}", selected: true, "{user.ui.timezone}" }
@@ -171,10 +234,17 @@ fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>)
                 }
             }
             crate::shortcuts::ui::ShortcutSettings { user: user.clone(), on_save: save }
-            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Advanced" }
-            label { class: ROW, "Include my actions in usage analytics"
-                input { id: "analytics-consent", r#type: "checkbox", checked: user.advanced.analytics_consent,
-                    onchange: toggle(|s, on| s.advanced.analytics_consent = on) }
+            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
+                "Advanced"
+            }
+            label { class: ROW,
+                "Include my actions in usage analytics"
+                input {
+                    id: "analytics-consent",
+                    r#type: "checkbox",
+                    checked: user.advanced.analytics_consent,
+                    onchange: toggle(|s, on| s.advanced.analytics_consent = on),
+                }
             }
         }
     }
@@ -205,46 +275,116 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
         section { id: "workspace-settings", class: SECTION,
             h2 { class: "text-lg font-medium", "Workspace" }
             if !allowed {
-                p { id: "workspace-settings-readonly", class: "mt-2 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700 dark:bg-slate-800 dark:text-slate-200",
+                p {
+                    id: "workspace-settings-readonly",
+                    class: "mt-2 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700 dark:bg-slate-800 dark:text-slate-200",
                     "Shared by everyone in this workspace. As a viewer you can see them; an admin or operator can change them."
                 }
             }
             fieldset { disabled: !allowed,
-                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Export" }
-                label { class: "block text-sm", "Default format"
-                    select { id: "export-format", class: SELECT,
-                        onchange: edit(|s, v| s.export.default_format = if v == "json" { ExportFormat::Json } else { ExportFormat::Csv }),
-                        option { value: "csv", selected: shared.export.default_format == ExportFormat::Csv, "CSV" }
-                        option { value: "json", selected: shared.export.default_format == ExportFormat::Json, "JSON" }
+                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
+                    "Export"
+                }
+                label { class: "block text-sm",
+                    "Default format"
+                    select {
+                        id: "export-format",
+                        class: SELECT,
+                        onchange: edit(|s, v| {
+                            s.export.default_format = if v == "json" {
+                                ExportFormat::Json
+                            } else {
+                                ExportFormat::Csv
+                            };
+                        }),
+                        option {
+                            value: "csv",
+                            selected: shared.export.default_format == ExportFormat::Csv,
+                            "CSV"
+                        }
+                        option {
+                            value: "json",
+                            selected: shared.export.default_format == ExportFormat::Json,
+                            "JSON"
+                        }
                     }
                 }
-                label { class: ROW, "Export automatically"
-                    input { id: "auto-export", r#type: "checkbox", checked: shared.export.auto_export,
-                        onchange: toggle(|s, on| s.export.auto_export = on) }
+                label { class: ROW,
+                    "Export automatically"
+                    input {
+                        id: "auto-export",
+                        r#type: "checkbox",
+                        checked: shared.export.auto_export,
+                        onchange: toggle(|s, on| s.export.auto_export = on),
+                    }
                 }
-                label { class: "block text-sm", "Schedule"
-                    select { id: "export-schedule", class: SELECT, disabled: !shared.export.auto_export,
-                        onchange: edit(|s, v| s.export.schedule = if v == "daily" { ExportSchedule::Daily } else { ExportSchedule::Weekly }),
-                        option { value: "daily", selected: shared.export.schedule == ExportSchedule::Daily, "Daily" }
-                        option { value: "weekly", selected: shared.export.schedule == ExportSchedule::Weekly, "Weekly" }
+                label { class: "block text-sm",
+                    "Schedule"
+                    select {
+                        id: "export-schedule",
+                        class: SELECT,
+                        disabled: !shared.export.auto_export,
+                        onchange: edit(|s, v| {
+                            s.export.schedule = if v == "daily" {
+                                ExportSchedule::Daily
+                            } else {
+                                ExportSchedule::Weekly
+                            };
+                        }),
+                        option {
+                            value: "daily",
+                            selected: shared.export.schedule == ExportSchedule::Daily,
+                            "Daily"
+                        }
+                        option {
+                            value: "weekly",
+                            selected: shared.export.schedule == ExportSchedule::Weekly,
+                            "Weekly"
+                        }
                     }
                 }
             }
             fieldset { disabled: !allowed,
-                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Approvals" }
-                label { class: "block text-sm", "When nobody decides before the deadline"
-                    select { id: "approval-expiry", class: SELECT,
-                        onchange: edit(|s, v| s.approvals.on_expiry = if v == "allow" { ExpiryOutcome::Allow } else { ExpiryOutcome::Deny }),
-                        option { value: "deny", selected: shared.approvals.on_expiry == ExpiryOutcome::Deny, "Deny the tool run" }
-                        option { value: "allow", selected: shared.approvals.on_expiry == ExpiryOutcome::Allow, "Allow the tool run" }
+                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
+                    "Approvals"
+                }
+                label { class: "block text-sm",
+                    "When nobody decides before the deadline"
+                    select {
+                        id: "approval-expiry",
+                        class: SELECT,
+                        onchange: edit(|s, v| {
+                            s.approvals.on_expiry = if v == "allow" {
+                                ExpiryOutcome::Allow
+                            } else {
+                                ExpiryOutcome::Deny
+                            };
+                        }),
+                        option {
+                            value: "deny",
+                            selected: shared.approvals.on_expiry == ExpiryOutcome::Deny,
+                            "Deny the tool run"
+                        }
+                        option {
+                            value: "allow",
+                            selected: shared.approvals.on_expiry == ExpiryOutcome::Allow,
+                            "Allow the tool run"
+                        }
                     }
                 }
             }
             fieldset { disabled: !allowed,
-                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Advanced" }
-                label { class: ROW, "Beta features"
-                    input { id: "beta-features", r#type: "checkbox", checked: shared.advanced.beta_features,
-                        onchange: toggle(|s, on| s.advanced.beta_features = on) }
+                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
+                    "Advanced"
+                }
+                label { class: ROW,
+                    "Beta features"
+                    input {
+                        id: "beta-features",
+                        r#type: "checkbox",
+                        checked: shared.advanced.beta_features,
+                        onchange: toggle(|s, on| s.advanced.beta_features = on),
+                    }
                 }
             }
         }

@@ -65,10 +65,16 @@ pub fn Shell() -> Element {
             div { class: "flex min-w-0 flex-1 flex-col",
                 TopBar { drawer }
                 OfflineNotice {}
-                main { id: "content", class: "flex-1 px-4 py-6 sm:px-6 lg:px-8", tabindex: "-1",
+                main {
+                    id: "content",
+                    class: "flex-1 px-4 py-6 sm:px-6 lg:px-8",
+                    tabindex: "-1",
                     // In the route-split build a page whose chunk is not loaded yet suspends: the
                     // shell stays, only the content waits.
-                    SuspenseBoundary { fallback: |_| rsx! { PageLoading {} },
+                    SuspenseBoundary {
+                        fallback: |_| rsx! {
+                            PageLoading {}
+                        },
                         Outlet::<Route> {}
                     }
                 }

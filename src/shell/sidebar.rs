@@ -33,7 +33,9 @@ pub fn Sidebar(drawer: Drawer) -> Element {
         // From `md` up, the column: as tall as the page, so its background and border run to
         // the bottom of a long one, while the navigation in it stays in view (sticky). Below
         // `md` it draws nothing (`display: contents`) and the navigation is a fixed drawer.
-        div { id: "sidebar-column", class: "max-md:contents md:w-64 md:shrink-0 md:border-r md:border-slate-200 md:bg-white dark:md:border-slate-800 dark:md:bg-slate-900",
+        div {
+            id: "sidebar-column",
+            class: "max-md:contents md:w-64 md:shrink-0 md:border-r md:border-slate-200 md:bg-white dark:md:border-slate-800 dark:md:bg-slate-900",
             nav {
                 id: "sidebar",
                 aria_label: "Main",
@@ -43,7 +45,9 @@ pub fn Sidebar(drawer: Drawer) -> Element {
                         to: Route::Dashboard {},
                         class: "flex items-center gap-2 text-lg font-semibold tracking-tight",
                         onclick: move |_| drawer.close(false),
-                        span { class: "inline-flex h-8 w-8 items-center justify-center rounded-md bg-sky-600 text-white", "F" }
+                        span { class: "inline-flex h-8 w-8 items-center justify-center rounded-md bg-sky-600 text-white",
+                            "F"
+                        }
                         "Flightdeck"
                     }
                     button {

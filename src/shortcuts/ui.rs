@@ -73,8 +73,14 @@ fn Keys(keys: String) -> Element {
     rsx! {
         span { class: "keys whitespace-nowrap",
             for (i, key) in parts.into_iter().enumerate() {
-                kbd { key: "{i}", class: "rounded border border-slate-300 bg-slate-50 px-1.5 py-0.5 font-mono text-xs dark:border-slate-600 dark:bg-slate-800", "{key}" }
-                if i < last { span { class: "mx-1 text-xs text-slate-500", "then" } }
+                kbd {
+                    key: "{i}",
+                    class: "rounded border border-slate-300 bg-slate-50 px-1.5 py-0.5 font-mono text-xs dark:border-slate-600 dark:bg-slate-800",
+                    "{key}"
+                }
+                if i < last {
+                    span { class: "mx-1 text-xs text-slate-500", "then" }
+                }
             }
         }
     }
@@ -90,7 +96,8 @@ pub fn ShortcutHelp() -> Element {
     }
     let map = current_map(&session);
     rsx! {
-        div { class: "fixed inset-0 z-40 flex items-start justify-center bg-slate-900/40 p-4 pt-24",
+        div {
+            class: "fixed inset-0 z-40 flex items-start justify-center bg-slate-900/40 p-4 pt-24",
             onclick: move |_| help.set(false),
             div {
                 id: "shortcuts-help",
@@ -100,11 +107,17 @@ pub fn ShortcutHelp() -> Element {
                 class: "w-full max-w-lg rounded-lg border border-slate-200 bg-white p-5 shadow-xl dark:border-slate-700 dark:bg-slate-900",
                 onclick: move |event| event.stop_propagation(),
                 div { class: "flex items-center justify-between",
-                    h2 { id: "shortcuts-help-title", class: "text-lg font-semibold", "Keyboard shortcuts" }
+                    h2 {
+                        id: "shortcuts-help-title",
+                        class: "text-lg font-semibold",
+                        "Keyboard shortcuts"
+                    }
                     button {
                         class: "rounded px-2 py-1 text-sm hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:hover:bg-slate-800",
                         "aria-label": "Close",
-                        onmounted: move |el| async move { let _ = el.set_focus(true).await; },
+                        onmounted: move |el| async move {
+                            let _ = el.set_focus(true).await;
+                        },
                         onclick: move |_| help.set(false),
                         "✕"
                     }
@@ -115,9 +128,14 @@ pub fn ShortcutHelp() -> Element {
                 table { class: "mt-4 w-full text-sm",
                     tbody {
                         for (action, keys) in map {
-                            tr { key: "{action.id()}", class: "shortcut border-t border-slate-100 dark:border-slate-800", "data-action": action.id(),
+                            tr {
+                                key: "{action.id()}",
+                                class: "shortcut border-t border-slate-100 dark:border-slate-800",
+                                "data-action": action.id(),
                                 td { class: "py-1.5", "{action.label()}" }
-                                td { class: "py-1.5 text-right", Keys { keys } }
+                                td { class: "py-1.5 text-right",
+                                    Keys { keys }
+                                }
                             }
                         }
                     }
@@ -156,11 +174,17 @@ pub fn ShortcutSettings(user: UserSettings, on_save: EventHandler<UserSettings>)
         }
     };
     rsx! {
-        h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500", "Keyboard shortcuts" }
-        p { class: "mt-1 text-xs text-slate-500", "One key, or two typed in sequence separated by a space (g d). Press ? anywhere to see them." }
+        h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
+            "Keyboard shortcuts"
+        }
+        p { class: "mt-1 text-xs text-slate-500",
+            "One key, or two typed in sequence separated by a space (g d). Press ? anywhere to see them."
+        }
         div { id: "shortcut-settings", class: "mt-2 space-y-1",
             for (action, keys) in map {
-                label { key: "{action.id()}-{keys}", class: "flex items-center justify-between gap-4 text-sm",
+                label {
+                    key: "{action.id()}-{keys}",
+                    class: "flex items-center justify-between gap-4 text-sm",
                     "{action.label()}"
                     input {
                         class: "shortcut-keys w-28 rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-sm dark:border-slate-700 dark:bg-slate-950",
@@ -181,7 +205,12 @@ pub fn ShortcutSettings(user: UserSettings, on_save: EventHandler<UserSettings>)
             }
         }
         if let Some(why) = error() {
-            p { id: "shortcut-error", role: "alert", class: "mt-2 text-sm text-red-700 dark:text-red-300", "Not saved: {why}" }
+            p {
+                id: "shortcut-error",
+                role: "alert",
+                class: "mt-2 text-sm text-red-700 dark:text-red-300",
+                "Not saved: {why}"
+            }
         }
         button {
             id: "shortcuts-reset",

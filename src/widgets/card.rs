@@ -48,7 +48,16 @@ pub fn WidgetCard(
             class: "widget flex min-w-0 flex-col rounded-lg border border-slate-200 bg-white shadow-sm [content-visibility:auto] [contain-intrinsic-block-size:auto_20rem] dark:border-slate-800 dark:bg-slate-900 {padding} {columns} {rows} {ring}",
             // The controls get a row of their own: beside the title they squeezed it.
             if editing {
-                LayoutControls { id: id.clone(), title, size: widget.size, first, last, on_move, on_resize, on_remove }
+                LayoutControls {
+                    id: id.clone(),
+                    title,
+                    size: widget.size,
+                    first,
+                    last,
+                    on_move,
+                    on_resize,
+                    on_remove,
+                }
             }
             div { class: "min-w-0",
                 h2 { class: "font-medium", "{title}" }
@@ -102,21 +111,52 @@ fn LayoutControls(
     let remove = move |_| on_remove.call(id.clone());
     rsx! {
         div { class: "layout-controls mb-2 flex flex-wrap items-center justify-end gap-1 border-b border-dashed border-slate-200 pb-2 dark:border-slate-700",
-            button { class: "widget-earlier {TOOL}", r#type: "button", disabled: first, "aria-label": "Move {title} earlier", title: "Move earlier",
-                onmounted: move |e| buttons.write()[0] = Some(e.data()), onclick: earlier, "←" }
-            button { class: "widget-later {TOOL}", r#type: "button", disabled: last, "aria-label": "Move {title} later", title: "Move later",
-                onmounted: move |e| buttons.write()[1] = Some(e.data()), onclick: later, "→" }
-            select { class: "widget-width {SELECT}", "aria-label": "Width of {title}, in columns of {GRID_COLUMNS}", title: "Width", onchange: width,
+            button {
+                class: "widget-earlier {TOOL}",
+                r#type: "button",
+                disabled: first,
+                "aria-label": "Move {title} earlier",
+                title: "Move earlier",
+                onmounted: move |e| buttons.write()[0] = Some(e.data()),
+                onclick: earlier,
+                "←"
+            }
+            button {
+                class: "widget-later {TOOL}",
+                r#type: "button",
+                disabled: last,
+                "aria-label": "Move {title} later",
+                title: "Move later",
+                onmounted: move |e| buttons.write()[1] = Some(e.data()),
+                onclick: later,
+                "→"
+            }
+            select {
+                class: "widget-width {SELECT}",
+                "aria-label": "Width of {title}, in columns of {GRID_COLUMNS}",
+                title: "Width",
+                onchange: width,
                 for n in WIDTHS {
                     option { value: "{n}", selected: n == w, "{n}/{GRID_COLUMNS}" }
                 }
             }
-            select { class: "widget-height {SELECT}", "aria-label": "Height of {title}, in rows", title: "Height", onchange: height,
+            select {
+                class: "widget-height {SELECT}",
+                "aria-label": "Height of {title}, in rows",
+                title: "Height",
+                onchange: height,
                 for n in HEIGHTS {
                     option { value: "{n}", selected: n == h, "{n}↕" }
                 }
             }
-            button { class: "widget-remove {TOOL}", r#type: "button", "aria-label": "Remove {title}", title: "Remove", onclick: remove, "✕" }
+            button {
+                class: "widget-remove {TOOL}",
+                r#type: "button",
+                "aria-label": "Remove {title}",
+                title: "Remove",
+                onclick: remove,
+                "✕"
+            }
         }
     }
 }

@@ -62,18 +62,30 @@ pub fn ErrorWidget(
         RetryState::GaveUp { attempts } => ("gave-up", false, attempts),
     };
     rsx! {
-        div { class: "widget-error mt-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200",
-            role: "alert", "data-state": state, "data-attempts": "{current.attempts()}",
+        div {
+            class: "widget-error mt-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200",
+            role: "alert",
+            "data-state": state,
+            "data-attempts": "{current.attempts()}",
             p { "This widget's data could not be loaded: {error}" }
             if shown > 0 {
                 p { class: "retry-count mt-1", "Attempt {shown} of {current.max}" }
             }
             if state == "gave-up" {
-                p { class: "gave-up mt-2 font-medium", "Gave up after {shown} attempts. Reload the page to try again later." }
+                p { class: "gave-up mt-2 font-medium",
+                    "Gave up after {shown} attempts. Reload the page to try again later."
+                }
             } else {
-                button { class: "retry mt-2 inline-flex items-center gap-2 {BUTTON}", r#type: "button", disabled: busy, onclick: on_retry,
+                button {
+                    class: "retry mt-2 inline-flex items-center gap-2 {BUTTON}",
+                    r#type: "button",
+                    disabled: busy,
+                    onclick: on_retry,
                     if busy {
-                        span { class: "spinner h-3 w-3 animate-spin rounded-full border-2 border-current border-t-transparent", aria_hidden: "true" }
+                        span {
+                            class: "spinner h-3 w-3 animate-spin rounded-full border-2 border-current border-t-transparent",
+                            aria_hidden: "true",
+                        }
                         "Retrying…"
                     } else {
                         "Retry"

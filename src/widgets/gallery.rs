@@ -54,13 +54,21 @@ pub fn Gallery() -> Element {
         }
         div { id: "gallery", class: "space-y-8",
             for widget in REGISTRY {
-                section { key: "{widget.kind}", class: "gallery-widget", "data-widget": widget.kind,
+                section {
+                    key: "{widget.kind}",
+                    class: "gallery-widget",
+                    "data-widget": widget.kind,
                     h2 { class: "mb-2 text-lg font-medium", "{widget.title}" }
                     div { class: "grid gap-4 sm:grid-cols-2 xl:grid-cols-3",
                         for state in STATES {
-                            article { key: "{state}", class: "gallery-example rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900",
-                                "data-widget": widget.kind, "data-state": state,
-                                h3 { class: "text-xs font-medium uppercase tracking-wide text-slate-500", "{state}" }
+                            article {
+                                key: "{state}",
+                                class: "gallery-example rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900",
+                                "data-widget": widget.kind,
+                                "data-state": state,
+                                h3 { class: "text-xs font-medium uppercase tracking-wide text-slate-500",
+                                    "{state}"
+                                }
                                 {example(widget.source, state, [loading, empty, data])}
                             }
                         }
@@ -81,19 +89,36 @@ fn example(kind: Option<Kind>, state: &'static str, [loading, empty, data]: [Fee
     };
     match (state, kind) {
         ("error" | "retrying" | "gave-up", _) => rsx! {
-            ErrorWidget { error: "the server answered 404: no such fleet data", max_retries: max, source: Source::Broken, retry_state }
+            ErrorWidget {
+                error: "the server answered 404: no such fleet data",
+                max_retries: max,
+                source: Source::Broken,
+                retry_state,
+            }
         },
         ("loading", Some(kind)) => frame(kind, loading, max),
         ("loading", None) => skeleton(),
         (_, Some(kind)) => frame(kind, if state == "empty" { empty } else { data }, max),
         ("empty", None) => rsx! {
-            p { class: "queue-empty mt-3 text-sm text-slate-600 dark:text-slate-300", "Nothing waits for a decision." }
+            p { class: "queue-empty mt-3 text-sm text-slate-600 dark:text-slate-300",
+                "Nothing waits for a decision."
+            }
         },
         (_, None) => rsx! {
-            p { class: "queue-count mt-2 text-2xl font-semibold", "data-count": "2", "2 waiting" }
+            p {
+                class: "queue-count mt-2 text-2xl font-semibold",
+                "data-count": "2",
+                "2 waiting"
+            }
             ul { class: "mt-2 space-y-1 text-sm",
-                li { class: "queue-item flex gap-2", span { class: "font-mono", "deploy" } span { class: "text-slate-500", "herald-1" } }
-                li { class: "queue-item flex gap-2", span { class: "font-mono", "send_email" } span { class: "text-slate-500", "herald-1" } }
+                li { class: "queue-item flex gap-2",
+                    span { class: "font-mono", "deploy" }
+                    span { class: "text-slate-500", "herald-1" }
+                }
+                li { class: "queue-item flex gap-2",
+                    span { class: "font-mono", "send_email" }
+                    span { class: "text-slate-500", "herald-1" }
+                }
             }
         },
     }

@@ -18,9 +18,15 @@ pub fn WidgetBody(kind: String, config: serde_json::Map<String, Value>) -> Eleme
     let max = WidgetConfig::parse(&config).max_retries;
     match lookup(&kind).map(|widget| widget.source) {
         None => {
-            rsx! { p { class: "mt-3 text-sm {MUTED}", "This widget type is not available in this version of Flightdeck." } }
+            rsx! {
+                p { class: "mt-3 text-sm {MUTED}",
+                    "This widget type is not available in this version of Flightdeck."
+                }
+            }
         }
-        Some(None) => rsx! { crate::approvals::ui::ApprovalQueue {} },
+        Some(None) => rsx! {
+            crate::approvals::ui::ApprovalQueue {}
+        },
         Some(Some(source)) => frame(source, feed, max),
     }
 }
@@ -31,20 +37,32 @@ pub fn frame(kind: Kind, feed: Feed, max_retries: u32) -> Element {
     match feed.load(kind) {
         Load::Loading => skeleton(),
         Load::Failed(error) => rsx! {
-            ErrorWidget { error, max_retries, source: Source::Fleet(feed, kind) }
+            ErrorWidget {
+                error,
+                max_retries,
+                source: Source::Fleet(feed, kind),
+            }
         },
         Load::Ready => {
             let items = feed.items(kind);
             if items.is_empty() {
-                return rsx! { p { class: "widget-empty mt-3 text-sm {MUTED}", "{empty_text(kind)}" } };
+                return rsx! {
+                    p { class: "widget-empty mt-3 text-sm {MUTED}", "{empty_text(kind)}" }
+                };
             }
             match kind {
                 Kind::Projects => projects(items),
-                Kind::Tasks => rsx! { Tasks { items } },
-                Kind::Metrics => rsx! { Metrics { items } },
+                Kind::Tasks => rsx! {
+                    Tasks { items }
+                },
+                Kind::Metrics => rsx! {
+                    Metrics { items }
+                },
                 Kind::Alerts => alerts(items),
                 Kind::Vitals | Kind::Health => vitals(items, feed.items(Kind::Health)),
-                Kind::Activity => rsx! { Activity { items } },
+                Kind::Activity => rsx! {
+                    Activity { items }
+                },
             }
         }
     }
@@ -53,7 +71,10 @@ pub fn frame(kind: Kind, feed: Feed, max_retries: u32) -> Element {
 /// A widget's loading placeholder.
 pub fn skeleton() -> Element {
     rsx! {
-        div { class: "widget-loading mt-3 space-y-2", role: "status", "aria-label": "Loading",
+        div {
+            class: "widget-loading mt-3 space-y-2",
+            role: "status",
+            "aria-label": "Loading",
             div { class: "h-4 w-2/3 animate-pulse rounded bg-slate-100 dark:bg-slate-800" }
             div { class: "h-4 w-1/2 animate-pulse rounded bg-slate-100 dark:bg-slate-800" }
             div { class: "h-4 w-3/4 animate-pulse rounded bg-slate-100 dark:bg-slate-800" }

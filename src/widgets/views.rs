@@ -29,16 +29,24 @@ pub(super) fn projects(items: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
         ul { class: "projects mt-3 flex flex-col gap-3 text-sm",
             for (item, project) in typed::<Project>(&items) {
-                li { key: "{item.key}", class: "project", "data-health": project.health.as_str(),
+                li {
+                    key: "{item.key}",
+                    class: "project",
+                    "data-health": project.health.as_str(),
                     div { class: "flex items-center justify-between gap-2",
                         span { class: "font-medium", "{project.name}" }
-                        span { class: "text-xs {MUTED}", "{project.health.label()} · {project.progress}%" }
+                        span { class: "text-xs {MUTED}",
+                            "{project.health.label()} · {project.progress}%"
+                        }
                     }
                     if let Some(summary) = project.summary.as_ref().filter(|s| !s.is_empty()) {
                         p { class: "text-xs {MUTED}", "{summary}" }
                     }
                     div { class: "mt-1 h-1.5 rounded bg-slate-100 dark:bg-slate-800",
-                        div { class: "h-1.5 rounded bg-sky-600", style: "width: {project.progress}%" }
+                        div {
+                            class: "h-1.5 rounded bg-sky-600",
+                            style: "width: {project.progress}%",
+                        }
                     }
                 }
             }
@@ -66,14 +74,18 @@ pub(super) fn Tasks(items: Vec<Rc<FleetItem>>) -> Element {
         .collect();
     rsx! {
         div { class: "mt-3 flex gap-2 text-xs",
-            select { class: "task-status rounded border border-slate-300 bg-transparent px-1 py-0.5 dark:border-slate-700", "aria-label": "Filter by status",
+            select {
+                class: "task-status rounded border border-slate-300 bg-transparent px-1 py-0.5 dark:border-slate-700",
+                "aria-label": "Filter by status",
                 onchange: move |e| status.set(TaskStatus::ALL.into_iter().find(|s| s.as_str() == e.value())),
                 option { value: "", "Any status" }
                 for s in TaskStatus::ALL {
                     option { value: "{s.as_str()}", selected: status() == Some(s), "{s.label()}" }
                 }
             }
-            select { class: "task-assignee rounded border border-slate-300 bg-transparent px-1 py-0.5 dark:border-slate-700", "aria-label": "Filter by assignee",
+            select {
+                class: "task-assignee rounded border border-slate-300 bg-transparent px-1 py-0.5 dark:border-slate-700",
+                "aria-label": "Filter by assignee",
                 onchange: move |e| assignee.set(e.value()),
                 option { value: "", "Anyone" }
                 for a in assignees {
@@ -84,12 +96,23 @@ pub(super) fn Tasks(items: Vec<Rc<FleetItem>>) -> Element {
         if shown.is_empty() {
             p { class: "widget-empty mt-2 text-sm {MUTED}", "No task matches these filters." }
         }
-        ul { class: "tasks mt-2 flex max-h-48 flex-col gap-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Tasks",
+        ul {
+            class: "tasks mt-2 flex max-h-48 flex-col gap-1 overflow-y-auto pr-1 text-sm",
+            tabindex: "0",
+            "aria-label": "Tasks",
             for (item, task) in shown {
-                li { key: "{item.key}", class: "task flex items-center gap-2", "data-status": task.status.as_str(),
-                    span { class: "h-2 w-2 shrink-0 rounded-full {task.status.colour()}", aria_hidden: "true" }
+                li {
+                    key: "{item.key}",
+                    class: "task flex items-center gap-2",
+                    "data-status": task.status.as_str(),
+                    span {
+                        class: "h-2 w-2 shrink-0 rounded-full {task.status.colour()}",
+                        aria_hidden: "true",
+                    }
                     span { class: "truncate", "{task.title}" }
-                    span { class: "ml-auto shrink-0 text-xs {MUTED}", {task.assignee.unwrap_or_default()} }
+                    span { class: "ml-auto shrink-0 text-xs {MUTED}",
+                        {task.assignee.unwrap_or_default()}
+                    }
                 }
             }
         }
@@ -122,7 +145,10 @@ pub(super) fn Metrics(items: Vec<Rc<FleetItem>>) -> Element {
                         _ => ("", MUTED),
                     };
                     rsx! {
-                        li { key: "{item.key}", class: "metric flex items-center gap-3", "data-key": "{item.key}",
+                        li {
+                            key: "{item.key}",
+                            class: "metric flex items-center gap-3",
+                            "data-key": "{item.key}",
                             div { class: "min-w-0",
                                 p { class: "truncate text-xs {MUTED}", "{metric.label}" }
                                 p { class: "metric-value text-lg font-semibold", {reading(&metric, &locale)} }
@@ -130,8 +156,17 @@ pub(super) fn Metrics(items: Vec<Rc<FleetItem>>) -> Element {
                             if let Some(d) = metric.delta {
                                 span { class: "metric-delta text-xs {colour}", "{arrow} {one_decimal(d.abs())}" }
                             }
-                            svg { class: "sparkline ml-auto h-6 w-24 text-sky-600", view_box: "0 0 100 20", preserve_aspect_ratio: "none", "aria-hidden": "true",
-                                polyline { fill: "none", stroke: "currentColor", stroke_width: "1.5", points: "{sparkline(&metric.trend, 100, 20)}" }
+                            svg {
+                                class: "sparkline ml-auto h-6 w-24 text-sky-600",
+                                view_box: "0 0 100 20",
+                                preserve_aspect_ratio: "none",
+                                "aria-hidden": "true",
+                                polyline {
+                                    fill: "none",
+                                    stroke: "currentColor",
+                                    stroke_width: "1.5",
+                                    points: "{sparkline(&metric.trend, 100, 20)}",
+                                }
                             }
                         }
                     }
@@ -149,10 +184,19 @@ pub(super) fn alerts(items: Vec<Rc<FleetItem>>) -> Element {
     rsx! {
         ul { class: "alerts mt-3 flex flex-col gap-2 text-sm",
             for (item, alert) in ranked.cloned() {
-                li { key: "{item.key}", class: "alert flex items-start gap-2", "data-severity": alert.severity.as_str(),
+                li {
+                    key: "{item.key}",
+                    class: "alert flex items-start gap-2",
+                    "data-severity": alert.severity.as_str(),
                     "data-resolved": "{alert.resolved}",
-                    span { class: "rounded px-1.5 text-xs font-medium {alert.severity.colour()}", {alert.severity.as_str()} }
-                    span { class: if alert.resolved { "line-through {MUTED}" } else { "" }, title: alert.detail.unwrap_or_default(), "{alert.title}" }
+                    span { class: "rounded px-1.5 text-xs font-medium {alert.severity.colour()}",
+                        {alert.severity.as_str()}
+                    }
+                    span {
+                        class: if alert.resolved { "line-through {MUTED}" } else { "" },
+                        title: alert.detail.unwrap_or_default(),
+                        "{alert.title}"
+                    }
                 }
             }
         }
@@ -163,7 +207,10 @@ pub(super) fn vitals(items: Vec<Rc<FleetItem>>, health: Vec<Rc<FleetItem>>) -> E
     rsx! {
         ul { class: "vitals mt-3 flex flex-col gap-2 text-sm",
             for (item, beat) in typed::<Heartbeat>(&items) {
-                li { key: "{item.key}", class: "vital", "data-agent": "{item.agent_name}",
+                li {
+                    key: "{item.key}",
+                    class: "vital",
+                    "data-agent": "{item.agent_name}",
                     div { class: "flex items-center gap-2",
                         span { class: "font-medium", "{item.agent_name}" }
                         span { class: "text-xs {MUTED}", "{role_label(&item.agent_role)}" }
@@ -190,7 +237,10 @@ pub fn health_badge(check: Option<&FleetItem>) -> Element {
         None => state.label().to_owned(),
     };
     rsx! {
-        span { class: "health text-xs {state.colour()}", "data-state": state.as_str(), title: check.error.unwrap_or_default(),
+        span {
+            class: "health text-xs {state.colour()}",
+            "data-state": state.as_str(),
+            title: check.error.unwrap_or_default(),
             "{text}"
         }
     }
@@ -202,12 +252,21 @@ pub(super) fn Activity(items: Vec<Rc<FleetItem>>) -> Element {
     let locale = use_locale();
     // The feed keeps items oldest first: newest first is the other way round.
     rsx! {
-        ol { class: "activity mt-3 flex max-h-48 flex-col gap-1 overflow-y-auto pr-1 text-sm", tabindex: "0", "aria-label": "Activity",
+        ol {
+            class: "activity mt-3 flex max-h-48 flex-col gap-1 overflow-y-auto pr-1 text-sm",
+            tabindex: "0",
+            "aria-label": "Activity",
             for (item, line) in typed::<ActivityReport>(&items).into_iter().rev().take(30) {
                 li { key: "{item.key}", class: "event flex gap-2",
-                    time { class: "shrink-0 font-mono text-xs {MUTED}", "{locale.format(item.updated_at, Style::Time)}" }
+                    time { class: "shrink-0 font-mono text-xs {MUTED}",
+                        "{locale.format(item.updated_at, Style::Time)}"
+                    }
                     span { class: "min-w-0 flex-1", "{line.text}" }
-                    span { class: "agent shrink-0 text-xs {MUTED}", title: "{role_label(&item.agent_role)}", "{item.agent_name}" }
+                    span {
+                        class: "agent shrink-0 text-xs {MUTED}",
+                        title: "{role_label(&item.agent_role)}",
+                        "{item.agent_name}"
+                    }
                 }
             }
         }

@@ -142,16 +142,32 @@ pub(super) fn chart(data: &ChartData) -> Element {
     let several = data.lines.len() > 1;
     rsx! {
         figure { class: "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900",
-            figcaption { h3 { class: "mb-2 text-sm font-semibold", "{data.title}" } }
+            figcaption {
+                h3 { class: "mb-2 text-sm font-semibold", "{data.title}" }
+            }
             svg {
                 class: "chart h-auto w-full overflow-visible",
                 "data-series": data.series,
                 view_box: "0 0 {WIDTH} {HEIGHT}",
                 role: "img",
                 "aria-label": summary(data),
-                line { class: "stroke-slate-200 dark:stroke-slate-700", x1: LEFT, y1: TOP, x2: RIGHT, y2: TOP }
-                line { class: "stroke-slate-300 dark:stroke-slate-600", x1: LEFT, y1: BOTTOM, x2: RIGHT, y2: BOTTOM }
-                g { class: "fill-slate-500 dark:fill-slate-400", font_size: "9",
+                line {
+                    class: "stroke-slate-200 dark:stroke-slate-700",
+                    x1: LEFT,
+                    y1: TOP,
+                    x2: RIGHT,
+                    y2: TOP,
+                }
+                line {
+                    class: "stroke-slate-300 dark:stroke-slate-600",
+                    x1: LEFT,
+                    y1: BOTTOM,
+                    x2: RIGHT,
+                    y2: BOTTOM,
+                }
+                g {
+                    class: "fill-slate-500 dark:fill-slate-400",
+                    font_size: "9",
                     text { x: LEFT - 4, y: TOP + 3, text_anchor: "end", "{one_decimal(top)}{unit}" }
                     text { x: LEFT - 4, y: BOTTOM + 3, text_anchor: "end", "0" }
                     text { x: LEFT, y: HEIGHT - 4, "{first}" }
@@ -162,11 +178,23 @@ pub(super) fn chart(data: &ChartData) -> Element {
                 }
             }
             if several {
-                ul { class: "mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600 dark:text-slate-300", "aria-label": "Legend",
+                ul {
+                    class: "mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600 dark:text-slate-300",
+                    "aria-label": "Legend",
                     for line in data.lines.iter() {
                         li { class: "flex items-center gap-1.5",
-                            svg { class: "h-2 w-4", view_box: "0 0 16 8", "aria-hidden": "true",
-                                line { class: line.stroke, x1: "0", y1: "4", x2: "16", y2: "4", stroke_width: "3" }
+                            svg {
+                                class: "h-2 w-4",
+                                view_box: "0 0 16 8",
+                                "aria-hidden": "true",
+                                line {
+                                    class: line.stroke,
+                                    x1: "0",
+                                    y1: "4",
+                                    x2: "16",
+                                    y2: "4",
+                                    stroke_width: "3",
+                                }
                             }
                             "{line.name}"
                         }
@@ -188,8 +216,14 @@ fn series(line: &Line, labels: &[String], top: f64, unit: &str, several: bool) -
     };
     rsx! {
         g { class: "series", "data-name": "{line.name}",
-            polyline { class: "line {line.stroke}", fill: "none", stroke_width: "2", stroke_linejoin: "round", points: points(&at) }
-            for (& (x , y) , (value , bucket)) in at.iter().zip(line.values.iter().zip(labels)) {
+            polyline {
+                class: "line {line.stroke}",
+                fill: "none",
+                stroke_width: "2",
+                stroke_linejoin: "round",
+                points: points(&at),
+            }
+            for (&(x, y), (value, bucket)) in at.iter().zip(line.values.iter().zip(labels)) {
                 circle {
                     class: "point fill-white dark:fill-slate-900 {line.stroke}",
                     cx: x,

@@ -32,21 +32,44 @@ fn models(models: &[ModelUsage], locale: &Locale) -> Element {
             table { id: "analytics-models", class: "w-full text-left text-sm",
                 thead {
                     tr { class: "text-xs text-slate-500 dark:text-slate-400",
-                        for (label, align) in [("Model", ""), ("Calls", "text-right"), ("Errors", "text-right"), ("Avg response", "text-right"), ("Messages", "text-right"), ("Tokens", "text-right"), ("Cost", "text-right")] {
-                            th { class: "py-1 font-medium {align}", scope: "col", "{label}" }
+                        for (label, align) in [
+                            ("Model", ""),
+                            ("Calls", "text-right"),
+                            ("Errors", "text-right"),
+                            ("Avg response", "text-right"),
+                            ("Messages", "text-right"),
+                            ("Tokens", "text-right"),
+                            ("Cost", "text-right"),
+                        ]
+                        {
+                            th {
+                                class: "py-1 font-medium {align}",
+                                scope: "col",
+                                "{label}"
+                            }
                         }
                     }
                 }
                 tbody {
                     for usage in models {
-                        tr { class: "model-row border-t border-slate-100 dark:border-slate-800", "data-model": "{usage.model}",
+                        tr {
+                            class: "model-row border-t border-slate-100 dark:border-slate-800",
+                            "data-model": "{usage.model}",
                             td { class: "py-1 font-medium", "{usage.model}" }
                             td { class: "py-1 text-right tabular-nums", {count(usage.calls)} }
                             td { class: "py-1 text-right tabular-nums", {count(usage.errors)} }
-                            td { class: "py-1 text-right tabular-nums", {millis(usage.avg_response_ms)} }
+                            td { class: "py-1 text-right tabular-nums",
+                                {millis(usage.avg_response_ms)}
+                            }
                             td { class: "py-1 text-right tabular-nums", {count(usage.messages)} }
                             td { class: "py-1 text-right tabular-nums", {count(usage.tokens)} }
-                            td { class: "py-1 text-right tabular-nums", {usage.cost_usd.map_or_else(|| "no price".to_owned(), |usd| locale.money(usd, "USD"))} }
+                            td { class: "py-1 text-right tabular-nums",
+                                {
+                                    usage
+                                        .cost_usd
+                                        .map_or_else(|| "no price".to_owned(), |usd| locale.money(usd, "USD"))
+                                }
+                            }
                         }
                     }
                 }
@@ -63,20 +86,32 @@ fn summary(report: &Report, locale: &Locale) -> Element {
     let top_of = &report.top;
     rsx! {
         if empty {
-            div { id: "analytics-empty", class: "mb-4 rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-700",
-                p { class: "text-slate-500 dark:text-slate-400", "No usage in this period: no agent calls, messages or tool runs were reported." }
+            div {
+                id: "analytics-empty",
+                class: "mb-4 rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-700",
+                p { class: "text-slate-500 dark:text-slate-400",
+                    "No usage in this period: no agent calls, messages or tool runs were reported."
+                }
             }
         }
-        div { id: "analytics-cards", class: "grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-8",
+        div {
+            id: "analytics-cards",
+            class: "grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-8",
             for (name, label, value) in cards(totals, locale) {
-                div { class: "metric-card rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 px-3 py-2", "data-metric": name,
+                div {
+                    class: "metric-card rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 px-3 py-2",
+                    "data-metric": name,
                     p { class: "text-xs text-slate-500 dark:text-slate-400", "{label}" }
-                    p { class: "metric-value text-lg font-semibold tabular-nums", "{value}" }
+                    p { class: "metric-value text-lg font-semibold tabular-nums",
+                        "{value}"
+                    }
                 }
             }
         }
         if unpriced > 0 {
-            p { id: "analytics-unpriced", class: "mt-2 text-xs text-slate-500 dark:text-slate-400",
+            p {
+                id: "analytics-unpriced",
+                class: "mt-2 text-xs text-slate-500 dark:text-slate-400",
                 "The cost leaves out {count(unpriced)} tokens of models without a price (MODEL_PRICES)."
             }
         }
@@ -89,9 +124,30 @@ fn summary(report: &Report, locale: &Locale) -> Element {
             }
             h2 { class: "mb-2 mt-6 font-semibold", "Top agents" }
             div { class: "grid gap-4 lg:grid-cols-3",
-                {top_agents("top-most-used", "Most used", "Use", top(&top_of.most_used, Ranking::MostUsed))}
-                {top_agents("top-error-rate", "Highest error rate", "Errors", top(&top_of.error_rate, Ranking::ErrorRate))}
-                {top_agents("top-performance", "Fastest", "Avg response", top(&top_of.performance, Ranking::Performance))}
+                {
+                    top_agents(
+                        "top-most-used",
+                        "Most used",
+                        "Use",
+                        top(&top_of.most_used, Ranking::MostUsed),
+                    )
+                }
+                {
+                    top_agents(
+                        "top-error-rate",
+                        "Highest error rate",
+                        "Errors",
+                        top(&top_of.error_rate, Ranking::ErrorRate),
+                    )
+                }
+                {
+                    top_agents(
+                        "top-performance",
+                        "Fastest",
+                        "Avg response",
+                        top(&top_of.performance, Ranking::Performance),
+                    )
+                }
             }
         }
     }
@@ -106,23 +162,39 @@ fn top_agents(
 ) -> Element {
     rsx! {
         figure { class: "rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 p-4",
-            figcaption { h3 { class: "mb-2 text-sm font-semibold", "{title}" } }
+            figcaption {
+                h3 { class: "mb-2 text-sm font-semibold", "{title}" }
+            }
             table { id, class: "w-full text-left text-sm",
                 thead {
                     tr { class: "text-xs text-slate-500 dark:text-slate-400",
                         th { class: "py-1 font-medium", scope: "col", "Agent" }
                         th { class: "py-1 font-medium", scope: "col", "Role" }
-                        th { class: "py-1 text-right font-medium", scope: "col", "{figure}" }
+                        th {
+                            class: "py-1 text-right font-medium",
+                            scope: "col",
+                            "{figure}"
+                        }
                     }
                 }
                 tbody {
                     if rows.is_empty() {
-                        tr { td { class: "py-1 text-slate-500 dark:text-slate-400", colspan: "3", "No agent has enough calls in this period." } }
+                        tr {
+                            td {
+                                class: "py-1 text-slate-500 dark:text-slate-400",
+                                colspan: "3",
+                                "No agent has enough calls in this period."
+                            }
+                        }
                     }
                     for [agent, name, role, value] in rows {
-                        tr { class: "agent-row border-t border-slate-100 dark:border-slate-800", "data-agent": "{agent}",
+                        tr {
+                            class: "agent-row border-t border-slate-100 dark:border-slate-800",
+                            "data-agent": "{agent}",
                             td { class: "py-1 font-medium", "{name}" }
-                            td { class: "py-1 text-slate-500 dark:text-slate-400", "{role}" }
+                            td { class: "py-1 text-slate-500 dark:text-slate-400",
+                                "{role}"
+                            }
                             td { class: "py-1 text-right tabular-nums", "{value}" }
                         }
                     }
