@@ -83,7 +83,12 @@ pub fn App() -> Element {
             "data-theme": "{(theme.choice)().as_str()}",
             "data-hydrated": "{hydrated}",
             div { class: "min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100",
-                Router::<Route> {}
+                // The server renders a page once its data is loaded (`http::use_api`): the shell's
+                // session waits here, a page's own data in the shell's boundary.
+                SuspenseBoundary {
+                    fallback: |_| rsx! {},
+                    Router::<Route> {}
+                }
             }
         }
     }

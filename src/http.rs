@@ -16,8 +16,11 @@ pub struct ErrorBody {
 }
 
 pub mod cache;
+mod loader;
 #[cfg(feature = "web")]
 pub(crate) mod shared;
+#[cfg(feature = "server")]
+pub mod ssr;
 pub mod whole;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -29,6 +32,7 @@ pub use body::parse_body;
 mod extract;
 #[cfg(feature = "server")]
 pub use extract::{JsonBody, JsonBytes, QueryParams};
+pub use loader::{use_answers, use_api, use_synced, Api, Loaded};
 #[cfg(feature = "server")]
 pub use server::{is_json, parse, require_json, ApiError};
 
@@ -205,8 +209,9 @@ mod server {
     }
 }
 
-/// What a call of the JSON API from the browser can end in besides success.
-#[derive(Clone, Debug, PartialEq)]
+/// What a call of the JSON API from the browser can end in besides success. (It travels in the
+/// page, too: a load the server ran while rendering it hands its answer to the browser.)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CallError {
     /// The HTTP status (0 when the server could not be reached).
     pub status: u16,
@@ -230,6 +235,18 @@ impl CallError {
     }
 }
 
+impl CallError {
+    /// An error answer: its status and body (`{error, field}`, and whatever else it carries).
+    pub fn answered(status: u16, text: &str) -> Self {
+        let raw: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        let body = serde_json::from_value(raw.clone()).unwrap_or(ErrorBody {
+            error: format!("the server answered {status}"),
+            field: None,
+        });
+        Self { status, body, raw }
+    }
+}
+
 impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.body.error)
@@ -244,9 +261,17 @@ pub async fn call<T: serde::de::DeserializeOwned>(
     body: Option<serde_json::Value>,
 ) -> Result<T, CallError> {
     // Only the parsing is generic: the request itself is one function in the wasm, not one per
-    // answer type. Answers are read through `Value`, so that a type the live topics also read
-    // from a `Value` (approvals, dashboard states) has one deserializer in the wasm, not two.
-    let (status, text) = request(method, path, body).await?;
+    // answer type.
+    read(request(method, path, body).await)
+}
+
+/// A successful answer's status and text, or the error.
+pub type Answer = Result<(u16, String), CallError>;
+
+/// The answer's JSON as a `T`. Read through `Value`, so that a type the live topics also read
+/// from a `Value` (approvals, dashboard states) has one deserializer in the wasm, not two.
+fn read<T: serde::de::DeserializeOwned>(answer: Answer) -> Result<T, CallError> {
+    let (status, text) = answer?;
     let parsed = serde_json::from_str::<serde_json::Value>(&text).and_then(serde_json::from_value);
     parsed.map_err(|err| CallError {
         status,
@@ -260,11 +285,7 @@ pub async fn call<T: serde::de::DeserializeOwned>(
 
 /// Sends the request, or joins an identical GET in flight, or answers a GET from the cache
 /// (see [`cache`]); the status and text of a successful answer, else the error.
-async fn request(
-    method: &str,
-    path: &str,
-    body: Option<serde_json::Value>,
-) -> Result<(u16, String), CallError> {
+async fn request(method: &str, path: &str, body: Option<serde_json::Value>) -> Answer {
     #[cfg(feature = "web")]
     {
         let owned = path.to_owned();
@@ -305,10 +326,5 @@ async fn send(
     if response.ok() {
         return Ok((status, text));
     }
-    let raw: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    let body = serde_json::from_value(raw.clone()).unwrap_or(ErrorBody {
-        error: format!("the server answered {status}"),
-        field: None,
-    });
-    Err(CallError { status, body, raw })
+    Err(CallError::answered(status, &text))
 }

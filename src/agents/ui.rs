@@ -6,7 +6,7 @@ use super::{role_label, Agent, NewAgent, Registered};
 use crate::auth::SessionContext;
 use crate::dashboard::provider::use_saved_filter;
 use crate::fleet::{HealthResult, HealthState, Kind};
-use crate::http::call;
+use crate::http::{call, use_api, Loaded};
 use crate::mcp::{McpOverview, NewMcpServer, OfferedServer, Transport};
 use crate::pages::PageHeader;
 use crate::settings::locale::lowercase;
@@ -46,13 +46,13 @@ fn shows(agent: &Agent, state: Option<HealthState>, search: &str, health: &str) 
 pub fn Agents() -> Element {
     let session = use_context::<SessionContext>();
     let admin = (session.me)().is_some_and(|me| me.role.can_manage_members());
-    let mut agents = use_signal(|| None::<Result<Vec<Agent>, String>>);
+    let agents = use_api::<Vec<Agent>>(|| "/api/agents".into())?;
     let mut name = use_signal(String::new);
     let mut role = use_signal(String::new);
     let mut health = use_signal(String::new);
     let mut timeout = use_signal(String::new);
     // The last health check of each agent: read, then live over the `fleet` topic.
-    let feed = use_feed_provider(Some(Kind::Health));
+    let feed = use_feed_provider(Some(Kind::Health))?;
     let checks = feed.items(Kind::Health);
     // The search and health filter are kept per user in the dashboard state.
     let mut saved = use_saved_filter("agents");
@@ -78,13 +78,7 @@ pub fn Agents() -> Element {
     };
     let mut issued = use_signal(|| None::<Registered>);
     let mut message = use_signal(|| None::<String>);
-    let reload = move || {
-        spawn(async move {
-            let answer = call::<Vec<Agent>>("GET", "/api/agents", None).await;
-            agents.set(Some(answer.map_err(|err| err.body.error)));
-        });
-    };
-    use_effect(reload);
+    let reload = move || agents.reload();
     let register = move |event: FormEvent| {
         event.prevent_default();
         spawn(async move {
@@ -243,17 +237,17 @@ pub fn Agents() -> Element {
                 }
             }
         }
-        match agents() {
-            None => rsx! {
+        match agents.get() {
+            Loaded::Loading => rsx! {
                 p { role: "status", class: "text-slate-500", "Loading agents…" }
             },
-            Some(Err(why)) => rsx! {
+            Loaded::Failed(why) => rsx! {
                 p { role: "alert", "The agents could not be loaded: {why}" }
             },
-            Some(Ok(list)) if list.is_empty() => rsx! {
+            Loaded::Ready(list) if list.is_empty() => rsx! {
                 p { id: "agents-empty", class: "text-slate-600 dark:text-slate-300", "No agent is registered yet." }
             },
-            Some(Ok(list)) if !list.iter().any(shown) => rsx! {
+            Loaded::Ready(list) if !list.iter().any(shown) => rsx! {
                 p {
                     id: "agents-no-match",
                     class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
@@ -261,7 +255,7 @@ pub fn Agents() -> Element {
                     button { class: BUTTON, onclick: move |_| saved.set(Default::default()), "Clear filters" }
                 }
             },
-            Some(Ok(list)) => rsx! {
+            Loaded::Ready(list) => rsx! {
                 ul {
                     id: "agent-list",
                     class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
@@ -320,18 +314,15 @@ pub fn Agents() -> Element {
 /// since when; live.
 #[component]
 fn McpClients() -> Element {
-    let mut clients = use_signal(|| None::<Result<Vec<crate::mcp::McpClient>, String>>);
-    let reload = move || {
-        spawn(async move {
-            let answer = call::<Vec<crate::mcp::McpClient>>("GET", "/api/mcp/clients", None).await;
-            clients.set(Some(answer.map_err(|err| err.body.error)));
-        });
-    };
-    use_effect(reload);
+    let clients = use_api::<Vec<crate::mcp::McpClient>>(|| "/api/mcp/clients".into())?;
     use_future(move || async move {
         #[cfg(feature = "web")]
-        crate::sync::client::follow(crate::sync::Topic::AgentState, reload, move |_| reload())
-            .await;
+        crate::sync::client::follow(
+            crate::sync::Topic::AgentState,
+            move || clients.reload(),
+            move |_| clients.reload(),
+        )
+        .await;
     });
     let locale = crate::settings::locale::use_locale();
     rsx! {
@@ -340,19 +331,19 @@ fn McpClients() -> Element {
             p { class: "mb-3 text-sm text-slate-600 dark:text-slate-300",
                 "Agents reach the workspace's MCP servers through Flightdeck at /mcp with their token; the Policies page decides what their calls get."
             }
-            match clients() {
-                None => rsx! {
+            match clients.get() {
+                Loaded::Loading => rsx! {
                     p { role: "status", class: "text-slate-500", "Loading…" }
                 },
-                Some(Err(why)) => rsx! {
+                Loaded::Failed(why) => rsx! {
                     p { role: "alert", "The MCP clients could not be loaded: {why}" }
                 },
-                Some(Ok(list)) if list.is_empty() => rsx! {
+                Loaded::Ready(list) if list.is_empty() => rsx! {
                     p { id: "mcp-clients-empty", class: "text-slate-600 dark:text-slate-300",
                         "No MCP client is connected."
                     }
                 },
-                Some(Ok(list)) => rsx! {
+                Loaded::Ready(list) => rsx! {
                     ul {
                         id: "mcp-client-list",
                         class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white text-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
@@ -378,7 +369,7 @@ fn McpClients() -> Element {
 /// form to add one and a button to remove each.
 #[component]
 fn McpServers(admin: bool) -> Element {
-    let mut overview = use_signal(|| None::<Result<McpOverview, String>>);
+    let overview = use_api::<McpOverview>(|| "/api/mcp/servers".into())?;
     let mut name = use_signal(String::new);
     let mut target = use_signal(String::new);
     let mut message = use_signal(|| None::<String>);
@@ -395,13 +386,7 @@ fn McpServers(admin: bool) -> Element {
             });
         }
     });
-    let reload = move || {
-        spawn(async move {
-            let answer = call::<McpOverview>("GET", "/api/mcp/servers", None).await;
-            overview.set(Some(answer.map_err(|err| err.body.error)));
-        });
-    };
-    use_effect(reload);
+    let reload = move || overview.reload();
     use_future(move || async move {
         #[cfg(feature = "web")]
         crate::sync::client::follow(crate::sync::Topic::AgentState, reload, move |_| reload())
@@ -447,7 +432,7 @@ fn McpServers(admin: bool) -> Element {
         section { id: "mcp", class: "mt-10",
             div { class: "mb-3 flex items-baseline gap-3",
                 h2 { class: "text-lg font-medium", "MCP servers" }
-                if let Some(Ok(now)) = overview() {
+                if let Some(now) = overview.ok() {
                     span {
                         id: "mcp-health",
                         class: "text-sm text-slate-600 dark:text-slate-300",
@@ -502,17 +487,17 @@ fn McpServers(admin: bool) -> Element {
                     "{text}"
                 }
             }
-            match overview() {
-                None => rsx! {
+            match overview.get() {
+                Loaded::Loading => rsx! {
                     p { role: "status", class: "text-slate-500", "Loading MCP servers…" }
                 },
-                Some(Err(why)) => rsx! {
+                Loaded::Failed(why) => rsx! {
                     p { role: "alert", "The MCP servers could not be loaded: {why}" }
                 },
-                Some(Ok(now)) if now.servers.is_empty() => rsx! {
+                Loaded::Ready(now) if now.servers.is_empty() => rsx! {
                     p { id: "mcp-empty", class: "text-slate-600 dark:text-slate-300", "No MCP server is configured." }
                 },
-                Some(Ok(now)) => rsx! {
+                Loaded::Ready(now) => rsx! {
                     ul {
                         id: "mcp-list",
                         class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",

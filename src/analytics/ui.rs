@@ -7,7 +7,7 @@ use crate::app::Route;
 use crate::audit::encode;
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
-use crate::http::call;
+use crate::http::{use_api, Loaded};
 use crate::pages::PageHeader;
 use crate::settings::locale::{use_locale, use_timezone, Style};
 use crate::ui::BUTTON;
@@ -83,41 +83,15 @@ pub fn Analytics() -> Element {
     // The custom days as changed but not yet applied (empty: as saved).
     let mut from = use_signal(String::new);
     let mut to = use_signal(String::new);
-    // The report shown, and the field the server found wrong (marked on its input); an answer
-    // to an older request is dropped.
-    let mut report = use_signal(|| None::<Result<Report, String>>);
-    let mut bad = use_signal(String::new);
-    let mut asked = use_signal(|| 0u32);
-    let mut load = move || {
+    // The report shown (an answer to an older request is dropped), and the scheduled exports.
+    let report = use_api::<Report>(move || {
         let query = wanted();
-        if query.is_empty() {
-            return;
+        match query.is_empty() {
+            true => String::new(),
+            false => format!("/api/analytics?{query}"),
         }
-        let ticket = *asked.peek() + 1;
-        asked.set(ticket);
-        report.set(None);
-        spawn(async move {
-            let answer = call::<Report>("GET", &format!("/api/analytics?{query}"), None).await;
-            if *asked.peek() == ticket {
-                let field = answer.as_ref().err().and_then(|err| err.body.field.clone());
-                bad.set(field.clone().unwrap_or_default());
-                report.set(Some(
-                    answer.map_err(|err| explain(&err.body.error, field.as_deref())),
-                ));
-            }
-        });
-    };
-    use_effect(load);
-    // The scheduled exports, listed once (in the browser only).
-    let mut exports = use_signal(|| None::<Result<Vec<ExportInfo>, String>>);
-    use_effect(move || {
-        spawn(async move {
-            let answer = call::<Vec<ExportInfo>>("GET", "/api/analytics/exports", None)
-                .await
-                .map_err(|err| err.body.error);
-            exports.set(Some(answer));
-        });
-    });
+    })?;
+    let exports = use_api::<Vec<ExportInfo>>(|| "/api/analytics/exports".into())?;
 
     let mut set = move |key: &'static str, value: String| {
         saved.with_mut(|saved| {
@@ -136,8 +110,12 @@ pub fn Analytics() -> Element {
     };
     let chosen = period(&saved());
     let wanted = wanted();
-    let current = report();
-    let bad = bad();
+    let current = report.get();
+    // The field the server found wrong, marked on its input.
+    let bad = match &current {
+        Loaded::Failed(err) => err.body.field.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
 
     rsx! {
         PageHeader {
@@ -234,7 +212,7 @@ pub fn Analytics() -> Element {
             }
         } else {
             match current {
-                None => rsx! {
+                Loaded::Loading => rsx! {
                     p {
                         id: "analytics-loading",
                         class: "py-8 text-center text-slate-500 dark:text-slate-400",
@@ -242,22 +220,25 @@ pub fn Analytics() -> Element {
                         "Loading the report…"
                     }
                 },
-                Some(Err(error)) => rsx! {
+                Loaded::Failed(error) => rsx! {
                     div {
                         id: "analytics-error",
                         class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100",
                         role: "alert",
-                        p { "The report could not be made: {error}" }
+                        p {
+                            "The report could not be made: "
+                            {explain(&error.body.error, error.body.field.as_deref())}
+                        }
                         button {
                             id: "analytics-retry",
                             class: "{BUTTON} mt-2",
                             r#type: "button",
-                            onclick: move |_| load(),
+                            onclick: move |_| report.reload(),
                             "Retry"
                         }
                     }
                 },
-                Some(Ok(report)) => {
+                Loaded::Ready(report) => {
                     let span = &report.period;
                     let made = locale.format(report.generated_at, Style::DateTime);
                     rsx! {
@@ -276,14 +257,14 @@ pub fn Analytics() -> Element {
             class: "rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 mt-6 p-4",
             "aria-labelledby": "analytics-exports-title",
             h2 { id: "analytics-exports-title", class: "font-semibold", "Scheduled exports" }
-            match exports() {
-                None => rsx! {
+            match exports.get() {
+                Loaded::Loading => rsx! {
                     p { class: "mt-2 text-sm text-slate-500 dark:text-slate-400", "Loading…" }
                 },
-                Some(Err(why)) => rsx! {
+                Loaded::Failed(why) => rsx! {
                     p { class: "mt-2 text-sm text-rose-700 dark:text-rose-300", "The exports could not be listed: {why}" }
                 },
-                Some(Ok(files)) if files.is_empty() => rsx! {
+                Loaded::Ready(files) if files.is_empty() => rsx! {
                     p {
                         id: "analytics-exports-none",
                         class: "mt-2 text-sm text-slate-500 dark:text-slate-400",
@@ -296,7 +277,7 @@ pub fn Analytics() -> Element {
                         " (workspace export settings) to have a report written daily or weekly."
                     }
                 },
-                Some(Ok(files)) => rsx! {
+                Loaded::Ready(files) => rsx! {
                     ul { class: "mt-2 divide-y divide-slate-200 text-sm dark:divide-slate-800",
                         for file in files.iter() {
                             li {

@@ -10,7 +10,7 @@
 use super::{Approval, Bulk, BulkResult, Risk, Status, Verdict, Withdrawn, MAX_BULK};
 use crate::auth::SessionContext;
 use crate::dashboard::provider::use_saved_filter;
-use crate::http::call;
+use crate::http::{call, use_api, use_synced, Loaded};
 use crate::pages::PageHeader;
 use crate::settings::locale::{lowercase, use_locale, Style};
 use crate::ui::{BADGE, BUTTON_SMALL};
@@ -112,16 +112,25 @@ fn upsert(list: &mut Vec<Rc<Approval>>, mut approval: Approval) {
     list.sort_by_key(|a| (a.status != Status::Pending, a.created_at));
 }
 
+/// Each approval of an answer shared with its row.
+fn shared(items: Vec<Approval>) -> Vec<Rc<Approval>> {
+    items.into_iter().map(Rc::new).collect()
+}
+
 /// `/approvals`.
 #[component]
 pub fn Approvals() -> Element {
     let session = use_context::<SessionContext>();
     let can_decide = (session.me)().is_some_and(|me| me.role.can_change_shared());
-    let mut list = use_signal(Vec::<Rc<Approval>>::new);
-    let mut loaded = use_signal(|| None::<Result<(), String>>);
     // The filters (decided ones shown, search) are kept per user in the dashboard state.
     let mut saved = use_saved_filter("approvals");
     let show_all = use_memo(move || saved().values.get("status").is_some_and(|s| s == "all"));
+    let answer = use_api::<Vec<Approval>>(move || {
+        let status = if show_all() { "all" } else { "pending" };
+        format!("/api/approvals?status={status}")
+    })?;
+    // The queue as loaded, then kept current by the live events.
+    let mut list = use_synced(answer, shared);
     let search = use_memo(move || lowercase(saved().search.trim()));
     let mut selected = use_signal(BTreeSet::<String>::new);
     let mut cursor = use_signal(|| 0usize);
@@ -136,26 +145,7 @@ pub fn Approvals() -> Element {
     #[cfg_attr(not(feature = "web"), allow(unused_mut))]
     let mut clock = use_signal(now);
 
-    let reload = move || {
-        spawn(async move {
-            let path = if show_all() {
-                "/api/approvals?status=all"
-            } else {
-                "/api/approvals?status=pending"
-            };
-            match call::<Vec<Approval>>("GET", path, None).await {
-                Ok(items) => {
-                    list.set(items.into_iter().map(Rc::new).collect());
-                    loaded.set(Some(Ok(())));
-                }
-                Err(err) => loaded.set(Some(Err(err.body.error))),
-            }
-        });
-    };
-    use_effect(move || {
-        let _ = show_all();
-        reload();
-    });
+    let reload = move || answer.reload();
     // Live: requests and decisions made anywhere; a reconnect reloads what it may have missed.
     use_future(move || async move {
         #[cfg(feature = "web")]
@@ -534,31 +524,31 @@ pub fn Approvals() -> Element {
                 "{text}"
             }
         }
-        match loaded() {
-            None => rsx! {
+        match answer.status() {
+            Loaded::Loading => rsx! {
                 p { id: "approvals-loading", role: "status", class: "text-slate-500", "Loading the queue…" }
             },
-            Some(Err(why)) => rsx! {
+            Loaded::Failed(why) => rsx! {
                 div { role: "alert", class: "text-red-700 dark:text-red-300",
                     "The queue could not be loaded: {why} "
                     button { class: BUTTON_SMALL, onclick: move |_| reload(), "Retry" }
                 }
             },
-            Some(Ok(())) if items.is_empty() && !search().is_empty() => rsx! {
+            Loaded::Ready(()) if items.is_empty() && !search().is_empty() => rsx! {
                 p {
                     id: "approvals-no-match",
                     class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
                     "No approval matches “{search}”."
                 }
             },
-            Some(Ok(())) if items.is_empty() => rsx! {
+            Loaded::Ready(()) if items.is_empty() => rsx! {
                 p {
                     id: "approvals-empty",
                     class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
                     "Nothing waits for a decision. New requests appear here as agents make them."
                 }
             },
-            Some(Ok(())) => rsx! {
+            Loaded::Ready(()) => rsx! {
                 // A flex gap, not `space-y-2`: its sibling selector (`> * ~ *`) made Chromium
                 // restyle every row when one was added (up to 10,000 elements, 200 ms).
                 ul {
@@ -789,25 +779,14 @@ fn ApprovalRow(
 pub fn ApprovalQueue() -> Element {
     let session = use_context::<SessionContext>();
     let can_decide = (session.me)().is_some_and(|me| me.role.can_change_shared());
-    let mut list = use_signal(|| None::<Result<Vec<Rc<Approval>>, String>>);
-    let reload = move || {
-        spawn(async move {
-            let answer = call::<Vec<Approval>>("GET", "/api/approvals?status=pending", None).await;
-            list.set(Some(
-                answer
-                    .map(|items| items.into_iter().map(Rc::new).collect())
-                    .map_err(|err| err.body.error),
-            ));
-        });
-    };
-    use_effect(reload);
+    let answer = use_api::<Vec<Approval>>(|| "/api/approvals?status=pending".into())?;
+    let mut list = use_synced(answer, shared);
+    let reload = move || answer.reload();
     use_future(move || async move {
         #[cfg(feature = "web")]
         crate::sync::client::follow(crate::sync::Topic::ToolRunStatus, reload, move |payload| {
-            if let (Ok(event), Some(Ok(items))) = (
-                serde_json::from_value::<LiveEvent>(payload),
-                list.write().as_mut(),
-            ) {
+            if let Ok(event) = serde_json::from_value::<LiveEvent>(payload) {
+                let items = &mut *list.write();
                 items.retain(|a| a.id != event.approval.id);
                 // A run shows until the page is loaded again: its bar, then its outcome.
                 if event.approval.status == Status::Pending || event.approval.run.is_some() {
@@ -823,14 +802,13 @@ pub fn ApprovalQueue() -> Element {
                 .await
                 .is_ok()
             {
-                if let Some(Ok(items)) = list.write().as_mut() {
-                    items.retain(|a| a.id != id);
-                }
+                list.write().retain(|a| a.id != id);
             }
         });
     };
-    match list() {
-        None => {
+    let items = list();
+    match answer.status() {
+        Loaded::Loading => {
             rsx! {
                 p {
                     class: "queue-loading mt-3 text-sm text-slate-500",
@@ -839,7 +817,7 @@ pub fn ApprovalQueue() -> Element {
                 }
             }
         }
-        Some(Err(why)) => rsx! {
+        Loaded::Failed(why) => rsx! {
             div {
                 class: "queue-error mt-3 text-sm text-red-700 dark:text-red-300",
                 role: "alert",
@@ -847,14 +825,14 @@ pub fn ApprovalQueue() -> Element {
                 button { class: BUTTON_SMALL, onclick: move |_| reload(), "Retry" }
             }
         },
-        Some(Ok(items)) if items.is_empty() => {
+        Loaded::Ready(()) if items.is_empty() => {
             rsx! {
                 p { class: "queue-empty mt-3 text-sm text-slate-600 dark:text-slate-300",
                     "Nothing waits for a decision."
                 }
             }
         }
-        Some(Ok(items)) => {
+        Loaded::Ready(()) => {
             let waiting = items.iter().filter(|a| a.status == Status::Pending).count();
             rsx! {
                 p {

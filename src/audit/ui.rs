@@ -7,7 +7,7 @@ use super::diff::{diff, show, Change};
 use super::{AuditEntry, AuditFacets, AuditFilter, AuditPage, ChainReport};
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
-use crate::http::call;
+use crate::http::{use_api, Loaded};
 use crate::pages::PageHeader;
 use crate::settings::locale::{use_locale, use_timezone, Style};
 use crate::ui::{BADGE, BUTTON, MUTED};
@@ -83,43 +83,23 @@ pub fn Audit() -> Element {
             open.set(None);
         }
     });
-    // The page shown: loaded again whenever the filter, the page or the zone changes; an answer
-    // to an older request is dropped.
-    let mut entries = use_signal(|| None::<Result<Shown, String>>);
-    let mut asked = use_signal(|| 0u32);
+    // The page shown: loaded again whenever the filter, the page or the zone changes (an answer
+    // to an older request is dropped), each entry shared with its row.
     let zone = use_timezone();
-    let mut load = move || {
+    let entries = use_api::<AuditPage>(move || {
+        let mut path = format!("/api/audit-logs?limit={PAGE}");
         let query = filter().query(&zone());
-        let cursor = pages().last().cloned().flatten();
-        let ticket = *asked.peek() + 1;
-        asked.set(ticket);
-        spawn(async move {
-            let mut path = format!("/api/audit-logs?limit={PAGE}");
-            if !query.is_empty() {
-                path.push('&');
-                path.push_str(&query);
-            }
-            if let Some(cursor) = cursor {
-                path.push_str(&format!("&cursor={}", super::encode(&cursor)));
-            }
-            let answer = call::<AuditPage>("GET", &path, None)
-                .await
-                .map(Shown::from)
-                .map_err(|err| err.body.error);
-            if *asked.peek() == ticket {
-                entries.set(Some(answer));
-            }
-        });
-    };
-    use_effect(load);
-    let mut facets = use_signal(AuditFacets::default);
-    use_hook(|| {
-        spawn(async move {
-            if let Ok(answer) = call::<AuditFacets>("GET", "/api/audit-logs/facets", None).await {
-                facets.set(answer);
-            }
-        })
-    });
+        if !query.is_empty() {
+            path.push('&');
+            path.push_str(&query);
+        }
+        if let Some(cursor) = pages().last().cloned().flatten() {
+            path.push_str(&format!("&cursor={}", super::encode(&cursor)));
+        }
+        path
+    })?;
+    let shown = use_memo(move || entries.get().map(Shown::from));
+    let facets = use_api::<AuditFacets>(|| "/api/audit-logs/facets".into())?;
     let mut set = move |key: &'static str, value: String| {
         saved.with_mut(|saved| {
             if value.is_empty() {
@@ -130,7 +110,7 @@ pub fn Audit() -> Element {
         });
     };
     let export = format!("/api/audit-logs/export.csv?{}", filter().query(&tz));
-    let facets = facets();
+    let facets = facets.ok().unwrap_or_default();
     let value = move |key: &str| saved().values.get(key).cloned().unwrap_or_default();
     // One handler for the page's life: a new closure per render would make every row's props
     // unequal (handlers compare by pointer) and render all of them again.
@@ -254,21 +234,20 @@ pub fn Audit() -> Element {
                 }
             }
         }
-        match &*entries.read() {
-            None => rsx! {
+        match shown() {
+            Loaded::Loading => rsx! {
                 p { id: "audit-loading", class: "py-8 text-center {MUTED}", role: "status", "Loading entries…" }
             },
-            Some(Err(why)) => rsx! {
+            Loaded::Failed(why) => rsx! {
                 div {
                     id: "audit-error",
                     class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100",
                     role: "alert",
                     p { "The audit log could not be read: {why}" }
-                    button { class: "{BUTTON} mt-2", onclick: move |_| load(), "Retry" }
+                    button { class: "{BUTTON} mt-2", onclick: move |_| entries.reload(), "Retry" }
                 }
             },
-            Some(Ok(page)) => {
-                let page = page.clone();
+            Loaded::Ready(page) => {
                 let newer = pages().len() > 1;
                 let short = page.entries.len() < PAGE && page.next_cursor.is_some();
                 rsx! {
@@ -434,24 +413,15 @@ fn EntryRow(
 /// Whether the workspace's hash chain is intact, checked when the page opens.
 #[component]
 fn ChainStatus() -> Element {
-    let mut report = use_signal(|| None::<Result<ChainReport, String>>);
-    let mut check = move || {
-        report.set(None);
-        spawn(async move {
-            let answer = call::<ChainReport>("GET", "/api/audit/verify", None)
-                .await
-                .map_err(|err| err.body.error);
-            report.set(Some(answer));
-        });
-    };
-    use_hook(check);
-    let (tone, text) = match &*report.read() {
-        None => ("checking", "Checking the hash chain…".to_owned()),
-        Some(Ok(r)) if r.intact => (
+    let report = use_api::<ChainReport>(|| "/api/audit/verify".into())?;
+    let (tone, text) = match report.get() {
+        _ if report.loading() => ("checking", "Checking the hash chain…".to_owned()),
+        Loaded::Loading => ("checking", "Checking the hash chain…".to_owned()),
+        Loaded::Ready(r) if r.intact => (
             "intact",
             format!("Hash chain intact: {} entries verified.", r.entries),
         ),
-        Some(Ok(r)) => (
+        Loaded::Ready(r) => (
             "broken",
             format!(
                 "Hash chain broken at entry {}: {}.",
@@ -459,7 +429,7 @@ fn ChainStatus() -> Element {
                 r.problem.as_deref().unwrap_or("it does not fit")
             ),
         ),
-        Some(Err(why)) => (
+        Loaded::Failed(why) => (
             "unknown",
             format!("The hash chain could not be checked: {why}"),
         ),
@@ -479,7 +449,7 @@ fn ChainStatus() -> Element {
             if tone != "checking" {
                 button {
                     class: "ml-auto underline-offset-2 hover:underline",
-                    onclick: move |_| check(),
+                    onclick: move |_| report.reload(),
                     "Check again"
                 }
             }

@@ -3,7 +3,7 @@
 //! workspace switcher and the user menu of the top bar.
 
 use super::{AuthOptions, LoginRequest, Me, SignupMode, SignupRequest, SwitchWorkspace};
-use crate::http::{call, CallError};
+use crate::http::{call, use_api, CallError, Loaded};
 use crate::members::{AcceptInvite, InviteOffer};
 use crate::pages::PageTitle;
 use crate::settings::{AllSettings, UserSettings};
@@ -12,7 +12,7 @@ use crate::ui::PRIMARY;
 use dioxus::prelude::*;
 use serde_json::json;
 
-/// The signed-in session, provided by the shell: empty until the browser has asked the server.
+/// The signed-in session, provided by the shell.
 #[derive(Clone, Copy, PartialEq)]
 pub struct SessionContext {
     /// Who, where, as what.
@@ -37,11 +37,14 @@ impl SessionContext {
     }
 }
 
-/// Loads the session once hydrated (sending a signed-out browser to the sign-in page), and
+/// Loads the session (the server does while rendering the page, so its HTML already shows who is
+/// signed in and their settings), sends a browser whose session ended to the sign-in page, and
 /// applies the user's theme and language from their settings.
-pub fn use_session_provider() -> SessionContext {
-    let me = use_signal(|| None);
-    let settings = use_signal(|| None);
+pub fn use_session_provider() -> Result<SessionContext, RenderError> {
+    let me_api = use_api::<Me>(|| "/api/auth/me".into())?;
+    let settings_api = use_api::<AllSettings>(|| "/api/settings".into())?;
+    let me = use_signal(|| me_api.ok());
+    let settings = use_signal(|| settings_api.ok());
     let error = use_signal(|| None);
     let session = use_context_provider(|| SessionContext {
         me,
@@ -49,27 +52,40 @@ pub fn use_session_provider() -> SessionContext {
         error,
     });
     let theme = use_context::<Theme>();
-    use_effect(move || {
-        spawn(load_session(session, theme));
-    });
-    session
+    use_effect(move || follow_session(session, theme, me_api.get(), settings_api.get()));
+    Ok(session)
 }
 
-async fn load_session(mut session: SessionContext, mut theme: Theme) {
-    match call::<Me>("GET", "/api/auth/me", None).await {
-        Ok(me) => session.me.set(Some(me)),
-        Err(err) if err.status == 401 => return go_to_sign_in(),
-        Err(err) => return session.error.set(Some(err.to_string())),
-    }
-    match call::<AllSettings>("GET", "/api/settings", None).await {
-        Ok(all) => {
-            if (theme.choice)() != all.user.ui.theme {
-                theme.choose(all.user.ui.theme);
+/// Takes what the loads gave into the session (loaded in the browser, they arrive after the
+/// first render), and applies the user's theme and language.
+fn follow_session(
+    mut session: SessionContext,
+    mut theme: Theme,
+    me: Loaded<Me>,
+    settings: Loaded<AllSettings>,
+) {
+    let failed = match (me, settings) {
+        (Loaded::Failed(err), _) if err.status == 401 => return go_to_sign_in(),
+        (Loaded::Failed(err), _) | (_, Loaded::Failed(err)) => Some(err.to_string()),
+        (me, settings) => {
+            let unknown = session.me.peek().is_none();
+            if let (Loaded::Ready(me), true) = (me, unknown) {
+                session.me.set(Some(me));
             }
-            set_language(all.user.ui.language.code());
-            session.settings.set(Some(all));
+            if let Loaded::Ready(all) = settings {
+                if *theme.choice.peek() != all.user.ui.theme {
+                    theme.choose(all.user.ui.theme);
+                }
+                set_language(all.user.ui.language.code());
+                if session.settings.peek().is_none() {
+                    session.settings.set(Some(all));
+                }
+            }
+            None
         }
-        Err(err) => session.error.set(Some(err.to_string())),
+    };
+    if *session.error.peek() != failed {
+        session.error.set(failed);
     }
 }
 

@@ -233,6 +233,13 @@ impl DashboardState {
     }
 }
 
+/// What the browser reads of `GET /api/dashboard/state`: the server's copy.
+#[derive(Clone, Deserialize)]
+pub struct ServerCopy {
+    /// The state, migrated to this build's schema.
+    pub state: DashboardState,
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -5,11 +5,14 @@
 
 #[cfg(feature = "web")]
 use super::merge::{merge_sections, on_sign_in};
-use super::{DashboardState, SavedFilter};
+use super::{DashboardState, SavedFilter, ServerCopy};
 use crate::auth::SessionContext;
+use crate::http::use_api;
 use crate::shell::Online;
 use crate::sync::{Command, Connection};
 use dioxus::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Where the dashboard's copy stands against the server's.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,10 +57,21 @@ impl DashboardStore {
     }
 }
 
-/// Starts the store: called once by the shell, below the session provider.
-pub fn use_dashboard_provider() -> DashboardStore {
+/// Starts the store: called once by the shell, below the session provider. The server renders
+/// the page with its copy; the browser then reconciles that copy with its own.
+pub fn use_dashboard_provider() -> Result<DashboardStore, RenderError> {
     let session = use_context::<SessionContext>();
-    let state = use_signal(DashboardState::default);
+    let server_copy = use_api::<ServerCopy>(|| "/api/dashboard/state".into())?;
+    // The server's copy as the page was rendered with it (`Some(None)`: it has none).
+    let rendered = use_hook(|| {
+        let copy = match server_copy.peek_result() {
+            Some(Ok(answer)) => Some(Some(answer.state)),
+            Some(Err(err)) if err.status == 404 => Some(None),
+            _ => None,
+        };
+        Rc::new(RefCell::new(copy))
+    });
+    let state = use_signal(|| rendered.borrow().clone().flatten().unwrap_or_default());
     let notice = use_signal(|| None::<String>);
     let status = use_signal(|| SyncStatus::Loading);
     let connection = use_signal(|| Connection::Connecting);
@@ -82,20 +96,21 @@ pub fn use_dashboard_provider() -> DashboardStore {
                 return;
             }
             restored_for.set(Some(key.clone()));
+            let rendered = rendered.borrow_mut().take();
             spawn(async move {
-                restore(key.clone(), state, notice, status).await;
+                restore(key.clone(), rendered, state, notice, status).await;
                 live.send(Command::Start(key, state()));
             });
         }
     });
-    use_context_provider(|| DashboardStore {
+    Ok(use_context_provider(|| DashboardStore {
         state,
         notice,
         status,
         connection,
         waiting,
         live,
-    })
+    }))
 }
 
 /// A list page's filters and search, kept in the dashboard state under `filters.<page>`: they
@@ -161,10 +176,12 @@ fn storage_key(user_id: &str, workspace_id: &str) -> String {
     format!("{workspace_id}:{user_id}")
 }
 
-/// On arrival: this browser's copy and the server's, reconciled as [`on_sign_in`] says (a copy
-/// cleared from this browser comes back from the server; one the server lacks is sent to it).
+/// On arrival: this browser's copy and the server's (the one the page was rendered with, else
+/// read now), reconciled as [`on_sign_in`] says (a copy cleared from this browser comes back from
+/// the server; one the server lacks is sent to it).
 async fn restore(
     key: String,
+    rendered: Option<Option<DashboardState>>,
     mut state: Signal<DashboardState>,
     mut notice: Signal<Option<String>>,
     mut status: Signal<SyncStatus>,
@@ -175,7 +192,11 @@ async fn restore(
         if local.notice.is_some() {
             notice.set(local.notice);
         }
-        let server = match super::remote::fetch().await {
+        let fetched = match rendered {
+            Some(copy) => Ok(copy),
+            None => super::remote::fetch().await,
+        };
+        let server = match fetched {
             Ok(server) => server,
             Err(err) => {
                 state.set(local.state.unwrap_or_default());
@@ -203,7 +224,7 @@ async fn restore(
         }
     }
     #[cfg(not(feature = "web"))]
-    let _ = (key, &mut state, &mut notice, &mut status);
+    let _ = (key, rendered, &mut state, &mut notice, &mut status);
 }
 
 #[cfg_attr(not(feature = "web"), allow(dead_code))]

@@ -1,16 +1,10 @@
 //! The server's copy of the dashboard, from the browser: fetch it, and save with the revision the
 //! change was based on. A stale save comes back with the server's copy to merge with.
 
-use super::DashboardState;
+use super::{DashboardState, ServerCopy};
 use crate::http::{call, CallError};
 use serde::Deserialize;
 use serde_json::json;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StateAnswer {
-    state: DashboardState,
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,7 +22,7 @@ pub enum Pushed {
 
 /// The server's copy; `None` when it has none.
 pub async fn fetch() -> Result<Option<DashboardState>, CallError> {
-    match call::<StateAnswer>("GET", "/api/dashboard/state", None).await {
+    match call::<ServerCopy>("GET", "/api/dashboard/state", None).await {
         Ok(answer) => Ok(Some(answer.state)),
         Err(err) if err.status == 404 => Ok(None),
         Err(err) => Err(err),

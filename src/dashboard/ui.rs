@@ -29,7 +29,7 @@ pub fn Dashboard() -> Element {
         live,
     } = store;
     // One fleet feed for every widget: read once, then live over the `fleet` topic.
-    use_feed_provider(None);
+    use_feed_provider(None)?;
 
     let current = state();
     let compact = current.preferences.density == Density::Compact;

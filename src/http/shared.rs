@@ -2,15 +2,12 @@
 //! identical GETs join. The live socket of [`crate::sync::follow`] tells it what changed.
 
 use super::cache::{topics_of, Begin, Cache, Ticket};
-use super::CallError;
+pub use super::Answer;
 use crate::sync::Topic;
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
-
-/// A successful answer's status and text, or the error.
-pub type Answer = Result<(u16, String), CallError>;
 
 type Flying = Shared<LocalBoxFuture<'static, Answer>>;
 

@@ -12,6 +12,7 @@ pub use assets::is_content_hashed;
 use crate::app::App;
 use crate::auth::sessions::{SessionAuth, AUTH_KEY};
 use crate::config::Config;
+use crate::http::ssr::PageApi;
 use crate::http::ApiError;
 use crate::state::AppState;
 use crate::theme::CLIENT_HINT;
@@ -23,7 +24,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{any, get};
-use axum::{middleware, Router};
+use axum::{middleware, Extension, Router};
 use dioxus::server::{DioxusRouterExt, FullstackState, ServeConfig};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -208,15 +209,18 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::policies::api::routes())
         .merge(crate::sync::api::routes(state.config.state_max_bytes))
         .route("/api/{*rest}", any(unknown_api))
-        .layer(sessions.clone());
+        .layer(sessions.clone())
+        .with_state(state.clone());
     let ops = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::api::metrics))
-        .merge(api)
-        .with_state(state.clone());
+        .with_state(state.clone())
+        .merge(api.clone());
+    // A page render loads its data from the API in this process (`http::use_api`).
     let pages = Router::<FullstackState>::new()
         .fallback(get(render_page))
+        .layer(Extension(PageApi(api)))
         .layer(sessions);
     let app = Router::<FullstackState>::new()
         .register_server_functions()

@@ -42,8 +42,8 @@ pub fn key_name(event: &KeyboardEvent) -> String {
 #[component]
 pub fn Shell() -> Element {
     let drawer = Drawer::use_new();
-    use_session_provider();
-    use_dashboard_provider();
+    use_session_provider()?;
+    use_dashboard_provider()?;
     use_shortcuts_provider();
     use_notifications_provider();
     use_page_prefetch();

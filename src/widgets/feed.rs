@@ -7,7 +7,7 @@
 //! maps and sorts would each weigh on the browser build.
 
 use crate::fleet::{FleetItem, Kind};
-use crate::http::call;
+use crate::http::{call, use_answers, use_api, CallError};
 use dioxus::prelude::*;
 use serde_json::Value;
 use std::rc::Rc;
@@ -127,7 +127,7 @@ impl Feed {
     pub fn with(items: Vec<FleetItem>) -> Self {
         let mut feed = Self::new();
         feed.add(items);
-        feed.set_loads(|_| Load::Ready);
+        feed.set_loads(|_, _| Load::Ready);
         feed
     }
 
@@ -155,10 +155,10 @@ impl Feed {
     }
 
     /// Sets every kind's state that `to` changes (a kind's widgets re-render only if it did).
-    fn set_loads(&mut self, to: impl Fn(&Load) -> Load) {
+    fn set_loads(&mut self, to: impl Fn(Kind, &Load) -> Load) {
         let slots = *self.kinds.read();
-        for mut load in slots.map(|slot| slot.load) {
-            let next = to(&load.peek());
+        for (kind, mut load) in Kind::ALL.into_iter().zip(slots.map(|slot| slot.load)) {
+            let next = to(kind, &load.peek());
             if next != *load.peek() {
                 load.set(next);
             }
@@ -167,21 +167,30 @@ impl Feed {
 
     /// Reads every kind; each kind's state says how it went.
     pub async fn fetch_all(mut self) {
-        let answer = call::<Value>("GET", "/api/fleet", None).await;
+        self.took(call::<Value>("GET", "/api/fleet", None).await, None);
+    }
+
+    /// Takes a read of every kind, or of `only` one: the items, or why the kinds not read yet
+    /// failed (those already read stay as they are: the socket keeps them live).
+    fn took(&mut self, answer: Result<Value, CallError>, only: Option<Kind>) {
+        let read = |kind: Kind| only.is_none_or(|only| only == kind);
         match answer.map(parse_list) {
             Ok(Some(items)) => {
                 self.add(items);
-                self.set_loads(|_| Load::Ready);
+                self.set_loads(|kind, load| match read(kind) {
+                    true => Load::Ready,
+                    false => load.clone(),
+                });
             }
             failed => {
                 let why = failed.err().map_or_else(
                     || "the server's answer was not a list of fleet data".to_owned(),
                     |err| err.body.error,
                 );
-                // Kinds already read stay as they are (the socket keeps them live).
-                self.set_loads(|load| match load {
+                self.set_loads(|kind, load| match load {
                     Load::Ready => Load::Ready,
-                    _ => Load::Failed(why.clone()),
+                    _ if read(kind) => Load::Failed(why.clone()),
+                    _ => load.clone(),
                 });
             }
         }
@@ -214,10 +223,17 @@ impl Default for Feed {
     }
 }
 
-/// Provides a page's feed of every kind, or of `only` one: reads it, then follows the `fleet`
-/// topic (reading again whenever the subscription restarts, to catch what was missed).
-pub fn use_feed_provider(only: Option<Kind>) -> Feed {
-    let feed = use_context_provider(Feed::new);
+/// Provides a page's feed of every kind, or of `only` one: read once (by the server as it renders
+/// the page), then kept current over the `fleet` topic (read again whenever the subscription
+/// restarts, to catch what was missed).
+pub fn use_feed_provider(only: Option<Kind>) -> Result<Feed, RenderError> {
+    let path = move || match only {
+        Some(kind) => format!("/api/fleet/{}", kind.as_str()),
+        None => "/api/fleet".to_owned(),
+    };
+    let first = use_api::<Value>(path)?;
+    let mut feed = use_context_provider(Feed::new);
+    use_answers(first, move |answer| feed.took(answer, only));
     let read = move || {
         spawn(async move {
             match only {
@@ -228,8 +244,6 @@ pub fn use_feed_provider(only: Option<Kind>) -> Feed {
             }
         });
     };
-    // Read at once, whether or not the socket gets through.
-    use_effect(read);
     use_future(move || async move {
         #[cfg(feature = "web")]
         {
@@ -240,8 +254,10 @@ pub fn use_feed_provider(only: Option<Kind>) -> Feed {
             })
             .await;
         }
+        #[cfg(not(feature = "web"))]
+        let _ = read;
     });
-    feed
+    Ok(feed)
 }
 
 #[cfg(test)]
