@@ -374,18 +374,13 @@ fn McpServers(admin: bool) -> Element {
     let mut target = use_signal(String::new);
     let mut message = use_signal(|| None::<String>);
     // What the operator offers (admins enable those by name).
-    let mut offered = use_signal(String::new);
-    use_effect(move || {
-        if admin {
-            spawn(async move {
-                if let Ok(list) = call::<Vec<OfferedServer>>("GET", "/api/mcp/offered", None).await
-                {
-                    let names: Vec<&str> = list.iter().map(|s| s.name.as_str()).collect();
-                    offered.set(names.join(", "));
-                }
-            });
-        }
-    });
+    let session = use_context::<SessionContext>();
+    let offered = use_api::<Vec<OfferedServer>>(move || {
+        let admin = (session.me)().is_some_and(|me| me.role.can_manage_members());
+        if admin { "/api/mcp/offered".into() } else { String::new() }
+    })?;
+    let offered = offered.ok().unwrap_or_default();
+    let offered = offered.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ");
     let reload = move || overview.reload();
     use_future(move || async move {
         #[cfg(feature = "web")]
@@ -472,7 +467,7 @@ fn McpServers(admin: bool) -> Element {
                     p {
                         id: "mcp-offered",
                         class: "text-xs text-slate-500 sm:col-span-4",
-                        if offered().is_empty() {
+                        if offered.is_empty() {
                             "The operator offers no programs (FLIGHTDECK_MCP_CONFIG)."
                         } else {
                             "Offered by the operator: {offered}"

@@ -3,15 +3,15 @@
 // the dashboard's layout and widgets, the pending approval's tool, the agents' names, the newest
 // audit entry, the analytics cards and the user's settings. With JavaScript on, the page hydrates
 // with that same content and never shows a loading state.
-import { test, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serverAndBrowser, inNewContext, openPage, signUp } from "./helpers.mjs";
 
 const env = serverAndBrowser();
-const fleet = {};
+let fleet;
 
-/** One workspace with an agent that asked for an approval, pushed a task and reported usage. */
-before(async () => {
+/** One workspace with an agent that asked for an approval, pushed a task and reported usage: the cookies of its user. */
+async function setUp() {
   const context = await env.browser.newContext();
   await signUp(context, env.server, "rendered@example.com", "Rendered");
   const post = async (path, data, headers = {}) => {
@@ -25,22 +25,28 @@ before(async () => {
   await post("/api/v1/tasks", { tasks: [{ id: "t1", title: "Survey the coast", status: "todo" }] }, agent);
   await post("/api/v1/usage", { events: [{ kind: "call", at: Date.now() - 60_000, model: "gpt-4o", tokens: 900, latencyMs: 120, error: false }] }, agent);
   // The dashboard's server copy: compact, as this user left it on another device.
-  const current = await (await context.request.get(`${env.server.url}/api/dashboard/state`)).json();
-  const state = { ...current.state, preferences: { ...current.state.preferences, density: "compact" } };
-  await post("/api/dashboard/state", { version: current.version, state });
-  fleet.cookies = await context.cookies();
+  const first = await openPage(context, env.server, "/");
+  await first.click("#density-toggle");
+  await first.waitForSelector('#widget-grid[data-density="compact"]');
+  await first.waitForSelector('#dashboard-sync[data-status="saved"]', { timeout: 15_000 });
+  const stored = await (await context.request.get(`${env.server.url}/api/dashboard/state`)).json();
+  assert.equal(stored.state.preferences.density, "compact");
+  await first.close();
+  const cookies = await context.cookies();
   await context.close();
-});
+  return cookies;
+}
 
 /** A page of a context signed in as the fleet's user. */
-const signedIn = (options, body) => inNewContext(env.browser, options, body, (context) => context.addCookies(fleet.cookies));
+const signedIn = (options, body) =>
+  inNewContext(env.browser, options, body, async (context) => context.addCookies(await (fleet ??= setUp())));
 
 const PAGES = [
   ["/", "#widget-grid[data-density=compact] article[data-kind=tasks]", /Survey the coast/],
   ["/", "#widget-grid article[data-kind=approval_queue]", /redraw_the_map/],
   ["/approvals", "#approval-list li.approval", /redraw_the_map.*by cartographer/s],
   ["/agents", "#agent-list li.agent", /cartographer/],
-  ["/audit", "#audit-entries li.audit-entry", /approval|agent/],
+  ["/audit", "#audit-entries li.audit-entry", /rendered@example.com.*dashboard\.update/],
   ["/analytics", '#analytics-cards .metric-card[data-metric="agent-calls"] .metric-value', /^\s*1\s*$/],
   ["/settings", "#user-settings #timezone", /./],
 ];

@@ -153,3 +153,44 @@ fn the_check_tells_hand_reads_from_typed_code() {
         assert!(hand_reads(typed).is_empty(), "flagged: {typed}");
     }
 }
+
+/// The loads by hand in `code`: a `GET` of the API called from a page instead of through the
+/// one loader hook (`http::use_api`, which the server answers while it renders the page, so the
+/// HTML holds the data, and which drops stale answers and retries).
+pub fn hand_loads(code: &str) -> Vec<(usize, String)> {
+    let code = code.split("#[cfg(test)]").next().unwrap_or_default();
+    code.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            let line = line.trim_start();
+            !line.starts_with("//") && line.contains("(\"GET\"")
+        })
+        .map(|(n, line)| (n + 1, line.trim().to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_pages_load_through_the_one_loader_hook() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found: Vec<String> = ui_files(&src)
+        .iter()
+        .flat_map(|file| {
+            let code = std::fs::read_to_string(src.join(file)).unwrap();
+            hand_loads(&code)
+                .into_iter()
+                .map(move |(n, line)| format!("src/{}:{n}: {line}", file.display()))
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "a page loads by hand (use `http::use_api`: the server renders the page with its \
+         answer):\n{}",
+        found.join("\n")
+    );
+    assert_eq!(
+        hand_loads(r#"let answer = call::<Vec<Agent>>("GET", "/api/agents", None).await;"#).len(),
+        1
+    );
+    assert!(hand_loads(r#"let agents = use_api::<Vec<Agent>>(|| "/api/agents".into())?;"#)
+        .is_empty());
+}
