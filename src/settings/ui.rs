@@ -10,9 +10,9 @@ use crate::auth::SessionContext;
 use crate::http::call;
 use crate::pages::PageHeader;
 use crate::theme::{Theme, ThemeChoice};
+use crate::ui::CARD;
 use dioxus::prelude::*;
 
-const SECTION: &str = "rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950 disabled:opacity-60";
 const ROW: &str = "flex items-center justify-between gap-4 py-2 text-sm";
 /// A group's heading within a section.
@@ -47,7 +47,7 @@ pub fn SettingsPage() -> Element {
                     UserSection { all: all.clone(), status }
                     WorkspaceSection { all, status }
                     if (session.me)().is_some_and(|me| me.role.can_manage_members()) {
-                        crate::members::MembersSection { class: "{SECTION} lg:col-span-2" }
+                        crate::members::MembersSection { class: "{CARD} lg:col-span-2" }
                     }
                 }
                 SaveStatus { status }
@@ -136,7 +136,7 @@ fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>)
     let user = all.user;
     let (_, toggle) = editors(user.clone(), move |next| save.call(next));
     rsx! {
-        section { id: "user-settings", class: SECTION,
+        section { id: "user-settings", class: CARD,
             h2 { class: "text-lg font-medium", "Yours" }
             SystemSettings { user: user.clone(), on_save: save }
             InterfaceSettings { user: user.clone(), on_save: save }
@@ -297,7 +297,7 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
     let allowed = all.can_change_workspace;
     let (_, toggle) = editors(shared.clone(), move |next| save.call(next));
     rsx! {
-        section { id: "workspace-settings", class: SECTION,
+        section { id: "workspace-settings", class: CARD,
             h2 { class: "text-lg font-medium", "Workspace" }
             if !allowed {
                 p {
