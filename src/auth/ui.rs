@@ -365,7 +365,12 @@ fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
                     if !offer_text.is_empty() {
                         p { id: "invite-offer", class: "mt-2 text-sm", "{offer_text}" }
                     }
-                    AccountFields { mode, token, draft, invitation }
+                    AccountFields {
+                        mode,
+                        token,
+                        draft,
+                        invitation,
+                    }
                 }
                 if !(invite && signed_in()) {
                     div { class: "mt-4 text-sm text-slate-600 dark:text-slate-300",
@@ -461,12 +466,7 @@ fn AccountFields(
                 }
             }
             if let Some(text) = general_error {
-                p {
-                    id: "login-error",
-                    role: "alert",
-                    class: ALERT,
-                    "{text}"
-                }
+                p { id: "login-error", role: "alert", class: ALERT, "{text}" }
             }
             button {
                 id: "login-submit",

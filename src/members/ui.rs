@@ -121,12 +121,15 @@ fn MemberList(roster: Roster) -> Element {
                             role: member.role,
                             onpick: {
                                 let (id, email) = (member.user_id.clone(), member.email.clone());
-                                move |next: Role| roster.act(
-                                    "PATCH",
-                                    format!("/api/workspace/members/{id}"),
-                                    serde_json::to_value(SetRole { role: next }).ok(),
-                                    format!("{email} is now {}.", next.as_str()),
-                                )
+                                move |next: Role| {
+                                    roster
+                                        .act(
+                                            "PATCH",
+                                            format!("/api/workspace/members/{id}"),
+                                            serde_json::to_value(SetRole { role: next }).ok(),
+                                            format!("{email} is now {}.", next.as_str()),
+                                        )
+                                }
                             },
                         }
                         button {
@@ -135,12 +138,15 @@ fn MemberList(roster: Roster) -> Element {
                             "data-remove": "{member.email}",
                             onclick: {
                                 let (id, email) = (member.user_id.clone(), member.email.clone());
-                                move |_| roster.act(
-                                    "DELETE",
-                                    format!("/api/workspace/members/{id}"),
-                                    None,
-                                    format!("{email} was removed."),
-                                )
+                                move |_| {
+                                    roster
+                                        .act(
+                                            "DELETE",
+                                            format!("/api/workspace/members/{id}"),
+                                            None,
+                                            format!("{email} was removed."),
+                                        )
+                                }
                             },
                             "Remove"
                         }
@@ -192,12 +198,15 @@ fn PendingInvites(roster: Roster) -> Element {
                         class: SMALL,
                         onclick: {
                             let (id, email) = (pending.id.clone(), pending.email.clone());
-                            move |_| roster.act(
-                                "DELETE",
-                                format!("/api/workspace/invites/{id}"),
-                                None,
-                                format!("The invitation for {email} was revoked."),
-                            )
+                            move |_| {
+                                roster
+                                    .act(
+                                        "DELETE",
+                                        format!("/api/workspace/invites/{id}"),
+                                        None,
+                                        format!("The invitation for {email} was revoked."),
+                                    )
+                            }
                         },
                         "Revoke"
                     }

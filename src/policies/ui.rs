@@ -278,9 +278,12 @@ fn RulesTable(rules: Vec<Rule>, can_edit: bool, editor: PolicyEditor) -> Element
                         rule,
                         can_edit,
                         on_move: move |(from, to): (usize, usize)| editor.edit(|policy| policy.rules.swap(from, to)),
-                        on_remove: move |at: usize| editor.edit(|policy| {
-                            policy.rules.remove(at);
-                        }),
+                        on_remove: move |at: usize| {
+                            editor
+                                .edit(|policy| {
+                                    policy.rules.remove(at);
+                                })
+                        },
                     }
                 }
                 if count == 0 {
