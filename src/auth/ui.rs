@@ -284,21 +284,39 @@ fn Field(
     }
 }
 
-/// The sign-in, sign-up, setup and invitation form: email, password, and for a new account
-/// its workspace. `children` go below it.
-#[component]
-fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
-    let email = use_signal(String::new);
-    let password = use_signal(String::new);
-    let workspace = use_signal(String::new);
-    let mut error = use_signal(|| None::<CallError>);
-    let mut busy = use_signal(|| false);
-    // An invitation: what it offers, and whether someone is signed in (they accept as they are).
+/// What the account form's fields hold, and how its last submission went.
+#[derive(Clone, Copy, PartialEq)]
+struct AccountDraft {
+    email: Signal<String>,
+    password: Signal<String>,
+    workspace: Signal<String>,
+    error: Signal<Option<CallError>>,
+    busy: Signal<bool>,
+}
+
+fn use_account_draft() -> AccountDraft {
+    AccountDraft {
+        email: use_signal(String::new),
+        password: use_signal(String::new),
+        workspace: use_signal(String::new),
+        error: use_signal(|| None::<CallError>),
+        busy: use_signal(|| false),
+    }
+}
+
+/// An invitation: what it offers, and whether someone is signed in (they accept as they are).
+#[derive(Clone, Copy, PartialEq)]
+struct Invitation {
+    offer: Signal<Option<Result<InviteOffer, CallError>>>,
+    signed_in: Signal<bool>,
+}
+
+/// Asks what the invitation `token` offers, in the invitation mode only.
+fn use_invitation(mode: Mode, token: &str) -> Invitation {
     let mut offer = use_signal(|| None::<Result<InviteOffer, CallError>>);
     let mut signed_in = use_signal(|| false);
-    let invite_path = format!("/api/invites/{token}");
     use_effect({
-        let path = invite_path.clone();
+        let path = format!("/api/invites/{token}");
         move || {
             if mode == Mode::Invite {
                 let path = path.clone();
@@ -309,69 +327,31 @@ fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
             }
         }
     });
+    Invitation { offer, signed_in }
+}
 
-    let submit = move |event: FormEvent| {
-        event.prevent_default();
-        busy.set(true);
-        error.set(None);
-        let (token, invite_path) = (token.clone(), invite_path.clone());
-        spawn(async move {
-            let account = SignupRequest {
-                email: email(),
-                password: password(),
-                workspace: workspace(),
-            };
-            let login = LoginRequest {
-                email: email(),
-                password: password(),
-            };
-            let result = match mode {
-                Mode::Setup => post(&format!("/api/setup/{token}"), &account).await,
-                // Sign-up answers alike whether the email was free: signing in tells.
-                Mode::SignUp => match post("/api/auth/signup", &account).await {
-                    Ok(()) => post("/api/auth/login", &login).await,
-                    Err(err) => Err(err),
-                },
-                Mode::SignIn => post("/api/auth/login", &login).await,
-                Mode::Invite => {
-                    let accept = AcceptInvite {
-                        password: (!signed_in()).then(|| password.cloned()),
-                    };
-                    post(&format!("{invite_path}/accept"), &accept).await
-                }
-            };
-            match result {
-                Ok(()) if mode == Mode::Invite => load_page("/"),
-                Ok(()) => load_page(&next_page()),
-                Err(err) => {
-                    error.set(Some(err));
-                    busy.set(false);
-                }
-            }
-        });
-    };
-
-    let field_error = |name: &str| {
-        error()
-            .filter(|err| err.body.field.as_deref() == Some(name))
-            .map(|err| err.body.error)
-    };
-    let general_error = error()
-        .filter(|err| err.body.field.is_none())
-        .map(|err| match (mode, err.status) {
-            (Mode::SignUp, 401) => "the account could not be created with this email, or its password differs: if you have one, sign in".to_string(),
-            _ => err.body.error,
-        });
-    let (title, action) = match mode {
+/// The form's title and its button's label.
+fn titles(mode: Mode, signed_in: bool) -> (&'static str, &'static str) {
+    match mode {
         Mode::SignIn => ("Sign in to Flightdeck", "Sign in"),
         Mode::SignUp => ("Create your Flightdeck account", "Create account"),
         Mode::Setup => ("Create Flightdeck's first admin", "Create admin account"),
-        Mode::Invite if signed_in() => ("Join a Flightdeck workspace", "Accept and open it"),
+        Mode::Invite if signed_in => ("Join a Flightdeck workspace", "Accept and open it"),
         Mode::Invite => ("Join a Flightdeck workspace", "Create account and join"),
-    };
+    }
+}
+
+/// The sign-in, sign-up, setup and invitation form: email, password, and for a new account
+/// its workspace. `children` go below it.
+#[component]
+fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
+    let draft = use_account_draft();
+    let invitation = use_invitation(mode, &token);
+    let signed_in = invitation.signed_in;
+    let (title, _) = titles(mode, signed_in());
     let invite = mode == Mode::Invite;
     // An invitation that cannot be used shows why, and no form.
-    let (offer_text, unusable) = match offer() {
+    let (offer_text, unusable) = match (invitation.offer)() {
         Some(Ok(offer)) => (
             format!(
                 "{} is invited to {} as {}.",
@@ -401,60 +381,11 @@ fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
                     if !offer_text.is_empty() {
                         p { id: "invite-offer", class: "mt-2 text-sm", "{offer_text}" }
                     }
-                    form {
-                        id: "login-form",
-                        class: "mt-6 space-y-4",
-                        onsubmit: submit,
-                        novalidate: true,
-                        if !invite {
-                            Field {
-                                id: "email",
-                                label: "Email",
-                                kind: "email",
-                                autocomplete: "username",
-                                value: email,
-                                error: field_error("email"),
-                            }
-                        }
-                        if !(invite && signed_in()) {
-                            Field {
-                                id: "password",
-                                label: "Password",
-                                kind: "password",
-                                autocomplete: if mode == Mode::SignIn { "current-password" } else { "new-password" },
-                                value: password,
-                                error: field_error("password"),
-                            }
-                        }
-                        if matches!(mode, Mode::SignUp | Mode::Setup) {
-                            Field {
-                                id: "workspace",
-                                label: "Workspace name",
-                                kind: "text",
-                                autocomplete: "organization",
-                                value: workspace,
-                                error: field_error("workspace"),
-                            }
-                        }
-                        if let Some(text) = general_error {
-                            p {
-                                id: "login-error",
-                                role: "alert",
-                                class: ALERT,
-                                "{text}"
-                            }
-                        }
-                        button {
-                            id: "login-submit",
-                            r#type: "submit",
-                            class: PRIMARY,
-                            disabled: busy(),
-                            if busy() {
-                                "Please wait…"
-                            } else {
-                                "{action}"
-                            }
-                        }
+                    AccountFields {
+                        mode,
+                        token,
+                        draft,
+                        invitation,
                     }
                 }
                 if !(invite && signed_in()) {
@@ -463,6 +394,146 @@ fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The account form's fields, its error and its button; submitting signs in, or creates the
+/// account, or accepts the invitation, then loads the next page.
+#[component]
+fn AccountFields(
+    mode: Mode,
+    token: String,
+    draft: AccountDraft,
+    invitation: Invitation,
+) -> Element {
+    let AccountDraft {
+        email,
+        password,
+        workspace,
+        mut error,
+        mut busy,
+    } = draft;
+    let signed_in = invitation.signed_in;
+    let submit = move |event: FormEvent| {
+        event.prevent_default();
+        busy.set(true);
+        error.set(None);
+        let token = token.clone();
+        spawn(async move {
+            match send_account(mode, &token, draft, invitation).await {
+                Ok(()) if mode == Mode::Invite => load_page("/"),
+                Ok(()) => load_page(&next_page()),
+                Err(err) => {
+                    error.set(Some(err));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    let field_error = |name: &str| {
+        error()
+            .filter(|err| err.body.field.as_deref() == Some(name))
+            .map(|err| err.body.error)
+    };
+    let general_error = error()
+        .filter(|err| err.body.field.is_none())
+        .map(|err| match (mode, err.status) {
+            (Mode::SignUp, 401) => "the account could not be created with this email, or its password differs: if you have one, sign in".to_string(),
+            _ => err.body.error,
+        });
+    let (_, action) = titles(mode, signed_in());
+    let invite = mode == Mode::Invite;
+
+    rsx! {
+        form {
+            id: "login-form",
+            class: "mt-6 space-y-4",
+            onsubmit: submit,
+            novalidate: true,
+            if !invite {
+                Field {
+                    id: "email",
+                    label: "Email",
+                    kind: "email",
+                    autocomplete: "username",
+                    value: email,
+                    error: field_error("email"),
+                }
+            }
+            if !(invite && signed_in()) {
+                Field {
+                    id: "password",
+                    label: "Password",
+                    kind: "password",
+                    autocomplete: if mode == Mode::SignIn { "current-password" } else { "new-password" },
+                    value: password,
+                    error: field_error("password"),
+                }
+            }
+            if matches!(mode, Mode::SignUp | Mode::Setup) {
+                Field {
+                    id: "workspace",
+                    label: "Workspace name",
+                    kind: "text",
+                    autocomplete: "organization",
+                    value: workspace,
+                    error: field_error("workspace"),
+                }
+            }
+            if let Some(text) = general_error {
+                p { id: "login-error", role: "alert", class: ALERT, "{text}" }
+            }
+            button {
+                id: "login-submit",
+                r#type: "submit",
+                class: PRIMARY,
+                disabled: busy(),
+                if busy() {
+                    "Please wait…"
+                } else {
+                    "{action}"
+                }
+            }
+        }
+    }
+}
+
+/// Sends the form as `mode` says: sign in, sign up (then sign in), set up, or accept.
+async fn send_account(
+    mode: Mode,
+    token: &str,
+    draft: AccountDraft,
+    invitation: Invitation,
+) -> Result<(), CallError> {
+    let AccountDraft {
+        email,
+        password,
+        workspace,
+        ..
+    } = draft;
+    let account = SignupRequest {
+        email: email(),
+        password: password(),
+        workspace: workspace(),
+    };
+    let login = LoginRequest {
+        email: email(),
+        password: password(),
+    };
+    match mode {
+        Mode::Setup => post(&format!("/api/setup/{token}"), &account).await,
+        // Sign-up answers alike whether the email was free: signing in tells.
+        Mode::SignUp => match post("/api/auth/signup", &account).await {
+            Ok(()) => post("/api/auth/login", &login).await,
+            Err(err) => Err(err),
+        },
+        Mode::SignIn => post("/api/auth/login", &login).await,
+        Mode::Invite => {
+            let accept = AcceptInvite {
+                password: (!(invitation.signed_in)()).then(|| password.cloned()),
+            };
+            post(&format!("/api/invites/{token}/accept"), &accept).await
         }
     }
 }

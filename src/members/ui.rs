@@ -33,15 +33,22 @@ fn RolePicker(id: String, role: Role, onpick: EventHandler<Role>) -> Element {
     }
 }
 
-/// Admins, on Settings: the members with their roles, the pending invitations, and a new one.
-#[component]
-pub fn MembersSection(class: String) -> Element {
-    let mut members = use_signal(Vec::<Member>::new);
-    let mut invites = use_signal(Vec::<Invite>::new);
-    let mut email = use_signal(String::new);
-    let mut role = use_signal(|| Role::Viewer);
-    let mut message = use_signal(|| None::<Result<String, String>>);
-    let reload = move || {
+/// The section's lists and its last message, with the calls that change them.
+#[derive(Clone, Copy, PartialEq)]
+struct Roster {
+    members: Signal<Vec<Member>>,
+    invites: Signal<Vec<Invite>>,
+    message: Signal<Option<Result<String, String>>>,
+}
+
+impl Roster {
+    /// Asks for the members and the pending invitations again.
+    fn reload(self) {
+        let Self {
+            mut members,
+            mut invites,
+            mut message,
+        } = self;
         spawn(async move {
             match call::<Vec<Member>>("GET", "/api/workspace/members", None).await {
                 Ok(list) => members.set(list),
@@ -51,20 +58,170 @@ pub fn MembersSection(class: String) -> Element {
                 invites.set(list);
             }
         });
+    }
+
+    /// Calls the API, says `done` or why not, then reloads.
+    fn act(
+        self,
+        method: &'static str,
+        path: String,
+        body: Option<serde_json::Value>,
+        done: String,
+    ) {
+        let mut message = self.message;
+        spawn(async move {
+            match call::<serde_json::Value>(method, &path, body).await {
+                Ok(_) => message.set(Some(Ok(done))),
+                Err(err) => message.set(Some(Err(err.to_string()))),
+            }
+            self.reload();
+        });
+    }
+}
+
+/// The members and invitations, loaded once the section shows.
+fn use_roster() -> Roster {
+    let roster = Roster {
+        members: use_signal(Vec::<Member>::new),
+        invites: use_signal(Vec::<Invite>::new),
+        message: use_signal(|| None::<Result<String, String>>),
     };
     use_effect(move || {
-        reload();
+        roster.reload();
     });
-    let act =
-        move |method: &'static str, path: String, body: Option<serde_json::Value>, done: String| {
-            spawn(async move {
-                match call::<serde_json::Value>(method, &path, body).await {
-                    Ok(_) => message.set(Some(Ok(done))),
-                    Err(err) => message.set(Some(Err(err.to_string()))),
+    roster
+}
+
+/// Admins, on Settings: the members with their roles, the pending invitations, and a new one.
+#[component]
+pub fn MembersSection(class: String) -> Element {
+    let roster = use_roster();
+    rsx! {
+        section { id: "members", class,
+            h2 { class: "text-lg font-medium", "Members" }
+            MemberList { roster }
+            PendingInvites { roster }
+            InviteForm { roster }
+            MembersStatus { message: roster.message }
+        }
+    }
+}
+
+/// Each member, with their role picker and the remove button.
+#[component]
+fn MemberList(roster: Roster) -> Element {
+    rsx! {
+        ul { class: "mt-3 divide-y divide-slate-200 dark:divide-slate-800",
+            for member in (roster.members)() {
+                li { key: "{member.user_id}", class: ROW,
+                    span { class: "min-w-0 flex-1 truncate", "{member.email}" }
+                    div { class: "flex items-center gap-2",
+                        RolePicker {
+                            id: "role-{member.user_id}",
+                            role: member.role,
+                            onpick: {
+                                let (id, email) = (member.user_id.clone(), member.email.clone());
+                                move |next: Role| {
+                                    roster
+                                        .act(
+                                            "PATCH",
+                                            format!("/api/workspace/members/{id}"),
+                                            serde_json::to_value(SetRole { role: next }).ok(),
+                                            format!("{email} is now {}.", next.as_str()),
+                                        )
+                                }
+                            },
+                        }
+                        button {
+                            r#type: "button",
+                            class: SMALL,
+                            "data-remove": "{member.email}",
+                            onclick: {
+                                let (id, email) = (member.user_id.clone(), member.email.clone());
+                                move |_| {
+                                    roster
+                                        .act(
+                                            "DELETE",
+                                            format!("/api/workspace/members/{id}"),
+                                            None,
+                                            format!("{email} was removed."),
+                                        )
+                                }
+                            },
+                            "Remove"
+                        }
+                    }
                 }
-                reload();
-            });
-        };
+            }
+        }
+    }
+}
+
+/// The invitations not used yet: each link to copy, or to revoke.
+#[component]
+fn PendingInvites(roster: Roster) -> Element {
+    let mut message = roster.message;
+    let invites = (roster.invites)();
+    if invites.is_empty() {
+        return rsx! {};
+    }
+    rsx! {
+        h3 { class: "mt-5 text-sm font-medium", "Pending invitations" }
+        ul {
+            id: "invites",
+            class: "mt-2 divide-y divide-slate-200 dark:divide-slate-800",
+            for pending in invites {
+                li { key: "{pending.id}", class: ROW,
+                    span { class: "min-w-0 flex-1 truncate",
+                        "{pending.email} · {pending.role.as_str()}"
+                    }
+                    input {
+                        class: "{FIELD} max-w-xs font-mono text-xs",
+                        readonly: true,
+                        aria_label: "Invitation link for {pending.email}",
+                        value: "{origin()}{pending.path}",
+                    }
+                    button {
+                        r#type: "button",
+                        class: SMALL,
+                        onclick: {
+                            let link = format!("{}{}", origin(), pending.path);
+                            move |_| {
+                                copy(&link);
+                                message.set(Some(Ok("Link copied.".into())));
+                            }
+                        },
+                        "Copy link"
+                    }
+                    button {
+                        r#type: "button",
+                        class: SMALL,
+                        onclick: {
+                            let (id, email) = (pending.id.clone(), pending.email.clone());
+                            move |_| {
+                                roster
+                                    .act(
+                                        "DELETE",
+                                        format!("/api/workspace/invites/{id}"),
+                                        None,
+                                        format!("The invitation for {email} was revoked."),
+                                    )
+                            }
+                        },
+                        "Revoke"
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A new invitation: its link is copied once made.
+#[component]
+fn InviteForm(roster: Roster) -> Element {
+    let mut email = use_signal(String::new);
+    let mut role = use_signal(|| Role::Viewer);
+    let mut message = roster.message;
     let invite = move |event: FormEvent| {
         event.prevent_default();
         let body = serde_json::to_value(NewInvite {
@@ -85,139 +242,58 @@ pub fn MembersSection(class: String) -> Element {
                 }
                 Err(err) => message.set(Some(Err(err.to_string()))),
             }
-            reload();
+            roster.reload();
         });
     };
     rsx! {
-        section { id: "members", class,
-            h2 { class: "text-lg font-medium", "Members" }
-            ul { class: "mt-3 divide-y divide-slate-200 dark:divide-slate-800",
-                for member in members() {
-                    li { key: "{member.user_id}", class: ROW,
-                        span { class: "min-w-0 flex-1 truncate", "{member.email}" }
-                        div { class: "flex items-center gap-2",
-                            RolePicker {
-                                id: "role-{member.user_id}",
-                                role: member.role,
-                                onpick: {
-                                    let (id, email) = (member.user_id.clone(), member.email.clone());
-                                    move |next: Role| act(
-                                        "PATCH",
-                                        format!("/api/workspace/members/{id}"),
-                                        serde_json::to_value(SetRole { role: next }).ok(),
-                                        format!("{email} is now {}.", next.as_str()),
-                                    )
-                                },
-                            }
-                            button {
-                                r#type: "button",
-                                class: SMALL,
-                                "data-remove": "{member.email}",
-                                onclick: {
-                                    let (id, email) = (member.user_id.clone(), member.email.clone());
-                                    move |_| act(
-                                        "DELETE",
-                                        format!("/api/workspace/members/{id}"),
-                                        None,
-                                        format!("{email} was removed."),
-                                    )
-                                },
-                                "Remove"
-                            }
-                        }
-                    }
+        form {
+            id: "invite-form",
+            class: "mt-4 flex flex-wrap items-end gap-3",
+            onsubmit: invite,
+            label { class: "flex-1 text-sm",
+                "Invite by email"
+                input {
+                    id: "invite-email",
+                    r#type: "email",
+                    required: true,
+                    class: FIELD,
+                    value: "{email}",
+                    oninput: move |e| email.set(e.value()),
                 }
             }
-            if !invites().is_empty() {
-                h3 { class: "mt-5 text-sm font-medium", "Pending invitations" }
-                ul {
-                    id: "invites",
-                    class: "mt-2 divide-y divide-slate-200 dark:divide-slate-800",
-                    for pending in invites() {
-                        li { key: "{pending.id}", class: ROW,
-                            span { class: "min-w-0 flex-1 truncate",
-                                "{pending.email} · {pending.role.as_str()}"
-                            }
-                            input {
-                                class: "{FIELD} max-w-xs font-mono text-xs",
-                                readonly: true,
-                                aria_label: "Invitation link for {pending.email}",
-                                value: "{origin()}{pending.path}",
-                            }
-                            button {
-                                r#type: "button",
-                                class: SMALL,
-                                onclick: {
-                                    let link = format!("{}{}", origin(), pending.path);
-                                    move |_| {
-                                        copy(&link);
-                                        message.set(Some(Ok("Link copied.".into())));
-                                    }
-                                },
-                                "Copy link"
-                            }
-                            button {
-                                r#type: "button",
-                                class: SMALL,
-                                onclick: {
-                                    let (id, email) = (pending.id.clone(), pending.email.clone());
-                                    move |_| act(
-                                        "DELETE",
-                                        format!("/api/workspace/invites/{id}"),
-                                        None,
-                                        format!("The invitation for {email} was revoked."),
-                                    )
-                                },
-                                "Revoke"
-                            }
-                        }
-                    }
+            label { class: "text-sm",
+                "Role"
+                RolePicker {
+                    id: "invite-role",
+                    role: role(),
+                    onpick: move |next| role.set(next),
                 }
             }
-            form {
-                id: "invite-form",
-                class: "mt-4 flex flex-wrap items-end gap-3",
-                onsubmit: invite,
-                label { class: "flex-1 text-sm",
-                    "Invite by email"
-                    input {
-                        id: "invite-email",
-                        r#type: "email",
-                        required: true,
-                        class: FIELD,
-                        value: "{email}",
-                        oninput: move |e| email.set(e.value()),
-                    }
-                }
-                label { class: "text-sm",
-                    "Role"
-                    RolePicker {
-                        id: "invite-role",
-                        role: role(),
-                        onpick: move |next| role.set(next),
-                    }
-                }
-                button { r#type: "submit", class: PRIMARY, "Invite" }
-            }
-            match message() {
-                Some(Ok(text)) => rsx! {
-                    p {
-                        id: "members-status",
-                        role: "status",
-                        class: "mt-2 text-sm text-emerald-700 dark:text-emerald-300",
-                        "{text}"
-                    }
-                },
-                Some(Err(text)) => rsx! {
-                    p {
-                        id: "members-status",
-                        role: "alert",
-                        class: "mt-2 text-sm text-red-700 dark:text-red-300",
-                        "{text}"
-                    }
-                },
-                None => rsx! {},
-            }
+            button { r#type: "submit", class: PRIMARY, "Invite" }
         }
+    }
+}
+
+/// What the last change did, or why it failed.
+#[component]
+fn MembersStatus(message: ReadSignal<Option<Result<String, String>>>) -> Element {
+    match message() {
+        Some(Ok(text)) => rsx! {
+            p {
+                id: "members-status",
+                role: "status",
+                class: "mt-2 text-sm text-emerald-700 dark:text-emerald-300",
+                "{text}"
+            }
+        },
+        Some(Err(text)) => rsx! {
+            p {
+                id: "members-status",
+                role: "alert",
+                class: "mt-2 text-sm text-red-700 dark:text-red-300",
+                "{text}"
+            }
+        },
+        None => rsx! {},
     }
 }

@@ -54,15 +54,21 @@ fn new_rule(
     })
 }
 
-/// `/policies`.
-#[component]
-pub fn Policies() -> Element {
-    let session = use_context::<SessionContext>();
-    let can_edit = (session.me)().is_some_and(|me| me.role.can_change_shared());
-    let mut draft = use_signal(|| None::<Result<Draft, String>>);
-    let mut dry = use_signal(|| None::<DryRun>);
-    let mut message = use_signal(|| None::<(bool, String)>);
-    let reload = move || {
+/// The page's state: the draft (loading, failed, or loaded), the dry run's answer and the last
+/// message, with what changes them.
+#[derive(Clone, Copy, PartialEq)]
+struct PolicyEditor {
+    draft: Signal<Option<Result<Draft, String>>>,
+    dry: Signal<Option<DryRun>>,
+    message: Signal<Option<(bool, String)>>,
+}
+
+impl PolicyEditor {
+    /// Loads the saved policy again, dropping the changes.
+    fn reload(self) {
+        let Self {
+            mut draft, mut dry, ..
+        } = self;
         spawn(async move {
             let answer = call::<PolicyRevision>("GET", "/api/policies", None).await;
             draft.set(Some(
@@ -75,15 +81,26 @@ pub fn Policies() -> Element {
             ));
             dry.set(None);
         });
-    };
-    use_effect(reload);
-    let mut edit = move |change: &dyn Fn(&mut Policy)| {
+    }
+
+    /// Changes the rules being edited (the last dry run no longer holds).
+    fn edit(self, change: impl FnOnce(&mut Policy)) {
+        let Self {
+            mut draft, mut dry, ..
+        } = self;
         if let Some(Ok(now)) = draft.write().as_mut() {
             change(&mut now.policy);
         }
         dry.set(None);
-    };
-    let try_it = move |_| {
+    }
+
+    /// Tries the rules being edited on the last 100 calls.
+    fn try_it(self) {
+        let Self {
+            draft,
+            mut dry,
+            mut message,
+        } = self;
         let Some(Ok(now)) = draft() else { return };
         spawn(async move {
             let body = serde_json::to_value(&now.policy).ok();
@@ -92,8 +109,15 @@ pub fn Policies() -> Element {
                 Err(err) => message.set(Some((false, err.body.error))),
             }
         });
-    };
-    let save = move |_| {
+    }
+
+    /// Saves the rules being edited as a new revision of the one they started from.
+    fn save(self) {
+        let Self {
+            mut draft,
+            mut message,
+            ..
+        } = self;
         let Some(Ok(now)) = draft() else { return };
         spawn(async move {
             let body = serde_json::to_value(PolicyUpdate {
@@ -115,134 +139,187 @@ pub fn Policies() -> Element {
                 Err(err) => message.set(Some((false, err.body.error))),
             }
         });
+    }
+}
+
+/// The policy, loaded once the page shows.
+fn use_policy_editor() -> PolicyEditor {
+    let editor = PolicyEditor {
+        draft: use_signal(|| None::<Result<Draft, String>>),
+        dry: use_signal(|| None::<DryRun>),
+        message: use_signal(|| None::<(bool, String)>),
     };
+    use_effect(move || editor.reload());
+    editor
+}
+
+/// `/policies`.
+#[component]
+pub fn Policies() -> Element {
+    let session = use_context::<SessionContext>();
+    let can_edit = (session.me)().is_some_and(|me| me.role.can_change_shared());
+    let editor = use_policy_editor();
     rsx! {
         PageHeader {
             title: "Policies",
             summary: "What an agent's MCP tool call through the gateway gets: the first rule that matches decides, else the default.",
         }
-        if let Some((ok, text)) = message() {
-            p {
-                id: "policy-message",
-                role: if ok { "status" } else { "alert" },
-                class: if ok { "mb-3 text-sm text-emerald-700 dark:text-emerald-300" } else { "mb-3 text-sm text-red-700 dark:text-red-300" },
-                "{text}"
-            }
-        }
-        match draft() {
+        PolicyMessage { message: editor.message }
+        match (editor.draft)() {
             None => rsx! {
                 p { id: "policies-loading", role: "status", class: "text-slate-500", "Loading the policy…" }
             },
             Some(Err(why)) => rsx! {
                 div { role: "alert", class: "text-red-700 dark:text-red-300",
                     "The policy could not be loaded: {why} "
-                    button { class: BUTTON_SMALL, onclick: move |_| reload(), "Retry" }
+                    button { class: BUTTON_SMALL, onclick: move |_| editor.reload(), "Retry" }
                 }
             },
-            Some(Ok(now)) => {
-                let changed = now.policy != now.saved.policy;
-                let count = now.policy.rules.len();
-                rsx! {
-                    p {
-                        id: "policy-revision",
-                        class: "mb-3 text-sm text-slate-600 dark:text-slate-300",
-                        "data-revision": "{now.saved.revision}",
-                        if now.saved.revision == 0 {
-                            "Revision 0: nobody has saved rules yet, so every call is asked about."
-                        } else {
-                            "Revision {now.saved.revision}, saved by {now.saved.created_by}."
-                        }
-                    }
-                    table { id: "policy-rules", class: "mb-4 w-full text-left text-sm",
-                        thead {
-                            tr { class: "border-b border-slate-200 dark:border-slate-800",
-                                th { class: "py-1", "#" }
-                                th { "Agent" }
-                                th { "Server" }
-                                th { "Tool" }
-                                th { "Condition" }
-                                th { "Effect" }
-                                th { "Note" }
-                                if can_edit {
-                                    th {
-                                        span { class: "sr-only", "Actions" }
-                                    }
-                                }
-                            }
-                        }
-                        tbody {
-                            for (i, rule) in now.policy.rules.iter().enumerate() {
-                                RuleRow {
-                                    key: "{i}",
-                                    index: i,
-                                    last: i + 1 == count,
-                                    rule: rule.clone(),
-                                    can_edit,
-                                    on_move: move |(from, to): (usize, usize)| edit(
-                                        &|policy: &mut Policy| policy.rules.swap(from, to),
-                                    ),
-                                    on_remove: move |at: usize| edit(
-                                        &|policy: &mut Policy| {
-                                            policy.rules.remove(at);
-                                        },
-                                    ),
-                                }
-                            }
-                            if count == 0 {
-                                tr {
-                                    td { colspan: "8", class: "py-2 text-slate-500", "No rules." }
-                                }
-                            }
-                        }
-                    }
-                    label { class: "mb-4 flex items-center gap-2 text-sm",
-                        "Otherwise"
-                        select {
-                            id: "policy-default",
-                            class: FIELD,
-                            disabled: !can_edit,
-                            value: now.policy.default.as_str(),
-                            onchange: move |e: FormEvent| {
-                                let effect = effect_of(&e.value());
-                                edit(&|policy: &mut Policy| policy.default = effect)
-                            },
-                            option { value: "ask", "ask" }
-                            option { value: "allow", "allow" }
-                            option { value: "deny", "deny" }
-                        }
-                    }
+            Some(Ok(now)) => rsx! {
+                PolicyView { now, can_edit, editor }
+            },
+        }
+    }
+}
+
+/// What the last save or dry run said.
+#[component]
+fn PolicyMessage(message: ReadSignal<Option<(bool, String)>>) -> Element {
+    let Some((ok, text)) = message() else {
+        return rsx! {};
+    };
+    rsx! {
+        p {
+            id: "policy-message",
+            role: if ok { "status" } else { "alert" },
+            class: if ok { "mb-3 text-sm text-emerald-700 dark:text-emerald-300" } else { "mb-3 text-sm text-red-700 dark:text-red-300" },
+            "{text}"
+        }
+    }
+}
+
+/// The loaded policy: its revision, the rules, the default, and (for editors) the add form and
+/// the actions.
+#[component]
+fn PolicyView(now: Draft, can_edit: bool, editor: PolicyEditor) -> Element {
+    let changed = now.policy != now.saved.policy;
+    rsx! {
+        p {
+            id: "policy-revision",
+            class: "mb-3 text-sm text-slate-600 dark:text-slate-300",
+            "data-revision": "{now.saved.revision}",
+            if now.saved.revision == 0 {
+                "Revision 0: nobody has saved rules yet, so every call is asked about."
+            } else {
+                "Revision {now.saved.revision}, saved by {now.saved.created_by}."
+            }
+        }
+        RulesTable { rules: now.policy.rules.clone(), can_edit, editor }
+        label { class: "mb-4 flex items-center gap-2 text-sm",
+            "Otherwise"
+            select {
+                id: "policy-default",
+                class: FIELD,
+                disabled: !can_edit,
+                value: now.policy.default.as_str(),
+                onchange: move |e: FormEvent| {
+                    let effect = effect_of(&e.value());
+                    editor.edit(|policy| policy.default = effect)
+                },
+                option { value: "ask", "ask" }
+                option { value: "allow", "allow" }
+                option { value: "deny", "deny" }
+            }
+        }
+        if can_edit {
+            AddRule { on_add: move |rule: Rule| editor.edit(|policy| policy.rules.push(rule)) }
+            PolicyActions { changed, editor }
+        } else {
+            p {
+                id: "policies-readonly",
+                class: "text-sm text-slate-600 dark:text-slate-300",
+                "As a viewer you can read the rules; an admin or operator changes them."
+            }
+        }
+        if let Some(result) = (editor.dry)() {
+            DryRunView { result }
+        }
+    }
+}
+
+/// The rules in order; editors move and remove them.
+#[component]
+fn RulesTable(rules: Vec<Rule>, can_edit: bool, editor: PolicyEditor) -> Element {
+    let count = rules.len();
+    rsx! {
+        table { id: "policy-rules", class: "mb-4 w-full text-left text-sm",
+            thead {
+                tr { class: "border-b border-slate-200 dark:border-slate-800",
+                    th { class: "py-1", "#" }
+                    th { "Agent" }
+                    th { "Server" }
+                    th { "Tool" }
+                    th { "Condition" }
+                    th { "Effect" }
+                    th { "Note" }
                     if can_edit {
-                        AddRule { on_add: move |rule: Rule| edit(&|policy: &mut Policy| policy.rules.push(rule.clone())) }
-                        div { class: "mt-4 flex flex-wrap gap-2",
-                            button { id: "policy-dry-run", class: BUTTON_SMALL, onclick: try_it,
-                                "Try on the last 100 calls"
-                            }
-                            button {
-                                id: "policy-save",
-                                class: BUTTON_SMALL,
-                                disabled: !changed,
-                                onclick: save,
-                                "Save as a new revision"
-                            }
-                            button {
-                                id: "policy-discard",
-                                class: BUTTON_SMALL,
-                                disabled: !changed,
-                                onclick: move |_| reload(),
-                                "Discard changes"
-                            }
+                        th {
+                            span { class: "sr-only", "Actions" }
                         }
-                    } else {
-                        p {
-                            id: "policies-readonly",
-                            class: "text-sm text-slate-600 dark:text-slate-300",
-                            "As a viewer you can read the rules; an admin or operator changes them."
-                        }
-                    }
-                    if let Some(result) = dry() {
-                        DryRunView { result }
                     }
                 }
+            }
+            tbody {
+                for (i, rule) in rules.into_iter().enumerate() {
+                    RuleRow {
+                        key: "{i}",
+                        index: i,
+                        last: i + 1 == count,
+                        rule,
+                        can_edit,
+                        on_move: move |(from, to): (usize, usize)| editor.edit(|policy| policy.rules.swap(from, to)),
+                        on_remove: move |at: usize| {
+                            editor
+                                .edit(|policy| {
+                                    policy.rules.remove(at);
+                                })
+                        },
+                    }
+                }
+                if count == 0 {
+                    tr {
+                        td { colspan: "8", class: "py-2 text-slate-500", "No rules." }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Try, save or discard the changes.
+#[component]
+fn PolicyActions(changed: bool, editor: PolicyEditor) -> Element {
+    rsx! {
+        div { class: "mt-4 flex flex-wrap gap-2",
+            button {
+                id: "policy-dry-run",
+                class: BUTTON_SMALL,
+                onclick: move |_| editor.try_it(),
+                "Try on the last 100 calls"
+            }
+            button {
+                id: "policy-save",
+                class: BUTTON_SMALL,
+                disabled: !changed,
+                onclick: move |_| editor.save(),
+                "Save as a new revision"
+            }
+            button {
+                id: "policy-discard",
+                class: BUTTON_SMALL,
+                disabled: !changed,
+                onclick: move |_| editor.reload(),
+                "Discard changes"
             }
         }
     }

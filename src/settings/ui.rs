@@ -10,11 +10,13 @@ use crate::auth::SessionContext;
 use crate::http::call;
 use crate::pages::PageHeader;
 use crate::theme::{Theme, ThemeChoice};
+use crate::ui::CARD;
 use dioxus::prelude::*;
 
-const SECTION: &str = "rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950 disabled:opacity-60";
 const ROW: &str = "flex items-center justify-between gap-4 py-2 text-sm";
+/// A group's heading within a section.
+const HEADING: &str = "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500";
 
 /// `/settings`.
 #[component]
@@ -45,7 +47,7 @@ pub fn SettingsPage() -> Element {
                     UserSection { all: all.clone(), status }
                     WorkspaceSection { all, status }
                     if (session.me)().is_some_and(|me| me.role.can_manage_members()) {
-                        crate::members::MembersSection { class: "{SECTION} lg:col-span-2" }
+                        crate::members::MembersSection { class: "{CARD} lg:col-span-2" }
                     }
                 }
                 SaveStatus { status }
@@ -105,13 +107,12 @@ fn editors<T: Clone + 'static>(
     (edit, toggle)
 }
 
-#[component]
-fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>) -> Element {
+/// Saves the user's own settings and applies them at once (theme, language); says how it went
+/// in `status`.
+fn use_save_user(mut status: Signal<Option<Result<String, String>>>) -> Callback<UserSettings> {
     let session = use_context::<SessionContext>();
     let mut theme = use_context::<Theme>();
-    let user = all.user;
-    let save = move |next: UserSettings| {
-        let mut status = status;
+    use_callback(move |next: UserSettings| {
         spawn(async move {
             let applied_theme = next.ui.theme;
             let language = next.ui.language;
@@ -126,117 +127,21 @@ fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>)
                 Err(err) => status.set(Some(Err(format!("Not saved: {err}")))),
             }
         });
-    };
-    let (edit, toggle) = editors(user.clone(), save);
-    let notifications = user.system.notifications.clone();
+    })
+}
+
+#[component]
+fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>) -> Element {
+    let save = use_save_user(status);
+    let user = all.user;
+    let (_, toggle) = editors(user.clone(), move |next| save.call(next));
     rsx! {
-        section { id: "user-settings", class: SECTION,
+        section { id: "user-settings", class: CARD,
             h2 { class: "text-lg font-medium", "Yours" }
-            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
-                "System"
-            }
-            label { class: "block text-sm",
-                "Auto-refresh every (seconds, {REFRESH_RANGE.start()}–{REFRESH_RANGE.end()})"
-                input {
-                    id: "auto-refresh",
-                    r#type: "number",
-                    min: "{REFRESH_RANGE.start()}",
-                    max: "{REFRESH_RANGE.end()}",
-                    class: SELECT,
-                    value: "{user.system.auto_refresh_seconds}",
-                    onchange: edit(|s, v| s.system.auto_refresh_seconds = v.trim().parse().unwrap_or(0)),
-                }
-            }
-            label { class: ROW,
-                "Notifications"
-                input {
-                    id: "notifications",
-                    r#type: "checkbox",
-                    checked: notifications.enabled,
-                    onchange: toggle(|s, on| s.system.notifications.enabled = on),
-                }
-            }
-            label { class: ROW,
-                "Tool approval requests"
-                input {
-                    id: "notify-approval",
-                    r#type: "checkbox",
-                    checked: notifications.tool_approval,
-                    disabled: !notifications.enabled,
-                    onchange: toggle(|s, on| s.system.notifications.tool_approval = on),
-                }
-            }
-            label { class: ROW,
-                "Agent state changes"
-                input {
-                    id: "notify-agent",
-                    r#type: "checkbox",
-                    checked: notifications.agent_state_change,
-                    disabled: !notifications.enabled,
-                    onchange: toggle(|s, on| s.system.notifications.agent_state_change = on),
-                }
-            }
-            label { class: ROW,
-                "System alerts"
-                input {
-                    id: "notify-alert",
-                    r#type: "checkbox",
-                    checked: notifications.system_alert,
-                    disabled: !notifications.enabled,
-                    onchange: toggle(|s, on| s.system.notifications.system_alert = on),
-                }
-            }
-            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
-                "Interface"
-            }
-            label { class: "block text-sm",
-                "Theme"
-                select {
-                    id: "theme-setting",
-                    class: SELECT,
-                    onchange: edit(|s, v| s.ui.theme = ThemeChoice::parse(&v).unwrap_or_default()),
-                    for choice in [ThemeChoice::Auto, ThemeChoice::Light, ThemeChoice::Dark] {
-                        option {
-                            value: choice.as_str(),
-                            selected: user.ui.theme == choice,
-                            "{choice.label()}"
-                        }
-                    }
-                }
-            }
-            label { class: "mt-3 block text-sm",
-                "Language"
-                select {
-                    id: "language",
-                    class: SELECT,
-                    onchange: edit(|s, v| s.ui.language = Language::parse(&v).unwrap_or_default()),
-                    for (language, name) in Language::ALL {
-                        option {
-                            value: language.code(),
-                            selected: user.ui.language == language,
-                            "{name}"
-                        }
-                    }
-                }
-            }
-            label { class: "mt-3 block text-sm",
-                "Time zone"
-                select {
-                    id: "timezone",
-                    class: SELECT,
-                    onchange: edit(|s, v| s.ui.timezone = v),
-                    if !TIMEZONES.contains(&user.ui.timezone.as_str()) {
-                        option { value: "{user.ui.timezone}", selected: true, "{user.ui.timezone}" }
-                    }
-                    for zone in TIMEZONES {
-                        option { value: zone, selected: user.ui.timezone == zone, "{zone}" }
-                    }
-                }
-            }
+            SystemSettings { user: user.clone(), on_save: save }
+            InterfaceSettings { user: user.clone(), on_save: save }
             crate::shortcuts::ui::ShortcutSettings { user: user.clone(), on_save: save }
-            h3 { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
-                "Advanced"
-            }
+            h3 { class: HEADING, "Advanced" }
             label { class: ROW,
                 "Include my actions in usage analytics"
                 input {
@@ -250,13 +155,126 @@ fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>)
     }
 }
 
+/// The user's system settings: auto-refresh and which notifications they get.
 #[component]
-fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, String>>>) -> Element {
+fn SystemSettings(user: UserSettings, on_save: Callback<UserSettings>) -> Element {
+    let (edit, toggle) = editors(user.clone(), move |next| on_save.call(next));
+    let notifications = user.system.notifications.clone();
+    rsx! {
+        h3 { class: HEADING, "System" }
+        label { class: "block text-sm",
+            "Auto-refresh every (seconds, {REFRESH_RANGE.start()}–{REFRESH_RANGE.end()})"
+            input {
+                id: "auto-refresh",
+                r#type: "number",
+                min: "{REFRESH_RANGE.start()}",
+                max: "{REFRESH_RANGE.end()}",
+                class: SELECT,
+                value: "{user.system.auto_refresh_seconds}",
+                onchange: edit(|s, v| s.system.auto_refresh_seconds = v.trim().parse().unwrap_or(0)),
+            }
+        }
+        label { class: ROW,
+            "Notifications"
+            input {
+                id: "notifications",
+                r#type: "checkbox",
+                checked: notifications.enabled,
+                onchange: toggle(|s, on| s.system.notifications.enabled = on),
+            }
+        }
+        label { class: ROW,
+            "Tool approval requests"
+            input {
+                id: "notify-approval",
+                r#type: "checkbox",
+                checked: notifications.tool_approval,
+                disabled: !notifications.enabled,
+                onchange: toggle(|s, on| s.system.notifications.tool_approval = on),
+            }
+        }
+        label { class: ROW,
+            "Agent state changes"
+            input {
+                id: "notify-agent",
+                r#type: "checkbox",
+                checked: notifications.agent_state_change,
+                disabled: !notifications.enabled,
+                onchange: toggle(|s, on| s.system.notifications.agent_state_change = on),
+            }
+        }
+        label { class: ROW,
+            "System alerts"
+            input {
+                id: "notify-alert",
+                r#type: "checkbox",
+                checked: notifications.system_alert,
+                disabled: !notifications.enabled,
+                onchange: toggle(|s, on| s.system.notifications.system_alert = on),
+            }
+        }
+    }
+}
+
+/// The user's interface settings: theme, language, time zone.
+#[component]
+fn InterfaceSettings(user: UserSettings, on_save: Callback<UserSettings>) -> Element {
+    let (edit, _) = editors(user.clone(), move |next| on_save.call(next));
+    rsx! {
+        h3 { class: HEADING, "Interface" }
+        label { class: "block text-sm",
+            "Theme"
+            select {
+                id: "theme-setting",
+                class: SELECT,
+                onchange: edit(|s, v| s.ui.theme = ThemeChoice::parse(&v).unwrap_or_default()),
+                for choice in [ThemeChoice::Auto, ThemeChoice::Light, ThemeChoice::Dark] {
+                    option {
+                        value: choice.as_str(),
+                        selected: user.ui.theme == choice,
+                        "{choice.label()}"
+                    }
+                }
+            }
+        }
+        label { class: "mt-3 block text-sm",
+            "Language"
+            select {
+                id: "language",
+                class: SELECT,
+                onchange: edit(|s, v| s.ui.language = Language::parse(&v).unwrap_or_default()),
+                for (language, name) in Language::ALL {
+                    option {
+                        value: language.code(),
+                        selected: user.ui.language == language,
+                        "{name}"
+                    }
+                }
+            }
+        }
+        label { class: "mt-3 block text-sm",
+            "Time zone"
+            select {
+                id: "timezone",
+                class: SELECT,
+                onchange: edit(|s, v| s.ui.timezone = v),
+                if !TIMEZONES.contains(&user.ui.timezone.as_str()) {
+                    option { value: "{user.ui.timezone}", selected: true, "{user.ui.timezone}" }
+                }
+                for zone in TIMEZONES {
+                    option { value: zone, selected: user.ui.timezone == zone, "{zone}" }
+                }
+            }
+        }
+    }
+}
+
+/// Saves the workspace's shared settings; says how it went in `status`.
+fn use_save_workspace(
+    mut status: Signal<Option<Result<String, String>>>,
+) -> Callback<WorkspaceSettings> {
     let mut session = use_context::<SessionContext>();
-    let shared = all.workspace;
-    let allowed = all.can_change_workspace;
-    let save = move |next: WorkspaceSettings| {
-        let mut status = status;
+    use_callback(move |next: WorkspaceSettings| {
         spawn(async move {
             let body = serde_json::to_value(&next).ok();
             match call::<WorkspaceSettings>("PUT", "/api/settings/workspace", body).await {
@@ -269,10 +287,17 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
                 Err(err) => status.set(Some(Err(format!("Not saved: {err}")))),
             }
         });
-    };
-    let (edit, toggle) = editors(shared.clone(), save);
+    })
+}
+
+#[component]
+fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, String>>>) -> Element {
+    let save = use_save_workspace(status);
+    let shared = all.workspace;
+    let allowed = all.can_change_workspace;
+    let (_, toggle) = editors(shared.clone(), move |next| save.call(next));
     rsx! {
-        section { id: "workspace-settings", class: SECTION,
+        section { id: "workspace-settings", class: CARD,
             h2 { class: "text-lg font-medium", "Workspace" }
             if !allowed {
                 p {
@@ -281,102 +306,10 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
                     "Shared by everyone in this workspace. As a viewer you can see them; an admin or operator can change them."
                 }
             }
+            ExportSettings { shared: shared.clone(), allowed, on_save: save }
+            ApprovalSettings { shared: shared.clone(), allowed, on_save: save }
             fieldset { disabled: !allowed,
-                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
-                    "Export"
-                }
-                label { class: "block text-sm",
-                    "Default format"
-                    select {
-                        id: "export-format",
-                        class: SELECT,
-                        onchange: edit(|s, v| {
-                            s.export.default_format = if v == "json" {
-                                ExportFormat::Json
-                            } else {
-                                ExportFormat::Csv
-                            };
-                        }),
-                        option {
-                            value: "csv",
-                            selected: shared.export.default_format == ExportFormat::Csv,
-                            "CSV"
-                        }
-                        option {
-                            value: "json",
-                            selected: shared.export.default_format == ExportFormat::Json,
-                            "JSON"
-                        }
-                    }
-                }
-                label { class: ROW,
-                    "Export automatically"
-                    input {
-                        id: "auto-export",
-                        r#type: "checkbox",
-                        checked: shared.export.auto_export,
-                        onchange: toggle(|s, on| s.export.auto_export = on),
-                    }
-                }
-                label { class: "block text-sm",
-                    "Schedule"
-                    select {
-                        id: "export-schedule",
-                        class: SELECT,
-                        disabled: !shared.export.auto_export,
-                        onchange: edit(|s, v| {
-                            s.export.schedule = if v == "daily" {
-                                ExportSchedule::Daily
-                            } else {
-                                ExportSchedule::Weekly
-                            };
-                        }),
-                        option {
-                            value: "daily",
-                            selected: shared.export.schedule == ExportSchedule::Daily,
-                            "Daily"
-                        }
-                        option {
-                            value: "weekly",
-                            selected: shared.export.schedule == ExportSchedule::Weekly,
-                            "Weekly"
-                        }
-                    }
-                }
-            }
-            fieldset { disabled: !allowed,
-                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
-                    "Approvals"
-                }
-                label { class: "block text-sm",
-                    "When nobody decides before the deadline"
-                    select {
-                        id: "approval-expiry",
-                        class: SELECT,
-                        onchange: edit(|s, v| {
-                            s.approvals.on_expiry = if v == "allow" {
-                                ExpiryOutcome::Allow
-                            } else {
-                                ExpiryOutcome::Deny
-                            };
-                        }),
-                        option {
-                            value: "deny",
-                            selected: shared.approvals.on_expiry == ExpiryOutcome::Deny,
-                            "Deny the tool run"
-                        }
-                        option {
-                            value: "allow",
-                            selected: shared.approvals.on_expiry == ExpiryOutcome::Allow,
-                            "Allow the tool run"
-                        }
-                    }
-                }
-            }
-            fieldset { disabled: !allowed,
-                legend { class: "mt-4 text-sm font-semibold uppercase tracking-wide text-slate-500",
-                    "Advanced"
-                }
+                legend { class: HEADING, "Advanced" }
                 label { class: ROW,
                     "Beta features"
                     input {
@@ -384,6 +317,118 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
                         r#type: "checkbox",
                         checked: shared.advanced.beta_features,
                         onchange: toggle(|s, on| s.advanced.beta_features = on),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The workspace's export settings: format, and whether and how often to export.
+#[component]
+fn ExportSettings(
+    shared: WorkspaceSettings,
+    allowed: bool,
+    on_save: Callback<WorkspaceSettings>,
+) -> Element {
+    let (edit, toggle) = editors(shared.clone(), move |next| on_save.call(next));
+    rsx! {
+        fieldset { disabled: !allowed,
+            legend { class: HEADING, "Export" }
+            label { class: "block text-sm",
+                "Default format"
+                select {
+                    id: "export-format",
+                    class: SELECT,
+                    onchange: edit(|s, v| {
+                        s.export.default_format = if v == "json" {
+                            ExportFormat::Json
+                        } else {
+                            ExportFormat::Csv
+                        };
+                    }),
+                    option {
+                        value: "csv",
+                        selected: shared.export.default_format == ExportFormat::Csv,
+                        "CSV"
+                    }
+                    option {
+                        value: "json",
+                        selected: shared.export.default_format == ExportFormat::Json,
+                        "JSON"
+                    }
+                }
+            }
+            label { class: ROW,
+                "Export automatically"
+                input {
+                    id: "auto-export",
+                    r#type: "checkbox",
+                    checked: shared.export.auto_export,
+                    onchange: toggle(|s, on| s.export.auto_export = on),
+                }
+            }
+            label { class: "block text-sm",
+                "Schedule"
+                select {
+                    id: "export-schedule",
+                    class: SELECT,
+                    disabled: !shared.export.auto_export,
+                    onchange: edit(|s, v| {
+                        s.export.schedule = if v == "daily" {
+                            ExportSchedule::Daily
+                        } else {
+                            ExportSchedule::Weekly
+                        };
+                    }),
+                    option {
+                        value: "daily",
+                        selected: shared.export.schedule == ExportSchedule::Daily,
+                        "Daily"
+                    }
+                    option {
+                        value: "weekly",
+                        selected: shared.export.schedule == ExportSchedule::Weekly,
+                        "Weekly"
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What happens to an approval request nobody decided in time.
+#[component]
+fn ApprovalSettings(
+    shared: WorkspaceSettings,
+    allowed: bool,
+    on_save: Callback<WorkspaceSettings>,
+) -> Element {
+    let (edit, _) = editors(shared.clone(), move |next| on_save.call(next));
+    rsx! {
+        fieldset { disabled: !allowed,
+            legend { class: HEADING, "Approvals" }
+            label { class: "block text-sm",
+                "When nobody decides before the deadline"
+                select {
+                    id: "approval-expiry",
+                    class: SELECT,
+                    onchange: edit(|s, v| {
+                        s.approvals.on_expiry = if v == "allow" {
+                            ExpiryOutcome::Allow
+                        } else {
+                            ExpiryOutcome::Deny
+                        };
+                    }),
+                    option {
+                        value: "deny",
+                        selected: shared.approvals.on_expiry == ExpiryOutcome::Deny,
+                        "Deny the tool run"
+                    }
+                    option {
+                        value: "allow",
+                        selected: shared.approvals.on_expiry == ExpiryOutcome::Allow,
+                        "Allow the tool run"
                     }
                 }
             }
