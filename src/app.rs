@@ -85,10 +85,7 @@ pub fn App() -> Element {
             div { class: "min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100",
                 // The server renders a page once its data is loaded (`http::use_api`): the shell's
                 // session waits here, a page's own data in the shell's boundary.
-                SuspenseBoundary {
-                    fallback: |_| rsx! {},
-                    Router::<Route> {}
-                }
+                SuspenseBoundary { fallback: |_| rsx! {}, Router::<Route> {} }
             }
         }
     }

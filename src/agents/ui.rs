@@ -377,10 +377,18 @@ fn McpServers(admin: bool) -> Element {
     let session = use_context::<SessionContext>();
     let offered = use_api::<Vec<OfferedServer>>(move || {
         let admin = (session.me)().is_some_and(|me| me.role.can_manage_members());
-        if admin { "/api/mcp/offered".into() } else { String::new() }
+        if admin {
+            "/api/mcp/offered".into()
+        } else {
+            String::new()
+        }
     })?;
     let offered = offered.ok().unwrap_or_default();
-    let offered = offered.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ");
+    let offered = offered
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let reload = move || overview.reload();
     use_future(move || async move {
         #[cfg(feature = "web")]

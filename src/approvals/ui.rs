@@ -58,8 +58,11 @@ fn count_done(awaiting: &mut BTreeSet<String>, progress: &mut Option<Progress>, 
 fn now() -> i64 {
     #[cfg(feature = "web")]
     return js_sys::Date::now() as i64;
+    // The server renders the page with the time left as of now, as the browser then shows it.
     #[cfg(not(feature = "web"))]
-    0
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
 }
 
 /// "4 min left", "expired", or nothing without a deadline.

@@ -3,7 +3,7 @@
 //! workspace switcher and the user menu of the top bar.
 
 use super::{AuthOptions, LoginRequest, Me, SignupMode, SignupRequest, SwitchWorkspace};
-use crate::http::{call, use_api, CallError, Loaded};
+use crate::http::{call, use_api, Api, CallError, Loaded};
 use crate::members::{AcceptInvite, InviteOffer};
 use crate::pages::PageTitle;
 use crate::settings::{AllSettings, UserSettings};
@@ -193,15 +193,9 @@ enum Mode {
 #[component]
 pub fn Login() -> Element {
     let mut mode = use_signal(|| Mode::SignIn);
-    // Whether sign-up is open: asked once the page runs (by default accounts come by invitation).
-    let mut open = use_signal(|| false);
-    use_effect(move || {
-        spawn(async move {
-            if let Ok(options) = call::<AuthOptions>("GET", "/api/auth/options", None).await {
-                open.set(options.signup == SignupMode::Open);
-            }
-        });
-    });
+    // Whether sign-up is open (by default accounts come by invitation).
+    let options = use_api::<AuthOptions>(|| "/api/auth/options".into())?;
+    let open = move || options.ok().is_some_and(|o| o.signup == SignupMode::Open);
     let signing_up = mode() == Mode::SignUp;
     rsx! {
         AccountForm { mode: mode(), token: String::new(),
@@ -307,27 +301,29 @@ fn use_account_draft() -> AccountDraft {
 /// An invitation: what it offers, and whether someone is signed in (they accept as they are).
 #[derive(Clone, Copy, PartialEq)]
 struct Invitation {
-    offer: Signal<Option<Result<InviteOffer, CallError>>>,
-    signed_in: Signal<bool>,
+    offer: Api<InviteOffer>,
+    signed_in: Memo<bool>,
 }
 
-/// Asks what the invitation `token` offers, in the invitation mode only.
-fn use_invitation(mode: Mode, token: &str) -> Invitation {
-    let mut offer = use_signal(|| None::<Result<InviteOffer, CallError>>);
-    let mut signed_in = use_signal(|| false);
-    use_effect({
-        let path = format!("/api/invites/{token}");
-        move || {
-            if mode == Mode::Invite {
-                let path = path.clone();
-                spawn(async move {
-                    offer.set(Some(call::<InviteOffer>("GET", &path, None).await));
-                    signed_in.set(call::<Me>("GET", "/api/auth/me", None).await.is_ok());
-                });
-            }
+/// Asks what the invitation `token` offers, and whether someone is signed in, in the invitation
+/// mode only.
+fn use_invitation(mode: Mode, token: &str) -> Result<Invitation, RenderError> {
+    let invite = mode == Mode::Invite;
+    let path = if invite {
+        format!("/api/invites/{token}")
+    } else {
+        String::new()
+    };
+    let offer = use_api::<InviteOffer>(move || path.clone())?;
+    let me = use_api::<Me>(move || {
+        if invite {
+            "/api/auth/me".into()
+        } else {
+            String::new()
         }
-    });
-    Invitation { offer, signed_in }
+    })?;
+    let signed_in = use_memo(move || me.ok().is_some());
+    Ok(Invitation { offer, signed_in })
 }
 
 /// The form's title and its button's label.
@@ -346,13 +342,13 @@ fn titles(mode: Mode, signed_in: bool) -> (&'static str, &'static str) {
 #[component]
 fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
     let draft = use_account_draft();
-    let invitation = use_invitation(mode, &token);
+    let invitation = use_invitation(mode, &token)?;
     let signed_in = invitation.signed_in;
     let (title, _) = titles(mode, signed_in());
     let invite = mode == Mode::Invite;
     // An invitation that cannot be used shows why, and no form.
-    let (offer_text, unusable) = match (invitation.offer)() {
-        Some(Ok(offer)) => (
+    let (offer_text, unusable) = match invitation.offer.get() {
+        Loaded::Ready(offer) => (
             format!(
                 "{} is invited to {} as {}.",
                 offer.email,
@@ -361,8 +357,8 @@ fn AccountForm(mode: Mode, token: String, children: Element) -> Element {
             ),
             None,
         ),
-        Some(Err(err)) => (String::new(), Some(err.to_string())),
-        None => (String::new(), None),
+        Loaded::Failed(err) => (String::new(), Some(err.to_string())),
+        Loaded::Loading => (String::new(), None),
     };
 
     rsx! {

@@ -4,7 +4,7 @@
 
 use super::{Invite, Member, NewInvite, SetRole};
 use crate::auth::Role;
-use crate::http::call;
+use crate::http::{call, use_answers, use_api, Api};
 use crate::pages::{copy, origin};
 use dioxus::prelude::*;
 
@@ -36,28 +36,16 @@ fn RolePicker(id: String, role: Role, onpick: EventHandler<Role>) -> Element {
 /// The section's lists and its last message, with the calls that change them.
 #[derive(Clone, Copy, PartialEq)]
 struct Roster {
-    members: Signal<Vec<Member>>,
-    invites: Signal<Vec<Invite>>,
+    members: Api<Vec<Member>>,
+    invites: Api<Vec<Invite>>,
     message: Signal<Option<Result<String, String>>>,
 }
 
 impl Roster {
     /// Asks for the members and the pending invitations again.
     fn reload(self) {
-        let Self {
-            mut members,
-            mut invites,
-            mut message,
-        } = self;
-        spawn(async move {
-            match call::<Vec<Member>>("GET", "/api/workspace/members", None).await {
-                Ok(list) => members.set(list),
-                Err(err) => message.set(Some(Err(err.to_string()))),
-            }
-            if let Ok(list) = call::<Vec<Invite>>("GET", "/api/workspace/invites", None).await {
-                invites.set(list);
-            }
-        });
+        self.members.reload();
+        self.invites.reload();
     }
 
     /// Calls the API, says `done` or why not, then reloads.
@@ -79,23 +67,27 @@ impl Roster {
     }
 }
 
-/// The members and invitations, loaded once the section shows.
-fn use_roster() -> Roster {
-    let roster = Roster {
-        members: use_signal(Vec::<Member>::new),
-        invites: use_signal(Vec::<Invite>::new),
-        message: use_signal(|| None::<Result<String, String>>),
-    };
-    use_effect(move || {
-        roster.reload();
+/// The members and invitations (the server renders the section with them).
+fn use_roster() -> Result<Roster, RenderError> {
+    let members = use_api::<Vec<Member>>(|| "/api/workspace/members".into())?;
+    let invites = use_api::<Vec<Invite>>(|| "/api/workspace/invites".into())?;
+    let mut message = use_signal(|| None::<Result<String, String>>);
+    use_answers(members, move |answer| {
+        if let Err(err) = answer {
+            message.set(Some(Err(err.to_string())));
+        }
     });
-    roster
+    Ok(Roster {
+        members,
+        invites,
+        message,
+    })
 }
 
 /// Admins, on Settings: the members with their roles, the pending invitations, and a new one.
 #[component]
 pub fn MembersSection(class: String) -> Element {
-    let roster = use_roster();
+    let roster = use_roster()?;
     rsx! {
         section { id: "members", class,
             h2 { class: "text-lg font-medium", "Members" }
@@ -112,7 +104,7 @@ pub fn MembersSection(class: String) -> Element {
 fn MemberList(roster: Roster) -> Element {
     rsx! {
         ul { class: "mt-3 divide-y divide-slate-200 dark:divide-slate-800",
-            for member in (roster.members)() {
+            for member in roster.members.ok().unwrap_or_default() {
                 li { key: "{member.user_id}", class: ROW,
                     span { class: "min-w-0 flex-1 truncate", "{member.email}" }
                     div { class: "flex items-center gap-2",
@@ -161,7 +153,7 @@ fn MemberList(roster: Roster) -> Element {
 #[component]
 fn PendingInvites(roster: Roster) -> Element {
     let mut message = roster.message;
-    let invites = (roster.invites)();
+    let invites = roster.invites.ok().unwrap_or_default();
     if invites.is_empty() {
         return rsx! {};
     }

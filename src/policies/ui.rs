@@ -5,7 +5,7 @@
 
 use super::{ArgumentMatch, DryRun, Effect, Hint, Policy, PolicyRevision, PolicyUpdate, Rule};
 use crate::auth::SessionContext;
-use crate::http::call;
+use crate::http::{call, use_answers, use_api, Api};
 use crate::pages::PageHeader;
 use crate::ui::{BUTTON_SMALL, FIELD};
 use dioxus::prelude::*;
@@ -58,6 +58,7 @@ fn new_rule(
 /// message, with what changes them.
 #[derive(Clone, Copy, PartialEq)]
 struct PolicyEditor {
+    saved: Api<PolicyRevision>,
     draft: Signal<Option<Result<Draft, String>>>,
     dry: Signal<Option<DryRun>>,
     message: Signal<Option<(bool, String)>>,
@@ -66,21 +67,7 @@ struct PolicyEditor {
 impl PolicyEditor {
     /// Loads the saved policy again, dropping the changes.
     fn reload(self) {
-        let Self {
-            mut draft, mut dry, ..
-        } = self;
-        spawn(async move {
-            let answer = call::<PolicyRevision>("GET", "/api/policies", None).await;
-            draft.set(Some(
-                answer
-                    .map(|saved| Draft {
-                        policy: saved.policy.clone(),
-                        saved,
-                    })
-                    .map_err(|err| err.body.error),
-            ));
-            dry.set(None);
-        });
+        self.saved.reload();
     }
 
     /// Changes the rules being edited (the last dry run no longer holds).
@@ -100,6 +87,7 @@ impl PolicyEditor {
             draft,
             mut dry,
             mut message,
+            ..
         } = self;
         let Some(Ok(now)) = draft() else { return };
         spawn(async move {
@@ -142,15 +130,25 @@ impl PolicyEditor {
     }
 }
 
-/// The policy, loaded once the page shows.
-fn use_policy_editor() -> PolicyEditor {
-    let editor = PolicyEditor {
+/// The policy as saved (the server renders the page with it), and the draft made from it.
+fn use_policy_editor() -> Result<PolicyEditor, RenderError> {
+    let saved = use_api::<PolicyRevision>(|| "/api/policies".into())?;
+    let mut editor = PolicyEditor {
+        saved,
         draft: use_signal(|| None::<Result<Draft, String>>),
         dry: use_signal(|| None::<DryRun>),
         message: use_signal(|| None::<(bool, String)>),
     };
-    use_effect(move || editor.reload());
-    editor
+    // Each load starts the draft again from what is saved.
+    use_answers(saved, move |answer| {
+        let draft = answer.map(|saved| Draft {
+            policy: saved.policy.clone(),
+            saved,
+        });
+        editor.draft.set(Some(draft.map_err(|err| err.body.error)));
+        editor.dry.set(None);
+    });
+    Ok(editor)
 }
 
 /// `/policies`.
@@ -158,7 +156,7 @@ fn use_policy_editor() -> PolicyEditor {
 pub fn Policies() -> Element {
     let session = use_context::<SessionContext>();
     let can_edit = (session.me)().is_some_and(|me| me.role.can_change_shared());
-    let editor = use_policy_editor();
+    let editor = use_policy_editor()?;
     rsx! {
         PageHeader {
             title: "Policies",

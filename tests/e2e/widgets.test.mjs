@@ -281,8 +281,11 @@ test("a widget whose data failed retries its own kind, and a success clears the 
       route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: "the fleet store is unavailable" }) });
     await page.route(/\/api\/fleet$/, (route) => (down.fleet ? fail(route) : route.continue()));
     await page.route(/\/api\/fleet\/tasks$/, (route) => (down.tasks-- > 0 ? fail(route) : route.continue()));
-    await page.goto(`${env.server.url}/`);
+    // The server renders a visit to / with the data: the browser reads it itself when it moves
+    // to the dashboard from another page.
+    await page.goto(`${env.server.url}/settings`);
     await hydrated(page);
+    await page.locator("#sidebar a", { hasText: "Dashboard" }).click();
     const tasks = page.locator('#widget-grid article[data-kind="tasks"]');
     await tasks.locator('.widget-error[data-state="error"]').waitFor();
     assert.match(await tasks.textContent(), /could not be loaded: the fleet store is unavailable/);

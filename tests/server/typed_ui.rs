@@ -191,6 +191,7 @@ fn the_pages_load_through_the_one_loader_hook() {
         hand_loads(r#"let answer = call::<Vec<Agent>>("GET", "/api/agents", None).await;"#).len(),
         1
     );
-    assert!(hand_loads(r#"let agents = use_api::<Vec<Agent>>(|| "/api/agents".into())?;"#)
-        .is_empty());
+    assert!(
+        hand_loads(r#"let agents = use_api::<Vec<Agent>>(|| "/api/agents".into())?;"#).is_empty()
+    );
 }
