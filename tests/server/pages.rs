@@ -193,3 +193,55 @@ async fn pages_are_compressed_for_browsers_that_accept_it() {
         assert_eq!(encoding.as_deref(), expected, "Accept-Encoding: {accept}");
     }
 }
+
+/// A page rendered with its data (`http::use_api`, answered in-process as the reader) holds the
+/// reader's own workspace only, as far as their role allows: a stranger is sent to sign in with
+/// none of it, another workspace sees none of it, a viewer sees the agents but neither the form
+/// that registers one nor the members.
+#[tokio::test]
+async fn pages_render_with_the_readers_own_data_only() {
+    let app = spawn_app();
+    let (owner, _) = app.sign_up("owner@example.com", "Owner's").await;
+    let registered = owner
+        .post(app.url("/api/agents"))
+        .json(&serde_json::json!({ "name": "night-watch", "role": "pulse" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let (other, _) = app.sign_up("other@example.com", "Other's").await;
+    let (viewer, _) = app.sign_up("viewer@example.com", "Viewer's own").await;
+    app.add_member(&owner, &viewer, "viewer@example.com", "viewer")
+        .await;
+    let page = |client: &reqwest::Client, path: &str| {
+        let request = client.get(app.url(path));
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (status, without_comments(&response.text().await.unwrap()))
+        }
+    };
+
+    let (status, html) = page(&owner, "/agents").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(">night-watch<"), "the owner's agents: {html}");
+    assert!(html.contains("id=\"register-agent\""), "an admin may register");
+    let (_, html) = page(&owner, "/settings").await;
+    assert!(html.contains("id=\"members\"") && html.contains("viewer@example.com"));
+
+    let (status, html) = page(&other, "/agents").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("night-watch"), "another workspace's agents: {html}");
+    assert!(html.contains("No agent is registered yet."));
+
+    let (_, html) = page(&viewer, "/agents").await;
+    assert!(html.contains(">night-watch<"), "a viewer sees the agents");
+    assert!(!html.contains("id=\"register-agent\""), "a viewer may not register");
+    let (_, html) = page(&viewer, "/settings").await;
+    assert!(!html.contains("id=\"members\""), "a viewer sees no members");
+    assert!(!html.contains("owner@example.com"));
+
+    let (status, html) = page(&crate::helpers::new_client(), "/agents").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!html.contains("night-watch"));
+}
