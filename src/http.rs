@@ -209,9 +209,8 @@ mod server {
     }
 }
 
-/// What a call of the JSON API from the browser can end in besides success. (It travels in the
-/// page, too: a load the server ran while rendering it hands its answer to the browser.)
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// What a call of the JSON API from the browser can end in besides success.
+#[derive(Clone, Debug, PartialEq)]
 pub struct CallError {
     /// The HTTP status (0 when the server could not be reached).
     pub status: u16,
@@ -272,7 +271,12 @@ pub type Answer = Result<(u16, String), CallError>;
 /// from a `Value` (approvals, dashboard states) has one deserializer in the wasm, not two.
 fn read<T: serde::de::DeserializeOwned>(answer: Answer) -> Result<T, CallError> {
     let (status, text) = answer?;
-    let parsed = serde_json::from_str::<serde_json::Value>(&text).and_then(serde_json::from_value);
+    read_text(status, &text)
+}
+
+/// A successful answer's JSON text as a `T`.
+fn read_text<T: serde::de::DeserializeOwned>(status: u16, text: &str) -> Result<T, CallError> {
+    let parsed = serde_json::from_str::<serde_json::Value>(text).and_then(serde_json::from_value);
     parsed.map_err(|err| CallError {
         status,
         body: ErrorBody {

@@ -2,18 +2,29 @@
 //! it renders the page (so the HTML it sends holds the data) and the browser then takes from that
 //! HTML instead of asking again. Later loads (another filter, a retry) run in the browser, keep
 //! the answer shown until the new one arrives, and drop an answer a newer load has overtaken.
+//!
+//! Only the parsing is generic: the loading itself (a resource of the answer's status and text,
+//! which is also what travels in the page) is one function in the wasm, not one per call site.
 
-use super::{read, Answer, CallError};
+use super::{read_text, Answer, CallError};
 use dioxus::fullstack::{serialize_context, SerializeContextEntry};
 use dioxus::prelude::*;
 use serde::de::DeserializeOwned;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+/// An answer as it travels in the page: its status and body (an error's `{error, field}`; status
+/// 0 when the server could not be reached).
+type Sent = (u16, String);
+
+/// One load's answer: which load (they count up) and what it got; `None`: nothing was asked.
+type Got = Option<(u32, Sent)>;
+
 /// A loaded GET: its answer once there, whether a load is running, and a retry.
 pub struct Api<T: 'static> {
-    /// `None` inside: nothing was asked (an empty path).
-    resource: Resource<Option<Result<T, CallError>>>,
+    resource: Resource<Got>,
+    /// The answer read as a `T`, and which load it was read from.
+    parsed: CopyValue<Option<(u32, Result<T, CallError>)>>,
 }
 
 impl<T> Clone for Api<T> {
@@ -52,45 +63,64 @@ impl<T> Loaded<T> {
     }
 }
 
-impl<T: Clone + 'static> Api<T> {
+impl<T: DeserializeOwned + 'static> Api<T> {
+    /// `f` of the last answer read as a `T` (`None` before one); `subscribe`: whether the render
+    /// or effect reading it follows later answers. An answer is read once, on first use.
+    fn with<R>(&self, subscribe: bool, f: impl FnOnce(Option<&Result<T, CallError>>) -> R) -> R {
+        let got = if subscribe {
+            self.resource.read()
+        } else {
+            self.resource.peek()
+        };
+        let Some(Some((load, (status, text)))) = &*got else {
+            return f(None);
+        };
+        let mut parsed = self.parsed;
+        if parsed.peek().as_ref().map(|(read_from, _)| read_from) != Some(load) {
+            parsed.set(Some((*load, parse(*status, text))));
+        }
+        drop(got);
+        let parsed = parsed.peek();
+        f(parsed.as_ref().map(|(_, result)| result))
+    }
+
+    /// How the load stands without its answer (no copy of it is made).
+    pub fn status(&self) -> Loaded<()> {
+        self.with(true, |result| match result {
+            None => Loaded::Loading,
+            Some(Ok(_)) => Loaded::Ready(()),
+            Some(Err(err)) => Loaded::Failed(err.clone()),
+        })
+    }
+}
+
+impl<T: DeserializeOwned + Clone + 'static> Api<T> {
     /// The state of the load (reading it subscribes the render).
     pub fn get(&self) -> Loaded<T> {
-        match &*self.resource.read() {
-            None | Some(None) => Loaded::Loading,
-            Some(Some(Ok(value))) => Loaded::Ready(value.clone()),
-            Some(Some(Err(err))) => Loaded::Failed(err.clone()),
-        }
+        self.with(true, |result| match result {
+            None => Loaded::Loading,
+            Some(Ok(value)) => Loaded::Ready(value.clone()),
+            Some(Err(err)) => Loaded::Failed(err.clone()),
+        })
     }
 
     /// The answer, once one arrived and the last load did not fail.
     pub fn ok(&self) -> Option<T> {
-        match &*self.resource.read() {
-            Some(Some(Ok(value))) => Some(value.clone()),
-            _ => None,
-        }
+        self.with(true, |result| result.and_then(|r| r.as_ref().ok()).cloned())
     }
 
     /// The answer or error of the last load, once there.
     fn result(&self) -> Option<Result<T, CallError>> {
-        self.resource.read().clone().flatten()
+        self.with(true, |result| result.cloned())
     }
 
     /// [`Self::result`] without subscribing.
     pub fn peek_result(&self) -> Option<Result<T, CallError>> {
-        self.resource.peek().clone().flatten()
+        self.with(false, |result| result.cloned())
     }
 }
 
 impl<T: 'static> Api<T> {
-    /// How the load stands without its answer (no copy of it is made).
-    pub fn status(&self) -> Loaded<()> {
-        match &*self.resource.read() {
-            None | Some(None) => Loaded::Loading,
-            Some(Some(Ok(_))) => Loaded::Ready(()),
-            Some(Some(Err(err))) => Loaded::Failed(err.clone()),
-        }
-    }
-
     /// Whether a load is running (the first, or a newer one behind the answer shown).
     pub fn loading(&self) -> bool {
         self.resource.pending()
@@ -103,38 +133,69 @@ impl<T: 'static> Api<T> {
     }
 }
 
+/// An answer as it travels: a failure's body as JSON text.
+fn sent(answer: Answer) -> Sent {
+    match answer {
+        Ok(sent) => sent,
+        Err(err) if err.raw.is_null() => (
+            err.status,
+            serde_json::to_string(&err.body).unwrap_or_default(),
+        ),
+        Err(err) => (err.status, err.raw.to_string()),
+    }
+}
+
+/// The answer, as it travelled, read as a `T`.
+fn parse<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, CallError> {
+    match status {
+        200..=299 => read_text(status, text),
+        _ => Err(CallError::answered(status, text)),
+    }
+}
+
 /// Loads `path()` (`GET`, a path of the JSON API) and again whenever a signal `path` reads
-/// changes; an empty path loads nothing (the answer stays [`Loaded::Loading`]). On the server the page waits for the answer (so the HTML holds it); in the browser
-/// nothing waits: the page shows [`Loaded::Loading`] or the previous answer meanwhile.
+/// changes; an empty path loads nothing (the answer stays [`Loaded::Loading`]). On the server the
+/// page waits for the answer (so the HTML holds it); in the browser nothing waits: the page shows
+/// [`Loaded::Loading`] or the previous answer meanwhile.
 #[track_caller]
-pub fn use_api<T: DeserializeOwned + 'static>(
-    mut path: impl FnMut() -> String + 'static,
-) -> Result<Api<T>, RenderError> {
+pub fn use_api<T: 'static>(path: impl FnMut() -> String + 'static) -> Result<Api<T>, RenderError> {
+    let resource = use_answer(Box::new(path), std::panic::Location::caller())?;
+    let parsed = use_hook(|| CopyValue::new(None));
+    Ok(Api { resource, parsed })
+}
+
+/// [`use_api`]'s loading, the same for every answer type.
+fn use_answer(
+    path: Box<dyn FnMut() -> String>,
+    caller: &'static std::panic::Location<'static>,
+) -> Result<Resource<Got>, RenderError> {
+    let path = use_hook(|| Rc::new(RefCell::new(path)));
     let context = use_hook(serialize_context);
     // Made in the same order on both sides: the server writes the answer into it, the browser's
     // first render reads it from the page.
-    let entry: SerializeContextEntry<Answer> = use_hook(|| context.create_entry());
+    let entry: SerializeContextEntry<Sent> = use_hook(|| context.create_entry());
     #[cfg(feature = "server")]
     let request = use_hook(dioxus::fullstack::FullstackContext::current);
-    #[cfg(feature = "server")]
-    let caller = std::panic::Location::caller();
     #[cfg(feature = "web")]
     let first = use_hook(|| Rc::new(Cell::new(Some(entry.get()))));
+    let loads = use_hook(|| Rc::new(Cell::new(0u32)));
     let resource = use_resource(move || {
-        let path = path();
+        let path = (path.borrow_mut())();
+        loads.set(loads.get() + 1);
+        let load = loads.get();
         #[cfg(feature = "server")]
         let (entry, request) = (entry.clone(), request.clone());
         #[cfg(feature = "web")]
         let first = first.take();
         #[cfg(not(feature = "server"))]
-        let _ = &entry;
+        let _ = (&entry, caller);
         async move {
             if path.is_empty() {
                 return None;
             }
             #[cfg(feature = "web")]
             match first {
-                Some(Ok(answer)) => return Some(read(answer)),
+                Some(Ok(sent)) => return Some((load, sent)),
                 // The server is still on it (streamed pages): its answer comes with the page.
                 Some(Err(dioxus::fullstack::TakeDataError::DataPending)) => {
                     std::future::pending::<()>().await
@@ -142,14 +203,14 @@ pub fn use_api<T: DeserializeOwned + 'static>(
                 _ => {}
             }
             #[cfg(feature = "server")]
-            let answer = {
-                let answer = super::ssr::get(request.as_ref(), &path).await;
-                entry.insert(&answer, caller);
-                answer
+            let sent = {
+                let sent = sent(super::ssr::get(request.as_ref(), &path).await);
+                entry.insert(&sent, caller);
+                sent
             };
             #[cfg(not(feature = "server"))]
-            let answer = super::request("GET", &path, None).await;
-            Some(read(answer))
+            let sent = sent(super::request("GET", &path, None).await);
+            Some((load, sent))
         }
     });
     // A kept answer is there at once: the first render already shows it.
@@ -162,13 +223,13 @@ pub fn use_api<T: DeserializeOwned + 'static>(
     if resource.state().cloned() == UseResourceState::Pending {
         return Err(dioxus::core::suspend(resource.task()).unwrap_err());
     }
-    Ok(Api { resource })
+    Ok(resource)
 }
 
 /// Calls `take` with each answer of `api`: at once with one already there when the page renders
 /// (the one the server put in the page; so the server's render shows what it gives), then with
 /// each later one.
-pub fn use_answers<T: Clone + 'static>(
+pub fn use_answers<T: DeserializeOwned + Clone + 'static>(
     api: Api<T>,
     take: impl FnMut(Result<T, CallError>) + 'static,
 ) {
@@ -195,7 +256,7 @@ pub fn use_answers<T: Clone + 'static>(
 
 /// A signal of what `api`'s answers give (made by `make`) that the page changes itself as well
 /// (from live events, say): empty (`U::default()`) until an answer comes, replaced by each one.
-pub fn use_synced<T: Clone + 'static, U: Default + 'static>(
+pub fn use_synced<T: DeserializeOwned + Clone + 'static, U: Default + 'static>(
     api: Api<T>,
     make: impl Fn(T) -> U + 'static,
 ) -> Signal<U> {

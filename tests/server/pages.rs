@@ -225,18 +225,27 @@ async fn pages_render_with_the_readers_own_data_only() {
     let (status, html) = page(&owner, "/agents").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(">night-watch<"), "the owner's agents: {html}");
-    assert!(html.contains("id=\"register-agent\""), "an admin may register");
+    assert!(
+        html.contains("id=\"register-agent\""),
+        "an admin may register"
+    );
     let (_, html) = page(&owner, "/settings").await;
     assert!(html.contains("id=\"members\"") && html.contains("viewer@example.com"));
 
     let (status, html) = page(&other, "/agents").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(!html.contains("night-watch"), "another workspace's agents: {html}");
+    assert!(
+        !html.contains("night-watch"),
+        "another workspace's agents: {html}"
+    );
     assert!(html.contains("No agent is registered yet."));
 
     let (_, html) = page(&viewer, "/agents").await;
     assert!(html.contains(">night-watch<"), "a viewer sees the agents");
-    assert!(!html.contains("id=\"register-agent\""), "a viewer may not register");
+    assert!(
+        !html.contains("id=\"register-agent\""),
+        "a viewer may not register"
+    );
     let (_, html) = page(&viewer, "/settings").await;
     assert!(!html.contains("id=\"members\""), "a viewer sees no members");
     assert!(!html.contains("owner@example.com"));
