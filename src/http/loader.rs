@@ -268,3 +268,61 @@ pub fn use_synced<T: DeserializeOwned + Clone + 'static, U: Default + 'static>(
     });
     synced
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Clone, Debug, Deserialize, PartialEq)]
+    struct Thing {
+        name: String,
+    }
+
+    /// What the server's render hands the browser is read back as the same answer or error.
+    fn round_trip(answer: Answer) -> Result<Thing, CallError> {
+        let (status, text) = sent(answer);
+        parse(status, &text)
+    }
+
+    #[test]
+    fn an_answer_travels_in_the_page_and_is_read_as_its_model() {
+        let ok = round_trip(Ok((200, r#"{"name":"night-watch"}"#.into())));
+        assert_eq!(ok.unwrap().name, "night-watch");
+        let not_a_thing = round_trip(Ok((200, r#"{"id":1}"#.into()))).unwrap_err();
+        assert!(not_a_thing
+            .body
+            .error
+            .starts_with("the server's answer was not understood"));
+    }
+
+    #[test]
+    fn an_error_travels_with_its_status_message_field_and_what_else_it_carries() {
+        for (status, body) in [
+            (401, r#"{"error":"sign in first"}"#),
+            (403, r#"{"error":"admins only"}"#),
+            (400, r#"{"error":"period: unknown","field":"period"}"#),
+            (409, r#"{"error":"stale","state":{"revision":7}}"#),
+        ] {
+            let err = round_trip(Err(CallError::answered(status, body))).unwrap_err();
+            assert_eq!(err, CallError::answered(status, body), "{status}");
+        }
+        let err = round_trip(Err(CallError::answered(
+            400,
+            r#"{"error":"bad","field":"to"}"#,
+        )));
+        let err = err.unwrap_err();
+        assert_eq!((err.status, err.body.field.as_deref()), (400, Some("to")));
+        let copy = round_trip(Err(CallError::answered(
+            409,
+            r#"{"error":"x","state":{"revision":7}}"#,
+        )));
+        assert_eq!(copy.unwrap_err().raw["state"]["revision"], 7);
+        let unreachable = round_trip(Err(CallError::unreachable("no page request"))).unwrap_err();
+        assert_eq!(unreachable.status, 0);
+        assert_eq!(
+            unreachable.body.error,
+            "the server could not be reached (no page request)"
+        );
+    }
+}
