@@ -64,59 +64,70 @@ impl<T> Loaded<T> {
 }
 
 impl<T: DeserializeOwned + 'static> Api<T> {
-    /// `f` of the last answer read as a `T` (`None` before one); `subscribe`: whether the render
-    /// or effect reading it follows later answers. An answer is read once, on first use.
-    fn with<R>(&self, subscribe: bool, f: impl FnOnce(Option<&Result<T, CallError>>) -> R) -> R {
+    /// Reads the last answer as a `T` unless it was (each answer is read once); whether there is
+    /// one. `subscribe`: whether the render or effect asking follows later answers.
+    fn refresh(&self, subscribe: bool) -> bool {
         let got = if subscribe {
             self.resource.read()
         } else {
             self.resource.peek()
         };
         let Some(Some((load, (status, text)))) = &*got else {
-            return f(None);
+            return false;
         };
         let mut parsed = self.parsed;
         if parsed.peek().as_ref().map(|(read_from, _)| read_from) != Some(load) {
             parsed.set(Some((*load, parse(*status, text))));
         }
-        drop(got);
-        let parsed = parsed.peek();
-        f(parsed.as_ref().map(|(_, result)| result))
+        true
     }
 
     /// How the load stands without its answer (no copy of it is made).
     pub fn status(&self) -> Loaded<()> {
-        self.with(true, |result| match result {
-            None => Loaded::Loading,
-            Some(Ok(_)) => Loaded::Ready(()),
-            Some(Err(err)) => Loaded::Failed(err.clone()),
-        })
+        if !self.refresh(true) {
+            return Loaded::Loading;
+        }
+        match &*self.parsed.peek() {
+            Some((_, Err(err))) => Loaded::Failed(err.clone()),
+            _ => Loaded::Ready(()),
+        }
     }
 }
 
 impl<T: DeserializeOwned + Clone + 'static> Api<T> {
+    /// The answer or error of the last load, once there.
+    fn current(&self, subscribe: bool) -> Option<Result<T, CallError>> {
+        if !self.refresh(subscribe) {
+            return None;
+        }
+        self.parsed
+            .peek()
+            .as_ref()
+            .map(|(_, result)| result.clone())
+    }
+
     /// The state of the load (reading it subscribes the render).
     pub fn get(&self) -> Loaded<T> {
-        self.with(true, |result| match result {
+        match self.current(true) {
             None => Loaded::Loading,
-            Some(Ok(value)) => Loaded::Ready(value.clone()),
-            Some(Err(err)) => Loaded::Failed(err.clone()),
-        })
+            Some(Ok(value)) => Loaded::Ready(value),
+            Some(Err(err)) => Loaded::Failed(err),
+        }
     }
 
     /// The answer, once one arrived and the last load did not fail.
     pub fn ok(&self) -> Option<T> {
-        self.with(true, |result| result.and_then(|r| r.as_ref().ok()).cloned())
+        self.current(true).and_then(Result::ok)
     }
 
     /// The answer or error of the last load, once there.
     fn result(&self) -> Option<Result<T, CallError>> {
-        self.with(true, |result| result.cloned())
+        self.current(true)
     }
 
     /// [`Self::result`] without subscribing.
     pub fn peek_result(&self) -> Option<Result<T, CallError>> {
-        self.with(false, |result| result.cloned())
+        self.current(false)
     }
 }
 
