@@ -43,10 +43,20 @@ test("settings are saved as they change, applied at once, and kept across a relo
     await page.waitForSelector('#settings-status:has-text("Saved")');
     await page.selectOption("#language", "de");
     await page.waitForFunction(() => document.documentElement.lang === "de");
-    await page.selectOption("#timezone", "Asia/Tokyo");
-    await page.uncheck("#notify-alert");
-    await page.fill("#auto-refresh", "120");
-    await page.press("#auto-refresh", "Tab");
+    // Each edit waits for its save's answer to be shown before the next (a render of an answer
+    // puts the saved values back into the fields, over a value being typed meanwhile).
+    const saving = async (edit) => {
+      const answered = page.waitForResponse((r) => r.url().endsWith("/api/settings/user") && r.request().method() === "PUT");
+      await edit();
+      await answered;
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 50))));
+    };
+    await saving(() => page.selectOption("#timezone", "Asia/Tokyo"));
+    await saving(() => page.uncheck("#notify-alert"));
+    await saving(async () => {
+      await page.fill("#auto-refresh", "120");
+      await page.press("#auto-refresh", "Tab");
+    });
     await page.waitForFunction(async () => {
       const all = await (await fetch("/api/settings")).json();
       return all.user.system.autoRefreshSeconds === 120 && all.user.system.notifications.systemAlert === false;
