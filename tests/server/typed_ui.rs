@@ -1,6 +1,7 @@
-//! The UI decodes answers through the shared models, never by walking `serde_json::Value` by
-//! hand: no `.get("field")`, `["field"]`, `.as_i64()`, `Value::as_str`… in the pages
-//! (`src/**/ui.rs`), the widgets' views and the analytics view. A reader by hand may live only in
+//! The UI's shape. It decodes answers through the shared models, never by walking
+//! `serde_json::Value` by hand: no `.get("field")`, `["field"]`, `.as_i64()`, `Value::as_str`… in
+//! the pages (`src/**/ui.rs`, `src/**/ui/`), the widgets' views and the analytics view. Pages
+//! load through the one loader hook, and their components and hooks stay small. A reader by hand may live only in
 //! one named module ([`READER`], none today), beside round-trip tests against its model.
 
 use std::path::{Path, PathBuf};
@@ -88,6 +89,7 @@ fn ui_files(src: &Path) -> Vec<PathBuf> {
         .filter(|file| {
             let name = file.to_string_lossy().replace('\\', "/");
             name.ends_with("/ui.rs")
+                || name.contains("/ui/")
                 || UI_FILES.contains(&name.as_str())
                 || UI_FOLDERS
                     .iter()
@@ -193,5 +195,66 @@ fn the_pages_load_through_the_one_loader_hook() {
     );
     assert!(
         hand_loads(r#"let agents = use_api::<Vec<Agent>>(|| "/api/agents".into())?;"#).is_empty()
+    );
+}
+
+/// The longest a page's component or hook may be, in lines from its `fn` to its closing brace.
+const LONGEST: usize = 120;
+
+/// The components (`#[component]`) and hooks (`fn use_…`) of `code` at the top level, with their
+/// lengths in lines.
+pub fn component_lengths(code: &str) -> Vec<(String, usize)> {
+    let code = code.split("#[cfg(test)]").next().unwrap_or_default();
+    let lines: Vec<&str> = code.lines().collect();
+    let mut found = Vec::new();
+    for (at, line) in lines.iter().enumerate() {
+        let Some(signature) = ["pub fn ", "pub(crate) fn ", "fn "]
+            .iter()
+            .find_map(|start| line.strip_prefix(start))
+        else {
+            continue;
+        };
+        let name: String = signature
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let component = at > 0
+            && lines[..at]
+                .iter()
+                .rev()
+                .take(3)
+                .any(|l| l.trim() == "#[component]");
+        if !(component || name.starts_with("use_")) {
+            continue;
+        }
+        if let Some(end) = lines[at..].iter().position(|l| *l == "}") {
+            found.push((name, end + 1));
+        }
+    }
+    found
+}
+
+#[test]
+fn page_components_and_hooks_are_small() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let long: Vec<String> = ui_files(&src)
+        .iter()
+        .flat_map(|file| {
+            let code = std::fs::read_to_string(src.join(file)).unwrap();
+            component_lengths(&code)
+                .into_iter()
+                .filter(|(_, lines)| *lines > LONGEST)
+                .map(move |(name, lines)| format!("src/{}: {name} ({lines} lines)", file.display()))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these into named sub-components and hooks (at most {LONGEST} lines each):\n{}",
+        long.join("\n")
+    );
+    let sample = "#[component]\npub fn Page() -> Element {\n    rsx! {}\n}\nfn use_thing() {\n}\nfn helper() {\n}\n";
+    assert_eq!(
+        component_lengths(sample),
+        [("Page".to_owned(), 4), ("use_thing".to_owned(), 2)]
     );
 }
