@@ -1,8 +1,9 @@
 //! The UI's shape. It decodes answers through the shared models, never by walking
 //! `serde_json::Value` by hand: no `.get("field")`, `["field"]`, `.as_i64()`, `Value::as_str`… in
 //! the pages (`src/**/ui.rs`, `src/**/ui/`), the widgets' views and the analytics view. Pages
-//! load through the one loader hook, and their components and hooks stay small. A reader by hand may live only in
-//! one named module ([`READER`], none today), beside round-trip tests against its model.
+//! load through the one loader hook, and their components and hooks stay small. A reader by hand
+//! may live only in one named module ([`READER`], none today), beside round-trip tests against
+//! its model.
 
 use std::path::{Path, PathBuf};
 
