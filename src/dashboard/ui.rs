@@ -350,3 +350,40 @@ fn new_widget_id() -> String {
         .map_or(0, |d| d.as_millis() as u64);
     format!("w{ms}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sync_status_says_why_changes_wait() {
+        let unsaved = |why: &str| SyncStatus::Unsaved(why.into());
+        let status = |error: Option<&str>, status, waiting, connection| {
+            sync_status(error.map(String::from), status, waiting, connection)
+        };
+        assert_eq!(
+            status(Some("down"), SyncStatus::Loading, 0, Connection::Live),
+            unsaved("down")
+        );
+        assert_eq!(
+            status(None, SyncStatus::Loading, 3, Connection::Offline),
+            SyncStatus::Loading
+        );
+        assert_eq!(
+            status(None, SyncStatus::Saved, 0, Connection::Offline),
+            SyncStatus::Saved
+        );
+        assert_eq!(
+            status(None, SyncStatus::Saved, 2, Connection::Polling),
+            SyncStatus::Saving
+        );
+        assert_eq!(
+            status(None, SyncStatus::Saved, 1, Connection::SignedOut),
+            unsaved("1 change will be sent after you sign in again")
+        );
+        assert_eq!(
+            status(None, SyncStatus::Saved, 2, Connection::Reconnecting),
+            unsaved("2 changes will be sent when the connection returns")
+        );
+    }
+}
