@@ -25,6 +25,9 @@ pub(super) struct Queue {
     pub list: Signal<Vec<Rc<Approval>>>,
     /// The search, lower case.
     pub search: Memo<String>,
+    /// The approvals the search lets through, in queue order (worked out once per change, for
+    /// the toolbar and the list both).
+    shown: Memo<Vec<Rc<Approval>>>,
     pub selected: Signal<BTreeSet<String>>,
     pub comment: Signal<String>,
     pub message: Signal<Option<String>>,
@@ -33,12 +36,7 @@ pub(super) struct Queue {
 impl Queue {
     /// The approvals the search lets through, in queue order.
     pub fn visible(&self) -> Vec<Rc<Approval>> {
-        let search = (self.search)();
-        let list = self.list.read();
-        list.iter()
-            .filter(|a| super::matches(a, &search))
-            .cloned()
-            .collect()
+        (self.shown)()
     }
 
     /// The comment, unless blank.
@@ -63,12 +61,21 @@ pub(super) fn use_queue() -> Result<Queue, RenderError> {
     })?;
     let list = use_synced(answer, shared);
     let search = use_memo(move || lowercase(saved().search.trim()));
+    let shown = use_memo(move || {
+        let search = search();
+        let list = list.read();
+        list.iter()
+            .filter(|a| super::matches(a, &search))
+            .cloned()
+            .collect()
+    });
     Ok(Queue {
         saved,
         show_all,
         answer,
         list,
         search,
+        shown,
         selected: use_signal(BTreeSet::new),
         comment: use_signal(String::new),
         message: use_signal(|| None),
