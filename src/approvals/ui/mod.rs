@@ -7,8 +7,8 @@
 //! its arguments before approving, or always allow that tool for that agent; once approved, its
 //! run shows live (running with a progress bar, then succeeded or failed).
 //!
-//! The page is put together here from its parts: the queue's state and handlers ([`state`]),
-//! the toolbar, the bulk decision, the list and its rows; [`queue`] is the dashboard's widget.
+//! The page is put together here from its parts: the queue's state and handlers (`state`),
+//! the toolbar, the bulk decision, the list and its rows; `queue` is the dashboard's widget.
 
 mod bulk;
 mod list;
