@@ -5,16 +5,18 @@
 use super::{role_label, Agent, NewAgent, Registered};
 use crate::auth::SessionContext;
 use crate::dashboard::provider::use_saved_filter;
-use crate::fleet::{HealthResult, HealthState, Kind};
-use crate::http::{call, use_api, Loaded};
-use crate::mcp::{McpOverview, NewMcpServer, OfferedServer, Transport};
+use crate::dashboard::SavedFilter;
+use crate::fleet::{FleetItem, HealthResult, HealthState, Kind};
+use crate::http::{call, use_api, Api, Loaded};
+use crate::mcp::{McpOverview, NewMcpServer, OfferedServer, ServerStatus, Transport};
 use crate::pages::PageHeader;
 use crate::settings::locale::lowercase;
 use crate::ui::{BUTTON, INPUT};
-use crate::widgets::feed::use_feed_provider;
+use crate::widgets::feed::{use_feed_provider, Feed};
 use crate::widgets::ui::health_badge;
 use dioxus::prelude::*;
 use serde_json::Value;
+use std::rc::Rc;
 
 /// The health filter's choices: value kept in the filter, label.
 const HEALTH_FILTERS: [(&str, &str); 5] = [
@@ -47,25 +49,20 @@ pub fn Agents() -> Element {
     let session = use_context::<SessionContext>();
     let admin = (session.me)().is_some_and(|me| me.role.can_manage_members());
     let agents = use_api::<Vec<Agent>>(|| "/api/agents".into())?;
-    let mut name = use_signal(String::new);
-    let mut role = use_signal(String::new);
-    let mut health = use_signal(String::new);
-    let mut timeout = use_signal(String::new);
     // The last health check of each agent: read, then live over the `fleet` topic.
     let feed = use_feed_provider(Some(Kind::Health))?;
-    let checks = feed.items(Kind::Health);
     // The search and health filter are kept per user in the dashboard state.
-    let mut saved = use_saved_filter("agents");
-    let search = lowercase(saved().search.trim());
-    let wanted = saved().values.get("health").cloned().unwrap_or_default();
-    let state_of = |id: &str| {
-        checks
-            .iter()
-            .find(|c| c.key == id)
-            .and_then(|c| c.data::<HealthResult>())
-            .map(|check| check.state)
-    };
-    let shown = |agent: &Agent| shows(agent, state_of(&agent.id), &search, &wanted);
+    let saved = use_saved_filter("agents");
+    let issued = use_signal(|| None::<Registered>);
+    let mut message = use_signal(|| None::<String>);
+    let on_revoke = use_callback(move |id: String| {
+        spawn(async move {
+            match call::<Value>("DELETE", &format!("/api/agents/{id}/token"), None).await {
+                Ok(_) => agents.reload(),
+                Err(err) => message.set(Some(err.body.error)),
+            }
+        });
+    });
     let check_now = move |_| {
         spawn(async move {
             if call::<Value>("POST", "/api/agents/health/check", None)
@@ -76,9 +73,55 @@ pub fn Agents() -> Element {
             }
         });
     };
-    let mut issued = use_signal(|| None::<Registered>);
-    let mut message = use_signal(|| None::<String>);
-    let reload = move || agents.reload();
+    rsx! {
+        PageHeader {
+            title: "Agents",
+            summary: "Every agent in the workspace, how healthy it is, and the MCP servers it can reach.",
+        }
+        if admin {
+            RegisterForm { agents, issued, message }
+        }
+        NewToken { issued }
+        if let Some(text) = message() {
+            p {
+                role: "alert",
+                class: "mb-3 text-sm text-red-700 dark:text-red-300",
+                "{text}"
+            }
+        }
+        AgentFilters { saved }
+        AgentList {
+            agents,
+            feed,
+            saved,
+            admin,
+            on_revoke,
+        }
+        if (session.me)().is_some_and(|me| me.role.can_change_shared()) {
+            button {
+                id: "check-health",
+                class: "mt-3 {BUTTON}",
+                r#type: "button",
+                onclick: check_now,
+                "Check health now"
+            }
+        }
+        McpServers { admin }
+        McpClients {}
+    }
+}
+
+/// Registers an agent (admins): name, role, and where and how long its health check waits.
+#[component]
+fn RegisterForm(
+    agents: Api<Vec<Agent>>,
+    issued: Signal<Option<Registered>>,
+    message: Signal<Option<String>>,
+) -> Element {
+    let mut name = use_signal(String::new);
+    let mut role = use_signal(String::new);
+    let mut health = use_signal(String::new);
+    let mut timeout = use_signal(String::new);
     let register = move |event: FormEvent| {
         event.prevent_default();
         spawn(async move {
@@ -99,84 +142,72 @@ pub fn Agents() -> Element {
                     message.set(None);
                     name.set(String::new());
                     health.set(String::new());
-                    reload();
+                    agents.reload();
                 }
-                Err(err) => message.set(Some(err.body.error)),
-            }
-        });
-    };
-    let revoke = move |id: String| {
-        spawn(async move {
-            match call::<Value>("DELETE", &format!("/api/agents/{id}/token"), None).await {
-                Ok(_) => reload(),
                 Err(err) => message.set(Some(err.body.error)),
             }
         });
     };
     rsx! {
-        PageHeader {
-            title: "Agents",
-            summary: "Every agent in the workspace, how healthy it is, and the MCP servers it can reach.",
-        }
-        if admin {
-            form {
-                id: "register-agent",
-                class: "mb-6 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900",
-                onsubmit: register,
-                label { class: "text-sm",
-                    "Name"
-                    input {
-                        id: "agent-name",
-                        class: INPUT,
-                        required: true,
-                        value: "{name}",
-                        oninput: move |e| name.set(e.value()),
-                    }
-                }
-                label { class: "text-sm",
-                    "Role"
-                    input {
-                        id: "agent-role",
-                        class: INPUT,
-                        required: true,
-                        placeholder: "pulse, navi, herald…",
-                        value: "{role}",
-                        oninput: move |e| role.set(e.value()),
-                    }
-                }
-                label { class: "text-sm",
-                    "Health URL (optional)"
-                    input {
-                        id: "agent-health",
-                        class: INPUT,
-                        r#type: "url",
-                        value: "{health}",
-                        oninput: move |e| health.set(e.value()),
-                    }
-                }
-                label { class: "text-sm",
-                    "Health timeout, ms (optional)"
-                    input {
-                        id: "agent-health-timeout",
-                        class: INPUT,
-                        r#type: "number",
-                        min: "100",
-                        max: "60000",
-                        placeholder: "server default",
-                        value: "{timeout}",
-                        oninput: move |e| timeout.set(e.value()),
-                    }
-                }
-                div { class: "flex items-end",
-                    button {
-                        id: "agent-register",
-                        class: BUTTON,
-                        r#type: "submit",
-                        "Register"
-                    }
+        form {
+            id: "register-agent",
+            class: "mb-6 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900",
+            onsubmit: register,
+            label { class: "text-sm",
+                "Name"
+                input {
+                    id: "agent-name",
+                    class: INPUT,
+                    required: true,
+                    value: "{name}",
+                    oninput: move |e| name.set(e.value()),
                 }
             }
+            label { class: "text-sm",
+                "Role"
+                input {
+                    id: "agent-role",
+                    class: INPUT,
+                    required: true,
+                    placeholder: "pulse, navi, herald…",
+                    value: "{role}",
+                    oninput: move |e| role.set(e.value()),
+                }
+            }
+            label { class: "text-sm",
+                "Health URL (optional)"
+                input {
+                    id: "agent-health",
+                    class: INPUT,
+                    r#type: "url",
+                    value: "{health}",
+                    oninput: move |e| health.set(e.value()),
+                }
+            }
+            label { class: "text-sm",
+                "Health timeout, ms (optional)"
+                input {
+                    id: "agent-health-timeout",
+                    class: INPUT,
+                    r#type: "number",
+                    min: "100",
+                    max: "60000",
+                    placeholder: "server default",
+                    value: "{timeout}",
+                    oninput: move |e| timeout.set(e.value()),
+                }
+            }
+            div { class: "flex items-end",
+                button { id: "agent-register", class: BUTTON, r#type: "submit", "Register" }
+            }
         }
+    }
+}
+
+/// The token just issued, shown this once, with how to connect the agent.
+#[component]
+fn NewToken(issued: ReadSignal<Option<Registered>>) -> Element {
+    rsx! {
         if let Some(registered) = issued() {
             div {
                 id: "new-token",
@@ -189,13 +220,14 @@ pub fn Agents() -> Element {
                 super::connect::ConnectAgent { token: registered.token.clone() }
             }
         }
-        if let Some(text) = message() {
-            p {
-                role: "alert",
-                class: "mb-3 text-sm text-red-700 dark:text-red-300",
-                "{text}"
-            }
-        }
+    }
+}
+
+/// The search (name or role) and the health filter.
+#[component]
+fn AgentFilters(saved: Signal<SavedFilter>) -> Element {
+    let wanted = saved().values.get("health").cloned().unwrap_or_default();
+    rsx! {
         div {
             id: "agent-filters",
             class: "mb-3 flex flex-wrap items-end gap-3 text-sm",
@@ -237,76 +269,110 @@ pub fn Agents() -> Element {
                 }
             }
         }
-        match agents.get() {
-            Loaded::Loading => rsx! {
-                p { role: "status", class: "text-slate-500", "Loading agents…" }
-            },
-            Loaded::Failed(why) => rsx! {
-                p { role: "alert", "The agents could not be loaded: {why}" }
-            },
-            Loaded::Ready(list) if list.is_empty() => rsx! {
-                p { id: "agents-empty", class: "text-slate-600 dark:text-slate-300", "No agent is registered yet." }
-            },
-            Loaded::Ready(list) if !list.iter().any(shown) => rsx! {
-                p {
-                    id: "agents-no-match",
-                    class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
-                    "No agent matches these filters. "
-                    button { class: BUTTON, onclick: move |_| saved.set(Default::default()), "Clear filters" }
+    }
+}
+
+/// The agents the filters let through, each with its last health check.
+#[component]
+fn AgentList(
+    agents: Api<Vec<Agent>>,
+    feed: Feed,
+    saved: Signal<SavedFilter>,
+    admin: bool,
+    on_revoke: EventHandler<String>,
+) -> Element {
+    let checks = feed.items(Kind::Health);
+    let search = lowercase(saved().search.trim());
+    let wanted = saved().values.get("health").cloned().unwrap_or_default();
+    let check_of = |id: &str| checks.iter().find(|c| c.key == id).cloned();
+    let state_of = |id: &str| {
+        check_of(id)
+            .and_then(|c| c.data::<HealthResult>())
+            .map(|check| check.state)
+    };
+    let shown = |agent: &Agent| shows(agent, state_of(&agent.id), &search, &wanted);
+    match agents.get() {
+        Loaded::Loading => rsx! {
+            p { role: "status", class: "text-slate-500", "Loading agents…" }
+        },
+        Loaded::Failed(why) => rsx! {
+            p { role: "alert", "The agents could not be loaded: {why}" }
+        },
+        Loaded::Ready(list) if list.is_empty() => rsx! {
+            p {
+                id: "agents-empty",
+                class: "text-slate-600 dark:text-slate-300",
+                "No agent is registered yet."
+            }
+        },
+        Loaded::Ready(list) if !list.iter().any(shown) => rsx! {
+            p {
+                id: "agents-no-match",
+                class: "rounded-lg border border-dashed border-slate-300 p-6 text-slate-600 dark:border-slate-700 dark:text-slate-300",
+                "No agent matches these filters. "
+                button {
+                    class: BUTTON,
+                    onclick: move |_| saved.set(Default::default()),
+                    "Clear filters"
                 }
-            },
-            Loaded::Ready(list) => rsx! {
-                ul {
-                    id: "agent-list",
-                    class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
-                    for agent in list.into_iter().filter(shown) {
-                        li {
-                            key: "{agent.id}",
-                            class: "agent flex flex-wrap items-center gap-3 p-3 text-sm",
-                            "data-id": "{agent.id}",
-                            span { class: "font-medium", "{agent.name}" }
-                            span {
-                                class: "role text-slate-600 dark:text-slate-300",
-                                title: "role {agent.role}",
-                                "{role_label(&agent.role)}"
-                            }
-                            {health_badge(checks.iter().find(|c| c.key == agent.id).map(std::rc::Rc::as_ref))}
-                            if let Some(url) = agent.health_url.as_ref() {
-                                span { class: "font-mono text-xs", "{url}" }
-                            }
-                            if agent.revoked_at.is_some() {
-                                span { class: "token-state ml-auto text-red-700 dark:text-red-300", "token revoked" }
-                            } else {
-                                span { class: "token-state ml-auto text-emerald-700 dark:text-emerald-300",
-                                    "token active"
-                                }
-                                if admin {
-                                    button {
-                                        class: "revoke {BUTTON}",
-                                        onclick: {
-                                            let id = agent.id.clone();
-                                            move |_| revoke(id.clone())
-                                        },
-                                        "Revoke token"
-                                    }
-                                }
-                            }
-                        }
+            }
+        },
+        Loaded::Ready(list) => rsx! {
+            ul {
+                id: "agent-list",
+                class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
+                for agent in list.into_iter().filter(shown) {
+                    AgentItem {
+                        key: "{agent.id}",
+                        check: check_of(&agent.id),
+                        agent,
+                        admin,
+                        on_revoke,
                     }
                 }
-            },
-        }
-        if (session.me)().is_some_and(|me| me.role.can_change_shared()) {
-            button {
-                id: "check-health",
-                class: "mt-3 {BUTTON}",
-                r#type: "button",
-                onclick: check_now,
-                "Check health now"
+            }
+        },
+    }
+}
+
+/// One agent: name, role, health, health URL, and its token's state (admins revoke it).
+#[component]
+fn AgentItem(
+    agent: Agent,
+    check: Option<Rc<FleetItem>>,
+    admin: bool,
+    on_revoke: EventHandler<String>,
+) -> Element {
+    let id = agent.id.clone();
+    rsx! {
+        li {
+            class: "agent flex flex-wrap items-center gap-3 p-3 text-sm",
+            "data-id": "{agent.id}",
+            span { class: "font-medium", "{agent.name}" }
+            span {
+                class: "role text-slate-600 dark:text-slate-300",
+                title: "role {agent.role}",
+                "{role_label(&agent.role)}"
+            }
+            {health_badge(check.as_deref())}
+            if let Some(url) = agent.health_url.as_ref() {
+                span { class: "font-mono text-xs", "{url}" }
+            }
+            if agent.revoked_at.is_some() {
+                span { class: "token-state ml-auto text-red-700 dark:text-red-300", "token revoked" }
+            } else {
+                span { class: "token-state ml-auto text-emerald-700 dark:text-emerald-300",
+                    "token active"
+                }
+                if admin {
+                    button {
+                        class: "revoke {BUTTON}",
+                        onclick: move |_| on_revoke.call(id.clone()),
+                        "Revoke token"
+                    }
+                }
             }
         }
-        McpServers { admin }
-        McpClients {}
     }
 }
 
@@ -370,8 +436,6 @@ fn McpClients() -> Element {
 #[component]
 fn McpServers(admin: bool) -> Element {
     let overview = use_api::<McpOverview>(|| "/api/mcp/servers".into())?;
-    let mut name = use_signal(String::new);
-    let mut target = use_signal(String::new);
     let mut message = use_signal(|| None::<String>);
     // What the operator offers (admins enable those by name).
     let session = use_context::<SessionContext>();
@@ -395,6 +459,50 @@ fn McpServers(admin: bool) -> Element {
         crate::sync::client::follow(crate::sync::Topic::AgentState, reload, move |_| reload())
             .await;
     });
+    let on_remove = use_callback(move |id: String| {
+        spawn(async move {
+            match call::<Value>("DELETE", &format!("/api/mcp/servers/{id}"), None).await {
+                Ok(_) => reload(),
+                Err(err) => message.set(Some(err.body.error)),
+            }
+        });
+    });
+    rsx! {
+        section { id: "mcp", class: "mt-10",
+            div { class: "mb-3 flex items-baseline gap-3",
+                h2 { class: "text-lg font-medium", "MCP servers" }
+                if let Some(now) = overview.ok() {
+                    span {
+                        id: "mcp-health",
+                        class: "text-sm text-slate-600 dark:text-slate-300",
+                        "{now.health.summary}"
+                    }
+                }
+            }
+            if admin {
+                AddMcpServer { overview, message, offered }
+            }
+            if let Some(text) = message() {
+                p {
+                    role: "alert",
+                    class: "mb-3 text-sm text-red-700 dark:text-red-300",
+                    "{text}"
+                }
+            }
+            McpList { overview, admin, on_remove }
+        }
+    }
+}
+
+/// Adds an MCP server (admins): an http(s) URL, or the name of a program the operator offers.
+#[component]
+fn AddMcpServer(
+    overview: Api<McpOverview>,
+    message: Signal<Option<String>>,
+    offered: String,
+) -> Element {
+    let mut name = use_signal(String::new);
+    let mut target = use_signal(String::new);
     let add = move |event: FormEvent| {
         event.prevent_default();
         spawn(async move {
@@ -417,132 +525,116 @@ fn McpServers(admin: bool) -> Element {
                     message.set(None);
                     name.set(String::new());
                     target.set(String::new());
-                    reload();
+                    overview.reload();
                 }
-                Err(err) => message.set(Some(err.body.error)),
-            }
-        });
-    };
-    let remove = move |id: String| {
-        spawn(async move {
-            match call::<Value>("DELETE", &format!("/api/mcp/servers/{id}"), None).await {
-                Ok(_) => reload(),
                 Err(err) => message.set(Some(err.body.error)),
             }
         });
     };
     rsx! {
-        section { id: "mcp", class: "mt-10",
-            div { class: "mb-3 flex items-baseline gap-3",
-                h2 { class: "text-lg font-medium", "MCP servers" }
-                if let Some(now) = overview.ok() {
-                    span {
-                        id: "mcp-health",
-                        class: "text-sm text-slate-600 dark:text-slate-300",
-                        "{now.health.summary}"
+        form {
+            id: "add-mcp",
+            class: "mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900",
+            onsubmit: add,
+            label { class: "text-sm",
+                "Name"
+                input {
+                    id: "mcp-name",
+                    class: INPUT,
+                    required: true,
+                    value: "{name}",
+                    oninput: move |e| name.set(e.value()),
+                }
+            }
+            label { class: "text-sm sm:col-span-2",
+                "An http(s) URL, or a program the operator offers"
+                input {
+                    id: "mcp-target",
+                    class: INPUT,
+                    required: true,
+                    placeholder: "https://mcp.example.com/mcp",
+                    value: "{target}",
+                    oninput: move |e| target.set(e.value()),
+                }
+            }
+            div { class: "flex items-end",
+                button { id: "mcp-add", class: BUTTON, r#type: "submit", "Add server" }
+            }
+            p {
+                id: "mcp-offered",
+                class: "text-xs text-slate-500 sm:col-span-4",
+                if offered.is_empty() {
+                    "The operator offers no programs (FLIGHTDECK_MCP_CONFIG)."
+                } else {
+                    "Offered by the operator: {offered}"
+                }
+            }
+        }
+    }
+}
+
+/// The MCP servers as loaded, or why there are none.
+#[component]
+fn McpList(overview: Api<McpOverview>, admin: bool, on_remove: EventHandler<String>) -> Element {
+    match overview.get() {
+        Loaded::Loading => rsx! {
+            p { role: "status", class: "text-slate-500", "Loading MCP servers…" }
+        },
+        Loaded::Failed(why) => rsx! {
+            p { role: "alert", "The MCP servers could not be loaded: {why}" }
+        },
+        Loaded::Ready(now) if now.servers.is_empty() => rsx! {
+            p { id: "mcp-empty", class: "text-slate-600 dark:text-slate-300",
+                "No MCP server is configured."
+            }
+        },
+        Loaded::Ready(now) => rsx! {
+            ul {
+                id: "mcp-list",
+                class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
+                for status in now.servers {
+                    McpServerItem {
+                        key: "{status.server.id}",
+                        status,
+                        admin,
+                        on_remove,
                     }
                 }
             }
-            if admin {
-                form {
-                    id: "add-mcp",
-                    class: "mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900",
-                    onsubmit: add,
-                    label { class: "text-sm",
-                        "Name"
-                        input {
-                            id: "mcp-name",
-                            class: INPUT,
-                            required: true,
-                            value: "{name}",
-                            oninput: move |e| name.set(e.value()),
-                        }
-                    }
-                    label { class: "text-sm sm:col-span-2",
-                        "An http(s) URL, or a program the operator offers"
-                        input {
-                            id: "mcp-target",
-                            class: INPUT,
-                            required: true,
-                            placeholder: "https://mcp.example.com/mcp",
-                            value: "{target}",
-                            oninput: move |e| target.set(e.value()),
-                        }
-                    }
-                    div { class: "flex items-end",
-                        button { id: "mcp-add", class: BUTTON, r#type: "submit", "Add server" }
-                    }
-                    p {
-                        id: "mcp-offered",
-                        class: "text-xs text-slate-500 sm:col-span-4",
-                        if offered.is_empty() {
-                            "The operator offers no programs (FLIGHTDECK_MCP_CONFIG)."
-                        } else {
-                            "Offered by the operator: {offered}"
-                        }
+        },
+    }
+}
+
+/// One MCP server: its connection, last error, tools and (admins) removal.
+#[component]
+fn McpServerItem(status: ServerStatus, admin: bool, on_remove: EventHandler<String>) -> Element {
+    let (id, name) = (status.server.id.clone(), &status.server.name);
+    let state = status.state.as_str();
+    let tools: Vec<&str> = status.tools.iter().map(|tool| tool.name.as_str()).collect();
+    let error = status
+        .last_error
+        .as_ref()
+        .map(|e| format!("{e} (attempt {})", status.attempts));
+    rsx! {
+        li { class: "mcp-server p-3 text-sm", "data-state": "{state}",
+            div { class: "flex flex-wrap items-center gap-3",
+                span { class: "font-medium", "{name}" }
+                span { class: "mcp-state", "{state}" }
+                if let Some(error) = error {
+                    span { class: "text-xs text-red-700 dark:text-red-300", "{error}" }
+                }
+                if admin {
+                    button {
+                        class: "mcp-remove ml-auto {BUTTON}",
+                        onclick: move |_| on_remove.call(id.clone()),
+                        "Remove"
                     }
                 }
             }
-            if let Some(text) = message() {
-                p {
-                    role: "alert",
-                    class: "mb-3 text-sm text-red-700 dark:text-red-300",
-                    "{text}"
+            if !tools.is_empty() {
+                p { class: "mcp-tools mt-1 font-mono text-xs text-slate-600 dark:text-slate-300",
+                    {tools.join(", ")}
                 }
-            }
-            match overview.get() {
-                Loaded::Loading => rsx! {
-                    p { role: "status", class: "text-slate-500", "Loading MCP servers…" }
-                },
-                Loaded::Failed(why) => rsx! {
-                    p { role: "alert", "The MCP servers could not be loaded: {why}" }
-                },
-                Loaded::Ready(now) if now.servers.is_empty() => rsx! {
-                    p { id: "mcp-empty", class: "text-slate-600 dark:text-slate-300", "No MCP server is configured." }
-                },
-                Loaded::Ready(now) => rsx! {
-                    ul {
-                        id: "mcp-list",
-                        class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
-                        for status in now.servers {
-                            {
-                                let (id, name) = (status.server.id, status.server.name);
-                                let state = status.state.as_str();
-                                let tools: Vec<&str> = status
-                                    .tools
-                                    .iter()
-                                    .map(|tool| tool.name.as_str())
-                                    .collect();
-                                let error = status
-                                    .last_error
-                                    .map(|e| format!("{e} (attempt {})", status.attempts));
-                                rsx! {
-                                    li { key: "{id}", class: "mcp-server p-3 text-sm", "data-state": "{state}",
-                                        div { class: "flex flex-wrap items-center gap-3",
-                                            span { class: "font-medium", "{name}" }
-                                            span { class: "mcp-state", "{state}" }
-                                            if let Some(error) = error {
-                                                span { class: "text-xs text-red-700 dark:text-red-300", "{error}" }
-                                            }
-                                            if admin {
-                                                button {
-                                                    class: "mcp-remove ml-auto {BUTTON}",
-                                                    onclick: move |_| remove(id.clone()),
-                                                    "Remove"
-                                                }
-                                            }
-                                        }
-                                        if !tools.is_empty() {
-                                            p { class: "mcp-tools mt-1 font-mono text-xs text-slate-600 dark:text-slate-300",
-                                                {tools.join(", ")}
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                },
             }
         }
     }

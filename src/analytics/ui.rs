@@ -7,7 +7,7 @@ use crate::app::Route;
 use crate::audit::encode;
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
-use crate::http::{use_api, Loaded};
+use crate::http::{use_api, Api, Loaded};
 use crate::pages::PageHeader;
 use crate::settings::locale::{use_locale, use_timezone, Style};
 use crate::ui::BUTTON;
@@ -68,21 +68,74 @@ fn query(saved: &SavedFilter, tz: &str) -> String {
     out
 }
 
-/// `/analytics`.
-#[component]
-pub fn Analytics() -> Element {
-    let locale = use_locale();
+/// The period chosen: the saved choice, the report's query it makes, and the custom days as
+/// changed but not yet applied (empty: as saved).
+#[derive(Clone, Copy, PartialEq)]
+struct Choice {
+    saved: Signal<SavedFilter>,
+    /// What the report is asked for (empty: not yet); a memo, so only a real change fetches again.
+    wanted: Memo<String>,
+    from: Signal<String>,
+    to: Signal<String>,
+}
+
+impl Choice {
+    /// Sets one of the saved choice's values (empty: removed).
+    fn set(self, key: &'static str, value: String) {
+        let mut saved = self.saved;
+        saved.with_mut(|saved| {
+            if value.is_empty() {
+                saved.values.remove(key);
+            } else {
+                saved.values.insert(key.into(), value);
+            }
+        });
+    }
+
+    /// One of the saved choice's values.
+    fn value(self, key: &str) -> String {
+        (self.saved)().values.get(key).cloned().unwrap_or_default()
+    }
+
+    /// A custom day as it will be applied: as changed, else as saved.
+    fn day(self, draft: Signal<String>, key: &str) -> String {
+        match draft() {
+            changed if changed.is_empty() => self.value(key),
+            changed => changed,
+        }
+    }
+
+    /// Forgets the custom days changed and not applied.
+    fn reset(self) {
+        let Self {
+            mut from, mut to, ..
+        } = self;
+        from.set(String::new());
+        to.set(String::new());
+    }
+}
+
+/// The page's period, kept in the dashboard state.
+fn use_choice() -> Choice {
     let zone = use_timezone();
-    let mut saved = use_saved_filter("analytics");
+    let saved = use_saved_filter("analytics");
     // Kept small for the wasm: the state's types repeat ones other pages use (so their code is
     // there once), and class names are written out rather than formatted from constants (a
     // formatted class is built at run time, in code).
-    //
-    // What the report is asked for (empty: not yet); a memo, so only a real change fetches again.
     let wanted = use_memo(move || query(&saved(), &zone()));
-    // The custom days as changed but not yet applied (empty: as saved).
-    let mut from = use_signal(String::new);
-    let mut to = use_signal(String::new);
+    Choice {
+        saved,
+        wanted,
+        from: use_signal(String::new),
+        to: use_signal(String::new),
+    }
+}
+
+/// `/analytics`.
+#[component]
+pub fn Analytics() -> Element {
+    let choice = use_choice();
+    let wanted = choice.wanted;
     // The report shown (an answer to an older request is dropped), and the scheduled exports.
     let report = use_api::<Report>(move || {
         let query = wanted();
@@ -92,46 +145,32 @@ pub fn Analytics() -> Element {
         }
     })?;
     let exports = use_api::<Vec<ExportInfo>>(|| "/api/analytics/exports".into())?;
-
-    let mut set = move |key: &'static str, value: String| {
-        saved.with_mut(|saved| {
-            if value.is_empty() {
-                saved.values.remove(key);
-            } else {
-                saved.values.insert(key.into(), value);
-            }
-        });
-    };
-    let value = move |key: &str| saved().values.get(key).cloned().unwrap_or_default();
-    // A custom day as it will be applied: as changed, else as saved.
-    let day = move |draft: Signal<String>, key: &str| match draft() {
-        changed if changed.is_empty() => value(key),
-        changed => changed,
-    };
-    let chosen = period(&saved());
-    let wanted = wanted();
-    let current = report.get();
-    // The field the server found wrong, marked on its input.
-    let bad = match &current {
-        Loaded::Failed(err) => err.body.field.clone().unwrap_or_default(),
-        _ => String::new(),
-    };
-
     rsx! {
         PageHeader {
             title: "Analytics",
             summary: "How the fleet is used: calls, errors, tool runs, tokens and cost over any period.",
         }
+        PeriodForm { choice, report }
+        ReportView { wanted, report }
+        Exports { exports }
+    }
+}
+
+/// The period picker, the custom days, and the report's downloads.
+#[component]
+fn PeriodForm(choice: Choice, report: Api<Report>) -> Element {
+    let chosen = period(&(choice.saved)());
+    let wanted = (choice.wanted)();
+    rsx! {
         form {
             id: "analytics-filters",
             class: "rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 mb-4 flex flex-wrap items-end gap-3 p-4",
             "aria-label": "Period",
             onsubmit: move |event: FormEvent| {
                 event.prevent_default();
-                set("from", day(from, "from"));
-                set("to", day(to, "to"));
-                from.set(String::new());
-                to.set(String::new());
+                choice.set("from", choice.day(choice.from, "from"));
+                choice.set("to", choice.day(choice.to, "to"));
+                choice.reset();
             },
             label { class: "text-sm",
                 "Period"
@@ -140,9 +179,8 @@ pub fn Analytics() -> Element {
                     class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900",
                     value: chosen,
                     onchange: move |e| {
-                        set("period", e.value());
-                        from.set(String::new());
-                        to.set(String::new());
+                        choice.set("period", e.value());
+                        choice.reset();
                     },
                     for (name, label) in PERIODS {
                         option {
@@ -155,35 +193,7 @@ pub fn Analytics() -> Element {
                 }
             }
             if chosen == "custom" {
-                label { class: "text-sm",
-                    "From"
-                    input {
-                        id: "analytics-from",
-                        class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900",
-                        r#type: "date",
-                        value: value("from"),
-                        "aria-invalid": bad == "from",
-                        oninput: move |e| from.set(e.value()),
-                    }
-                }
-                label { class: "text-sm",
-                    "To"
-                    input {
-                        id: "analytics-to",
-                        class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900",
-                        r#type: "date",
-                        value: value("to"),
-                        "aria-invalid": bad == "to",
-                        oninput: move |e| to.set(e.value()),
-                    }
-                }
-                button {
-                    id: "analytics-apply",
-                    class: BUTTON,
-                    r#type: "submit",
-                    disabled: day(from, "from").is_empty() || day(to, "to").is_empty(),
-                    "Apply"
-                }
+                CustomDays { choice, report }
             }
             if !wanted.is_empty() {
                 div { class: "ml-auto flex gap-2",
@@ -204,54 +214,113 @@ pub fn Analytics() -> Element {
                 }
             }
         }
-        if wanted.is_empty() {
+    }
+}
+
+/// A custom period's first and last day, and Apply.
+#[component]
+fn CustomDays(choice: Choice, report: Api<Report>) -> Element {
+    let Choice {
+        mut from, mut to, ..
+    } = choice;
+    // The field the server found wrong, marked on its input.
+    let bad = match report.status() {
+        Loaded::Failed(err) => err.body.field.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    rsx! {
+        label { class: "text-sm",
+            "From"
+            input {
+                id: "analytics-from",
+                class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900",
+                r#type: "date",
+                value: choice.value("from"),
+                "aria-invalid": bad == "from",
+                oninput: move |e| from.set(e.value()),
+            }
+        }
+        label { class: "text-sm",
+            "To"
+            input {
+                id: "analytics-to",
+                class: "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900",
+                r#type: "date",
+                value: choice.value("to"),
+                "aria-invalid": bad == "to",
+                oninput: move |e| to.set(e.value()),
+            }
+        }
+        button {
+            id: "analytics-apply",
+            class: BUTTON,
+            r#type: "submit",
+            disabled: choice.day(from, "from").is_empty() || choice.day(to, "to").is_empty(),
+            "Apply"
+        }
+    }
+}
+
+/// The report for the period, or why there is none yet.
+#[component]
+fn ReportView(wanted: Memo<String>, report: Api<Report>) -> Element {
+    let locale = use_locale();
+    if wanted().is_empty() {
+        return rsx! {
             p {
                 id: "analytics-pick",
                 class: "py-8 text-center text-slate-500 dark:text-slate-400",
                 "Pick the first and last day, then Apply."
             }
-        } else {
-            match current {
-                Loaded::Loading => rsx! {
-                    p {
-                        id: "analytics-loading",
-                        class: "py-8 text-center text-slate-500 dark:text-slate-400",
-                        role: "status",
-                        "Loading the report…"
-                    }
-                },
-                Loaded::Failed(error) => rsx! {
-                    div {
-                        id: "analytics-error",
-                        class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100",
-                        role: "alert",
-                        p {
-                            "The report could not be made: "
-                            {explain(&error.body.error, error.body.field.as_deref())}
-                        }
-                        button {
-                            id: "analytics-retry",
-                            class: "{BUTTON} mt-2",
-                            r#type: "button",
-                            onclick: move |_| report.reload(),
-                            "Retry"
-                        }
-                    }
-                },
-                Loaded::Ready(report) => {
-                    let span = &report.period;
-                    let made = locale.format(report.generated_at, Style::DateTime);
-                    rsx! {
-                        p {
-                            id: "analytics-span",
-                            class: "mb-3 text-sm text-slate-500 dark:text-slate-400",
-                            "{span.from} to {span.to} ({span.tz}) · as of {made}"
-                        }
-                        div { id: "analytics-report", {super::view::body(&report, &locale)} }
-                    }
+        };
+    }
+    match report.get() {
+        Loaded::Loading => rsx! {
+            p {
+                id: "analytics-loading",
+                class: "py-8 text-center text-slate-500 dark:text-slate-400",
+                role: "status",
+                "Loading the report…"
+            }
+        },
+        Loaded::Failed(error) => rsx! {
+            div {
+                id: "analytics-error",
+                class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100",
+                role: "alert",
+                p {
+                    "The report could not be made: "
+                    {explain(&error.body.error, error.body.field.as_deref())}
+                }
+                button {
+                    id: "analytics-retry",
+                    class: "{BUTTON} mt-2",
+                    r#type: "button",
+                    onclick: move |_| report.reload(),
+                    "Retry"
                 }
             }
+        },
+        Loaded::Ready(report) => {
+            let span = &report.period;
+            let made = locale.format(report.generated_at, Style::DateTime);
+            rsx! {
+                p {
+                    id: "analytics-span",
+                    class: "mb-3 text-sm text-slate-500 dark:text-slate-400",
+                    "{span.from} to {span.to} ({span.tz}) · as of {made}"
+                }
+                div { id: "analytics-report", {super::view::body(&report, &locale)} }
+            }
         }
+    }
+}
+
+/// The exports written on a schedule, each to download.
+#[component]
+fn Exports(exports: Api<Vec<ExportInfo>>) -> Element {
+    let locale = use_locale();
+    rsx! {
         section {
             id: "analytics-exports",
             class: "rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 mt-6 p-4",

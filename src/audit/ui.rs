@@ -7,7 +7,7 @@ use super::diff::{diff, show, Change};
 use super::{AuditEntry, AuditFacets, AuditFilter, AuditPage, ChainReport};
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
-use crate::http::{use_api, Loaded};
+use crate::http::{use_api, Api, Loaded};
 use crate::pages::PageHeader;
 use crate::settings::locale::{use_locale, use_timezone, Style};
 use crate::ui::{BADGE, BUTTON, MUTED};
@@ -59,14 +59,42 @@ fn actor(entry: &AuditEntry) -> String {
     }
 }
 
-/// `/audit`.
-#[component]
-pub fn Audit() -> Element {
-    let locale = use_locale();
-    let tz = locale.timezone.clone();
-    let mut saved = use_saved_filter("audit");
+/// What the page shows: the saved filter, the pages walked through, the search as typed and the
+/// entry whose changes are open.
+#[derive(Clone, Copy, PartialEq)]
+struct Browse {
+    saved: Signal<SavedFilter>,
+    filter: Memo<AuditFilter>,
+    /// The cursors of the pages walked through: the last is the page shown (`None`: the newest).
+    pages: Signal<Vec<Option<String>>>,
+    /// The search as typed (applied when submitted).
+    draft: Signal<String>,
+    open: Signal<Option<String>>,
+}
+
+impl Browse {
+    /// Sets one of the saved filter's values (empty: any).
+    fn set(self, key: &'static str, value: String) {
+        let mut saved = self.saved;
+        saved.with_mut(|saved| {
+            if value.is_empty() {
+                saved.values.remove(key);
+            } else {
+                saved.values.insert(key.into(), value);
+            }
+        });
+    }
+
+    /// One of the saved filter's values (empty: any).
+    fn value(self, key: &str) -> String {
+        (self.saved)().values.get(key).cloned().unwrap_or_default()
+    }
+}
+
+/// The page's filter (kept per user in the dashboard state) and where it stands.
+fn use_browse() -> Browse {
+    let saved = use_saved_filter("audit");
     let filter = use_memo(move || to_filter(&saved()));
-    // The cursors of the pages walked through: the last is the page shown (`None`: the newest).
     let mut pages = use_signal(|| vec![None::<String>]);
     let mut draft = use_signal(String::new);
     let mut open = use_signal(|| None::<String>);
@@ -83,8 +111,19 @@ pub fn Audit() -> Element {
             open.set(None);
         }
     });
-    // The page shown: loaded again whenever the filter, the page or the zone changes (an answer
-    // to an older request is dropped), each entry shared with its row.
+    Browse {
+        saved,
+        filter,
+        pages,
+        draft,
+        open,
+    }
+}
+
+/// The page shown: loaded again whenever the filter, the page or the zone changes (an answer
+/// to an older request is dropped), each entry shared with its row.
+fn use_entries(browse: Browse) -> Result<(Api<AuditPage>, Memo<Loaded<Shown>>), RenderError> {
+    let Browse { filter, pages, .. } = browse;
     let zone = use_timezone();
     let entries = use_api::<AuditPage>(move || {
         let mut path = format!("/api/audit-logs?limit={PAGE}");
@@ -99,21 +138,18 @@ pub fn Audit() -> Element {
         path
     })?;
     let shown = use_memo(move || entries.get().map(Shown::from));
+    Ok((entries, shown))
+}
+
+/// `/audit`.
+#[component]
+pub fn Audit() -> Element {
+    let browse = use_browse();
+    let (entries, shown) = use_entries(browse)?;
     let facets = use_api::<AuditFacets>(|| "/api/audit-logs/facets".into())?;
-    let mut set = move |key: &'static str, value: String| {
-        saved.with_mut(|saved| {
-            if value.is_empty() {
-                saved.values.remove(key);
-            } else {
-                saved.values.insert(key.into(), value);
-            }
-        });
-    };
-    let export = format!("/api/audit-logs/export.csv?{}", filter().query(&tz));
-    let facets = facets.ok().unwrap_or_default();
-    let value = move |key: &str| saved().values.get(key).cloned().unwrap_or_default();
     // One handler for the page's life: a new closure per render would make every row's props
     // unequal (handlers compare by pointer) and render all of them again.
+    let mut open = browse.open;
     let on_toggle = use_callback(move |id: String| {
         let next = if open.peek().as_deref() == Some(id.as_str()) {
             None
@@ -122,13 +158,41 @@ pub fn Audit() -> Element {
         };
         open.set(next);
     });
-
     rsx! {
         PageHeader {
             title: "Audit log",
             summary: "Who did what, when: every sign-in, decision and change, append-only and hash-chained.",
         }
         ChainStatus {}
+        Filters { browse, facets }
+        Entries {
+            browse,
+            entries,
+            shown,
+            on_toggle,
+        }
+    }
+}
+
+/// The filters: search, days, user, action and resource type; clearing them; the CSV export.
+#[component]
+fn Filters(browse: Browse, facets: Api<AuditFacets>) -> Element {
+    let Browse {
+        mut saved,
+        filter,
+        draft,
+        ..
+    } = browse;
+    let tz = use_locale().timezone;
+    let export = format!("/api/audit-logs/export.csv?{}", filter().query(&tz));
+    let facets = facets.ok().unwrap_or_default();
+    let pairs = |items: &[String]| -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|item| (item.clone(), item.clone()))
+            .collect()
+    };
+    rsx! {
         form {
             id: "audit-filters",
             class: "mb-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-6 dark:border-slate-800 dark:bg-slate-900",
@@ -147,8 +211,8 @@ pub fn Audit() -> Element {
                     id: "audit-from",
                     class: FIELD,
                     r#type: "date",
-                    value: value("date_from"),
-                    onchange: move |e| set("date_from", e.value()),
+                    value: browse.value("date_from"),
+                    onchange: move |e| browse.set("date_from", e.value()),
                 }
             }
             label { class: "text-sm",
@@ -157,63 +221,37 @@ pub fn Audit() -> Element {
                     id: "audit-to",
                     class: FIELD,
                     r#type: "date",
-                    value: value("date_to"),
-                    onchange: move |e| set("date_to", e.value()),
+                    value: browse.value("date_to"),
+                    onchange: move |e| browse.set("date_to", e.value()),
                 }
             }
-            label { class: "text-sm",
-                "User"
-                select {
-                    id: "audit-user",
-                    class: FIELD,
-                    value: value("user_id"),
-                    onchange: move |e| set("user_id", e.value()),
-                    option { value: "", "Anyone" }
-                    for user in facets.users.iter() {
-                        option {
-                            key: "{user.id}",
-                            value: "{user.id}",
-                            selected: value("user_id") == user.id,
-                            "{user.email}"
-                        }
-                    }
-                }
+            FacetSelect {
+                browse,
+                label: "User",
+                id: "audit-user",
+                key_name: "user_id",
+                any: "Anyone",
+                choices: facets
+                    .users
+                    .iter()
+                    .map(|user| (user.id.clone(), user.email.clone()))
+                    .collect::<Vec<_>>(),
             }
-            label { class: "text-sm",
-                "Action"
-                select {
-                    id: "audit-action",
-                    class: FIELD,
-                    value: value("action"),
-                    onchange: move |e| set("action", e.value()),
-                    option { value: "", "Any action" }
-                    for action in facets.actions.iter() {
-                        option {
-                            key: "{action}",
-                            value: "{action}",
-                            selected: value("action") == *action,
-                            "{action}"
-                        }
-                    }
-                }
+            FacetSelect {
+                browse,
+                label: "Action",
+                id: "audit-action",
+                key_name: "action",
+                any: "Any action",
+                choices: pairs(&facets.actions),
             }
-            label { class: "text-sm",
-                "Resource"
-                select {
-                    id: "audit-type",
-                    class: FIELD,
-                    value: value("resource_type"),
-                    onchange: move |e| set("resource_type", e.value()),
-                    option { value: "", "Any resource" }
-                    for kind in facets.resource_types.iter() {
-                        option {
-                            key: "{kind}",
-                            value: "{kind}",
-                            selected: value("resource_type") == *kind,
-                            "{kind}"
-                        }
-                    }
-                }
+            FacetSelect {
+                browse,
+                label: "Resource",
+                id: "audit-type",
+                key_name: "resource_type",
+                any: "Any resource",
+                choices: pairs(&facets.resource_types),
             }
             div { class: "flex items-end gap-2 lg:col-span-5",
                 button { id: "audit-apply", class: BUTTON, r#type: "submit", "Search" }
@@ -234,82 +272,149 @@ pub fn Audit() -> Element {
                 }
             }
         }
-        match shown() {
-            Loaded::Loading => rsx! {
-                p { id: "audit-loading", class: "py-8 text-center {MUTED}", role: "status", "Loading entries…" }
-            },
-            Loaded::Failed(why) => rsx! {
-                div {
-                    id: "audit-error",
-                    class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100",
-                    role: "alert",
-                    p { "The audit log could not be read: {why}" }
-                    button { class: "{BUTTON} mt-2", onclick: move |_| entries.reload(), "Retry" }
-                }
-            },
-            Loaded::Ready(page) => {
-                let newer = pages().len() > 1;
-                let short = page.entries.len() < PAGE && page.next_cursor.is_some();
-                rsx! {
-                    if page.entries.is_empty() && !short {
-                        div {
-                            id: "audit-empty",
-                            class: "rounded-lg border border-dashed border-slate-300 p-8 text-center dark:border-slate-700",
-                            p { class: MUTED,
-                                if filter().is_empty() {
-                                    "Nothing has been recorded yet."
-                                } else {
-                                    "No entries match these filters."
-                                }
-                            }
-                        }
-                    } else {
-                        ol {
-                            id: "audit-entries",
-                            class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
-                            for entry in page.entries.iter().cloned() {
-                                EntryRow {
-                                    key: "{entry.id}",
-                                    when: locale.format(entry.timestamp, Style::DateTime),
-                                    expanded: open().as_deref() == Some(entry.id.as_str()),
-                                    on_toggle,
-                                    entry,
-                                }
-                            }
-                        }
-                    }
-                    if short {
-                        p { id: "audit-partial", class: "mt-3 text-sm {MUTED}",
-                            "The search looked through part of the history; Older searches further back."
-                        }
-                    }
-                    nav { class: "mt-4 flex items-center gap-2", "aria-label": "Pages",
-                        button {
-                            id: "audit-newer",
-                            class: BUTTON,
-                            disabled: !newer,
-                            onclick: move |_| {
-                                pages
-                                    .with_mut(|pages| {
-                                        pages.pop();
-                                    });
-                            },
-                            "← Newer"
-                        }
-                        span { class: "text-sm {MUTED}", "Page {pages().len()}" }
-                        button {
-                            id: "audit-older",
-                            class: BUTTON,
-                            disabled: page.next_cursor.is_none(),
-                            onclick: move |_| {
-                                if let Some(next) = page.next_cursor.clone() {
-                                    pages.with_mut(|pages| pages.push(Some(next)));
-                                }
-                            },
-                            "Older →"
-                        }
+    }
+}
+
+/// One facet of the filter as a select: "any", then each choice (value, text) the log holds.
+#[component]
+fn FacetSelect(
+    browse: Browse,
+    label: &'static str,
+    id: &'static str,
+    key_name: &'static str,
+    any: &'static str,
+    choices: Vec<(String, String)>,
+) -> Element {
+    let chosen = browse.value(key_name);
+    rsx! {
+        label { class: "text-sm",
+            "{label}"
+            select {
+                id,
+                class: FIELD,
+                value: chosen.clone(),
+                onchange: move |e| browse.set(key_name, e.value()),
+                option { value: "", "{any}" }
+                for (value, text) in choices {
+                    option {
+                        key: "{value}",
+                        value: "{value}",
+                        selected: chosen == value,
+                        "{text}"
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The entries of the page shown, or why there are none, and the pages before and after.
+#[component]
+fn Entries(
+    browse: Browse,
+    entries: Api<AuditPage>,
+    shown: Memo<Loaded<Shown>>,
+    on_toggle: EventHandler<String>,
+) -> Element {
+    let Browse {
+        filter,
+        pages,
+        open,
+        ..
+    } = browse;
+    let locale = use_locale();
+    match shown() {
+        Loaded::Loading => rsx! {
+            p {
+                id: "audit-loading",
+                class: "py-8 text-center {MUTED}",
+                role: "status",
+                "Loading entries…"
+            }
+        },
+        Loaded::Failed(why) => rsx! {
+            div {
+                id: "audit-error",
+                class: "rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100",
+                role: "alert",
+                p { "The audit log could not be read: {why}" }
+                button {
+                    class: "{BUTTON} mt-2",
+                    onclick: move |_| entries.reload(),
+                    "Retry"
+                }
+            }
+        },
+        Loaded::Ready(page) => {
+            let short = page.entries.len() < PAGE && page.next_cursor.is_some();
+            rsx! {
+                if page.entries.is_empty() && !short {
+                    div {
+                        id: "audit-empty",
+                        class: "rounded-lg border border-dashed border-slate-300 p-8 text-center dark:border-slate-700",
+                        p { class: MUTED,
+                            if filter().is_empty() {
+                                "Nothing has been recorded yet."
+                            } else {
+                                "No entries match these filters."
+                            }
+                        }
+                    }
+                } else {
+                    ol {
+                        id: "audit-entries",
+                        class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
+                        for entry in page.entries.iter().cloned() {
+                            EntryRow {
+                                key: "{entry.id}",
+                                when: locale.format(entry.timestamp, Style::DateTime),
+                                expanded: open().as_deref() == Some(entry.id.as_str()),
+                                on_toggle,
+                                entry,
+                            }
+                        }
+                    }
+                }
+                if short {
+                    p { id: "audit-partial", class: "mt-3 text-sm {MUTED}",
+                        "The search looked through part of the history; Older searches further back."
+                    }
+                }
+                Pager { pages, next: page.next_cursor.clone() }
+            }
+        }
+    }
+}
+
+/// Newer and Older: back to the page before, on to the next cursor.
+#[component]
+fn Pager(pages: Signal<Vec<Option<String>>>, next: Option<String>) -> Element {
+    let newer = pages().len() > 1;
+    rsx! {
+        nav { class: "mt-4 flex items-center gap-2", "aria-label": "Pages",
+            button {
+                id: "audit-newer",
+                class: BUTTON,
+                disabled: !newer,
+                onclick: move |_| {
+                    pages
+                        .with_mut(|pages| {
+                            pages.pop();
+                        });
+                },
+                "← Newer"
+            }
+            span { class: "text-sm {MUTED}", "Page {pages().len()}" }
+            button {
+                id: "audit-older",
+                class: BUTTON,
+                disabled: next.is_none(),
+                onclick: move |_| {
+                    if let Some(next) = next.clone() {
+                        pages.with_mut(|pages| pages.push(Some(next)));
+                    }
+                },
+                "Older →"
             }
         }
     }

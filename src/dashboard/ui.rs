@@ -18,161 +18,24 @@ use std::rc::Rc;
 /// `/` — the widget dashboard.
 #[component]
 pub fn Dashboard() -> Element {
-    let session = use_context::<SessionContext>();
-    let store = use_context::<DashboardStore>();
-    let DashboardStore {
-        state,
-        notice,
-        status,
-        connection,
-        waiting,
-        live,
-    } = store;
+    let DashboardStore { notice, status, .. } = use_context::<DashboardStore>();
     // One fleet feed for every widget: read once, then live over the `fleet` topic.
     use_feed_provider(None)?;
-
-    let current = state();
-    let compact = current.preferences.density == Density::Compact;
-    let widgets = ordered(&current.widgets);
-    let mut adding = use_signal(|| REGISTRY[0].kind.to_string());
     // The "Edit layout" mode: the cards' layout controls show only while it is on. It is this
     // page's own (not saved): every layout edit is saved as it is made, whatever the mode.
     let editing = use_signal(|| false);
-    let edit = move |path: String, value: Value| live.send(Command::Edit(path, value));
-    // Layout edits: each widget whose place changes gets its own `widgets.<id>.position` edit.
-    let place = move |moves: Vec<(String, GridPosition)>| {
-        for (id, position) in moves {
-            edit(format!("widgets.{id}.position"), json!(position));
-        }
-    };
-    let add = move |_| {
-        let kind = adding();
-        let Some(widget) = lookup(&kind) else { return };
-        let id = new_widget_id();
-        let mut order = ordered(&state.peek().widgets);
-        let new = Widget {
-            kind,
-            config: widget.default_config(),
-            position: GridPosition { x: 0, y: u16::MAX },
-            size: widget.size,
-        };
-        order.push((id.clone(), new.clone()));
-        // It goes last; the others move only if their places were not yet in reading order.
-        let mut moves = reflow(&order);
-        let position = moves.pop().map_or(new.position, |(_, p)| p);
-        place(moves);
-        edit(format!("widgets.{id}"), json!(Widget { position, ..new }));
-    };
-    let move_by = move |(id, by): (String, isize)| {
-        let order = ordered(&state.peek().widgets);
-        if let Some(index) = order.iter().position(|(i, _)| *i == id) {
-            place(swap(&order, index, by));
-        }
-    };
-    // A new width or height (the other one as it is now).
-    let resize = move |(id, w, h): (String, Option<u16>, Option<u16>)| {
-        let mut order = ordered(&state.peek().widgets);
-        let Some(index) = order.iter().position(|(i, _)| *i == id) else {
-            return;
-        };
-        let size = &mut order[index].1.size;
-        *size = GridSize {
-            w: w.unwrap_or(size.w),
-            h: h.unwrap_or(size.h),
-        };
-        let mut moves = reflow(&order);
-        if let Some(at) = moves.iter().position(|(i, _)| *i == id) {
-            order[index].1.position = moves.remove(at).1;
-        }
-        edit(format!("widgets.{id}"), json!(order[index].1));
-        place(moves);
-    };
-    let remove = move |id: String| edit(format!("widgets.{id}"), Value::Null);
-
-    let toggle_density = move |_| {
-        let density = if compact {
-            Density::Comfortable
-        } else {
-            Density::Compact
-        };
-        live.send(Command::Edit(
-            "preferences.density".into(),
-            serde_json::to_value(density).unwrap_or_default(),
-        ));
-    };
-
-    // The session itself could not be loaded (server unreachable): say so rather than spin.
-    let status_now = match ((session.error)(), status(), waiting(), connection()) {
-        (Some(err), SyncStatus::Loading, ..) => SyncStatus::Unsaved(err),
-        (_, SyncStatus::Loading, ..) => SyncStatus::Loading,
-        (_, _, 0, _) => status(),
-        (_, _, _, Connection::Live | Connection::Polling) => SyncStatus::Saving,
-        (_, _, n, Connection::SignedOut) => SyncStatus::Unsaved(format!(
-            "{n} change{} will be sent after you sign in again",
-            if n == 1 { "" } else { "s" }
-        )),
-        (_, _, n, _) => SyncStatus::Unsaved(format!(
-            "{n} change{} will be sent when the connection returns",
-            if n == 1 { "" } else { "s" }
-        )),
-    };
-    let (connection_text, connection_kind) = match connection() {
-        Connection::Connecting => ("Connecting…", "connecting"),
-        Connection::Live => ("Live", "live"),
-        Connection::Reconnecting => ("Reconnecting…", "reconnecting"),
-        Connection::Offline => ("Offline", "offline"),
-        Connection::Polling => ("Live (polling)", "polling"),
-        Connection::SignedOut => ("Signed out", "signed-out"),
-    };
-    let status_text = match status_now.clone() {
-        SyncStatus::Loading => "Loading your dashboard…".to_string(),
-        SyncStatus::Saving => "Saving…".to_string(),
-        SyncStatus::Saved => "All changes saved".to_string(),
-        SyncStatus::Unsaved(why) => format!("Kept in this browser only: {why}"),
-    };
-    let status_kind = match status_now {
-        SyncStatus::Loading => "loading",
-        SyncStatus::Saving => "saving",
-        SyncStatus::Saved => "saved",
-        SyncStatus::Unsaved(_) => "unsaved",
-    };
-
+    let layout = use_layout();
+    let loading = status() == SyncStatus::Loading;
     rsx! {
         PageHeader {
             title: "Dashboard",
             summary: "Your fleet at a glance. Widgets fill in live as agents report; add, remove, move and resize them, and the layout follows you to every tab and device.",
         }
         div { class: "mb-4 flex flex-wrap items-center justify-between gap-x-4 gap-y-2",
-            div { class: "flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400",
-                span {
-                    id: "connection",
-                    "data-state": connection_kind,
-                    role: "status",
-                    class: "inline-flex items-center gap-1.5 rounded-full border border-slate-300 px-2 py-0.5 text-xs dark:border-slate-700",
-                    span {
-                        class: if matches!(connection_kind, "live" | "polling") { "h-2 w-2 rounded-full bg-emerald-500" } else { "h-2 w-2 rounded-full bg-amber-500" },
-                        aria_hidden: "true",
-                    }
-                    "{connection_text}"
-                }
-                p {
-                    id: "dashboard-sync",
-                    "data-status": status_kind,
-                    role: "status",
-                    "{status_text}"
-                }
-            }
+            SyncIndicators {}
             div { class: "flex flex-wrap items-center justify-end gap-2",
-                LayoutToggle { editing, disabled: status() == SyncStatus::Loading }
-                button {
-                    id: "density-toggle",
-                    r#type: "button",
-                    class: PAGE_BUTTON,
-                    aria_pressed: "{compact}",
-                    disabled: status() == SyncStatus::Loading,
-                    onclick: toggle_density,
-                    "Compact layout"
-                }
+                LayoutToggle { editing, disabled: loading }
+                DensityToggle { disabled: loading }
             }
         }
         if editing() {
@@ -190,6 +53,186 @@ pub fn Dashboard() -> Element {
                 "{text}"
             }
         }
+        AddWidget { disabled: loading }
+        WidgetGrid { editing, layout }
+    }
+}
+
+/// Places widgets: each widget whose place changes gets its own `widgets.<id>.position` edit.
+fn place(store: DashboardStore, moves: Vec<(String, GridPosition)>) {
+    for (id, position) in moves {
+        store.edit(format!("widgets.{id}.position"), json!(position));
+    }
+}
+
+/// Adds a widget of `kind` last; the others move only if their places were not yet in
+/// reading order.
+fn add_widget(store: DashboardStore, kind: String) {
+    let Some(widget) = lookup(&kind) else { return };
+    let id = new_widget_id();
+    let mut order = ordered(&store.state.peek().widgets);
+    let new = Widget {
+        kind,
+        config: widget.default_config(),
+        position: GridPosition { x: 0, y: u16::MAX },
+        size: widget.size,
+    };
+    order.push((id.clone(), new.clone()));
+    let mut moves = reflow(&order);
+    let position = moves.pop().map_or(new.position, |(_, p)| p);
+    place(store, moves);
+    store.edit(format!("widgets.{id}"), json!(Widget { position, ..new }));
+}
+
+/// Gives a widget a new width or height (the other one as it is now).
+fn resize_widget(store: DashboardStore, id: String, w: Option<u16>, h: Option<u16>) {
+    let mut order = ordered(&store.state.peek().widgets);
+    let Some(index) = order.iter().position(|(i, _)| *i == id) else {
+        return;
+    };
+    let size = &mut order[index].1.size;
+    *size = GridSize {
+        w: w.unwrap_or(size.w),
+        h: h.unwrap_or(size.h),
+    };
+    let mut moves = reflow(&order);
+    if let Some(at) = moves.iter().position(|(i, _)| *i == id) {
+        order[index].1.position = moves.remove(at).1;
+    }
+    store.edit(format!("widgets.{id}"), json!(order[index].1));
+    place(store, moves);
+}
+
+/// The cards' layout edits: move, resize, remove. Made once for the page's life, so a card
+/// whose own props did not change is not rendered again.
+#[derive(Clone, Copy, PartialEq)]
+struct Layout {
+    on_move: Callback<(String, isize)>,
+    on_resize: Callback<(String, Option<u16>, Option<u16>)>,
+    on_remove: Callback<String>,
+}
+
+fn use_layout() -> Layout {
+    let store = use_context::<DashboardStore>();
+    Layout {
+        on_move: use_callback(move |(id, by): (String, isize)| {
+            let order = ordered(&store.state.peek().widgets);
+            if let Some(index) = order.iter().position(|(i, _)| *i == id) {
+                place(store, swap(&order, index, by));
+            }
+        }),
+        on_resize: use_callback(move |(id, w, h)| resize_widget(store, id, w, h)),
+        on_remove: use_callback(move |id: String| store.edit(format!("widgets.{id}"), Value::Null)),
+    }
+}
+
+/// Where the state stands: saving, saved, or kept here only (and why). The session itself
+/// could not be loaded (server unreachable): that is said rather than a spinner.
+fn sync_status(
+    session_error: Option<String>,
+    status: SyncStatus,
+    waiting: usize,
+    connection: Connection,
+) -> SyncStatus {
+    match (session_error, status, waiting, connection) {
+        (Some(err), SyncStatus::Loading, ..) => SyncStatus::Unsaved(err),
+        (_, SyncStatus::Loading, ..) => SyncStatus::Loading,
+        (_, status, 0, _) => status,
+        (_, _, _, Connection::Live | Connection::Polling) => SyncStatus::Saving,
+        (_, _, n, Connection::SignedOut) => SyncStatus::Unsaved(format!(
+            "{n} change{} will be sent after you sign in again",
+            if n == 1 { "" } else { "s" }
+        )),
+        (_, _, n, _) => SyncStatus::Unsaved(format!(
+            "{n} change{} will be sent when the connection returns",
+            if n == 1 { "" } else { "s" }
+        )),
+    }
+}
+
+/// The sync socket's state and the state's save status.
+#[component]
+fn SyncIndicators() -> Element {
+    let session = use_context::<SessionContext>();
+    let DashboardStore {
+        status,
+        connection,
+        waiting,
+        ..
+    } = use_context::<DashboardStore>();
+    let status_now = sync_status((session.error)(), status(), waiting(), connection());
+    let (connection_text, connection_kind) = match connection() {
+        Connection::Connecting => ("Connecting…", "connecting"),
+        Connection::Live => ("Live", "live"),
+        Connection::Reconnecting => ("Reconnecting…", "reconnecting"),
+        Connection::Offline => ("Offline", "offline"),
+        Connection::Polling => ("Live (polling)", "polling"),
+        Connection::SignedOut => ("Signed out", "signed-out"),
+    };
+    let (status_text, status_kind) = match status_now {
+        SyncStatus::Loading => ("Loading your dashboard…".to_string(), "loading"),
+        SyncStatus::Saving => ("Saving…".to_string(), "saving"),
+        SyncStatus::Saved => ("All changes saved".to_string(), "saved"),
+        SyncStatus::Unsaved(why) => (format!("Kept in this browser only: {why}"), "unsaved"),
+    };
+    rsx! {
+        div { class: "flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400",
+            span {
+                id: "connection",
+                "data-state": connection_kind,
+                role: "status",
+                class: "inline-flex items-center gap-1.5 rounded-full border border-slate-300 px-2 py-0.5 text-xs dark:border-slate-700",
+                span {
+                    class: if matches!(connection_kind, "live" | "polling") { "h-2 w-2 rounded-full bg-emerald-500" } else { "h-2 w-2 rounded-full bg-amber-500" },
+                    aria_hidden: "true",
+                }
+                "{connection_text}"
+            }
+            p {
+                id: "dashboard-sync",
+                "data-status": status_kind,
+                role: "status",
+                "{status_text}"
+            }
+        }
+    }
+}
+
+/// The "Compact layout" toggle (`aria-pressed`), saved with the dashboard's preferences.
+#[component]
+fn DensityToggle(disabled: bool) -> Element {
+    let store = use_context::<DashboardStore>();
+    let compact = (store.state)().preferences.density == Density::Compact;
+    let toggle_density = move |_| {
+        let density = if compact {
+            Density::Comfortable
+        } else {
+            Density::Compact
+        };
+        store.live.send(Command::Edit(
+            "preferences.density".into(),
+            serde_json::to_value(density).unwrap_or_default(),
+        ));
+    };
+    rsx! {
+        button {
+            id: "density-toggle",
+            r#type: "button",
+            class: PAGE_BUTTON,
+            aria_pressed: "{compact}",
+            disabled,
+            onclick: toggle_density,
+            "Compact layout"
+        }
+    }
+}
+
+/// Adds a widget of the kind chosen; the gallery shows them all.
+#[component]
+fn AddWidget(disabled: bool) -> Element {
+    let store = use_context::<DashboardStore>();
+    let mut adding = use_signal(|| REGISTRY[0].kind.to_string());
+    rsx! {
         div { class: "mb-4 flex flex-wrap items-center gap-2 text-sm",
             label {
                 r#for: "widget-add-kind",
@@ -209,8 +252,8 @@ pub fn Dashboard() -> Element {
                 id: "widget-add",
                 r#type: "button",
                 class: TOOL,
-                disabled: status() == SyncStatus::Loading,
-                onclick: add,
+                disabled,
+                onclick: move |_| add_widget(store, adding()),
                 "Add"
             }
             a {
@@ -219,6 +262,17 @@ pub fn Dashboard() -> Element {
                 "Widget gallery"
             }
         }
+    }
+}
+
+/// The widgets in reading order, each a card.
+#[component]
+fn WidgetGrid(editing: ReadSignal<bool>, layout: Layout) -> Element {
+    let store = use_context::<DashboardStore>();
+    let current = (store.state)();
+    let compact = current.preferences.density == Density::Compact;
+    let widgets = ordered(&current.widgets);
+    rsx! {
         div {
             id: "widget-grid",
             "data-density": if compact { "compact" } else { "comfortable" },
@@ -240,9 +294,9 @@ pub fn Dashboard() -> Element {
                     editing: editing(),
                     first: i == 0,
                     last: i + 1 == widgets.len(),
-                    on_move: move_by,
-                    on_resize: resize,
-                    on_remove: remove,
+                    on_move: layout.on_move,
+                    on_resize: layout.on_resize,
+                    on_remove: layout.on_remove,
                 }
             }
         }
@@ -295,4 +349,41 @@ fn new_widget_id() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
     format!("w{ms}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sync_status_says_why_changes_wait() {
+        let unsaved = |why: &str| SyncStatus::Unsaved(why.into());
+        let status = |error: Option<&str>, status, waiting, connection| {
+            sync_status(error.map(String::from), status, waiting, connection)
+        };
+        assert_eq!(
+            status(Some("down"), SyncStatus::Loading, 0, Connection::Live),
+            unsaved("down")
+        );
+        assert_eq!(
+            status(None, SyncStatus::Loading, 3, Connection::Offline),
+            SyncStatus::Loading
+        );
+        assert_eq!(
+            status(None, SyncStatus::Saved, 0, Connection::Offline),
+            SyncStatus::Saved
+        );
+        assert_eq!(
+            status(None, SyncStatus::Saved, 2, Connection::Polling),
+            SyncStatus::Saving
+        );
+        assert_eq!(
+            status(None, SyncStatus::Saved, 1, Connection::SignedOut),
+            unsaved("1 change will be sent after you sign in again")
+        );
+        assert_eq!(
+            status(None, SyncStatus::Saved, 2, Connection::Reconnecting),
+            unsaved("2 changes will be sent when the connection returns")
+        );
+    }
 }

@@ -1,0 +1,102 @@
+//! The approvals page's toolbar: select all, the comment sent with decisions, the bulk approve
+//! and reject buttons, whether decided approvals show, and the search.
+
+use super::state::Queue;
+use super::{Status, Verdict};
+use crate::ui::BUTTON_SMALL;
+use dioxus::prelude::*;
+use std::collections::BTreeSet;
+
+/// The controls above the list.
+#[component]
+pub(super) fn Toolbar(queue: Queue, confirm: Signal<Option<Verdict>>, can_decide: bool) -> Element {
+    let Queue {
+        mut saved,
+        show_all,
+        mut selected,
+        mut comment,
+        ..
+    } = queue;
+    let pending: Vec<String> = queue
+        .visible()
+        .iter()
+        .filter(|a| a.status == Status::Pending)
+        .map(|a| a.id.clone())
+        .collect();
+    let chosen = selected.read().len();
+    let all_chosen = {
+        let chosen = selected.read();
+        !pending.is_empty() && pending.iter().all(|id| chosen.contains(id))
+    };
+    rsx! {
+        div { class: "mb-4 flex flex-wrap items-center gap-3 text-sm",
+            label { class: "flex items-center gap-2",
+                input {
+                    id: "select-all",
+                    r#type: "checkbox",
+                    checked: all_chosen,
+                    disabled: pending.is_empty() || !can_decide,
+                    onchange: move |e: FormEvent| {
+                        if e.checked() {
+                            selected.set(pending.iter().cloned().collect())
+                        } else {
+                            selected.set(BTreeSet::new())
+                        }
+                    },
+                }
+                "Select all"
+            }
+            input {
+                id: "decision-comment",
+                class: "min-w-48 flex-1 rounded-md border border-slate-300 bg-white px-3 py-1.5 dark:border-slate-700 dark:bg-slate-950",
+                placeholder: "Comment (optional), sent with your decisions",
+                aria_label: "Comment",
+                value: "{comment}",
+                oninput: move |e| comment.set(e.value()),
+            }
+            button {
+                id: "bulk-approve",
+                "data-shortcut": "approve",
+                class: BUTTON_SMALL,
+                disabled: chosen == 0 || !can_decide,
+                onclick: move |_| confirm.set(Some(Verdict::Approve)),
+                "Approve selected ({chosen})"
+            }
+            button {
+                id: "bulk-reject",
+                class: BUTTON_SMALL,
+                disabled: chosen == 0 || !can_decide,
+                onclick: move |_| confirm.set(Some(Verdict::Reject)),
+                "Reject selected ({chosen})"
+            }
+            label { class: "flex items-center gap-2",
+                input {
+                    id: "show-decided",
+                    r#type: "checkbox",
+                    checked: show_all(),
+                    onchange: move |e: FormEvent| {
+                        saved
+                            .with_mut(|saved| {
+                                if e.checked() {
+                                    saved.values.insert("status".into(), "all".into());
+                                } else {
+                                    saved.values.remove("status");
+                                }
+                            })
+                    },
+                }
+                "Show decided"
+            }
+            input {
+                id: "approvals-search",
+                "data-shortcut": "search",
+                r#type: "search",
+                class: "min-w-40 rounded-md border border-slate-300 bg-white px-3 py-1.5 dark:border-slate-700 dark:bg-slate-950",
+                placeholder: "Search tool, agent, reason",
+                aria_label: "Search approvals",
+                value: "{saved().search}",
+                oninput: move |e| saved.with_mut(|saved| saved.search = e.value()),
+            }
+        }
+    }
+}
