@@ -256,6 +256,6 @@ fn page_components_and_hooks_are_small() {
     let sample = "#[component]\npub fn Page() -> Element {\n    rsx! {}\n}\nfn use_thing() {\n}\nfn helper() {\n}\n";
     assert_eq!(
         component_lengths(sample),
-        [("Page".to_owned(), 4), ("use_thing".to_owned(), 2)]
+        [("Page".to_owned(), 3), ("use_thing".to_owned(), 2)]
     );
 }
