@@ -7,7 +7,7 @@ use super::{shared, stays, upsert, Approval};
 use crate::approvals::Withdrawn;
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
-use crate::http::{call, use_api, use_synced, Api};
+use crate::http::{call, use_answers, use_api, Api};
 use crate::settings::locale::lowercase;
 use dioxus::prelude::*;
 use std::collections::BTreeSet;
@@ -23,6 +23,9 @@ pub(super) struct Queue {
     pub answer: Api<Vec<Approval>>,
     /// The queue as loaded, then kept current by the live events.
     pub list: Signal<Vec<Rc<Approval>>>,
+    /// The live events that arrived while a load was on its way: applied again to its answer
+    /// (which may have been read before they happened).
+    late: CopyValue<Vec<(Approval, bool)>>,
     /// The search, lower case.
     pub search: Memo<String>,
     /// The approvals the search lets through, in queue order (worked out once per change, for
@@ -59,7 +62,17 @@ pub(super) fn use_queue() -> Result<Queue, RenderError> {
         let status = if show_all() { "all" } else { "pending" };
         format!("/api/approvals?status={status}")
     })?;
-    let list = use_synced(answer, shared);
+    let mut list = use_signal(Vec::new);
+    let mut late = use_hook(|| CopyValue::new(Vec::<(Approval, bool)>::new()));
+    use_answers(answer, move |loaded| {
+        if let Ok(items) = loaded {
+            let mut items = shared(items);
+            for (approval, run) in late.write().drain(..) {
+                apply(&mut items, approval, run, *show_all.peek());
+            }
+            list.set(items);
+        }
+    });
     let search = use_memo(move || lowercase(saved().search.trim()));
     let shown = use_memo(move || {
         let search = search();
@@ -74,12 +87,23 @@ pub(super) fn use_queue() -> Result<Queue, RenderError> {
         show_all,
         answer,
         list,
+        late,
         search,
         shown,
         selected: use_signal(BTreeSet::new),
         comment: use_signal(String::new),
         message: use_signal(|| None),
     })
+}
+
+/// A live event's approval in the list: updated or added if the filter shows it (or it is a
+/// run's progress), else taken out.
+fn apply(items: &mut Vec<Rc<Approval>>, approval: Approval, run: bool, show_all: bool) {
+    if stays(&approval, show_all) || run {
+        upsert(items, approval);
+    } else {
+        items.retain(|a| a.id != approval.id);
+    }
 }
 
 /// Live: requests and decisions made anywhere; a reconnect reloads what it may have missed.
@@ -95,14 +119,13 @@ pub(super) fn use_live(queue: Queue, bulk: BulkDecision) {
                     if event.approval.status.is_terminal() {
                         bulk.count(&event.approval.id);
                     }
-                    let keep = stays(&event.approval, (queue.show_all)()) || event.event == "run";
-                    let mut list = queue.list;
-                    let mut items = list.write();
-                    if keep {
-                        upsert(&mut items, event.approval);
-                    } else {
-                        items.retain(|a| a.id != event.approval.id);
+                    let run = event.event == "run";
+                    if queue.answer.loading() {
+                        let mut late = queue.late;
+                        late.write().push((event.approval.clone(), run));
                     }
+                    let mut list = queue.list;
+                    apply(&mut list.write(), event.approval, run, (queue.show_all)());
                 }
             },
         )
