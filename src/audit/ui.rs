@@ -76,18 +76,12 @@ impl Browse {
     /// Sets one of the saved filter's values (empty: any).
     fn set(self, key: &'static str, value: String) {
         let mut saved = self.saved;
-        saved.with_mut(|saved| {
-            if value.is_empty() {
-                saved.values.remove(key);
-            } else {
-                saved.values.insert(key.into(), value);
-            }
-        });
+        saved.with_mut(|saved| saved.set(key, value));
     }
 
     /// One of the saved filter's values (empty: any).
     fn value(self, key: &str) -> String {
-        (self.saved)().values.get(key).cloned().unwrap_or_default()
+        self.saved.read().value(key)
     }
 }
 

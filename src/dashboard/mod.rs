@@ -133,6 +133,22 @@ pub struct SavedFilter {
     pub values: BTreeMap<String, String>,
 }
 
+impl SavedFilter {
+    /// One of the values (empty: any).
+    pub fn value(&self, key: &str) -> String {
+        self.values.get(key).cloned().unwrap_or_default()
+    }
+
+    /// Sets one of the values (empty: removed, so any).
+    pub fn set(&mut self, key: &str, value: String) {
+        if value.is_empty() {
+            self.values.remove(key);
+        } else {
+            self.values.insert(key.into(), value);
+        }
+    }
+}
+
 /// What is wrong with a state that parsed but cannot be shown.
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub enum StateError {
