@@ -74,7 +74,9 @@ for (const [path, chunk, heading] of [
 test("a click to a page whose chunk is not loaded yet keeps the shell, shows progress, then the page, and a shortcut pressed meanwhile applies to it", { skip }, async () => {
   await inNewContext(
     env.browser,
-    {},
+    // Once the service worker claims the page it fetches the chunks itself, where `page.route`
+    // cannot hold them (the test then passed only when the chunk was slower than the check).
+    { serviceWorkers: "block" },
     async (page) => {
       const fetched = chunksFetched(page);
       // Every other page's chunk is held back until released: long enough to see what the user
@@ -82,7 +84,9 @@ test("a click to a page whose chunk is not loaded yet keeps the shell, shows pro
       // on its first chunk instead of loading Audit's.
       let release;
       const held = new Promise((resolve) => (release = resolve));
+      let holding = 0;
       await page.route(/module_\d+_route(?!Dashboard)/, async (route) => {
+        holding += 1;
         await held;
         await route.continue();
       });
@@ -92,6 +96,7 @@ test("a click to a page whose chunk is not loaded yet keeps the shell, shows pro
       await page.click('#sidebar a:has-text("Audit log")');
       await page.waitForURL(`${env.server.url}/audit`);
       await page.waitForSelector("#page-loading");
+      assert.ok(holding > 0, "the page's chunk is held back");
       assert.ok(await page.isVisible('#sidebar a:has-text("Dashboard")'), "the shell stays while the page loads");
       assert.ok(await page.isVisible("#theme-toggle"), "the top bar stays while the page loads");
       // `s` pressed before the page is there puts the cursor in its search box once it is.
