@@ -32,7 +32,7 @@ pub use body::parse_body;
 mod extract;
 #[cfg(feature = "server")]
 pub use extract::{JsonBody, JsonBytes, QueryParams};
-pub use loader::{use_answers, use_api, use_synced, Api, Loaded};
+pub use loader::{use_answers, use_api, Api, Loaded};
 #[cfg(feature = "server")]
 pub use server::{is_json, parse, require_json, ApiError};
 

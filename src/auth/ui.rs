@@ -6,7 +6,8 @@ use super::{AuthOptions, LoginRequest, Me, SignupMode, SignupRequest, SwitchWork
 use crate::http::{call, use_api, Api, CallError, Loaded};
 use crate::members::{AcceptInvite, InviteOffer};
 use crate::pages::PageTitle;
-use crate::settings::{AllSettings, UserSettings};
+use crate::settings::saves::Saves;
+use crate::settings::{AllSettings, UserSettings, WorkspaceSettings};
 use crate::theme::Theme;
 use crate::ui::PRIMARY;
 use dioxus::prelude::*;
@@ -21,20 +22,10 @@ pub struct SessionContext {
     pub settings: Signal<Option<AllSettings>>,
     /// Why loading failed, when it did.
     pub error: Signal<Option<String>>,
-}
-
-impl SessionContext {
-    /// Saves the user's settings and applies them at once; the error says why not.
-    pub async fn save_user_settings(mut self, next: UserSettings) -> Result<(), String> {
-        let body = serde_json::to_value(&next).map_err(|err| err.to_string())?;
-        let saved: UserSettings = call("PUT", "/api/settings/user", Some(body))
-            .await
-            .map_err(|err| err.to_string())?;
-        if let Some(all) = self.settings.write().as_mut() {
-            all.user = saved;
-        }
-        Ok(())
-    }
+    /// The saves of the user's settings (the settings page, the top bar's theme).
+    pub user_saves: Saves<UserSettings>,
+    /// The saves of the workspace's.
+    pub workspace_saves: Saves<WorkspaceSettings>,
 }
 
 /// Loads the session (the server does while rendering the page, so its HTML already shows who is
@@ -50,6 +41,8 @@ pub fn use_session_provider() -> Result<SessionContext, RenderError> {
         me,
         settings,
         error,
+        user_saves: Saves::new(settings),
+        workspace_saves: Saves::new(settings),
     });
     let theme = use_context::<Theme>();
     use_effect(move || follow_session(session, theme, me_api.get(), settings_api.get()));

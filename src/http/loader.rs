@@ -265,21 +265,6 @@ pub fn use_answers<T: DeserializeOwned + Clone + 'static>(
     });
 }
 
-/// A signal of what `api`'s answers give (made by `make`) that the page changes itself as well
-/// (from live events, say): empty (`U::default()`) until an answer comes, replaced by each one.
-pub fn use_synced<T: DeserializeOwned + Clone + 'static, U: Default + 'static>(
-    api: Api<T>,
-    make: impl Fn(T) -> U + 'static,
-) -> Signal<U> {
-    let mut synced = use_signal(U::default);
-    use_answers(api, move |answer| {
-        if let Ok(value) = answer {
-            synced.set(make(value));
-        }
-    });
-    synced
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

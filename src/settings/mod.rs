@@ -6,6 +6,7 @@
 #[cfg(feature = "server")]
 pub mod api;
 pub mod locale;
+pub mod saves;
 #[cfg(feature = "server")]
 pub mod store;
 mod ui;

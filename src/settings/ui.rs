@@ -2,12 +2,12 @@
 //! once (theme, language); the workspace's shared settings are read-only for a viewer, and admins
 //! manage members and invitations here.
 
+use super::saves::Change;
 use super::{
     AllSettings, ExpiryOutcome, ExportFormat, ExportSchedule, Language, UserSettings,
     WorkspaceSettings, REFRESH_RANGE, TIMEZONES,
 };
 use crate::auth::SessionContext;
-use crate::http::call;
 use crate::pages::PageHeader;
 use crate::theme::{Theme, ThemeChoice};
 use crate::ui::CARD;
@@ -77,54 +77,49 @@ fn SaveStatus(status: Signal<Option<Result<String, String>>>) -> Element {
     }
 }
 
-/// Event handlers that apply one field's change to a copy of `current` and save it: `edit` for
-/// text and selects (the new value), `toggle` for checkboxes (checked or not).
+/// Event handlers that save one field's change: `edit` for text and selects (the new value),
+/// `toggle` for checkboxes (checked or not). The change applies to the latest copy of the
+/// settings, not to the one this render shows (which a save on its way may not have reached).
 #[allow(clippy::type_complexity)]
-fn editors<T: Clone + 'static>(
-    current: T,
-    save: impl Fn(T) + Copy + 'static,
+fn editors<T: 'static>(
+    save: Callback<Change<T>>,
 ) -> (
     impl Fn(fn(&mut T, String)) -> Box<dyn FnMut(FormEvent)>,
     impl Fn(fn(&mut T, bool)) -> Box<dyn FnMut(FormEvent)>,
 ) {
-    let for_toggle = current.clone();
     let edit = move |change: fn(&mut T, String)| -> Box<dyn FnMut(FormEvent)> {
-        let current = current.clone();
         Box::new(move |event: FormEvent| {
-            let mut next = current.clone();
-            change(&mut next, event.value());
-            save(next);
+            let value = event.value();
+            save.call(Box::new(move |document: &mut T| change(document, value)));
         })
     };
     let toggle = move |change: fn(&mut T, bool)| -> Box<dyn FnMut(FormEvent)> {
-        let current = for_toggle.clone();
         Box::new(move |event: FormEvent| {
-            let mut next = current.clone();
-            change(&mut next, event.checked());
-            save(next);
+            let on = event.checked();
+            save.call(Box::new(move |document: &mut T| change(document, on)));
         })
     };
     (edit, toggle)
 }
 
-/// Saves the user's own settings and applies them at once (theme, language); says how it went
-/// in `status`.
-fn use_save_user(mut status: Signal<Option<Result<String, String>>>) -> Callback<UserSettings> {
+/// Saves the user's own settings and applies them once saved (theme, language); says how it
+/// went in `status`.
+fn use_save_user(mut status: Signal<Option<Result<String, String>>>) -> Callback<Change<UserSettings>> {
     let session = use_context::<SessionContext>();
     let mut theme = use_context::<Theme>();
-    use_callback(move |next: UserSettings| {
+    use_callback(move |change: Change<UserSettings>| {
         spawn(async move {
-            let applied_theme = next.ui.theme;
-            let language = next.ui.language;
-            match session.save_user_settings(next).await {
-                Ok(()) => {
-                    if (theme.choice)() != applied_theme {
-                        theme.choose(applied_theme);
+            match session.user_saves.save(change).await {
+                Some(Ok(saved)) => {
+                    if (theme.choice)() != saved.ui.theme {
+                        theme.choose(saved.ui.theme);
                     }
-                    crate::auth::set_language(language.code());
+                    crate::auth::set_language(saved.ui.language.code());
                     status.set(Some(Ok("Saved.".into())));
                 }
-                Err(err) => status.set(Some(Err(format!("Not saved: {err}")))),
+                Some(Err(err)) => status.set(Some(Err(format!("Not saved: {err}")))),
+                // A save on its way sends this edit too, and says how it went.
+                None => {}
             }
         });
     })
@@ -134,13 +129,18 @@ fn use_save_user(mut status: Signal<Option<Result<String, String>>>) -> Callback
 fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>) -> Element {
     let save = use_save_user(status);
     let user = all.user;
-    let (_, toggle) = editors(user.clone(), move |next| save.call(next));
+    let (_, toggle) = editors(save);
     rsx! {
         section { id: "user-settings", class: CARD,
             h2 { class: "text-lg font-medium", "Yours" }
             SystemSettings { user: user.clone(), on_save: save }
             InterfaceSettings { user: user.clone(), on_save: save }
-            crate::shortcuts::ui::ShortcutSettings { user: user.clone(), on_save: save }
+            crate::shortcuts::ui::ShortcutSettings {
+                user: user.clone(),
+                on_save: move |next: UserSettings| {
+                    save.call(Box::new(move |user: &mut UserSettings| user.shortcuts = next.shortcuts));
+                },
+            }
             h3 { class: HEADING, "Advanced" }
             label { class: ROW,
                 "Include my actions in usage analytics"
@@ -157,8 +157,8 @@ fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>)
 
 /// The user's system settings: auto-refresh and which notifications they get.
 #[component]
-fn SystemSettings(user: UserSettings, on_save: Callback<UserSettings>) -> Element {
-    let (edit, toggle) = editors(user.clone(), move |next| on_save.call(next));
+fn SystemSettings(user: UserSettings, on_save: Callback<Change<UserSettings>>) -> Element {
+    let (edit, toggle) = editors(on_save);
     let notifications = user.system.notifications.clone();
     rsx! {
         h3 { class: HEADING, "System" }
@@ -218,8 +218,8 @@ fn SystemSettings(user: UserSettings, on_save: Callback<UserSettings>) -> Elemen
 
 /// The user's interface settings: theme, language, time zone.
 #[component]
-fn InterfaceSettings(user: UserSettings, on_save: Callback<UserSettings>) -> Element {
-    let (edit, _) = editors(user.clone(), move |next| on_save.call(next));
+fn InterfaceSettings(user: UserSettings, on_save: Callback<Change<UserSettings>>) -> Element {
+    let (edit, _) = editors(on_save);
     rsx! {
         h3 { class: HEADING, "Interface" }
         label { class: "block text-sm",
@@ -272,19 +272,14 @@ fn InterfaceSettings(user: UserSettings, on_save: Callback<UserSettings>) -> Ele
 /// Saves the workspace's shared settings; says how it went in `status`.
 fn use_save_workspace(
     mut status: Signal<Option<Result<String, String>>>,
-) -> Callback<WorkspaceSettings> {
-    let mut session = use_context::<SessionContext>();
-    use_callback(move |next: WorkspaceSettings| {
+) -> Callback<Change<WorkspaceSettings>> {
+    let session = use_context::<SessionContext>();
+    use_callback(move |change: Change<WorkspaceSettings>| {
         spawn(async move {
-            let body = serde_json::to_value(&next).ok();
-            match call::<WorkspaceSettings>("PUT", "/api/settings/workspace", body).await {
-                Ok(saved) => {
-                    if let Some(all) = session.settings.write().as_mut() {
-                        all.workspace = saved;
-                    }
-                    status.set(Some(Ok("Saved for the whole workspace.".into())));
-                }
-                Err(err) => status.set(Some(Err(format!("Not saved: {err}")))),
+            match session.workspace_saves.save(change).await {
+                Some(Ok(_)) => status.set(Some(Ok("Saved for the whole workspace.".into()))),
+                Some(Err(err)) => status.set(Some(Err(format!("Not saved: {err}")))),
+                None => {}
             }
         });
     })
@@ -295,7 +290,7 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
     let save = use_save_workspace(status);
     let shared = all.workspace;
     let allowed = all.can_change_workspace;
-    let (_, toggle) = editors(shared.clone(), move |next| save.call(next));
+    let (_, toggle) = editors(save);
     rsx! {
         section { id: "workspace-settings", class: CARD,
             h2 { class: "text-lg font-medium", "Workspace" }
@@ -329,9 +324,9 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
 fn ExportSettings(
     shared: WorkspaceSettings,
     allowed: bool,
-    on_save: Callback<WorkspaceSettings>,
+    on_save: Callback<Change<WorkspaceSettings>>,
 ) -> Element {
-    let (edit, toggle) = editors(shared.clone(), move |next| on_save.call(next));
+    let (edit, toggle) = editors(on_save);
     rsx! {
         fieldset { disabled: !allowed,
             legend { class: HEADING, "Export" }
@@ -402,9 +397,9 @@ fn ExportSettings(
 fn ApprovalSettings(
     shared: WorkspaceSettings,
     allowed: bool,
-    on_save: Callback<WorkspaceSettings>,
+    on_save: Callback<Change<WorkspaceSettings>>,
 ) -> Element {
-    let (edit, _) = editors(shared.clone(), move |next| on_save.call(next));
+    let (edit, _) = editors(on_save);
     rsx! {
         fieldset { disabled: !allowed,
             legend { class: HEADING, "Approvals" }

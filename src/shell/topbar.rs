@@ -14,12 +14,9 @@ pub fn TopBar(drawer: Drawer) -> Element {
     let session = use_context::<SessionContext>();
     // The theme is a user setting: a choice made here is saved with the account too.
     let save_theme = move |choice: ThemeChoice| {
-        let Some(mut settings) = (session.settings)().map(|all| all.user) else {
-            return;
-        };
-        settings.ui.theme = choice;
         spawn(async move {
-            if let Err(err) = session.save_user_settings(settings).await {
+            let saved = session.user_saves.save(|user| user.ui.theme = choice).await;
+            if let Some(Err(err)) = saved {
                 crate::log::warn(&format!("theme not saved to the account: {err}"));
             }
         });

@@ -31,7 +31,8 @@ test("signing in through the form, after a wrong password, lands on the page ask
 });
 
 test("settings are saved as they change, applied at once, and kept across a reload", async () => {
-  await withContext(async (page, context) => {
+  // The service worker blocked: `context.route` holds the saves' answers below.
+  await inNewContext(env.browser, { serviceWorkers: "block" }, async (page, context) => {
     await signUp(context, env.server, "settings@example.com", "Settings test");
     await page.goto(`${env.server.url}/settings`);
     await hydrated(page);
@@ -43,23 +44,24 @@ test("settings are saved as they change, applied at once, and kept across a relo
     await page.waitForSelector('#settings-status:has-text("Saved")');
     await page.selectOption("#language", "de");
     await page.waitForFunction(() => document.documentElement.lang === "de");
-    // Each edit waits for its save's answer to be shown before the next (a render of an answer
-    // puts the saved values back into the fields, over a value being typed meanwhile).
-    const saving = async (edit) => {
-      const answered = page.waitForResponse((r) => r.url().endsWith("/api/settings/user") && r.request().method() === "PUT");
-      await edit();
-      await answered;
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 50))));
-    };
-    await saving(() => page.selectOption("#timezone", "Asia/Tokyo"));
-    await saving(() => page.uncheck("#notify-alert"));
-    await saving(async () => {
-      await page.fill("#auto-refresh", "120");
-      await page.press("#auto-refresh", "Tab");
+    // Edits made quicker than the saves answer (each answer held 300 ms): every one is kept,
+    // and an answer does not put an older value back into a field edited after it was sent.
+    await context.route(/\/api\/settings\/user$/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
     });
+    await page.selectOption("#timezone", "Asia/Tokyo");
+    await page.uncheck("#notify-alert");
+    await page.fill("#auto-refresh", "120");
+    await page.press("#auto-refresh", "Tab");
+    await page.waitForTimeout(1_000);
+    assert.equal(await page.inputValue("#timezone"), "Asia/Tokyo");
+    assert.equal(await page.isChecked("#notify-alert"), false);
+    assert.equal(await page.inputValue("#auto-refresh"), "120");
+    await context.unroute(/\/api\/settings\/user$/);
     await page.waitForFunction(async () => {
       const all = await (await fetch("/api/settings")).json();
-      return all.user.system.autoRefreshSeconds === 120 && all.user.system.notifications.systemAlert === false;
+      return all.user.system.autoRefreshSeconds === 120 && all.user.system.notifications.systemAlert === false && all.user.ui.timezone === "Asia/Tokyo";
     });
 
     // An out-of-range value is refused with the reason, and nothing changes.

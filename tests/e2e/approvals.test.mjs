@@ -209,3 +209,48 @@ test("the dashboard's approval-queue widget counts, decides and follows live", a
     await context.close();
   }
 });
+
+// The queue is read again once its live topic is subscribed. A request made after that answer was
+// read but before it arrived is shown by its live event, and the older answer must not take it away.
+for (const [where, path, count] of [
+  ["the dashboard's widget", "/", (page) => page.locator('article[data-kind="approval_queue"] .queue-item').count()],
+  ["the Approvals page", "/approvals", (page) => page.locator("li.approval").count()],
+]) {
+  test(`${where} keeps a request made while its queue is being read again`, async () => {
+    const context = await env.browser.newContext({ serviceWorkers: "block" });
+    try {
+      const ask = await fleet(context, `late-${path.length}@example.com`);
+      await ask("deploy");
+      let read;
+      const answerRead = new Promise((resolve) => (read = resolve));
+      let release;
+      const held = new Promise((resolve) => (release = resolve));
+      const answered = [];
+      await context.route(/\/api\/approvals\?status=pending/, async (route) => {
+        const response = await route.fetch();
+        read();
+        await held;
+        await route.fulfill({ response });
+        answered.push(route.request().url());
+      });
+      const page = await openPage(context, env.server, path);
+      await Promise.race([
+        answerRead,
+        page.waitForTimeout(15_000).then(() => assert.fail("the queue was not read again once its live topic was subscribed")),
+      ]);
+      await ask("rollback");
+      const deadline = Date.now() + 10_000;
+      while ((await count(page)) < 2 && Date.now() < deadline) await page.waitForTimeout(50);
+      assert.equal(await count(page), 2, "the live event shows the new request");
+      release();
+      while (answered.length === 0 && Date.now() < deadline + 10_000) await page.waitForTimeout(50);
+      assert.equal(answered.length, 1, "the held answer was sent");
+      // The answer, read before the request, is applied in the next frames.
+      await page.waitForTimeout(500);
+      assert.equal(await count(page), 2, "the older answer did not take the new request away");
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+}

@@ -12,6 +12,7 @@
 
 mod bulk;
 mod list;
+mod live;
 mod queue;
 mod row;
 mod state;

@@ -1,10 +1,11 @@
 //! The dashboard's approval-queue widget: how many wait, the oldest five with approve and
 //! reject, live; loading, empty and error (with retry) states; the page for the rest.
 
-use super::{shared, Approval, Status};
+use super::live::use_live_list;
+use super::{Approval, Status};
 use crate::approvals::RunStatus;
 use crate::auth::SessionContext;
-use crate::http::{call, use_api, use_synced, Loaded};
+use crate::http::{call, use_api, Loaded};
 use crate::ui::BUTTON_SMALL;
 use dioxus::prelude::*;
 use std::rc::Rc;
@@ -16,18 +17,15 @@ pub fn ApprovalQueue() -> Element {
     let session = use_context::<SessionContext>();
     let can_decide = (session.me)().is_some_and(|me| me.role.can_change_shared());
     let answer = use_api::<Vec<Approval>>(|| "/api/approvals?status=pending".into())?;
-    let mut list = use_synced(answer, shared);
-    let reload = move || answer.reload();
+    // Pending ones, and a run until the widget loads again: its bar, then its outcome.
+    let live = use_live_list(answer, use_memo(|| false));
+    let mut list = live.list;
+    let reload = move || live.reload();
     use_future(move || async move {
         #[cfg(feature = "web")]
         crate::sync::client::follow(crate::sync::Topic::ToolRunStatus, reload, move |payload| {
             if let Ok(event) = serde_json::from_value::<super::LiveEvent>(payload) {
-                let items = &mut *list.write();
-                items.retain(|a| a.id != event.approval.id);
-                // A run shows until the page is loaded again: its bar, then its outcome.
-                if event.approval.status == Status::Pending || event.approval.run.is_some() {
-                    super::upsert(items, event.approval);
-                }
+                live.apply(event);
             }
         })
         .await;

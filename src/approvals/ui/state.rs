@@ -3,11 +3,12 @@
 //! (decide, approve with edited arguments, always allow), made once for the page's life.
 
 use super::bulk::BulkDecision;
-use super::{shared, stays, upsert, Approval};
+use super::live::{use_live_list, LiveList};
+use super::{stays, upsert, Approval};
 use crate::approvals::Withdrawn;
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
-use crate::http::{call, use_answers, use_api, Api};
+use crate::http::{call, use_api, Api};
 use crate::settings::locale::lowercase;
 use dioxus::prelude::*;
 use std::collections::BTreeSet;
@@ -23,9 +24,7 @@ pub(super) struct Queue {
     pub answer: Api<Vec<Approval>>,
     /// The queue as loaded, then kept current by the live events.
     pub list: Signal<Vec<Rc<Approval>>>,
-    /// The live events that arrived while a load was on its way: applied again to its answer
-    /// (which may have been read before they happened).
-    late: CopyValue<Vec<(Approval, bool)>>,
+    live: LiveList,
     /// The search, lower case.
     pub search: Memo<String>,
     /// The approvals the search lets through, in queue order (worked out once per change, for
@@ -62,21 +61,11 @@ pub(super) fn use_queue() -> Result<Queue, RenderError> {
         let status = if show_all() { "all" } else { "pending" };
         format!("/api/approvals?status={status}")
     })?;
-    let mut list = use_signal(Vec::new);
-    let mut late = use_hook(|| CopyValue::new(Vec::<(Approval, bool)>::new()));
-    use_answers(answer, move |loaded| {
-        if let Ok(items) = loaded {
-            let mut items = shared(items);
-            for (approval, run) in late.write().drain(..) {
-                apply(&mut items, approval, run, *show_all.peek());
-            }
-            list.set(items);
-        }
-    });
+    let live = use_live_list(answer, show_all);
     let search = use_memo(move || lowercase(saved().search.trim()));
     let shown = use_memo(move || {
         let search = search();
-        let list = list.read();
+        let list = live.list.read();
         list.iter()
             .filter(|a| super::matches(a, &search))
             .cloned()
@@ -86,24 +75,14 @@ pub(super) fn use_queue() -> Result<Queue, RenderError> {
         saved,
         show_all,
         answer,
-        list,
-        late,
+        list: live.list,
+        live,
         search,
         shown,
         selected: use_signal(BTreeSet::new),
         comment: use_signal(String::new),
         message: use_signal(|| None),
     })
-}
-
-/// A live event's approval in the list: updated or added if the filter shows it (or it is a
-/// run's progress), else taken out.
-fn apply(items: &mut Vec<Rc<Approval>>, approval: Approval, run: bool, show_all: bool) {
-    if stays(&approval, show_all) || run {
-        upsert(items, approval);
-    } else {
-        items.retain(|a| a.id != approval.id);
-    }
 }
 
 /// Live: requests and decisions made anywhere; a reconnect reloads what it may have missed.
@@ -119,13 +98,7 @@ pub(super) fn use_live(queue: Queue, bulk: BulkDecision) {
                     if event.approval.status.is_terminal() {
                         bulk.count(&event.approval.id);
                     }
-                    let run = event.event == "run";
-                    if queue.answer.loading() {
-                        let mut late = queue.late;
-                        late.write().push((event.approval.clone(), run));
-                    }
-                    let mut list = queue.list;
-                    apply(&mut list.write(), event.approval, run, (queue.show_all)());
+                    queue.live.apply(event);
                 }
             },
         )
