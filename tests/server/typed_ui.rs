@@ -209,7 +209,7 @@ pub fn component_lengths(code: &str) -> Vec<(String, usize)> {
     let lines: Vec<&str> = code.lines().collect();
     let mut found = Vec::new();
     for (at, line) in lines.iter().enumerate() {
-        let Some(signature) = ["pub fn ", "pub(crate) fn ", "fn "]
+        let Some(signature) = ["pub fn ", "pub(crate) fn ", "pub(super) fn ", "fn "]
             .iter()
             .find_map(|start| line.strip_prefix(start))
         else {
@@ -253,9 +253,13 @@ fn page_components_and_hooks_are_small() {
         "split these into named sub-components and hooks (at most {LONGEST} lines each):\n{}",
         long.join("\n")
     );
-    let sample = "#[component]\npub fn Page() -> Element {\n    rsx! {}\n}\nfn use_thing() {\n}\nfn helper() {\n}\n";
+    let sample = "#[component]\npub fn Page() -> Element {\n    rsx! {}\n}\nfn use_thing() {\n}\nfn helper() {\n}\n#[component]\npub(super) fn Part() -> Element {\n}\n";
     assert_eq!(
         component_lengths(sample),
-        [("Page".to_owned(), 3), ("use_thing".to_owned(), 2)]
+        [
+            ("Page".to_owned(), 3),
+            ("use_thing".to_owned(), 2),
+            ("Part".to_owned(), 2)
+        ]
     );
 }
