@@ -144,6 +144,9 @@ mod tests {
         edited.ui.timezone = "Asia/Tokyo".into();
         let mut shown = edited.clone();
         settled(&mut shown, &sent, &saved);
-        assert_eq!(shown, edited, "the edit made meanwhile stays, to be sent next");
+        assert_eq!(
+            shown, edited,
+            "the edit made meanwhile stays, to be sent next"
+        );
     }
 }

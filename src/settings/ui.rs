@@ -104,7 +104,9 @@ fn editors<T: 'static>(
 
 /// Saves the user's own settings and applies them once saved (theme, language); says how it
 /// went in `status`.
-fn use_save_user(mut status: Signal<Option<Result<String, String>>>) -> Callback<Change<UserSettings>> {
+fn use_save_user(
+    mut status: Signal<Option<Result<String, String>>>,
+) -> Callback<Change<UserSettings>> {
     let session = use_context::<SessionContext>();
     let mut theme = use_context::<Theme>();
     use_callback(move |change: Change<UserSettings>| {
@@ -138,7 +140,9 @@ fn UserSection(all: AllSettings, status: Signal<Option<Result<String, String>>>)
             crate::shortcuts::ui::ShortcutSettings {
                 user: user.clone(),
                 on_save: move |next: UserSettings| {
-                    save.call(Box::new(move |user: &mut UserSettings| user.shortcuts = next.shortcuts));
+                    save.call(
+                        Box::new(move |user: &mut UserSettings| user.shortcuts = next.shortcuts),
+                    );
                 },
             }
             h3 { class: HEADING, "Advanced" }
@@ -319,6 +323,49 @@ fn WorkspaceSection(all: AllSettings, status: Signal<Option<Result<String, Strin
     }
 }
 
+/// The export formats, as sent and as shown.
+const FORMATS: &[(&str, &str, ExportFormat)] = &[
+    ("csv", "CSV", ExportFormat::Csv),
+    ("json", "JSON", ExportFormat::Json),
+];
+/// How often exports run.
+const SCHEDULES: &[(&str, &str, ExportSchedule)] = &[
+    ("daily", "Daily", ExportSchedule::Daily),
+    ("weekly", "Weekly", ExportSchedule::Weekly),
+];
+/// What an approval nobody decided in time comes to.
+const EXPIRY: &[(&str, &str, ExpiryOutcome)] = &[
+    ("deny", "Deny the tool run", ExpiryOutcome::Deny),
+    ("allow", "Allow the tool run", ExpiryOutcome::Allow),
+];
+
+/// A select of a few named options (value, label, option); `on_pick` gets the one chosen.
+#[component]
+fn Choice<V: Copy + PartialEq + 'static>(
+    id: &'static str,
+    current: V,
+    options: &'static [(&'static str, &'static str, V)],
+    #[props(default)] disabled: bool,
+    on_pick: Callback<V>,
+) -> Element {
+    rsx! {
+        select {
+            id,
+            class: SELECT,
+            disabled,
+            onchange: move |event: FormEvent| {
+                let picked = options.iter().find(|(value, ..)| *value == event.value());
+                if let Some((_, _, option)) = picked {
+                    on_pick.call(*option);
+                }
+            },
+            for (value, label, option) in options {
+                option { value: *value, selected: *option == current, "{label}" }
+            }
+        }
+    }
+}
+
 /// The workspace's export settings: format, and whether and how often to export.
 #[component]
 fn ExportSettings(
@@ -326,32 +373,24 @@ fn ExportSettings(
     allowed: bool,
     on_save: Callback<Change<WorkspaceSettings>>,
 ) -> Element {
-    let (edit, toggle) = editors(on_save);
+    let (_, toggle) = editors(on_save);
     rsx! {
         fieldset { disabled: !allowed,
             legend { class: HEADING, "Export" }
             label { class: "block text-sm",
                 "Default format"
-                select {
+                Choice {
                     id: "export-format",
-                    class: SELECT,
-                    onchange: edit(|s, v| {
-                        s.export.default_format = if v == "json" {
-                            ExportFormat::Json
-                        } else {
-                            ExportFormat::Csv
-                        };
-                    }),
-                    option {
-                        value: "csv",
-                        selected: shared.export.default_format == ExportFormat::Csv,
-                        "CSV"
-                    }
-                    option {
-                        value: "json",
-                        selected: shared.export.default_format == ExportFormat::Json,
-                        "JSON"
-                    }
+                    current: shared.export.default_format,
+                    options: FORMATS,
+                    on_pick: move |format| {
+                        on_save
+                            .call(
+                                Box::new(move |s: &mut WorkspaceSettings| {
+                                    s.export.default_format = format;
+                                }),
+                            )
+                    },
                 }
             }
             label { class: ROW,
@@ -365,27 +404,17 @@ fn ExportSettings(
             }
             label { class: "block text-sm",
                 "Schedule"
-                select {
+                Choice {
                     id: "export-schedule",
-                    class: SELECT,
+                    current: shared.export.schedule,
+                    options: SCHEDULES,
                     disabled: !shared.export.auto_export,
-                    onchange: edit(|s, v| {
-                        s.export.schedule = if v == "daily" {
-                            ExportSchedule::Daily
-                        } else {
-                            ExportSchedule::Weekly
-                        };
-                    }),
-                    option {
-                        value: "daily",
-                        selected: shared.export.schedule == ExportSchedule::Daily,
-                        "Daily"
-                    }
-                    option {
-                        value: "weekly",
-                        selected: shared.export.schedule == ExportSchedule::Weekly,
-                        "Weekly"
-                    }
+                    on_pick: move |schedule| {
+                        on_save
+                            .call(
+                                Box::new(move |s: &mut WorkspaceSettings| s.export.schedule = schedule),
+                            )
+                    },
                 }
             }
         }
@@ -399,32 +428,23 @@ fn ApprovalSettings(
     allowed: bool,
     on_save: Callback<Change<WorkspaceSettings>>,
 ) -> Element {
-    let (edit, _) = editors(on_save);
     rsx! {
         fieldset { disabled: !allowed,
             legend { class: HEADING, "Approvals" }
             label { class: "block text-sm",
                 "When nobody decides before the deadline"
-                select {
+                Choice {
                     id: "approval-expiry",
-                    class: SELECT,
-                    onchange: edit(|s, v| {
-                        s.approvals.on_expiry = if v == "allow" {
-                            ExpiryOutcome::Allow
-                        } else {
-                            ExpiryOutcome::Deny
-                        };
-                    }),
-                    option {
-                        value: "deny",
-                        selected: shared.approvals.on_expiry == ExpiryOutcome::Deny,
-                        "Deny the tool run"
-                    }
-                    option {
-                        value: "allow",
-                        selected: shared.approvals.on_expiry == ExpiryOutcome::Allow,
-                        "Allow the tool run"
-                    }
+                    current: shared.approvals.on_expiry,
+                    options: EXPIRY,
+                    on_pick: move |outcome| {
+                        on_save
+                            .call(
+                                Box::new(move |s: &mut WorkspaceSettings| {
+                                    s.approvals.on_expiry = outcome;
+                                }),
+                            )
+                    },
                 }
             }
         }

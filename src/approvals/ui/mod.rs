@@ -24,6 +24,7 @@ use super::{Approval, Status, Verdict};
 use crate::auth::SessionContext;
 use crate::pages::PageHeader;
 use crate::settings::locale::lowercase;
+use crate::ui::BUTTON_SMALL;
 use dioxus::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -123,6 +124,28 @@ fn upsert(list: &mut Vec<Rc<Approval>>, mut approval: Approval) {
 /// Each approval of an answer shared with its row.
 fn shared(items: Vec<Approval>) -> Vec<Rc<Approval>> {
     items.into_iter().map(Rc::new).collect()
+}
+
+/// The decisions that may be made on a pending approval, as buttons classed by their verb
+/// (`approve`, `reject`, `cancel`), each calling `on_decide` with the approval's id and the verb.
+#[component]
+fn DecideButtons(
+    id: String,
+    verbs: &'static [(&'static str, &'static str)],
+    on_decide: EventHandler<(String, &'static str)>,
+) -> Element {
+    rsx! {
+        for (verb, label) in verbs {
+            button {
+                class: "{verb} {BUTTON_SMALL}",
+                onclick: {
+                    let id = id.clone();
+                    move |_| on_decide.call((id.clone(), *verb))
+                },
+                "{label}"
+            }
+        }
+    }
 }
 
 /// `/approvals`.

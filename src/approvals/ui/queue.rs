@@ -101,7 +101,6 @@ fn QueueItem(
     can_decide: bool,
     on_decide: EventHandler<(String, &'static str)>,
 ) -> Element {
-    let (a, b) = (approval.id.clone(), approval.id.clone());
     rsx! {
         li {
             class: "queue-item flex items-center gap-2",
@@ -125,15 +124,12 @@ fn QueueItem(
                     }
                 }
             } else if can_decide {
-                button {
-                    class: "approve ml-auto {BUTTON_SMALL}",
-                    onclick: move |_| on_decide.call((a.clone(), "approve")),
-                    "Approve"
-                }
-                button {
-                    class: "reject {BUTTON_SMALL}",
-                    onclick: move |_| on_decide.call((b.clone(), "reject")),
-                    "Reject"
+                span { class: "ml-auto flex gap-2",
+                    super::DecideButtons {
+                        id: approval.id.clone(),
+                        verbs: &[("approve", "Approve"), ("reject", "Reject")],
+                        on_decide,
+                    }
                 }
             }
         }

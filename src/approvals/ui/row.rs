@@ -47,7 +47,7 @@ pub(super) fn ApprovalRow(
     let pending = approval.status == Status::Pending;
     let (requested, deadline, decided) = times(&approval, &use_locale());
     let id = approval.id.clone();
-    let (a, b, c, d) = (id.clone(), id.clone(), id.clone(), id.clone());
+    let a = id.clone();
     rsx! {
         // Rows out of sight skip style, layout and paint (content-visibility), sized as last shown.
         li {
@@ -86,20 +86,10 @@ pub(super) fn ApprovalRow(
                     "{approval.status.as_str()}"
                 }
                 if pending && can_decide {
-                    button {
-                        class: "approve {BUTTON_SMALL}",
-                        onclick: move |_| on_decide.call((b.clone(), "approve")),
-                        "Approve"
-                    }
-                    button {
-                        class: "reject {BUTTON_SMALL}",
-                        onclick: move |_| on_decide.call((c.clone(), "reject")),
-                        "Reject"
-                    }
-                    button {
-                        class: "cancel {BUTTON_SMALL}",
-                        onclick: move |_| on_decide.call((d.clone(), "cancel")),
-                        "Cancel"
+                    super::DecideButtons {
+                        id: id.clone(),
+                        verbs: &[("approve", "Approve"), ("reject", "Reject"), ("cancel", "Cancel")],
+                        on_decide,
                     }
                 }
             }
