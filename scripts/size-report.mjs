@@ -4,7 +4,7 @@
 // encoding and caching); and Lighthouse mobile runs of both. Prints the performance issue's
 // targets with the gap to each, and fails past the budgets (which only go down).
 // Run after scripts/build.sh:  node scripts/size-report.mjs   (--no-lighthouse skips Lighthouse)
-import { readdirSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { execFile } from "node:child_process";
@@ -178,6 +178,10 @@ async function lighthouse(url, browser) {
       ],
       { env: { ...process.env, CHROME_PATH: CHROMIUM }, timeout: 180_000 },
     );
+    // FLIGHTDECK_LH_KEEP=<dir>: keep each run's whole report there (long tasks, bootup time).
+    if (process.env.FLIGHTDECK_LH_KEEP) {
+      copyFileSync(report, join(process.env.FLIGHTDECK_LH_KEEP, `lighthouse-${browser ? "signed-in" : "signed-out"}.json`));
+    }
     const lhr = JSON.parse(readFileSync(report, "utf8"));
     if (lhr.runtimeError) throw new Error(`Lighthouse on ${url}: ${lhr.runtimeError.message}`);
     const score = (id) => Math.round(lhr.categories[id].score * 100);

@@ -18,8 +18,8 @@ pub(super) struct LiveList {
     pub list: Signal<Vec<Rc<Approval>>>,
     /// The changes that arrived while a load was on its way, for its answer.
     late: CopyValue<Vec<Change>>,
-    /// Whether decided approvals are shown too.
-    show_all: Memo<bool>,
+    /// Whether decided approvals are shown too (`None`: never).
+    show_all: Option<Memo<bool>>,
 }
 
 impl LiveList {
@@ -32,7 +32,11 @@ impl LiveList {
             late.write().push(change.clone());
         }
         let mut list = self.list;
-        apply(&mut list.write(), change, (self.show_all)());
+        apply(
+            &mut list.write(),
+            change,
+            self.show_all.is_some_and(|all| all()),
+        );
     }
 
     /// Loads the list again.
@@ -41,14 +45,15 @@ impl LiveList {
     }
 }
 
-/// The list `answer` loads, shown by `show_all`'s filter.
-pub(super) fn use_live_list(answer: Api<Vec<Approval>>, show_all: Memo<bool>) -> LiveList {
+/// The list `answer` loads, shown by `show_all`'s filter (`None`: the pending ones, and runs).
+pub(super) fn use_live_list(answer: Api<Vec<Approval>>, show_all: Option<Memo<bool>>) -> LiveList {
     let mut list = use_signal(Vec::new);
     let mut late = use_hook(|| CopyValue::new(Vec::<Change>::new()));
     use_answers(answer, move |loaded| {
         if let Ok(items) = loaded {
             let changes = std::mem::take(&mut *late.write());
-            list.set(answered(items, changes, *show_all.peek()));
+            let all = show_all.is_some_and(|all| *all.peek());
+            list.set(answered(items, changes, all));
         }
     });
     LiveList {

@@ -128,9 +128,10 @@ fn shared(items: Vec<Approval>) -> Vec<Rc<Approval>> {
 
 /// The decisions that may be made on a pending approval, as buttons classed by their verb
 /// (`approve`, `reject`, `cancel`), each calling `on_decide` with the approval's id and the verb.
-#[component]
-fn DecideButtons(
-    id: String,
+/// (A function, not a component: it has no state, and a component's props machinery would be
+/// copied into both the page's chunk and the dashboard's.)
+fn decide_buttons(
+    id: &str,
     verbs: &'static [(&'static str, &'static str)],
     on_decide: EventHandler<(String, &'static str)>,
 ) -> Element {
@@ -139,7 +140,7 @@ fn DecideButtons(
             button {
                 class: "{verb} {BUTTON_SMALL}",
                 onclick: {
-                    let id = id.clone();
+                    let id = id.to_string();
                     move |_| on_decide.call((id.clone(), *verb))
                 },
                 "{label}"

@@ -18,7 +18,7 @@ pub fn ApprovalQueue() -> Element {
     let can_decide = (session.me)().is_some_and(|me| me.role.can_change_shared());
     let answer = use_api::<Vec<Approval>>(|| "/api/approvals?status=pending".into())?;
     // Pending ones, and a run until the widget loads again: its bar, then its outcome.
-    let live = use_live_list(answer, use_memo(|| false));
+    let live = use_live_list(answer, None);
     let mut list = live.list;
     let reload = move || live.reload();
     use_future(move || async move {
@@ -125,10 +125,12 @@ fn QueueItem(
                 }
             } else if can_decide {
                 span { class: "ml-auto flex gap-2",
-                    super::DecideButtons {
-                        id: approval.id.clone(),
-                        verbs: &[("approve", "Approve"), ("reject", "Reject")],
-                        on_decide,
+                    {
+                        super::decide_buttons(
+                            &approval.id,
+                            &[("approve", "Approve"), ("reject", "Reject")],
+                            on_decide,
+                        )
                     }
                 }
             }

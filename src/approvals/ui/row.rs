@@ -86,10 +86,12 @@ pub(super) fn ApprovalRow(
                     "{approval.status.as_str()}"
                 }
                 if pending && can_decide {
-                    super::DecideButtons {
-                        id: id.clone(),
-                        verbs: &[("approve", "Approve"), ("reject", "Reject"), ("cancel", "Cancel")],
-                        on_decide,
+                    {
+                        super::decide_buttons(
+                            &id,
+                            &[("approve", "Approve"), ("reject", "Reject"), ("cancel", "Cancel")],
+                            on_decide,
+                        )
                     }
                 }
             }

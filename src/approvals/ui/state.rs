@@ -61,7 +61,7 @@ pub(super) fn use_queue() -> Result<Queue, RenderError> {
         let status = if show_all() { "all" } else { "pending" };
         format!("/api/approvals?status={status}")
     })?;
-    let live = use_live_list(answer, show_all);
+    let live = use_live_list(answer, Some(show_all));
     let search = use_memo(move || lowercase(saved().search.trim()));
     let shown = use_memo(move || {
         let search = search();
