@@ -14,6 +14,15 @@ use rmcp::service::{PeerRequestOptions, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer};
 use serde_json::Value;
 
+/// How long a call's answer waits for the progress its upstream sent before it, when the steps
+/// relayed are short of their total.
+const TRAILING_PROGRESS: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Whether a step is short of its total (`false` when the total is not known).
+fn short_of_total(step: &ProgressNotificationParam) -> bool {
+    step.total.is_some_and(|total| step.progress < total)
+}
+
 /// Forwards a call upstream and returns its result, relaying its progress to the caller and,
 /// for an approved call (`run`), recording the run: running with its progress, then succeeded
 /// or failed. An upstream error or timeout is an MCP error.
@@ -72,24 +81,31 @@ pub(super) async fn forward(
         .subscribe(handle.progress_token.clone())
         .await;
     let downstream = context.meta.get_progress_token();
+    // The caller hears each step, and an approved call's run shows it.
+    let relay = |step: ProgressNotificationParam| {
+        let downstream = &downstream;
+        async move {
+            if let Some(token) = downstream {
+                let mut relayed = ProgressNotificationParam::new(token.clone(), step.progress);
+                relayed.total = step.total;
+                relayed.message = step.message.clone();
+                let _ = context.peer.notify_progress(relayed).await;
+            }
+            let percent = step
+                .total
+                .filter(|total| *total > 0.0)
+                .map(|total| (step.progress / total * 100.0).clamp(0.0, 100.0) as u8);
+            report(RunStatus::Running, percent, step.message.clone(), None).await;
+            short_of_total(&step)
+        }
+    };
+    let mut short = false;
     let answer = handle.await_response();
     tokio::pin!(answer);
     let outcome = loop {
         tokio::select! {
-            outcome = &mut answer => break outcome,
-            Some(step) = progress.next() => {
-                if let Some(token) = &downstream {
-                    let mut relayed = ProgressNotificationParam::new(token.clone(), step.progress);
-                    relayed.total = step.total;
-                    relayed.message = step.message.clone();
-                    let _ = context.peer.notify_progress(relayed).await;
-                }
-                let percent = step
-                    .total
-                    .filter(|total| *total > 0.0)
-                    .map(|total| (step.progress / total * 100.0).clamp(0.0, 100.0) as u8);
-                report(RunStatus::Running, percent, step.message.clone(), None).await;
-            }
+            biased;
+            Some(step) = progress.next() => short = relay(step).await,
             () = context.ct.cancelled() => {
                 let reason = "the MCP client cancelled the call".to_owned();
                 let _ = upstream
@@ -99,8 +115,23 @@ pub(super) async fn forward(
                 report(RunStatus::Failed, None, Some(reason.clone()), None).await;
                 return Err(McpError::internal_error(reason, None));
             }
+            outcome = &mut answer => break outcome,
         }
     };
+    // rmcp hands each notification to a task of its own but the answer straight to the caller, so
+    // the upstream's last steps, sent before its answer, may arrive after it: relay those already
+    // in, and while the steps seen are short of their total, wait a moment for the rest.
+    loop {
+        let wait = if short {
+            TRAILING_PROGRESS
+        } else {
+            std::time::Duration::ZERO
+        };
+        match tokio::time::timeout(wait, progress.next()).await {
+            Ok(Some(step)) => short = relay(step).await,
+            _ => break,
+        }
+    }
     match outcome {
         Ok(ServerResult::CallToolResult(result)) => {
             let failed = result.is_error == Some(true);
@@ -152,4 +183,24 @@ fn summary(result: &CallToolResult) -> String {
         short.push('…');
     }
     short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_short_of_its_total_waits_for_the_rest_and_one_without_a_total_does_not() {
+        let step = |progress, total| {
+            let mut step = ProgressNotificationParam::new(
+                rmcp::model::ProgressToken(rmcp::model::NumberOrString::Number(1)),
+                progress,
+            );
+            step.total = total;
+            step
+        };
+        assert!(short_of_total(&step(3.0, Some(4.0))));
+        assert!(!short_of_total(&step(4.0, Some(4.0))));
+        assert!(!short_of_total(&step(3.0, None)));
+    }
 }
