@@ -50,8 +50,9 @@ pub(super) fn use_live_list(answer: Api<Vec<Approval>>, show_all: Option<Memo<bo
     let mut list = use_signal(Vec::new);
     let mut late = use_hook(|| CopyValue::new(Vec::<Change>::new()));
     use_answers(answer, move |loaded| {
+        // Kept for this load only: after a failed one they would be older than the next answer.
+        let changes = std::mem::take(&mut *late.write());
         if let Ok(items) = loaded {
-            let changes = std::mem::take(&mut *late.write());
             let all = show_all.is_some_and(|all| *all.peek());
             list.set(answered(items, changes, all));
         }
