@@ -18,9 +18,9 @@ mod signup;
 pub mod store;
 mod ui;
 
-#[cfg(feature = "web")]
-pub(crate) use ui::load_page;
 pub(crate) use ui::set_language;
+#[cfg(feature = "web")]
+pub(crate) use ui::{leaving, load_page};
 pub use ui::{
     use_session_provider, Invite, Login, SessionContext, Setup, UserMenu, WorkspaceSwitcher,
 };

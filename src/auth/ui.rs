@@ -85,7 +85,7 @@ fn follow_session(
 /// Sends the browser to the sign-in page, to come back here afterwards.
 fn go_to_sign_in() {
     #[cfg(feature = "web")]
-    if let Some(window) = web_sys::window() {
+    if let (false, Some(window)) = (leaving(), web_sys::window()) {
         let location = window.location();
         let here = format!(
             "{}{}",
@@ -96,8 +96,20 @@ fn go_to_sign_in() {
     }
 }
 
+/// Set once this page sent the browser to another one (signing out, say): the sync socket's own
+/// "signed out" then does not send it to the sign-in page as well, which aborted the first
+/// navigation.
+static LEAVING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this page already sent the browser elsewhere ([`load_page`]).
+#[cfg(feature = "web")]
+pub(crate) fn leaving() -> bool {
+    LEAVING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Loads `path` as a new page (after signing in, out, or switching workspace: everything reloads).
 pub(crate) fn load_page(path: &str) {
+    LEAVING.store(true, std::sync::atomic::Ordering::Relaxed);
     #[cfg(feature = "web")]
     if let Some(window) = web_sys::window() {
         let _ = window.location().set_href(path);

@@ -81,6 +81,9 @@ pub(super) fn socket_url(since: Option<u64>) -> Option<String> {
 
 /// Goes to the sign-in page, back here afterwards.
 fn sign_in_again() {
+    if crate::auth::leaving() {
+        return;
+    }
     if let Some(window) = web_sys::window() {
         let location = window.location();
         let here = location.pathname().unwrap_or_else(|_| "/".into());
