@@ -4,6 +4,12 @@
 // with the page's HTML and CSS for the network, so the content paints as soon as they arrive
 // (Lighthouse's LCP on /login went from 3.2 s to … simulated: docs/decisions.md); hydration
 // starts one frame later. The inline script is allowed by its hash (src/server/csp.rs).
+//
+// While the wasm downloads the main thread is idle, so the loader also warms the browser's Intl
+// there: the first `Intl.NumberFormat` of a page loads ICU's data (18-50 ms here, then ~0 ms for
+// any locale or currency; the first `DateTimeFormat` with a zone 5 ms). The app formats money
+// and times while it hydrates, which made that load part of the one long start-up task
+// (docs/decisions.md, "Performance: the first load, the first paint").
 // Usage: node scripts/defer-boot.mjs dist/public/index.html
 import { readFileSync, writeFileSync } from "node:fs";
 
@@ -20,7 +26,12 @@ const loader = `<script type="module">
             // As a failed <script src> would: the page stays as the server sent it, with a word why.
             const start = () => import(${JSON.stringify(found[1])})
                 .catch((err) => console.warn("Flightdeck: the app did not start:", err.message));
-            const boot = () => started || ((started = true), start());
+            // Each in a task of its own, while the wasm is on its way (the formats the app uses).
+            const warm = () => {
+                setTimeout(() => new Intl.NumberFormat(undefined, { style: "currency", currency: "USD" }).format(1));
+                setTimeout(() => new Intl.DateTimeFormat(undefined, { timeZone: "UTC", dateStyle: "medium", timeStyle: "medium" }).format(0));
+            };
+            const boot = () => started || ((started = true), start(), warm());
             if (document.hidden) boot();
             else requestAnimationFrame(() => setTimeout(boot));
             addEventListener("visibilitychange", boot, { once: true });

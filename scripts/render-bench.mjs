@@ -77,10 +77,16 @@ const token = (i) => `U${String(i).padStart(6, "0")}`;
 //
 // Frame: after that mutation, requestAnimationFrame runs at the start of the next rendering
 // step (style, layout, paint); a task posted from it runs once that frame has been produced. That
-// task's time is the frame mark; frame - arrival is the figure. Chromium paints at the display's
-// 60 Hz, so frame - arrival includes the wait for the next vsync (0 to 16.7 ms, however cheap the
-// update); "work" is the part the page spent: arrival to DOM mutated, plus the rendering step
-// (rAF to frame). Both are printed.
+// task's time is the frame mark; frame - arrival is the figure.
+//
+// Chromium runs with its frame-rate limit off: at its default 60 Hz cadence, frame - arrival
+// also holds the wait for the next vsync, 0 to 16.7 ms however cheap the update (an update that
+// costs nothing would still have a p95 near 16 ms), so the budget could only be read as "no
+// work at all". Unthrottled, the next frame starts as soon as the page and the compositor can
+// make it, and frame - arrival is what the update cost. RENDER_BENCH_VSYNC=1 keeps the 60 Hz
+// cadence. "work" is the part the page's main thread spent: arrival to DOM mutated, plus the
+// rendering step (rAF to frame); the rest is time the frame waited for the compositor (on a
+// 2-core machine also for the server and the agents posting). Both are printed.
 function instrument() {
   const bench = (window.__renderBench = { root: null, pending: new Map(), done: new Set(), samples: [], expected: null, keys: [] });
   const TOKEN = /U\d{6}/g;
@@ -175,7 +181,7 @@ function instrument() {
 async function arm(page, root) {
   if (process.env.RENDER_BENCH_TRACE) {
     const path = `${process.env.RENDER_BENCH_TRACE}/${root.replace(/\W/g, "")}.json`;
-    await page.context().browser().startTracing(page, { path, screenshots: false, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute"] });
+    await page.context().browser().startTracing(page, { path, screenshots: false, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "blink.user_timing"] });
   }
   await page.evaluate((root) => Object.assign(window.__renderBench, { root, pending: new Map(), done: new Set(), samples: [] }), root);
 }
@@ -331,10 +337,11 @@ const server = await startServer({
   AGENT_RATE_LIMIT_PER_MINUTE: "1000000",
   AGENT_RATE_LIMIT_BURST: "100000",
 });
-const browser = await launchBrowser();
+const browser = await launchBrowser(process.env.RENDER_BENCH_VSYNC ? [] : ["--disable-frame-rate-limit", "--disable-gpu-vsync"]);
 try {
   const only = process.argv[2];
-  console.log(`render budget: update arrival to the next frame, p95 <= ${FRAME_MS} ms (headless Chromium, dist/)`);
+  const cadence = process.env.RENDER_BENCH_VSYNC ? "at 60 Hz" : "frame-rate limit off";
+  console.log(`render budget: update arrival to the next frame, p95 <= ${FRAME_MS} ms (headless Chromium, ${cadence}, dist/)`);
   if (!only || only === "dashboard") report(`dashboard, ${WIDGETS} widgets, ${FLEET_PER_SECOND}/s`, await dashboard(browser, server));
   if (!only || only === "approvals") report(`approvals, ${PENDING} pending + ${ASKS_PER_SECOND}/s`, await approvals(browser, server));
   if (!only || only === "audit") {

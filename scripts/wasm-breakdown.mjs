@@ -2,6 +2,8 @@
 // The shipped wasm has no name section, so this rebuilds the same one with names: the release
 // rustc output (left in the target dir by scripts/build.sh) through wasm-bindgen and wasm-opt -Oz
 // as dx does, keeping names (-g), then twiggy lists every function and data segment by size.
+// For the route-split build (the default) that is the whole app before dx splits it: every
+// function once, whichever chunk it ships in.
 // Code monomorphised for a Flightdeck type (a serde derive, a signal of it, its drop glue) is
 // counted to the Flightdeck module that owns the type: that is the code the module costs.
 // Used by scripts/size-report.mjs; alone:  node scripts/wasm-breakdown.mjs [rustc-output.wasm]
@@ -12,7 +14,9 @@ import { execFileSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, ".cache", "flightdeck", "target");
-export const RUSTC_WASM = join(TARGET, "wasm32-unknown-unknown", "wasm-release", "flightdeck.wasm");
+// The default build's profile (`wasm-split`), else the one-wasm build's (`scripts/build.sh --whole`).
+const PROFILES = ["wasm-split", "wasm-release"].map((profile) => join(TARGET, "wasm32-unknown-unknown", profile, "flightdeck.wasm"));
+export const RUSTC_WASM = PROFILES.find((path) => existsSync(path)) ?? PROFILES[0];
 
 const run = (cmd, args) => execFileSync(cmd, args, { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "inherit"] });
 
@@ -60,9 +64,10 @@ export function breakdown(wasm = RUSTC_WASM) {
     const named = join(dir, "named.wasm");
     run("wasm-opt", ["-Oz", "-g", "--strip-dwarf", join(dir, "app_bg.wasm"), "-o", named]);
     const rows = JSON.parse(run("twiggy", ["top", "-n", "1000000", "--format", "json", named]).toString("utf8"));
-    // The name section is there only for this report; it is not in the shipped file.
+    // The name section is there only for this report, and the split build's linker sections
+    // (`linking`, `reloc.*`, for dx's splitter) only before splitting: neither is shipped.
     const items = rows
-      .filter((row) => !/"function names" subsection|custom section 'name'|^"(local|module|type|global|data|table|elem|memory|label|field|tag) names"/.test(row.name))
+      .filter((row) => !/"function names" subsection|custom section '(name|linking|reloc\.\w+)'|^"(local|module|type|global|data|table|elem|memory|label|field|tag) names"/.test(row.name))
       .map((row) => ({ name: row.name, size: row.shallow_size }));
     const total = items.reduce((sum, item) => sum + item.size, 0);
     return { items, total, built: statSync(wasm).mtime };
@@ -80,7 +85,9 @@ export function printBreakdown(result, shipped) {
     return;
   }
   const { crates, modules } = group(result.items);
-  console.log(`\nWhere the wasm's bytes go (a copy with names: ${KB(result.total).trim()}; shipped ${KB(shipped).trim()})`);
+  // The split build's files add up to more: dx's splitter copies code that several pages share
+  // into each of their chunks (docs/decisions.md, "Route splitting").
+  console.log(`\nWhere the wasm's bytes go (a copy with names of the whole app, each function once: ${KB(result.total).trim()}; the shipped wasm files: ${KB(shipped).trim()})`);
   console.log(`${"crate".padEnd(40)}${"raw".padStart(10)}${"share".padStart(8)}`);
   const share = (n) => `${((100 * n) / result.total).toFixed(1)}%`.padStart(8);
   const top = crates.slice(0, 24);
