@@ -224,7 +224,10 @@ let signedOut;
 try {
   const rows = bundleTable();
   const wasm = rows.filter((row) => row.name.endsWith(".wasm"));
-  printBreakdown(breakdown(), wasm.reduce((sum, row) => sum + row.raw, 0));
+  const owners = breakdown();
+  printBreakdown(owners, wasm.reduce((sum, row) => sum + row.raw, 0));
+  // Every KB has an owner: a report without them is not a report (it once skipped them unnoticed).
+  if (!owners) problems.push("no breakdown of the wasm: the build's rustc output is missing");
   browser = await signedInBrowser(server);
   signedOut = await launchBrowser();
   const login = await firstLoad(server.url, "/login", {}, await signedOut.newContext(), problems);
