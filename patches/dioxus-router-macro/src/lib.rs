@@ -683,6 +683,12 @@ impl RouteEnum {
             }
         }
 
+        // The one component that renders any page of a split app (unused when not split).
+        let page_loader = match wasm_split_helpers.is_empty() {
+            true => quote! {},
+            false => route::wasm_split_page_loader(name),
+        };
+
         quote! {
             impl dioxus_router::routable::Routable for #name where Self: Clone {
                 const SITE_MAP: &'static [dioxus_router::routable::SiteMapSegment] = &[
@@ -699,6 +705,8 @@ impl RouteEnum {
             }
 
             #(#wasm_split_helpers)*
+
+            #page_loader
 
             impl #name {
                 /// Load the wasm-split chunk that holds this route's page, resolving to `false` if it

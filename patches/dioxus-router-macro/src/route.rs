@@ -294,6 +294,8 @@ impl Route {
                 */
                 let dynamic_segments_receiver = self.dynamic_segments();
                 let helper_name = self.wasm_split_helper_name();
+                let (loader, no_partial_eq, _) = wasm_split_loader_names(router_name);
+                let key = LitStr::new(&name.to_string(), name.span());
 
                 quote! {
                     #[allow(unused)]
@@ -301,49 +303,18 @@ impl Route {
                         dioxus::config_macros::maybe_wasm_split! {
                             if wasm_split {
                                 {
-                                    #[component]
-                                    fn LoaderInner(args: NoPartialEq<#router_name>) -> Element {
-                                        // Decided once per mount, so the hook list never changes.
-                                        let loaded_on_mount = dioxus::prelude::use_hook(|| {
-                                            #helper_name(::std::option::Option::Some(args.0.clone())).is_ok()
-                                        });
-                                        if !loaded_on_mount {
-                                            use_resource(|| async move {
-                                                match #helper_name(::std::option::Option::None) {
-                                                    ::std::result::Result::Ok(_) => true,
-                                                    ::std::result::Result::Err(load) => load.await,
-                                                }
-                                            }).suspend()?;
-                                        }
-                                        match #helper_name(::std::option::Option::Some(args.0)) {
-                                            ::std::result::Result::Ok(element) => element,
-                                            ::std::result::Result::Err(_) => panic!("Failed to load wasm-split module"),
-                                        }
-                                    }
-
-                                    struct NoPartialEq<T>(T);
-
-                                    impl<T: Clone> Clone for NoPartialEq<T> {
-                                        fn clone(&self) -> Self {
-                                            Self(self.0.clone())
-                                        }
-                                    }
-
-                                    impl<T: ::std::fmt::Display> ::std::fmt::Display for NoPartialEq<T> {
-                                        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                                            self.0.fmt(f)
-                                        }
-                                    }
-
-                                    impl<T> PartialEq for NoPartialEq<T> {
-                                        fn eq(&self, _other: &Self) -> bool {
-                                            false
-                                        }
-                                    }
-
+                                    // One loader for every page (`wasm_split_page_loader`), given
+                                    // this route's helper: no component per route. Keyed by the
+                                    // route: the arms' templates are alike, so without the key a
+                                    // move to another page would reuse this page's loader, hooks
+                                    // and all, where each route's own loader was replaced.
+                                    let __wasm_split_route_key = #key;
                                     rsx! {
-                                        LoaderInner {
-                                            args: NoPartialEq(#router_name::#name { #(#dynamic_segments_receiver,)* } )
+                                        for page in ::std::iter::once(#no_partial_eq(
+                                            #router_name::#name { #(#dynamic_segments_receiver,)* },
+                                            #helper_name,
+                                        )) {
+                                            #loader { key: "{__wasm_split_route_key}", page }
                                         }
                                     }
                                 }
@@ -556,4 +527,71 @@ impl Route {
 pub(crate) enum RouteType {
     Child(Field),
     Leaf { component: Path },
+}
+
+/// The names of the one page loader of a `Routable` enum (see [`wasm_split_page_loader`]): the
+/// component, its never-equal prop (the route and its helper), and the type of a route's helper.
+pub(crate) fn wasm_split_loader_names(router_name: &Ident) -> (Ident, Ident, Ident) {
+    (
+        format_ident!("__WasmSplitPage{}", router_name),
+        format_ident!("__WasmSplitNoPartialEq{}", router_name),
+        format_ident!("__WasmSplitHelper{}", router_name),
+    )
+}
+
+/// The component that renders any page of a split app, emitted once per `Routable` enum (it was
+/// one component per route: 13 routes cost about 40 KB of the main wasm, each a copy of the same
+/// hooks). It is given the route and that route's helper (`wasm_split_helper`), which renders the
+/// page when its chunk is loaded and hands back the chunk's load otherwise.
+///
+/// Decided once per mount, so the hook list never changes: a page whose chunk was loaded when it
+/// mounted renders at once (what hydration needs); one whose chunk was not suspends until it is.
+pub(crate) fn wasm_split_page_loader(router_name: &Ident) -> TokenStream2 {
+    let (loader, no_partial_eq, helper_type) = wasm_split_loader_names(router_name);
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        type #helper_type = fn(
+            ::std::option::Option<#router_name>,
+        ) -> ::std::result::Result<
+            dioxus_core::Element,
+            ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = bool>>>,
+        >;
+
+        /// A route and its helper, never equal to another: the page renders again whenever its
+        /// parent does (as each route's own loader did).
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #[derive(Clone)]
+        struct #no_partial_eq(#router_name, #helper_type);
+
+        impl ::std::cmp::PartialEq for #no_partial_eq {
+            fn eq(&self, _other: &Self) -> bool {
+                false
+            }
+        }
+
+        #[doc(hidden)]
+        #[allow(non_snake_case, dead_code)]
+        #[component]
+        fn #loader(page: #no_partial_eq) -> Element {
+            let #no_partial_eq(route, helper) = page;
+            let loaded_on_mount = dioxus::prelude::use_hook(|| {
+                helper(::std::option::Option::Some(route.clone())).is_ok()
+            });
+            if !loaded_on_mount {
+                use_resource(move || async move {
+                    match helper(::std::option::Option::None) {
+                        ::std::result::Result::Ok(_) => true,
+                        ::std::result::Result::Err(load) => load.await,
+                    }
+                })
+                .suspend()?;
+            }
+            match helper(::std::option::Option::Some(route)) {
+                ::std::result::Result::Ok(element) => element,
+                ::std::result::Result::Err(_) => panic!("Failed to load wasm-split module"),
+            }
+        }
+    }
 }
