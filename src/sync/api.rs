@@ -5,6 +5,9 @@
 //! subscribes to, and answers bad frames with an `error` frame without closing. It closes when
 //! its session ends (sign-out, workspace switch, expiry) or the user's role changes. A
 //! per-connection rate limit and bounded queues keep one client from stalling the others.
+//! Opened with `?live=true`, a connection carries the live topics only: no state frames either
+//! way (a tab's live topics have a socket of their own, which had been sent every state frame
+//! its state socket also got).
 //!
 //! Where no WebSocket gets through, `GET /api/sync/poll?since=` answers with the same frames
 //! and `POST /api/sync/update` takes a `state:update`'s payload.
@@ -41,6 +44,10 @@ const BURST: u32 = 100;
 /// that a third of the server's time and 128 KiB of memory per connection; a frame larger than
 /// this still arrives whole (the buffer grows to the frame's announced length).
 const READ_BUFFER: usize = 4 * 1024;
+
+/// The answer to a state frame on a `?live=true` connection.
+const LIVE_ONLY: &str =
+    "this connection carries live topics only (opened with ?live=true); send state frames on one opened without it";
 
 /// The close code when the session ended: sign in again.
 pub const CLOSE_SIGNED_OUT: u16 = 4401;
@@ -135,6 +142,16 @@ async fn tell_member(state: &AppState, workspace_id: &str, user_id: &str, why: E
     }
 }
 
+/// `GET /api/sync`'s query: `?since=` a returning client's version, `?live=true` for a
+/// connection that carries the live topics only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenQuery {
+    since: Option<u64>,
+    #[serde(default)]
+    live: bool,
+}
+
 /// `?since=`: the version a returning client has.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -149,7 +166,7 @@ pub struct Since {
 async fn open(
     State(state): State<AppState>,
     auth: Auth,
-    Query(Since { since }): Query<Since>,
+    Query(OpenQuery { since, live }): Query<OpenQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let max = state.config.limits.max_sockets_per_user;
@@ -167,7 +184,11 @@ async fn open(
         .max_message_size(limit * 2)
         .on_upgrade(move |socket| async move {
             let _slot = slot;
-            connection(socket, state, auth, since).await
+            let carries = match live {
+                true => Carries::Live,
+                false => Carries::State { since },
+            };
+            connection(socket, state, auth, carries).await
         }))
 }
 
@@ -220,17 +241,30 @@ enum End {
     Close(u16, &'static str),
 }
 
-async fn connection(mut socket: WebSocket, state: AppState, auth: Auth, since: Option<u64>) {
-    let end = serve(&mut socket, &state, &auth, since).await;
+/// What a connection carries besides the live topics it subscribes to.
+#[derive(Clone, Copy)]
+enum Carries {
+    /// The dashboard state: `state:full` (or what it missed since `since`) first, then every
+    /// `state:sync`, and the client's `state:update`s.
+    State { since: Option<u64> },
+    /// Nothing else: the live topics only.
+    Live,
+}
+
+async fn connection(mut socket: WebSocket, state: AppState, auth: Auth, carries: Carries) {
+    let end = serve(&mut socket, &state, &auth, carries).await;
     if let End::Close(code, reason) = end {
         close(socket, code, reason).await;
     }
 }
 
-async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Option<u64>) -> End {
+async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, carries: Carries) -> End {
     let _counted = state.live.connected(&auth.workspace.id);
     let _open = state.metrics.socket_opened();
-    let mut updates = state.hub.subscribe(&state_topic(scope(auth)));
+    let mut updates = match carries {
+        Carries::State { .. } => Some(state.hub.subscribe(&state_topic(scope(auth)))),
+        Carries::Live => None,
+    };
     let session_id = auth.session.id().map(|id| id.to_string());
     let mut ended_session = session_id
         .as_deref()
@@ -255,8 +289,10 @@ async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Opt
         Quota::per_second(NonZeroU32::new(PER_SECOND).expect("non-zero"))
             .allow_burst(NonZeroU32::new(BURST).expect("non-zero")),
     );
-    if !send_catch_up(socket, state, auth, since).await {
-        return End::Gone;
+    if let Carries::State { since } = carries {
+        if !send_catch_up(socket, state, auth, since).await {
+            return End::Gone;
+        }
     }
     loop {
         tokio::select! {
@@ -265,7 +301,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Opt
                     let reply = if limiter.check().is_err() {
                         Some(SyncError::RateLimited(PER_SECOND).frame(None))
                     } else {
-                        handle(state, auth, socket, &mut subscriptions, text.as_str()).await
+                        handle(state, auth, carries, socket, &mut subscriptions, text.as_str()).await
                     };
                     if let Some(reply) = reply {
                         if !send(socket, &reply).await { return End::Gone; }
@@ -277,7 +313,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Opt
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return End::Gone,
             },
-            published = updates.recv() => match published {
+            published = recv_state(&mut updates) => match published {
                 Ok(text) => {
                     if socket.send(outgoing(text)).await.is_err() { return End::Gone; }
                 }
@@ -294,6 +330,16 @@ async fn serve(socket: &mut WebSocket, state: &AppState, auth: &Auth, since: Opt
             why = member.recv() => return ending(socket, why.map(|text| Ending::parse(&text)).unwrap_or(Ending::RoleChanged)).await,
             () = &mut expiry => return ending(socket, Ending::SignedOut).await,
         }
+    }
+}
+
+/// The next state frame; never, on a connection that carries none.
+async fn recv_state(
+    receiver: &mut Option<broadcast::Receiver<HubMessage>>,
+) -> Result<HubMessage, RecvError> {
+    match receiver {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -332,6 +378,7 @@ async fn ending(socket: &mut WebSocket, why: Ending) -> End {
 async fn handle(
     state: &AppState,
     auth: &Auth,
+    carries: Carries,
     socket: &mut WebSocket,
     subscriptions: &mut Subscriptions,
     text: &str,
@@ -343,6 +390,18 @@ async fn handle(
         Ok(frame) => frame,
         Err(err) => return Some(SyncError::Malformed(err.to_string()).frame(None)),
     };
+    if let Carries::Live = carries {
+        match &frame {
+            ClientFrame::FullRequest {} => {
+                return Some(SyncError::Malformed(LIVE_ONLY.into()).frame(None));
+            }
+            ClientFrame::StateUpdate(update) => {
+                let mutation_id = update.mutation_id.clone();
+                return Some(SyncError::Malformed(LIVE_ONLY.into()).frame(mutation_id));
+            }
+            _ => {}
+        }
+    }
     match frame {
         ClientFrame::FullRequest {} => {
             send_catch_up(socket, state, auth, None).await;

@@ -65,14 +65,23 @@ fn tab_id() -> String {
     id
 }
 
+/// The state socket's URL, `?since=` the version this tab has.
 pub(super) fn socket_url(since: Option<u64>) -> Option<String> {
+    sync_url(&since.map(|v| format!("?since={v}")).unwrap_or_default())
+}
+
+/// The URL of the tab's socket for the live topics ([`super::follow`]): no state frames on it.
+pub(super) fn live_socket_url() -> Option<String> {
+    sync_url("?live=true")
+}
+
+fn sync_url(query: &str) -> Option<String> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" {
         "wss"
     } else {
         "ws"
     };
-    let query = since.map(|v| format!("?since={v}")).unwrap_or_default();
     Some(format!(
         "{scheme}://{}/api/sync{query}",
         location.host().ok()?

@@ -182,7 +182,7 @@ async fn run() {
             hub.to_ask = hub.wanted.clone();
         });
         if let Some(socket) =
-            super::client::socket_url(None).and_then(|url| WebSocket::open(&url).ok())
+            super::client::live_socket_url().and_then(|url| WebSocket::open(&url).ok())
         {
             let (mut sink, mut stream) = socket.split();
             'live: loop {

@@ -1,6 +1,7 @@
 // End-to-end: the requests the browser makes, counted from the page's own network events. A
 // signed-in dashboard load asks for each URL once, and only for what the live topics may have
-// changed since the server rendered the page with its data (the followers share one live socket), and a bulk approve of a hundred pending
+// changed since the server rendered the page with its data (the followers share one live socket,
+// which carries no state frames), and a bulk approve of a hundred pending
 // approvals is one decision request, its progress counted from the live events.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,7 +16,7 @@ const env = serverAndBrowser({ AGENT_RATE_LIMIT_BURST: "1000", AGENT_RATE_LIMIT_
  * in flight for half a second (what a page does on subscribing has been asked by then).
  */
 function watch(page, origin) {
-  const seen = { api: [], sockets: [], asked: 0, confirmed: 0, flying: 0, quietSince: Date.now() };
+  const seen = { api: [], sockets: [], stateFrames: {}, asked: 0, confirmed: 0, flying: 0, quietSince: Date.now() };
   page.on("request", (request) => {
     const url = request.url();
     if (!url.startsWith(`${origin}/api/`)) return;
@@ -30,9 +31,14 @@ function watch(page, origin) {
   page.on("requestfinished", landed);
   page.on("requestfailed", landed);
   page.on("websocket", (socket) => {
-    seen.sockets.push(socket.url());
+    const path = socket.url().slice(origin.replace(/^http/, "ws").length);
+    seen.sockets.push(path);
+    seen.stateFrames[path] = 0;
     socket.on("framesent", ({ payload }) => (seen.asked += String(payload).includes('"subscribe"') ? 1 : 0));
-    socket.on("framereceived", ({ payload }) => (seen.confirmed += String(payload).includes('"subscribed"') ? 1 : 0));
+    socket.on("framereceived", ({ payload }) => {
+      seen.confirmed += String(payload).includes('"subscribed"') ? 1 : 0;
+      seen.stateFrames[path] += String(payload).startsWith('{"type":"state:') ? 1 : 0;
+    });
   });
   seen.settled = async () => {
     for (;;) {
@@ -67,7 +73,10 @@ test("a signed-in dashboard load asks for each URL once, over one live socket", 
         ["GET /api/approvals?status=pending", "GET /api/fleet"],
         "the dashboard's two reads",
       );
-      assert.equal(seen.sockets.length, 2, `the dashboard state's socket and the live topics' (opened: ${seen.sockets.join(", ")})`);
+      assert.deepEqual(seen.sockets.sort(), ["/api/sync", "/api/sync?live=true"], "the dashboard state's socket and the live topics'");
+      // The live topics' socket is sent no state frames (it was sent every one, `state:full` first).
+      assert.equal(seen.stateFrames["/api/sync?live=true"], 0, "state frames on the live topics' socket");
+      assert.ok(seen.stateFrames["/api/sync"] >= 1, "the state socket's state:full");
 
       // Back on the dashboard from another page: the kept answers are reused, the others asked again.
       seen.api.length = 0;

@@ -3,7 +3,7 @@
 //! while subscribed, and a socket closes when its session ends or its member's role changes.
 
 use crate::helpers::{Stack, TestApp};
-use crate::sync::{account, connect, next, update, Socket};
+use crate::sync::{account, connect, next, open, update, Socket};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -95,6 +95,62 @@ async fn member(app: &TestApp, admin: &str, email: &str, role: &str) -> String {
     let cookie = account(app, email).await;
     app.add_member(admin, &cookie, email, role).await;
     cookie
+}
+
+#[tokio::test]
+async fn a_live_only_connection_carries_its_topics_and_no_state_frames() {
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[]);
+    let cookie = account(&app, "tab@example.com").await;
+    let mut state = connect(&app, &cookie).await;
+    let mut live = open(&app, &cookie, "/api/sync?live=true").await;
+    // No `state:full`: the first frame it gets is the answer to its first.
+    subscribe(&mut live, "activity").await;
+
+    // An edit reaches the state connection, not the live one.
+    update(
+        &mut state,
+        "preferences.density",
+        json!("compact"),
+        "tab",
+        "m1",
+    )
+    .await;
+    assert_eq!(next(&mut state).await["type"], "state:sync");
+    post(&mut state, "activity", json!({ "note": "deploying v2" })).await;
+    let event = next(&mut live).await;
+    assert_eq!(
+        event["type"], "activity",
+        "the edit's state:sync came first: {event}"
+    );
+    assert_eq!(event["payload"]["data"]["note"], "deploying v2");
+
+    // State frames sent on it are refused by name, the edit's id given back, nothing applied.
+    update(
+        &mut live,
+        "preferences.density",
+        json!("comfortable"),
+        "tab",
+        "m2",
+    )
+    .await;
+    let refused = next(&mut live).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["payload"]["mutationId"], "m2", "{refused}");
+    assert!(refused["payload"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("live topics only"));
+    send(&mut live, json!({ "type": "state:full", "payload": {} })).await;
+    assert_eq!(next(&mut live).await["type"], "error");
+    silent(&mut state, 300).await;
+    let mut again = open(&app, &cookie, "/api/sync").await;
+    let full = next(&mut again).await;
+    assert_eq!(full["type"], "state:full");
+    assert_eq!(
+        full["payload"]["state"]["preferences"]["density"],
+        "compact"
+    );
 }
 
 #[tokio::test]

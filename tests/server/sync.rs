@@ -40,7 +40,15 @@ pub async fn account(app: &TestApp, email: &str) -> String {
 }
 
 pub async fn connect(app: &TestApp, cookie: &str) -> Socket {
-    let url = app.url("/api/sync").replace("http://", "ws://");
+    let mut socket = open(app, cookie, "/api/sync").await;
+    let first = next(&mut socket).await;
+    assert_eq!(first["type"], "state:full", "{first}");
+    socket
+}
+
+/// Opens `path` (`/api/sync` and its query) as the signed-in user, from the app's own origin.
+pub async fn open(app: &TestApp, cookie: &str, path: &str) -> Socket {
+    let url = app.url(path).replace("http://", "ws://");
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
@@ -48,11 +56,9 @@ pub async fn connect(app: &TestApp, cookie: &str) -> Socket {
     request
         .headers_mut()
         .insert("origin", app.base.parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+    let (socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("connect");
-    let first = next(&mut socket).await;
-    assert_eq!(first["type"], "state:full", "{first}");
     socket
 }
 
@@ -236,10 +242,12 @@ async fn strangers_and_other_sites_cannot_open_the_socket() {
     let stack = Stack::embedded();
     let app = stack.spawn(&[]);
     let url = app.url("/api/sync").replace("http://", "ws://");
-    let err = tokio_tungstenite::connect_async(url.clone())
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("401"), "{err}");
+    for path in ["/api/sync", "/api/sync?live=true"] {
+        let err = tokio_tungstenite::connect_async(app.url(path).replace("http://", "ws://"))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("401"), "{path}: {err}");
+    }
     let cookie = account(&app, "site@example.com").await;
     let mut request = url.into_client_request().unwrap();
     request
