@@ -390,19 +390,14 @@ async fn handle(
         Ok(frame) => frame,
         Err(err) => return Some(SyncError::Malformed(err.to_string()).frame(None)),
     };
-    if let Carries::Live = carries {
-        match &frame {
-            ClientFrame::FullRequest {} => {
-                return Some(SyncError::Malformed(LIVE_ONLY.into()).frame(None));
-            }
-            ClientFrame::StateUpdate(update) => {
-                let mutation_id = update.mutation_id.clone();
-                return Some(SyncError::Malformed(LIVE_ONLY.into()).frame(mutation_id));
-            }
-            _ => {}
-        }
-    }
+    let live_only = matches!(carries, Carries::Live);
     match frame {
+        ClientFrame::FullRequest {} if live_only => {
+            Some(SyncError::Malformed(LIVE_ONLY.into()).frame(None))
+        }
+        ClientFrame::StateUpdate(update) if live_only => {
+            Some(SyncError::Malformed(LIVE_ONLY.into()).frame(update.mutation_id))
+        }
         ClientFrame::FullRequest {} => {
             send_catch_up(socket, state, auth, None).await;
             None

@@ -99,13 +99,23 @@ async fn member(app: &TestApp, admin: &str, email: &str, role: &str) -> String {
 
 #[tokio::test]
 async fn a_live_only_connection_carries_its_topics_and_no_state_frames() {
+    // What a viewer and another workspace get from one, too.
     let stack = Stack::embedded();
     let app = stack.spawn(&[]);
     let cookie = account(&app, "tab@example.com").await;
+    let viewer_cookie = member(&app, &cookie, "glance@example.com", "viewer").await;
+    let stranger_cookie = account(&app, "other@example.com").await;
     let mut state = connect(&app, &cookie).await;
     let mut live = open(&app, &cookie, "/api/sync?live=true").await;
-    // No `state:full`: the first frame it gets is the answer to its first.
-    subscribe(&mut live, "activity").await;
+    let mut viewer = open(&app, &viewer_cookie, "/api/sync?live=true").await;
+    let mut stranger = open(&app, &stranger_cookie, "/api/sync?live=true").await;
+    // No `state:full`: the first frame each gets is the answer to its first.
+    for socket in [&mut live, &mut viewer, &mut stranger] {
+        subscribe(socket, "activity").await;
+    }
+    // A viewer's live socket follows the workspace's topics and may not post to them.
+    post(&mut viewer, "activity", json!({ "note": "can I?" })).await;
+    assert_eq!(next(&mut viewer).await["payload"]["code"], "forbidden");
 
     // An edit reaches the state connection, not the live one.
     update(
@@ -118,12 +128,16 @@ async fn a_live_only_connection_carries_its_topics_and_no_state_frames() {
     .await;
     assert_eq!(next(&mut state).await["type"], "state:sync");
     post(&mut state, "activity", json!({ "note": "deploying v2" })).await;
-    let event = next(&mut live).await;
-    assert_eq!(
-        event["type"], "activity",
-        "the edit's state:sync came first: {event}"
-    );
-    assert_eq!(event["payload"]["data"]["note"], "deploying v2");
+    for socket in [&mut live, &mut viewer] {
+        let event = next(socket).await;
+        assert_eq!(
+            event["type"], "activity",
+            "the edit's state:sync came first: {event}"
+        );
+        assert_eq!(event["payload"]["data"]["note"], "deploying v2");
+    }
+    // Another workspace's live socket gets nothing of it.
+    silent(&mut stranger, 300).await;
 
     // State frames sent on it are refused by name, the edit's id given back, nothing applied.
     update(
