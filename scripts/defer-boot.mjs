@@ -9,7 +9,7 @@
 // there: the first `Intl.NumberFormat` of a page loads ICU's data (18-50 ms here, then ~0 ms for
 // any locale or currency; the first `DateTimeFormat` with a zone 5 ms). The app formats money
 // and times while it hydrates, which made that load part of the one long start-up task
-// (docs/decisions.md, "Performance: the first load, the first paint").
+// (docs/decisions.md, "Performance, another round: the start-up task, …").
 // Usage: node scripts/defer-boot.mjs dist/public/index.html
 import { readFileSync, writeFileSync } from "node:fs";
 
