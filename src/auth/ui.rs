@@ -41,8 +41,8 @@ pub fn use_session_provider() -> Result<SessionContext, RenderError> {
         me,
         settings,
         error,
-        user_saves: Saves::new(settings),
-        workspace_saves: Saves::new(settings),
+        user_saves: Saves::new(settings, me),
+        workspace_saves: Saves::new(settings, me),
     });
     let theme = use_context::<Theme>();
     use_effect(move || follow_session(session, theme, me_api.get(), settings_api.get()));
@@ -66,13 +66,16 @@ fn follow_session(
                 session.me.set(Some(me));
             }
             if let Loaded::Ready(all) = settings {
-                if *theme.choice.peek() != all.user.ui.theme {
-                    theme.choose(all.user.ui.theme);
-                }
-                set_language(all.user.ui.language.code());
                 if session.settings.peek().is_none() {
-                    session.settings.set(Some(all));
+                    session.settings.set(Some(all.clone()));
                 }
+                // Edits a reload came before the save of (a theme picked just before it, say).
+                session.workspace_saves.resume();
+                let user = session.user_saves.resume().unwrap_or(all.user);
+                if *theme.choice.peek() != user.ui.theme {
+                    theme.choose(user.ui.theme);
+                }
+                set_language(user.ui.language.code());
             }
             None
         }

@@ -109,6 +109,33 @@ test("the theme choice persists across a reload, rendered by the server (no flas
   });
 });
 
+test("a theme picked just before a reload, its save not landed yet, is kept and saved after it", async () => {
+  await withPage({ colorScheme: "light" }, async (page) => {
+    // The first save is held until the reload cancels it: the second choice waits behind it,
+    // so neither reached the server when the page went.
+    let held = null;
+    await page.route("**/api/settings/user", (route) => {
+      if (route.request().method() === "PUT" && !held) held = route;
+      else route.continue();
+    });
+    await page.goto(env.server.url);
+    await hydrated(page);
+    const account = async () => (await (await page.request.get(`${env.server.url}/api/settings`)).json()).user.ui.theme;
+    assert.equal(await account(), "auto");
+    while ((await page.getAttribute("#theme-toggle", "data-choice")) !== "dark") await page.click("#theme-toggle");
+    assert.ok(held, "the first save is on its way");
+    const saved = page.waitForResponse((r) => r.url().endsWith("/api/settings/user") && r.request().method() === "PUT" && r.ok(), { timeout: 10_000 });
+    await page.reload();
+    await hydrated(page);
+    await saved;
+    assert.equal(await account(), "dark", "the account has the choice made before the reload");
+    assert.equal(await appClass(page), "dark");
+    assert.equal(await page.getAttribute("#theme-toggle", "data-choice"), "dark");
+    // Saved, it is no longer kept: the next reload shows the account's copy.
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("flightdeck.unsaved:/api/settings/user")), null);
+  });
+});
+
 test("auto follows an emulated change of the system scheme, live", async () => {
   await withPage({ colorScheme: "light" }, async (page) => {
     await page.goto(env.server.url);
