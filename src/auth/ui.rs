@@ -70,7 +70,6 @@ fn follow_session(
                     session.settings.set(Some(all.clone()));
                 }
                 // Edits a reload came before the save of (a theme picked just before it, say).
-                session.workspace_saves.resume();
                 let user = session.user_saves.resume().unwrap_or(all.user);
                 if *theme.choice.peek() != user.ui.theme {
                     theme.choose(user.ui.theme);

@@ -84,12 +84,29 @@ impl<T: Document> Saves<T> {
     /// this call sent (it also carries every edit made while it was on its way), `None` when a
     /// save already on its way sends this edit too (its caller hears how it went) or there are
     /// no settings to change.
-    pub async fn save(self, change: impl FnOnce(&mut T)) -> Option<Result<T, String>> {
+    pub fn save(
+        self,
+        change: impl FnOnce(&mut T),
+    ) -> impl std::future::Future<Output = Option<Result<T, String>>> {
+        // Not `async`: each caller's closure would make its own copy of the whole save.
         let mut settings = self.settings;
-        change(T::of(settings.write().as_mut()?));
+        let changed = settings.write().as_mut().map(|all| change(T::of(all)));
+        async move {
+            changed?;
+            self.send().await
+        }
+    }
+
+    /// Saves the document shown (see [`Saves::save`]), keeping it in the tab until the server
+    /// has it.
+    async fn send(self) -> Option<Result<T, String>> {
+        let settings = self.settings;
         let owner = self.me.peek().as_ref().map(T::owner);
-        if let Some(owner) = &owner {
-            unsaved::keep(owner, T::of(settings.peek().clone().as_mut()?));
+        if let Some(owner) = owner {
+            let latest = serde_json::to_value(T::of(settings.peek().clone().as_mut()?));
+            if let Ok(latest) = latest {
+                unsaved::keep(T::PATH, &owner, latest);
+            }
         }
         if *self.busy.peek() {
             return None;
@@ -99,12 +116,13 @@ impl<T: Document> Saves<T> {
         loop {
             let sent = T::of(settings.peek().clone().as_mut()?).clone();
             if self.kept.peek().as_ref() == Some(&sent) {
-                unsaved::forget::<T>();
+                unsaved::forget(T::PATH);
                 return answer;
             }
             let body = serde_json::to_value(&sent).ok();
             match call::<T>("PUT", T::PATH, body).await {
                 Ok(saved) => {
+                    let mut settings = settings;
                     if let Some(all) = settings.write().as_mut() {
                         settled(T::of(all), &sent, &saved);
                     }
@@ -115,7 +133,7 @@ impl<T: Document> Saves<T> {
                 Err(err) => {
                     // Refused, it would be refused again; unsent (offline), it waits for a reload.
                     if err.status != 0 {
-                        unsaved::forget::<T>();
+                        unsaved::forget(T::PATH);
                     }
                     return Some(Err(err.to_string()));
                 }
@@ -127,11 +145,11 @@ impl<T: Document> Saves<T> {
     /// reached the server by: their document, when there were some.
     pub fn resume(self) -> Option<T> {
         let owner = self.me.peek().as_ref().map(T::owner)?;
-        let unsent = unsaved::take::<T>(&owner)?;
+        let unsent: T = serde_json::from_value(unsaved::take(T::PATH, &owner)?).ok()?;
         let mut settings = self.settings;
         *T::of(settings.write().as_mut()?) = unsent.clone();
         spawn(async move {
-            if let Some(Err(err)) = self.save(|_| ()).await {
+            if let Some(Err(err)) = self.send().await {
                 crate::log::warn(&format!("an unsaved edit was not saved: {err}"));
             }
         });
@@ -139,62 +157,54 @@ impl<T: Document> Saves<T> {
     }
 }
 
-/// A document's edits kept in the tab until the server has them.
+/// A document's edits kept in the tab until the server has them: its owner, a line break, and
+/// the JSON the document is sent as. Not generic, nor a type of its own: typed (gloo-storage's
+/// `get`/`set` of each document) it added 33 KB raw to the wasm.
 mod unsaved {
-    use super::Document;
+    use serde_json::Value;
 
     #[cfg(feature = "web")]
-    #[derive(serde::Serialize, serde::Deserialize)]
-    struct Kept<T> {
-        owner: String,
-        doc: T,
+    fn key(path: &str) -> String {
+        format!("flightdeck.unsaved:{path}")
     }
 
-    #[cfg(feature = "web")]
-    fn key<T: Document>() -> String {
-        format!("flightdeck.unsaved:{}", T::PATH)
-    }
-
-    /// Keeps `doc` as `owner`'s edits not yet saved.
-    pub fn keep<T: Document>(owner: &str, doc: &T) {
+    /// Keeps `doc` as `owner`'s edits of the document at `path` not yet saved.
+    pub fn keep(path: &str, owner: &str, doc: Value) {
         #[cfg(feature = "web")]
         {
             use gloo_storage::{SessionStorage, Storage};
-            let kept = Kept {
-                owner: owner.to_owned(),
-                doc,
-            };
             // A full or refused storage only costs the edit's survival of a reload.
-            let _ = SessionStorage::set(key::<T>(), kept);
+            let _ = SessionStorage::raw().set_item(&key(path), &format!("{owner}\n{doc}"));
         }
         #[cfg(not(feature = "web"))]
-        let _ = (owner, doc);
+        let _ = (path, owner, doc);
     }
 
-    /// The server has every edit kept.
-    pub fn forget<T: Document>() {
+    /// The server has every edit of the document at `path`.
+    pub fn forget(path: &str) {
         #[cfg(feature = "web")]
         {
             use gloo_storage::{SessionStorage, Storage};
-            SessionStorage::delete(key::<T>());
+            SessionStorage::delete(key(path));
         }
+        #[cfg(not(feature = "web"))]
+        let _ = path;
     }
 
-    /// `owner`'s edits not yet saved, if any, no longer kept. Another owner's (who signed out
-    /// meanwhile) are dropped.
-    pub fn take<T: Document>(owner: &str) -> Option<T> {
+    /// `owner`'s edits of the document at `path` not yet saved, if any, no longer kept. Another
+    /// owner's (who signed out meanwhile) are dropped.
+    pub fn take(path: &str, owner: &str) -> Option<Value> {
         #[cfg(feature = "web")]
         {
             use gloo_storage::{SessionStorage, Storage};
-            let kept = SessionStorage::get::<Kept<T>>(key::<T>()).ok();
-            if kept.is_some() {
-                forget::<T>();
-            }
-            kept.filter(|kept| kept.owner == owner).map(|kept| kept.doc)
+            let text = SessionStorage::raw().get_item(&key(path)).ok()??;
+            forget(path);
+            let (whose, doc) = text.split_once('\n')?;
+            (whose == owner).then(|| serde_json::from_str(doc).ok())?
         }
         #[cfg(not(feature = "web"))]
         {
-            let _ = owner;
+            let _ = (path, owner);
             None
         }
     }

@@ -278,6 +278,11 @@ fn use_save_workspace(
     mut status: Signal<Option<Result<String, String>>>,
 ) -> Callback<Change<WorkspaceSettings>> {
     let session = use_context::<SessionContext>();
+    // Shared settings are edited on this page only: a reload of it before an edit's save landed
+    // sends the edit again here (the user's own are resumed on every page, for the theme).
+    use_effect(move || {
+        session.workspace_saves.resume();
+    });
     use_callback(move |change: Change<WorkspaceSettings>| {
         spawn(async move {
             match session.workspace_saves.save(change).await {

@@ -126,3 +126,31 @@ test("a viewer sees the workspace's shared settings but cannot change them", asy
     await admin.close();
   }
 });
+
+test("shared settings edited just before a reload, their save not landed yet, are saved when the page is back", async () => {
+  await withContext(async (page, context) => {
+    await signUp(context, env.server, "reload-admin@example.com", "Reload ops");
+    // The first save is held until the reload cancels it; the second edit waits behind it.
+    let held = null;
+    await page.route("**/api/settings/workspace", (route) => {
+      if (route.request().method() === "PUT" && !held) held = route;
+      else route.continue();
+    });
+    await page.goto(`${env.server.url}/settings`);
+    await hydrated(page);
+    const shared = async () => (await (await context.request.get(`${env.server.url}/api/settings`)).json()).workspace;
+    assert.equal((await shared()).advanced.betaFeatures, false);
+    await page.check("#beta-features");
+    await page.selectOption("#export-format", "json");
+    assert.ok(held, "the first save is on its way");
+    const saved = page.waitForResponse((r) => r.url().endsWith("/api/settings/workspace") && r.request().method() === "PUT" && r.ok(), { timeout: 10_000 });
+    await page.reload();
+    await hydrated(page);
+    await saved;
+    const after = await shared();
+    assert.equal(after.advanced.betaFeatures, true, "the first edit");
+    assert.equal(after.export.defaultFormat, "json", "and the one made while it was on its way");
+    assert.equal(await page.isChecked("#beta-features"), true);
+    assert.equal(await page.inputValue("#export-format"), "json");
+  });
+});
