@@ -6,8 +6,8 @@
 //! its session ends (sign-out, workspace switch, expiry) or the user's role changes. A
 //! per-connection rate limit and bounded queues keep one client from stalling the others.
 //! Opened with `?live=true`, a connection carries the live topics only: no state frames either
-//! way (a tab's live topics have a socket of their own, which had been sent every state frame
-//! its state socket also got).
+//! way (for a client that only follows events; a browser tab carries its state and its live
+//! topics on one connection).
 //!
 //! Where no WebSocket gets through, `GET /api/sync/poll?since=` answers with the same frames
 //! and `POST /api/sync/update` takes a `state:update`'s payload.

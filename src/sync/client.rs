@@ -7,6 +7,9 @@
 //! ask for `state:full`. Where no WebSocket gets through it polls the HTTP fallback instead. When
 //! the session ends it goes to the sign-in page; the queue stays and is sent after signing in.
 //!
+//! The same socket carries the workspace's live topics that the tab's pages follow
+//! ([`super::follow`]): one connection per tab.
+//!
 //! Each tab keeps its own queue (tabs must not overwrite each other's) under an id that lives in
 //! sessionStorage, so a reload finds its queue again. A tab also marks itself alive every few
 //! seconds; the queue of a tab that stopped (closed, crashed) is adopted by the next tab that
@@ -70,11 +73,6 @@ pub(super) fn socket_url(since: Option<u64>) -> Option<String> {
     sync_url(&since.map(|v| format!("?since={v}")).unwrap_or_default())
 }
 
-/// The URL of the tab's socket for the live topics ([`super::follow`]): no state frames on it.
-pub(super) fn live_socket_url() -> Option<String> {
-    sync_url("?live=true")
-}
-
 fn sync_url(query: &str) -> Option<String> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" {
@@ -115,6 +113,8 @@ fn shown(confirmed: &DashboardState, pending: &[StateUpdate]) -> DashboardState 
 enum Input {
     Command(Command),
     Heartbeat,
+    /// Live topics to subscribe to on the open socket.
+    Subscribe(Vec<super::Topic>),
 }
 
 struct Sync {
@@ -303,8 +303,11 @@ pub async fn run(
         }
     };
     let mut inputs: LocalBoxStream<'static, Input> = stream::select(
-        commands.map(Input::Command),
-        IntervalStream::new(HEARTBEAT_MS).map(|()| Input::Heartbeat),
+        stream::select(
+            commands.map(Input::Command),
+            IntervalStream::new(HEARTBEAT_MS).map(|()| Input::Heartbeat),
+        ),
+        super::follow::to_subscribe().map(Input::Subscribe),
     )
     .boxed_local();
     let client_id = tab_id();
@@ -328,8 +331,10 @@ pub async fn run(
     let mut online = web_sys::window().is_none_or(|window| window.navigator().on_line());
     loop {
         let outcome = if !online {
+            super::follow::down();
             Outcome::Offline
         } else if failures >= FAILURES_BEFORE_POLLING {
+            super::follow::down();
             poll(&mut sync, &mut inputs, &mut connection).await
         } else {
             socket(&mut sync, &mut inputs, &mut connection).await
@@ -413,7 +418,10 @@ pub async fn run(
                 Either::Right((Some(Input::Heartbeat), _)) => {
                     sync.heartbeat();
                 }
-                Either::Right((Some(Input::Command(Command::Start(..))), _)) => {}
+                Either::Right((
+                    Some(Input::Command(Command::Start(..)) | Input::Subscribe(_)),
+                    _,
+                )) => {}
                 Either::Right((None, _)) => return,
             }
         }
@@ -427,17 +435,24 @@ async fn socket(
     connection: &mut Signal<Connection>,
 ) -> Outcome {
     let Some(socket) = socket_url(sync.since()).and_then(|url| WebSocket::open(&url).ok()) else {
+        super::follow::down();
         return Outcome::Lost {
             live: false,
             reopen: false,
         };
     };
     let (mut sink, mut stream) = socket.split();
+    // The live topics ride on this socket while it is open.
+    super::follow::opened();
+    let _down = FollowDown;
     let mut live = false;
     loop {
         match select(stream.next(), inputs.next()).await {
             Either::Left((Some(Ok(Message::Text(text_frame))), _)) => {
-                let Ok(frame) = ServerFrame::parse(&text_frame) else {
+                let Some(frame) = ServerFrame::parse(&text_frame)
+                    .ok()
+                    .and_then(super::follow::receive)
+                else {
                     continue;
                 };
                 let caught_up = matches!(
@@ -499,9 +514,29 @@ async fn socket(
                     }
                 }
             }
+            Either::Right((Some(Input::Subscribe(topics)), _)) => {
+                for topic in topics {
+                    let frame = ClientFrame::Subscribe(super::TopicRef { topic });
+                    if sink.send(text(&frame)).await.is_err() {
+                        return Outcome::Lost {
+                            live,
+                            reopen: false,
+                        };
+                    }
+                }
+            }
             Either::Right((Some(Input::Command(_)), _)) => {}
             Either::Right((None, _)) => return Outcome::Quit,
         }
+    }
+}
+
+/// Tells the live topics the socket is gone, however [`socket`] ends.
+struct FollowDown;
+
+impl Drop for FollowDown {
+    fn drop(&mut self) {
+        super::follow::down();
     }
 }
 
@@ -582,7 +617,7 @@ async fn poll(
                 Either::Right((Some(Input::Heartbeat), _)) => {
                     sync.heartbeat();
                 }
-                Either::Right((Some(Input::Command(_)), _)) => {}
+                Either::Right((Some(Input::Command(_) | Input::Subscribe(_)), _)) => {}
                 Either::Right((None, _)) => return Outcome::Quit,
             }
         }

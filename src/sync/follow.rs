@@ -1,13 +1,13 @@
-//! The tab's one socket for the workspace's live topics, shared by every page that follows one
-//! (before, each follower opened its own). It subscribes to every topic asked for, hands each
-//! follower its events and tells it when its subscriptions (re)start, and tells the request
-//! cache ([`crate::http::cache`]) what is live and what changed. Reconnects with backoff and
-//! jitter; once asked for, a topic stays subscribed for the life of the tab.
+//! The workspace's live topics in the tab, shared by every page that follows one. They ride on
+//! the tab's one sync socket ([`super::client`], which also carries the dashboard state; a tab
+//! used to open a second socket for them): this hub keeps the topics asked for, has the socket
+//! subscribe to them each time it opens, hands each follower its events and tells it when its
+//! subscriptions (re)start, and tells the request cache ([`crate::http::cache`]) what is live and
+//! what changed. Once asked for, a topic stays subscribed for the life of the tab.
 
-use super::{ClientFrame, ServerFrame, Topic, TopicRef};
-use futures_util::future::{select, Either};
-use futures_util::{SinkExt, StreamExt};
-use gloo_net::websocket::{futures::WebSocket, Message};
+use super::{ServerFrame, Topic, TopicRef};
+use futures_util::future::select;
+use futures_util::Stream;
 use gloo_timers::future::TimeoutFuture;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -34,8 +34,7 @@ struct Follower {
 
 #[derive(Default)]
 struct Hub {
-    running: bool,
-    /// Between a lost socket and the next attempt.
+    /// Between a lost socket and the next one (or when none gets through).
     down: bool,
     wanted: Vec<Topic>,
     /// Confirmed on the current socket.
@@ -44,7 +43,7 @@ struct Hub {
     to_ask: Vec<Topic>,
     followers: Vec<Follower>,
     next_id: u64,
-    /// The socket task, waiting for topics to ask for.
+    /// The socket, waiting for topics to ask for.
     socket_waker: Option<Waker>,
     /// GETs waiting for their topics.
     settling: Vec<Waker>,
@@ -59,18 +58,17 @@ fn with_hub<R>(f: impl FnOnce(&mut Hub) -> R) -> R {
 }
 
 impl Hub {
-    /// Asks for `topics` (starting the socket when it is not running).
+    /// Asks for `topics` (the socket subscribes to them when it is open, or once it opens).
     fn want(&mut self, topics: &[Topic]) {
+        let mut new = false;
         for topic in topics {
             if !self.wanted.contains(topic) {
                 self.wanted.push(*topic);
                 self.to_ask.push(*topic);
+                new = true;
             }
         }
-        if !self.running {
-            self.running = true;
-            let _ = dioxus::core::spawn_forever(run());
-        } else if let Some(waker) = self.socket_waker.take() {
+        if let (true, Some(waker)) = (new, self.socket_waker.take()) {
             waker.wake();
         }
     }
@@ -167,107 +165,97 @@ pub async fn settle(topics: &[Topic]) {
     let _ = select(Box::pin(subscribed), TimeoutFuture::new(SETTLE_MS)).await;
 }
 
-fn subscribe(topic: Topic) -> Message {
-    Message::Text(
-        serde_json::to_string(&ClientFrame::Subscribe(TopicRef { topic })).unwrap_or_default(),
-    )
+/// The sync socket opened: every topic wanted is to be asked for on it.
+pub(super) fn opened() {
+    with_hub(|hub| {
+        hub.down = false;
+        hub.to_ask = hub.wanted.clone();
+        if let Some(waker) = hub.socket_waker.take() {
+            waker.wake();
+        }
+    });
 }
 
-/// The socket, for the life of the tab.
-async fn run() {
-    let mut attempt: u32 = 0;
-    loop {
+/// The topics the open socket should subscribe to, as they are asked for (nothing is asked for
+/// while the socket is not open: [`opened`] asks for them all again).
+pub(super) fn to_subscribe() -> impl Stream<Item = Vec<Topic>> {
+    futures_util::stream::poll_fn(|cx| {
         with_hub(|hub| {
-            hub.down = false;
-            hub.to_ask = hub.wanted.clone();
-        });
-        if let Some(socket) =
-            super::client::live_socket_url().and_then(|url| WebSocket::open(&url).ok())
-        {
-            let (mut sink, mut stream) = socket.split();
-            'live: loop {
-                for topic in with_hub(|hub| std::mem::take(&mut hub.to_ask)) {
-                    if sink.send(subscribe(topic)).await.is_err() {
-                        break 'live;
-                    }
-                }
-                let asked = poll_fn(|cx| {
-                    with_hub(|hub| {
-                        if hub.to_ask.is_empty() {
-                            hub.socket_waker = Some(cx.waker().clone());
-                            Poll::Pending
-                        } else {
-                            Poll::Ready(())
-                        }
-                    })
-                });
-                let message = match select(stream.next(), Box::pin(asked)).await {
-                    Either::Left((Some(Ok(message)), _)) => message,
-                    Either::Left(_) => break 'live,
-                    Either::Right(_) => continue,
-                };
-                let Message::Text(frame) = message else {
-                    continue;
-                };
-                match ServerFrame::parse(&frame) {
-                    Ok(ServerFrame::Subscribed(TopicRef { topic })) => {
-                        attempt = 0;
-                        crate::http::shared::subscribed(topic);
-                        with_hub(|hub| {
-                            if !hub.subscribed.contains(&topic) {
-                                hub.subscribed.push(topic);
-                            }
-                            hub.open_followers();
-                            hub.wake_settling();
-                        });
-                    }
-                    // Events were dropped (this socket fell behind): nothing kept holds.
-                    Ok(ServerFrame::Error(_)) => crate::http::shared::lost_events(),
-                    Ok(frame) => {
-                        if let Some((topic, payload)) = event_of(frame) {
-                            crate::http::shared::event(topic);
-                            with_hub(|hub| {
-                                for follower in &mut hub.followers {
-                                    if follower.topics.contains(&topic) {
-                                        follower
-                                            .notes
-                                            .push_back(Note::Event(topic, payload.clone()));
-                                        if let Some(waker) = follower.waker.take() {
-                                            waker.wake();
-                                        }
-                                    }
-                                }
-                            });
-                        }
-                    }
-                    Err(_) => {}
-                }
+            if hub.to_ask.is_empty() {
+                hub.socket_waker = Some(cx.waker().clone());
+                Poll::Pending
+            } else {
+                Poll::Ready(Some(std::mem::take(&mut hub.to_ask)))
             }
+        })
+    })
+}
+
+/// Takes the live topics' frames (subscriptions confirmed, events) from the sync socket; hands
+/// back the others. An error frame is handed back too, after telling the cache (it may say the
+/// socket fell behind and events were dropped).
+pub(super) fn receive(frame: ServerFrame) -> Option<ServerFrame> {
+    match frame {
+        ServerFrame::Subscribed(TopicRef { topic }) => {
+            crate::http::shared::subscribed(topic);
+            with_hub(|hub| {
+                if !hub.subscribed.contains(&topic) {
+                    hub.subscribed.push(topic);
+                }
+                hub.open_followers();
+                hub.wake_settling();
+            });
+            None
         }
-        crate::http::shared::lost();
-        with_hub(|hub| {
-            hub.down = true;
-            hub.subscribed.clear();
-            hub.socket_waker = None;
-            for follower in &mut hub.followers {
-                follower.opened = false;
+        ServerFrame::Error(error) => {
+            crate::http::shared::lost_events();
+            Some(ServerFrame::Error(error))
+        }
+        frame => match event_of(frame) {
+            Ok((topic, payload)) => {
+                crate::http::shared::event(topic);
+                with_hub(|hub| {
+                    for follower in &mut hub.followers {
+                        if follower.topics.contains(&topic) {
+                            follower
+                                .notes
+                                .push_back(Note::Event(topic, payload.clone()));
+                            if let Some(waker) = follower.waker.take() {
+                                waker.wake();
+                            }
+                        }
+                    }
+                });
+                None
             }
-            hub.wake_settling();
-        });
-        attempt = attempt.saturating_add(1);
-        let ceiling = (500.0 * 2f64.powi(attempt.min(6) as i32 - 1)).min(30_000.0);
-        TimeoutFuture::new((ceiling * (0.5 + js_sys::Math::random() / 2.0)) as u32).await;
+            Err(frame) => Some(frame),
+        },
     }
 }
 
-/// The topic and payload of an event, if the frame is one.
-fn event_of(frame: ServerFrame) -> Option<(Topic, Value)> {
+/// No sync socket is open (lost, not yet back, or none gets through): nothing kept holds, GETs
+/// stop waiting for subscriptions, and followers are told again when the next one opens.
+pub(super) fn down() {
+    crate::http::shared::lost();
+    with_hub(|hub| {
+        hub.down = true;
+        hub.subscribed.clear();
+        hub.to_ask.clear();
+        for follower in &mut hub.followers {
+            follower.opened = false;
+        }
+        hub.wake_settling();
+    });
+}
+
+/// The topic and payload of an event; the frame back if it is not one.
+fn event_of(frame: ServerFrame) -> Result<(Topic, Value), ServerFrame> {
     match frame {
-        ServerFrame::MetricsUpdate(v) => Some((Topic::MetricsUpdate, v)),
-        ServerFrame::ToolRunStatus(v) => Some((Topic::ToolRunStatus, v)),
-        ServerFrame::Activity(v) => Some((Topic::Activity, v)),
-        ServerFrame::AgentState(v) => Some((Topic::AgentState, v)),
-        ServerFrame::Fleet(v) => Some((Topic::Fleet, v)),
-        _ => None,
+        ServerFrame::MetricsUpdate(v) => Ok((Topic::MetricsUpdate, v)),
+        ServerFrame::ToolRunStatus(v) => Ok((Topic::ToolRunStatus, v)),
+        ServerFrame::Activity(v) => Ok((Topic::Activity, v)),
+        ServerFrame::AgentState(v) => Ok((Topic::AgentState, v)),
+        ServerFrame::Fleet(v) => Ok((Topic::Fleet, v)),
+        frame => Err(frame),
     }
 }
