@@ -31,7 +31,10 @@ pub use body::parse_body;
 #[cfg(feature = "server")]
 mod extract;
 #[cfg(feature = "server")]
-pub use extract::{JsonBody, JsonBytes, QueryParams};
+pub use extract::JsonBytes;
+mod payload;
+pub use payload::{JsonBody, MaybeJson, QueryParams};
+pub mod sf;
 pub use loader::{use_answers, use_api, Api, Loaded};
 #[cfg(feature = "server")]
 pub use server::{is_json, parse, require_json, ApiError};
@@ -51,6 +54,8 @@ mod server {
         pub status: StatusCode,
         /// What the client is told.
         pub body: ErrorBody,
+        /// More members of the body beside `error` and `field` (a 409's server copy).
+        pub more: serde_json::Map<String, serde_json::Value>,
     }
 
     impl ApiError {
@@ -62,7 +67,20 @@ mod server {
                     error: message.into(),
                     field: None,
                 },
+                more: serde_json::Map::new(),
             }
+        }
+
+        /// The same error with one more member in its body (`"approval": {…}` beside a 409's
+        /// `error`).
+        pub fn with(mut self, name: &str, value: &impl serde::Serialize) -> Self {
+            match serde_json::to_value(value) {
+                Ok(value) => {
+                    self.more.insert(name.to_owned(), value);
+                }
+                Err(err) => tracing::error!("an error's `{name}` not sent: {err}"),
+            }
+            self
         }
 
         /// A 400 about one field.
@@ -73,6 +91,7 @@ mod server {
                     error: message.into(),
                     field: Some(field.into()),
                 },
+                more: serde_json::Map::new(),
             }
         }
 
@@ -107,7 +126,58 @@ mod server {
 
     impl IntoResponse for ApiError {
         fn into_response(self) -> Response {
-            (self.status, Json(self.body)).into_response()
+            (self.status, Json(&self)).into_response()
+        }
+    }
+
+    impl std::fmt::Display for ApiError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.body.error)
+        }
+    }
+
+    /// The body: `{error, field?}` and the members of `more`.
+    impl serde::Serialize for ApiError {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let field = usize::from(self.body.field.is_some());
+            let mut map = serializer.serialize_map(Some(1 + field + self.more.len()))?;
+            map.serialize_entry("error", &self.body.error)?;
+            if let Some(field) = &self.body.field {
+                map.serialize_entry("field", field)?;
+            }
+            for (name, value) in &self.more {
+                map.serialize_entry(name, value)?;
+            }
+            map.end()
+        }
+    }
+
+    /// A body read back (what a client of a server function would get); the status is not in
+    /// the body, so it reads as 500 unless the body's `status` member says otherwise.
+    impl<'de> serde::Deserialize<'de> for ApiError {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let mut more = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+            let body: ErrorBody = serde_json::from_value(serde_json::Value::Object(more.clone()))
+                .map_err(serde::de::Error::custom)?;
+            more.remove("error");
+            more.remove("field");
+            Ok(Self {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                body,
+                more,
+            })
+        }
+    }
+
+    /// The error a call from the browser gets (what the server function answered).
+    impl From<ApiError> for super::CallError {
+        fn from(err: ApiError) -> Self {
+            Self {
+                status: err.status.as_u16(),
+                raw: serde_json::to_value(&err).unwrap_or_default(),
+                body: err.body,
+            }
         }
     }
 
@@ -145,6 +215,7 @@ mod server {
         super::parse_body(bytes).map_err(|body| ApiError {
             status: StatusCode::BAD_REQUEST,
             body,
+            more: serde_json::Map::new(),
         })
     }
 

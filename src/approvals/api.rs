@@ -1,51 +1,21 @@
-//! The operators' approval endpoints (session cookie): list, approve, reject, cancel, and bulk
-//! decisions with a result per id. Viewers may look but not decide.
+//! The operators' approval services (session cookie), behind the server functions of
+//! `server_fns.rs`: list, approve, reject, cancel, and bulk decisions with a result per id.
+//! Viewers may look but not decide.
 
 use super::events::{end, end_edited, Actor};
 use super::store::Transition;
 use super::{
-    Approval, Bulk, BulkResult, Decision, Status, Verdict, MAX_ARGUMENTS, MAX_BULK, MAX_COMMENT,
+    Approval, Bulk, BulkAnswer, BulkResult, CancelQuery, Decision, ListQuery, Status, Verdict,
+    MAX_ARGUMENTS, MAX_BULK, MAX_COMMENT,
 };
 use crate::auth::api::Auth;
-use crate::http::{ApiError, JsonBody};
+use crate::http::ApiError;
 use crate::records::now_ms;
 use crate::state::AppState;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-
-/// The operator routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/approvals", get(list))
-        .route("/api/approvals/bulk", post(bulk))
-        .route("/api/approvals/{id}", get(one).delete(cancel))
-        .route("/api/approvals/{id}/approve", post(approve))
-        .route("/api/approvals/{id}/reject", post(reject))
-}
-
-/// `GET /api/approvals` query.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// Only this status.
-    pub status: Option<String>,
-    /// At most this many (1 to 1,000; default 200).
-    pub limit: Option<i64>,
-}
-
-/// `DELETE /api/approvals/{id}` query.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CancelQuery {
-    /// Told to the waiting agent.
-    pub reason: Option<String>,
-}
+use axum::Json;
+use serde::Serialize;
 
 fn require_decider(auth: &Auth) -> Result<(), ApiError> {
     if auth.role.can_change_shared() {
@@ -68,17 +38,6 @@ fn check_comment(comment: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-/// A body that may be empty: `{comment?}` or nothing.
-/// An optional JSON body: none, or JSON said to be JSON.
-fn optional(headers: &HeaderMap, body: &[u8]) -> Result<Decision, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        Ok(Decision::default())
-    } else {
-        crate::http::require_json(headers)?;
-        crate::http::parse(body)
-    }
-}
-
 fn person(auth: &Auth) -> Actor {
     Actor {
         user_id: Some(auth.user.id.clone()),
@@ -96,33 +55,26 @@ pub struct Conflict {
     pub approval: Approval,
 }
 
-/// The answer to a transition: 200 with the approval (now or already so), 409 with it when
-/// another ending came first, 404 when there is no such approval here.
-pub fn answer(transition: Transition) -> Response {
+/// The answer to a transition: the approval (now or already so); 409 with it (see
+/// [`Conflict`]) when another ending came first, 404 when there is no such approval here.
+pub fn answer(transition: Transition) -> Result<Approval, ApiError> {
     match transition {
-        Transition::Applied(approval) | Transition::Already(approval) => {
-            Json(approval).into_response()
-        }
-        Transition::Conflict(approval) => (
+        Transition::Applied(approval) | Transition::Already(approval) => Ok(approval),
+        Transition::Conflict(approval) => Err(ApiError::new(
             StatusCode::CONFLICT,
-            Json(Conflict {
-                error: format!("this approval is already {}", approval.status.as_str()),
-                approval,
-            }),
+            format!("this approval is already {}", approval.status.as_str()),
         )
-            .into_response(),
-        Transition::NotFound => {
-            ApiError::new(StatusCode::NOT_FOUND, "no such approval").into_response()
-        }
+        .with("approval", &approval)),
+        Transition::NotFound => Err(ApiError::new(StatusCode::NOT_FOUND, "no such approval")),
     }
 }
 
 /// GET /api/approvals?status=pending — pending first, oldest first.
-async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<Approval>>, ApiError> {
+pub async fn list(
+    state: &AppState,
+    auth: &Auth,
+    query: ListQuery,
+) -> Result<Vec<Approval>, ApiError> {
     let status = match query.status.as_deref() {
         None | Some("") | Some("all") => None,
         Some(text) => Some(Status::parse(text).ok_or_else(|| {
@@ -136,35 +88,30 @@ async fn list(
     if !(1..=1_000).contains(&limit) {
         return Err(ApiError::field("limit", "limit must be from 1 to 1000"));
     }
-    Ok(Json(
-        state
-            .records
-            .approvals(&auth.workspace.id, status, limit)
-            .await?,
-    ))
+    Ok(state
+        .records
+        .approvals(&auth.workspace.id, status, limit)
+        .await?)
 }
 
 /// GET /api/approvals/{id}.
-async fn one(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> Result<Json<Approval>, ApiError> {
+pub async fn one(state: &AppState, auth: &Auth, id: &str) -> Result<Approval, ApiError> {
     state
         .records
-        .approval(&auth.workspace.id, &id)
+        .approval(&auth.workspace.id, id)
         .await?
-        .map(Json)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such approval"))
 }
 
-async fn decide(
+/// POST /api/approvals/{id}/approve or /reject `{comment?, arguments?}`: 200 with the
+/// approval, 409 when another ending came first.
+pub async fn decide(
     state: &AppState,
     auth: &Auth,
     id: &str,
     verdict: Verdict,
     decision: Decision,
-) -> Result<Response, ApiError> {
+) -> Result<Approval, ApiError> {
     require_decider(auth)?;
     check_comment(decision.comment.as_deref())?;
     if let Some(arguments) = &decision.arguments {
@@ -180,7 +127,7 @@ async fn decide(
         decision.arguments.as_ref(),
     )
     .await?;
-    Ok(answer(transition))
+    answer(transition)
 }
 
 /// An operator's edit of the arguments: only when approving, within the size limit, and for a
@@ -231,79 +178,55 @@ async fn check_edit(
         .map_err(|message| ApiError::field("arguments", message))
 }
 
-/// POST /api/approvals/{id}/approve `{comment?}`.
-async fn approve(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let decision = optional(&headers, &body)?;
-    decide(&state, &auth, &id, Verdict::Approve, decision).await
-}
-
-/// POST /api/approvals/{id}/reject `{comment?}`.
-async fn reject(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let decision = optional(&headers, &body)?;
-    decide(&state, &auth, &id, Verdict::Reject, decision).await
-}
-
 /// DELETE /api/approvals/{id}?reason= — `{success, cancelledAt, approval}`; the waiting agent gets
 /// `approval:cancelled` with the reason.
-async fn cancel(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    Query(query): Query<CancelQuery>,
-) -> Result<Response, ApiError> {
-    require_decider(&auth)?;
+pub async fn cancel(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    query: CancelQuery,
+) -> Result<Withdrawn, ApiError> {
+    require_decider(auth)?;
     check_comment(query.reason.as_deref())?;
     let reason = query
         .reason
         .unwrap_or_else(|| format!("cancelled by {}", auth.user.email));
     let transition = end(
-        &state,
+        state,
         &auth.workspace.id,
-        &id,
+        id,
         Status::Cancelled,
-        &person(&auth),
+        &person(auth),
         Some(&reason),
     )
     .await?;
-    Ok(cancelled(transition))
+    withdrawn(transition)
 }
 
 // The answer to a cancellation: the shared model, which the Approvals page decodes.
 pub use super::Withdrawn;
 
 /// The cancel answer: [`Withdrawn`], or as [`answer`] says.
+pub fn withdrawn(transition: Transition) -> Result<Withdrawn, ApiError> {
+    answer(transition).map(|approval| Withdrawn {
+        success: true,
+        cancelled_at: approval.decided_at,
+        approval,
+    })
+}
+
+/// The same as a response (the agents' own withdrawal).
 pub fn cancelled(transition: Transition) -> Response {
-    match transition {
-        Transition::Applied(approval) | Transition::Already(approval) => Json(Withdrawn {
-            success: true,
-            cancelled_at: approval.decided_at,
-            approval,
-        })
-        .into_response(),
-        other => answer(other),
+    match withdrawn(transition) {
+        Ok(withdrawn) => Json(withdrawn).into_response(),
+        Err(err) => err.into_response(),
     }
 }
 
 /// POST /api/approvals/bulk `{ids, decision, comment?}` — a result per id, in order; one
 /// failing never stops the others.
-async fn bulk(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(request): JsonBody<Bulk>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    require_decider(&auth)?;
+pub async fn bulk(state: &AppState, auth: &Auth, request: Bulk) -> Result<BulkAnswer, ApiError> {
+    require_decider(auth)?;
     check_comment(request.comment.as_deref())?;
     if request.ids.is_empty() || request.ids.len() > MAX_BULK {
         return Err(ApiError::field(
@@ -312,12 +235,12 @@ async fn bulk(
         ));
     }
     let started = now_ms();
-    let actor = person(&auth);
+    let actor = person(auth);
     let target = request.decision.status();
     let mut results = Vec::with_capacity(request.ids.len());
     for id in &request.ids {
         let outcome = end(
-            &state,
+            state,
             &auth.workspace.id,
             id,
             target,
@@ -356,10 +279,10 @@ async fn bulk(
         });
     }
     let succeeded = results.iter().filter(|r| r.ok).count();
-    Ok(Json(json!({
-        "results": results,
-        "succeeded": succeeded,
-        "failed": results.len() - succeeded,
-        "tookMs": now_ms() - started,
-    })))
+    Ok(BulkAnswer {
+        failed: results.len() - succeeded,
+        succeeded,
+        results,
+        took_ms: now_ms() - started,
+    })
 }

@@ -12,6 +12,7 @@ pub mod api;
 pub mod deadlines;
 #[cfg(feature = "server")]
 pub mod events;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod store;
 pub mod ui;
@@ -398,11 +399,11 @@ impl NewApproval {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Decision {
     /// Up to 2,000 characters.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// On approve only: the arguments to run the tool with instead of the agent's (checked
     /// against the tool's input schema when the MCP gateway asked).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Value>,
 }
 
@@ -454,6 +455,38 @@ pub struct BulkResult {
     pub status: Option<Status>,
     /// Why not, when not.
     pub error: Option<String>,
+}
+
+/// The answer to a bulk decision: a result per id, in the order asked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkAnswer {
+    /// Each id's result.
+    pub results: Vec<BulkResult>,
+    /// How many now have the asked-for status.
+    pub succeeded: usize,
+    /// How many do not.
+    pub failed: usize,
+    /// How long the server took, in milliseconds.
+    pub took_ms: i64,
+}
+
+/// `GET /api/approvals` query.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only this status.
+    pub status: Option<String>,
+    /// At most this many (1 to 1,000; default 200).
+    pub limit: Option<i64>,
+}
+
+/// `DELETE /api/approvals/{id}` query.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelQuery {
+    /// Told to the waiting agent.
+    pub reason: Option<String>,
 }
 
 /// The events an agent receives about its approvals (`approval:approved`, `approval:rejected`,

@@ -2,6 +2,7 @@
 //! axum's plain-text rejections: a body that must say it is JSON (415) and fit the route's
 //! `DefaultBodyLimit` (413), and query parameters (400).
 
+use super::payload::{JsonBody, MaybeJson, QueryParams};
 use super::ApiError;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -19,26 +20,24 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         super::require_json(request.headers())?;
-        let bytes =
-            Bytes::from_request(request, state)
-                .await
-                .map_err(|rejection: BytesRejection| {
-                    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ApiError::new(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "the request body is larger than this server accepts",
-                        )
-                    } else {
-                        ApiError::new(rejection.status(), rejection.body_text())
-                    }
-                })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection: BytesRejection| too_large(&rejection))?;
         Ok(Self(bytes))
     }
 }
 
-/// A JSON body parsed with the path of the first bad field in its error: a malformed body
-/// is a 400 naming the field, an oversize one a 413 (see [`JsonBytes`]).
-pub struct JsonBody<T>(pub T);
+/// A body that could not be read: 413 past the route's limit, else as axum says.
+fn too_large(rejection: &BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is larger than this server accepts",
+        )
+    } else {
+        ApiError::new(rejection.status(), rejection.body_text())
+    }
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
@@ -49,8 +48,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// The query string as `T`: a parameter that does not fit is a 400 saying which.
-pub struct QueryParams<T>(pub T);
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for MaybeJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|rejection: BytesRejection| too_large(&rejection))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
+        super::require_json(&parts.headers)?;
+        super::parse(&bytes).map(MaybeJson)
+    }
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
     type Rejection = ApiError;

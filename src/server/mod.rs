@@ -25,7 +25,7 @@ use axum::response::Response;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{any, get};
 use axum::{middleware, Extension, Router};
-use dioxus::server::{DioxusRouterExt, FullstackState, ServeConfig};
+use dioxus::server::{FullstackState, ServeConfig};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
@@ -186,14 +186,14 @@ pub fn router(state: AppState) -> Router {
     let public_dir = state.config.public_dir.clone();
     let sessions = state.sessions.layer(state.config.secure_cookies);
     let attempts = crate::auth::api::Attempts::new();
-    let api = Router::new()
+    let fullstack = FullstackState::new(ServeConfig::new(), App);
+    let api = crate::http::sf::mount(Router::new(), &fullstack)
         .merge(crate::auth::api::routes(&attempts))
         .merge(crate::members::api::routes(&attempts))
         .merge(crate::dashboard::api::routes(state.config.state_max_bytes))
         .merge(crate::settings::api::routes())
         .merge(crate::audit::api::routes())
         .merge(crate::agents::api::routes())
-        .merge(crate::approvals::api::routes())
         .merge(crate::agents::api::rate_limited(
             Router::new()
                 .merge(crate::approvals::agent_api::routes())
@@ -209,6 +209,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::policies::api::routes())
         .merge(crate::sync::api::routes(state.config.state_max_bytes))
         .route("/api/{*rest}", any(unknown_api))
+        .layer(Extension(state.clone()))
         .layer(sessions.clone())
         .with_state(state.clone());
     let ops = Router::new()
@@ -223,10 +224,9 @@ pub fn router(state: AppState) -> Router {
         .layer(Extension(PageApi(api)))
         .layer(sessions);
     let app = Router::<FullstackState>::new()
-        .register_server_functions()
         .merge(assets::routes(&public_dir))
         .merge(pages)
-        .with_state(FullstackState::new(ServeConfig::new(), App));
+        .with_state(fullstack);
     let edge = std::sync::Arc::new(edge::Edge::new(&state.config));
     ops.merge(app)
         .layer(middleware::from_fn_with_state(edge, edge::guard))

@@ -649,6 +649,120 @@ async fn tokens_roles_and_bad_input_are_refused_clearly() {
         .any(|e| e["action"] == "agent.token_revoke"));
 }
 
+/// The operators' approval routes are Dioxus server functions (`approvals::server_fns`); a failing
+/// one answers the API's own status and body, `{error, field?}` and a 409's server copy, never
+/// dioxus's `{code, message, data}` wrapper.
+#[tokio::test]
+async fn a_failing_server_function_answers_the_apis_status_and_body() {
+    let app = Stack::embedded().spawn(&[]);
+    let admin_cookie = account(&app, "lead@example.com").await;
+    let admin = Caller::person(&app, &admin_cookie);
+    let agent = Caller::agent(&app, &register(&admin, "builder").await);
+    let asked = ask(&agent, "deploy", None).await;
+    let id = asked["id"].as_str().unwrap();
+    let approve = format!("/api/approvals/{id}/approve");
+    let members = |body: &Value| -> Vec<String> {
+        let mut names: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+        names.sort();
+        names
+    };
+
+    // A stranger: 401.
+    let stranger = Caller::person(&app, "flightdeck.sid=forged");
+    let (status, body) = stranger.send("POST", &approve, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(members(&body), ["error"], "{body}");
+
+    // A viewer of the workspace: 403.
+    let viewer_cookie = account(&app, "watcher@example.com").await;
+    app.add_member(
+        &admin_cookie,
+        &viewer_cookie,
+        "watcher@example.com",
+        "viewer",
+    )
+    .await;
+    let workspace = admin.send("GET", "/api/auth/me", None).await.1["workspace"]["id"].clone();
+    let viewer = Caller::person(&app, &viewer_cookie);
+    let body = json!({ "workspaceId": workspace });
+    assert_eq!(
+        viewer
+            .send("POST", "/api/auth/workspace", Some(body))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, body) = viewer.send("POST", &approve, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"], "a viewer cannot decide approvals");
+    assert_eq!(members(&body), ["error"]);
+
+    // Bad input: 400 naming the field, for a value and for a type.
+    let long = json!({ "comment": "x".repeat(2_001) });
+    let (status, body) = admin.send("POST", &approve, Some(long)).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("comment"))
+    );
+    assert_eq!(members(&body), ["error", "field"]);
+    let (status, body) = admin
+        .send("POST", &approve, Some(json!({ "comment": 7 })))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("comment"))
+    );
+    let (status, body) = admin.send("GET", "/api/approvals?limit=0", None).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("limit"))
+    );
+    let (status, body) = admin
+        .send(
+            "POST",
+            "/api/approvals/bulk",
+            Some(json!({ "ids": [], "decision": "approve" })),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("ids"))
+    );
+
+    // A body that does not say it is JSON: 415; an unknown id: 404.
+    let response = reqwest::Client::new()
+        .post(app.url(&approve))
+        .header("cookie", &admin_cookie)
+        .header("content-type", "text/plain")
+        .body(r#"{"comment":"hi"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, body) = admin
+        .send("POST", "/api/approvals/nope/approve", None)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no such approval"))
+    );
+
+    // Decided, then decided otherwise: 409 with the approval as it is.
+    let (status, approved) = admin.send("POST", &approve, None).await;
+    assert_eq!(
+        (status, approved["status"].as_str()),
+        (StatusCode::OK, Some("approved"))
+    );
+    let (status, body) = admin
+        .send("POST", &format!("/api/approvals/{id}/reject"), None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(members(&body), ["approval", "error"]);
+    assert_eq!(body["error"], "this approval is already approved");
+    assert_eq!(body["approval"]["id"], *id);
+    assert_eq!(body["approval"]["status"], "approved");
+}
+
 #[tokio::test]
 async fn a_bulk_decision_reports_each_id() {
     let stack = Stack::embedded();

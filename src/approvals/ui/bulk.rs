@@ -4,17 +4,12 @@
 
 use super::state::Queue;
 use super::{count_done, Progress};
+use crate::approvals::server_fns::bulk;
 use crate::approvals::{Bulk, BulkResult, Verdict, MAX_BULK};
-use crate::http::call;
+use crate::http::JsonBody;
 use crate::ui::BUTTON_SMALL;
 use dioxus::prelude::*;
-use serde::Deserialize;
 use std::collections::BTreeSet;
-
-#[derive(Deserialize)]
-struct BulkAnswer {
-    results: Vec<BulkResult>,
-}
 
 /// A bulk decision: the one asked to be confirmed, the one under way (or done), and its start.
 #[derive(Clone, Copy, PartialEq)]
@@ -85,13 +80,12 @@ fn decide_all(
         // One request (the server takes up to MAX_BULK ids); the page counts each decision
         // as its live event arrives.
         for chunk in ids.chunks(MAX_BULK) {
-            let body = serde_json::to_value(Bulk {
+            let request = JsonBody(Bulk {
                 ids: chunk.to_vec(),
                 decision: verdict,
                 comment: comment.clone(),
-            })
-            .ok();
-            let results = match call::<BulkAnswer>("POST", "/api/approvals/bulk", body).await {
+            });
+            let results = match bulk(request).await {
                 Ok(answer) => answer.results,
                 Err(err) => chunk
                     .iter()

@@ -5,10 +5,11 @@
 use super::bulk::BulkDecision;
 use super::live::{use_live_list, LiveList};
 use super::{stays, upsert, Approval};
-use crate::approvals::Withdrawn;
+use crate::approvals::server_fns::{approve, cancel, reject};
+use crate::approvals::{CancelQuery, Decision};
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
-use crate::http::{call, use_api, Api};
+use crate::http::{call, use_api, Api, MaybeJson, QueryParams};
 use crate::settings::locale::lowercase;
 use dioxus::prelude::*;
 use std::collections::BTreeSet;
@@ -160,16 +161,22 @@ fn use_decide(queue: Queue) -> Callback<(String, &'static str)> {
     } = queue;
     use_callback(move |(id, path): (String, &'static str)| {
         spawn(async move {
-            let body = queue
-                .comment()
-                .map(|text| serde_json::json!({ "comment": text }));
-            // A decision answers with the approval, a cancellation with it inside `Withdrawn`.
+            let comment = queue.comment();
+            // A decision answers with the approval, a cancellation with it inside `Withdrawn`;
+            // a cancellation's comment is its reason, told to the waiting agent.
             let answer = match path {
-                "cancel" => call::<Withdrawn>("DELETE", &format!("/api/approvals/{id}"), body)
+                "cancel" => cancel(id.clone(), QueryParams(CancelQuery { reason: comment }))
                     .await
                     .map(|withdrawn| withdrawn.approval),
                 verb => {
-                    call::<Approval>("POST", &format!("/api/approvals/{id}/{verb}"), body).await
+                    let decision = MaybeJson(Decision {
+                        comment,
+                        arguments: None,
+                    });
+                    match verb {
+                        "reject" => reject(id.clone(), decision).await,
+                        _ => approve(id.clone(), decision).await,
+                    }
                 }
             };
             match answer {
@@ -206,13 +213,11 @@ fn use_approve_edited(queue: Queue) -> Callback<(String, String)> {
             }
         };
         spawn(async move {
-            let body = serde_json::json!({
-                "arguments": arguments,
-                "comment": queue.comment(),
-            });
-            match call::<Approval>("POST", &format!("/api/approvals/{id}/approve"), Some(body))
-                .await
-            {
+            let decision = Decision {
+                arguments: Some(arguments),
+                comment: queue.comment(),
+            };
+            match approve(id, MaybeJson(decision)).await {
                 Ok(approval) => {
                     upsert(&mut list.write(), approval);
                     message.set(None);

@@ -1,0 +1,357 @@
+//! Server functions: each call the browser makes of the JSON API is declared once, with
+//! [`server_fns!`](crate::server_fns), as a Dioxus server function (`#[get]`, `#[post]`, …) on
+//! the API's own path, typed by the shared models. On the server that *is* the route: scripts and
+//! agents call the same path, and a server function's errors keep the API's status and
+//! `{error, field}` body ([`mount`]). In the browser the same declaration is a typed async
+//! function that sends through this crate's one request function (`http::call`: the per-tab
+//! request cache, no `url`/`http` crates), not dioxus's client: that client costs 97 KB brotli
+//! of first load (`docs/decisions.md`, "Server functions for the browser's calls").
+
+use super::CallError;
+use serde::Serialize;
+
+/// Declares server functions. Each item is a Dioxus server function, its route attribute first:
+///
+/// ```ignore
+/// crate::server_fns! {
+///     #[post("/api/approvals/{id}/approve", auth: Auth, state: AppState)]
+///     /// POST /api/approvals/{id}/approve `{comment?, arguments?}`.
+///     pub async fn approve(id: String, decision: MaybeJson<Decision>) -> Approval {
+///         decide(&state, &auth, &id, Verdict::Approve, decision.0).await
+///     }
+/// }
+/// ```
+///
+/// The answer is `Result<Approval, ApiError>` in the server function (`handlers::approve`, the
+/// route) and `Result<Approval, CallError>` in the function the pages call (`approve`): in the
+/// browser it sends the request (path parameters into the path, a [`JsonBody`](super::JsonBody)
+/// or [`MaybeJson`](super::MaybeJson) as the JSON body, [`QueryParams`](super::QueryParams) as
+/// the query); on the server it runs the server function in the current request.
+#[macro_export]
+macro_rules! server_fns {
+    ($(
+        #[$method:ident($path:literal $(, $server_arg:ident: $server_ty:ty)* $(,)?)]
+        $(#[doc = $doc:literal])*
+        pub async fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $answer:ty $body:block
+    )*) => {
+        /// The server functions themselves: each an axum route on its path (see
+        /// `crate::http::sf::mount`).
+        #[cfg(feature = "server")]
+        pub mod handlers {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use dioxus::prelude::{dioxus_fullstack, dioxus_server};
+            $(
+                $(#[doc = $doc])*
+                #[dioxus::prelude::$method($path $(, $server_arg: $server_ty)*)]
+                pub async fn $name($($arg: $ty),*) -> Result<$answer, $crate::http::ApiError>
+                $body
+            )*
+        }
+
+        $(
+            $(#[doc = $doc])*
+            ///
+            /// (The browser's call of the server function `handlers::` of the same name.)
+            pub async fn $name($($arg: $ty),*) -> Result<$answer, $crate::http::CallError> {
+                #[cfg(feature = "server")]
+                {
+                    handlers::$name($($arg),*).await.map_err(Into::into)
+                }
+                #[cfg(not(feature = "server"))]
+                {
+                    $crate::http::sf::send(
+                        $crate::http::sf::verb(stringify!($method)),
+                        format!($path),
+                        &[$(&$arg),*],
+                    )
+                    .await
+                }
+            }
+        )*
+    };
+}
+
+/// What an argument of a server function puts in the browser's request besides the path.
+pub trait Arg {
+    /// The JSON body it is.
+    fn body(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// The query it is (`name=value&…`, encoded).
+    fn query(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A path parameter: already in the path.
+impl Arg for String {}
+
+impl<T: Serialize> Arg for super::JsonBody<T> {
+    fn body(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(&self.0).ok()
+    }
+}
+
+impl<T: Serialize> Arg for super::MaybeJson<T> {
+    fn body(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(&self.0).ok()
+    }
+}
+
+impl<T: Serialize> Arg for super::QueryParams<T> {
+    fn query(&self) -> Option<String> {
+        let serde_json::Value::Object(members) = serde_json::to_value(&self.0).ok()? else {
+            return None;
+        };
+        let pairs: Vec<String> = members
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let text = match value {
+                    serde_json::Value::Null => return None,
+                    serde_json::Value::String(text) => text,
+                    other => other.to_string(),
+                };
+                Some(format!("{}={}", encode(&name), encode(&text)))
+            })
+            .collect();
+        Some(pairs.join("&"))
+    }
+}
+
+/// Percent-encodes a query name or value (everything but RFC 3986's unreserved characters).
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(byte))
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// The HTTP method of a route attribute's name (`post` → `POST`).
+pub fn verb(attribute: &str) -> &'static str {
+    match attribute {
+        "get" => "GET",
+        "post" => "POST",
+        "put" => "PUT",
+        "patch" => "PATCH",
+        _ => "DELETE",
+    }
+}
+
+/// Sends a server function's call from the browser: its path (parameters filled in), with the
+/// arguments' body and query.
+pub async fn send<T: serde::de::DeserializeOwned>(
+    method: &str,
+    path: String,
+    args: &[&dyn Arg],
+) -> Result<T, CallError> {
+    let body = args.iter().find_map(|arg| arg.body());
+    let query: Vec<String> = args
+        .iter()
+        .filter_map(|arg| arg.query())
+        .filter(|query| !query.is_empty())
+        .collect();
+    let path = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.join("&"))
+    };
+    super::call(method, &path, body).await
+}
+
+#[cfg(feature = "server")]
+pub use server::mount;
+
+#[cfg(feature = "server")]
+mod server {
+    use crate::auth::api::Auth;
+    use crate::http::payload::{JsonBody, MaybeJson, QueryParams};
+    use crate::http::ApiError;
+    use crate::state::AppState;
+    use axum::http::request::Parts;
+    use axum::http::{header, StatusCode};
+    use axum::response::Response;
+    use axum::{extract::FromRequestParts, Router};
+    use dioxus::fullstack::{
+        AsStatusCode, ClientRequest, ClientResponse, FullstackContext, IntoRequest, RequestError,
+        ServerFnError,
+    };
+    use dioxus::server::{FullstackState, ServerFunction};
+    use std::future::Future;
+
+    /// Adds every server function to the API's router, beside its other routes (so that layers
+    /// and in-process page loads see them as any route), with the API's error bodies.
+    pub fn mount(mut router: Router<AppState>, fullstack: &FullstackState) -> Router<AppState> {
+        for function in ServerFunction::collect() {
+            let route = function
+                .method_router()
+                .with_state(fullstack.clone())
+                .layer(axum::middleware::map_response(plain_errors));
+            router = router.route(function.path(), route);
+        }
+        router
+    }
+
+    /// The largest error body rewritten; a larger one is sent as it is.
+    const MAX_ERROR_BYTES: usize = 1024 * 1024;
+
+    /// Dioxus wraps an error answer as `{"code", "message", "data": <the error>}`; the API's
+    /// clients get the error itself (`{error, field, …}`), with the status dioxus already set.
+    async fn plain_errors(response: Response) -> Response {
+        if response.status().is_success() {
+            return response;
+        }
+        let (mut parts, body) = response.into_parts();
+        let bytes = match axum::body::to_bytes(body, MAX_ERROR_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(err) => return ApiError::internal(format!("an error's body: {err}")).into(),
+        };
+        #[derive(serde::Deserialize)]
+        struct Wrapped {
+            #[allow(dead_code)]
+            code: u16,
+            #[allow(dead_code)]
+            message: String,
+            data: serde_json::Value,
+        }
+        let body = match serde_json::from_slice::<Wrapped>(&bytes) {
+            Ok(wrapped) if wrapped.data.is_object() => {
+                parts.headers.remove(header::CONTENT_LENGTH);
+                axum::body::Body::from(wrapped.data.to_string())
+            }
+            _ => axum::body::Body::from(bytes),
+        };
+        Response::from_parts(parts, body)
+    }
+
+    impl From<ApiError> for Response {
+        fn from(err: ApiError) -> Self {
+            axum::response::IntoResponse::into_response(err)
+        }
+    }
+
+    impl AsStatusCode for ApiError {
+        fn as_status_code(&self) -> StatusCode {
+            self.status
+        }
+    }
+
+    /// What dioxus itself refused (an argument it read, a server function called without a
+    /// request): its status, else a 500.
+    impl From<ServerFnError> for ApiError {
+        fn from(err: ServerFnError) -> Self {
+            match err {
+                ServerFnError::ServerError { message, code, .. } if code < 500 => {
+                    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+                    ApiError::new(status, message)
+                }
+                other => ApiError::internal(other),
+            }
+        }
+    }
+
+    /// The application's state, put in every API request by the router (`server::router`).
+    impl FromRequestParts<FullstackContext> for AppState {
+        type Rejection = ApiError;
+
+        async fn from_request_parts(
+            parts: &mut Parts,
+            _context: &FullstackContext,
+        ) -> Result<Self, ApiError> {
+            parts
+                .extensions
+                .get::<AppState>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal("a server function called outside the API"))
+        }
+    }
+
+    /// The signed-in operator, as in the API's own handlers.
+    impl FromRequestParts<FullstackContext> for Auth {
+        type Rejection = ApiError;
+
+        async fn from_request_parts(
+            parts: &mut Parts,
+            context: &FullstackContext,
+        ) -> Result<Self, ApiError> {
+            let state = AppState::from_request_parts(parts, context).await?;
+            <Auth as FromRequestParts<AppState>>::from_request_parts(parts, &state).await
+        }
+    }
+
+    // Dioxus checks at compile time that its client could send each argument. Ours sends them
+    // (`Arg`); these say how dioxus's would, were it used.
+
+    impl<T: serde::Serialize + 'static + Send> IntoRequest for JsonBody<T> {
+        fn into_request(
+            self,
+            request: ClientRequest,
+        ) -> impl Future<Output = Result<ClientResponse, RequestError>> + 'static {
+            async move { request.send_json(&self.0).await }
+        }
+    }
+
+    impl<T: serde::Serialize + 'static + Send> IntoRequest for MaybeJson<T> {
+        fn into_request(
+            self,
+            request: ClientRequest,
+        ) -> impl Future<Output = Result<ClientResponse, RequestError>> + 'static {
+            async move { request.send_json(&self.0).await }
+        }
+    }
+
+    impl<T: serde::Serialize + 'static + Send> IntoRequest for QueryParams<T> {
+        fn into_request(
+            self,
+            request: ClientRequest,
+        ) -> impl Future<Output = Result<ClientResponse, RequestError>> + 'static {
+            async move { request.extend_query(&self.0).send_empty_body().await }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Cancel {
+        reason: Option<String>,
+        limit: u32,
+    }
+
+    #[test]
+    fn a_query_argument_is_encoded_and_leaves_out_what_is_absent() {
+        let query = crate::http::QueryParams(Cancel {
+            reason: Some("not now & not here/é".into()),
+            limit: 5,
+        });
+        assert_eq!(
+            query.query().as_deref(),
+            Some("limit=5&reason=not%20now%20%26%20not%20here%2F%C3%A9")
+        );
+        let none = crate::http::QueryParams(Cancel {
+            reason: None,
+            limit: 1,
+        });
+        assert_eq!(none.query().as_deref(), Some("limit=1"));
+    }
+
+    #[test]
+    fn a_body_argument_is_the_json_body_and_a_path_parameter_adds_nothing() {
+        let body = crate::http::MaybeJson(serde_json::json!({"comment": "ok"}));
+        assert_eq!(body.body(), Some(serde_json::json!({"comment": "ok"})));
+        assert_eq!(String::from("id").body(), None);
+        assert_eq!(String::from("id").query(), None);
+        assert_eq!(verb("delete"), "DELETE");
+        assert_eq!(verb("post"), "POST");
+    }
+}
