@@ -7,7 +7,6 @@
 //! request cache, no `url`/`http` crates), not dioxus's client: that client costs 97 KB brotli
 //! of first load (`docs/decisions.md`, "Server functions for the browser's calls").
 
-use super::CallError;
 use serde::Serialize;
 
 /// Declares server functions. Each item is a Dioxus server function, its route attribute first:
@@ -61,12 +60,8 @@ macro_rules! server_fns {
                 }
                 #[cfg(not(feature = "server"))]
                 {
-                    $crate::http::sf::send(
-                        $crate::http::sf::verb(stringify!($method)),
-                        format!($path),
-                        &[$(&$arg),*],
-                    )
-                    .await
+                    let (path, body) = $crate::http::sf::prepare(format!($path), &[$(&$arg),*]);
+                    $crate::http::call($crate::verb!($method), &path, body).await
                 }
             }
         )*
@@ -135,36 +130,41 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// The HTTP method of a route attribute's name (`post` → `POST`).
-pub fn verb(attribute: &str) -> &'static str {
-    match attribute {
-        "get" => "GET",
-        "post" => "POST",
-        "put" => "PUT",
-        "patch" => "PATCH",
-        _ => "DELETE",
-    }
+/// The HTTP method of a route attribute (`post` → `"POST"`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! verb {
+    (get) => {
+        "GET"
+    };
+    (post) => {
+        "POST"
+    };
+    (put) => {
+        "PUT"
+    };
+    (patch) => {
+        "PATCH"
+    };
+    (delete) => {
+        "DELETE"
+    };
 }
 
-/// Sends a server function's call from the browser: its path (parameters filled in), with the
-/// arguments' body and query.
-pub async fn send<T: serde::de::DeserializeOwned>(
-    method: &str,
-    path: String,
-    args: &[&dyn Arg],
-) -> Result<T, CallError> {
+/// A server function's call from the browser: its path (parameters filled in) with the
+/// arguments' query, and their JSON body.
+pub fn prepare(path: String, args: &[&dyn Arg]) -> (String, Option<serde_json::Value>) {
     let body = args.iter().find_map(|arg| arg.body());
     let query: Vec<String> = args
         .iter()
         .filter_map(|arg| arg.query())
         .filter(|query| !query.is_empty())
         .collect();
-    let path = if query.is_empty() {
-        path
+    if query.is_empty() {
+        (path, body)
     } else {
-        format!("{path}?{}", query.join("&"))
-    };
-    super::call(method, &path, body).await
+        (format!("{path}?{}", query.join("&")), body)
+    }
 }
 
 #[cfg(feature = "server")]
@@ -351,7 +351,12 @@ mod tests {
         assert_eq!(body.body(), Some(serde_json::json!({"comment": "ok"})));
         assert_eq!(String::from("id").body(), None);
         assert_eq!(String::from("id").query(), None);
-        assert_eq!(verb("delete"), "DELETE");
-        assert_eq!(verb("post"), "POST");
+        assert_eq!(crate::verb!(delete), "DELETE");
+        let (path, body) = prepare("/api/x/7".into(), &[&String::from("7"), &body]);
+        assert_eq!(path, "/api/x/7");
+        assert_eq!(body, Some(serde_json::json!({"comment": "ok"})));
+        let query = crate::http::QueryParams(serde_json::json!({"reason": "a b"}));
+        let (path, body) = prepare("/api/x/7".into(), &[&query]);
+        assert_eq!((path.as_str(), body), ("/api/x/7?reason=a%20b", None));
     }
 }
