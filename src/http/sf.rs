@@ -53,15 +53,17 @@ macro_rules! server_fns {
             $(#[doc = $doc])*
             ///
             /// (The browser's call of the server function `handlers::` of the same name.)
-            pub async fn $name($($arg: $ty),*) -> Result<$answer, $crate::http::CallError> {
+            pub fn $name(
+                $($arg: $ty),*
+            ) -> impl std::future::Future<Output = Result<$answer, $crate::http::CallError>> {
                 #[cfg(feature = "server")]
                 {
-                    handlers::$name($($arg),*).await.map_err(Into::into)
+                    async move { handlers::$name($($arg),*).await.map_err(Into::into) }
                 }
                 #[cfg(not(feature = "server"))]
                 {
                     let (path, body) = $crate::http::sf::prepare(format!($path), &[$(&$arg),*]);
-                    $crate::http::call($crate::verb!($method), &path, body).await
+                    $crate::http::call_owned($crate::verb!($method), path, body)
                 }
             }
         )*

@@ -191,7 +191,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::api::routes(&attempts))
         .merge(crate::members::api::routes(&attempts))
         .merge(crate::dashboard::api::routes(state.config.state_max_bytes))
-        .merge(crate::settings::api::routes())
         .merge(crate::audit::api::routes())
         .merge(crate::agents::api::routes())
         .merge(crate::agents::api::rate_limited(

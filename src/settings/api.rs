@@ -1,47 +1,34 @@
-//! `/api/settings`: read both scopes; replace the user's own; replace the workspace's shared ones
-//! (403 for a viewer). Every accepted change is audited with the document before and after.
+//! The settings services behind `server_fns.rs`: read both scopes; replace the user's own;
+//! replace the workspace's shared ones (403 for a viewer). Every accepted change is audited with
+//! the document before and after.
 
 use super::{AllSettings, UserSettings, WorkspaceSettings};
 use crate::auth::api::Auth;
-use crate::http::{ApiError, JsonBody};
+use crate::http::ApiError;
 use crate::state::AppState;
-use axum::extract::State;
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use serde_json::json;
 
-/// The settings routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/settings", get(get_settings))
-        .route("/api/settings/user", put(put_user_settings))
-        .route("/api/settings/workspace", put(put_workspace_settings))
-}
-
 /// GET /api/settings — the user's settings, the workspace's, and whether they may change the latter.
-async fn get_settings(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<AllSettings>, ApiError> {
-    Ok(Json(AllSettings {
+pub async fn all(state: &AppState, auth: &Auth) -> Result<AllSettings, ApiError> {
+    Ok(AllSettings {
         user: state.records.user_settings(&auth.user.id).await?,
         workspace: state.records.workspace_settings(&auth.workspace.id).await?,
         can_change_workspace: auth.role.can_change_shared(),
-    }))
+    })
 }
 
 /// PUT /api/settings/user — replaces the user's settings; 400 naming an out-of-range field.
-async fn put_user_settings(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(settings): JsonBody<UserSettings>,
-) -> Result<Json<UserSettings>, ApiError> {
+pub async fn put_user(
+    state: &AppState,
+    auth: &Auth,
+    settings: UserSettings,
+) -> Result<UserSettings, ApiError> {
     settings
         .validate()
         .map_err(|err| ApiError::field(err.field, err.to_string()))?;
     let before = state.records.user_settings(&auth.user.id).await?;
     if before == settings {
-        return Ok(Json(settings));
+        return Ok(settings);
     }
     state
         .records
@@ -52,19 +39,19 @@ async fn put_user_settings(
     entry.before_state = Some(json!(before));
     entry.after_state = Some(json!(settings));
     state.records.audit(entry).await?;
-    Ok(Json(settings))
+    Ok(settings)
 }
 
 /// PUT /api/settings/workspace — replaces the shared settings; admins and operators only.
-async fn put_workspace_settings(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(settings): JsonBody<WorkspaceSettings>,
-) -> Result<Json<WorkspaceSettings>, ApiError> {
+pub async fn put_workspace(
+    state: &AppState,
+    auth: &Auth,
+    settings: WorkspaceSettings,
+) -> Result<WorkspaceSettings, ApiError> {
     auth.require_shared_changes()?;
     let before = state.records.workspace_settings(&auth.workspace.id).await?;
     if before == settings {
-        return Ok(Json(settings));
+        return Ok(settings);
     }
     state
         .records
@@ -75,5 +62,5 @@ async fn put_workspace_settings(
     entry.before_state = Some(json!(before));
     entry.after_state = Some(json!(settings));
     state.records.audit(entry).await?;
-    Ok(Json(settings))
+    Ok(settings)
 }

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod locale;
 pub mod saves;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod store;
 mod ui;
