@@ -399,11 +399,11 @@ impl NewApproval {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Decision {
     /// Up to 2,000 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub comment: Option<String>,
     /// On approve only: the arguments to run the tool with instead of the agent's (checked
     /// against the tool's input schema when the MCP gateway asked).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub arguments: Option<Value>,
 }
 
