@@ -337,12 +337,12 @@ pub async fn call<T: serde::de::DeserializeOwned>(
 
 /// [`call`] with an owned path: what the browser's calls of server functions return (one future
 /// type per answer type, shared by every function with that answer).
-pub fn call_owned<T: serde::de::DeserializeOwned>(
+pub async fn call_owned<T: serde::de::DeserializeOwned>(
     method: &'static str,
     path: String,
     body: Option<serde_json::Value>,
-) -> impl std::future::Future<Output = Result<T, CallError>> {
-    async move { read(request(method, &path, body).await) }
+) -> Result<T, CallError> {
+    read(request(method, &path, body).await)
 }
 
 /// A successful answer's status and text, or the error.

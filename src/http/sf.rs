@@ -290,8 +290,10 @@ mod server {
     }
 
     // Dioxus checks at compile time that its client could send each argument. Ours sends them
-    // (`Arg`); these say how dioxus's would, were it used.
+    // (`Arg`); these say how dioxus's would, were it used. (The trait asks for a `'static`
+    // future, hence no `async fn`.)
 
+    #[allow(clippy::manual_async_fn)]
     impl<T: serde::Serialize + 'static + Send> IntoRequest for JsonBody<T> {
         fn into_request(
             self,
@@ -301,6 +303,7 @@ mod server {
         }
     }
 
+    #[allow(clippy::manual_async_fn)]
     impl<T: serde::Serialize + 'static + Send> IntoRequest for MaybeJson<T> {
         fn into_request(
             self,
@@ -310,6 +313,7 @@ mod server {
         }
     }
 
+    #[allow(clippy::manual_async_fn)]
     impl<T: serde::Serialize + 'static + Send> IntoRequest for QueryParams<T> {
         fn into_request(
             self,
