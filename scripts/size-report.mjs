@@ -31,10 +31,12 @@ const BUDGET = {
   // Raised once, knowingly, by the structure issue (which spends this issue's headroom): pages
   // rendered with their data and one loader hook took / from 348.0 to 358.5 KB (1,065.2 raw), the
   // split into small components to 362.2 (1,074.6 raw). Lower it again as bytes are won back.
-  firstLoadBrotli: 365 * 1024,
+  // anyhow's backtrace printer left out of the wasm (patches/anyhow): 364.8 -> 356.2 KB.
+  firstLoadBrotli: 360 * 1024,
   // One page loader for all routes in place of one per route (patches/dioxus-router-macro): the
-  // main wasm 876.8 -> 838.3 KB raw, the first load 1,077.1 -> 1,038.9 KB raw.
-  wasmRaw: 1050 * 1024,
+  // main wasm 876.8 -> 838.3 KB raw, the first load 1,077.1 -> 1,038.9 KB raw; patches/anyhow:
+  // 1,042.4 -> 1,017.7 KB raw.
+  wasmRaw: 1030 * 1024,
   // /login's simulated LCP was 1.1-1.2 s in five runs and 3.2 s in one (docs/decisions.md): loose
   // until the cause of the late run is found.
   "/login": { performance: 80, lcpMs: 4000 },

@@ -7,7 +7,7 @@
 
 use super::{AllSettings, UserSettings, WorkspaceSettings};
 use crate::auth::Me;
-use crate::http::call;
+use crate::http::{CallError, JsonBody};
 use dioxus::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -22,6 +22,8 @@ pub trait Document: Clone + PartialEq + Serialize + DeserializeOwned + 'static {
     fn of(all: &mut AllSettings) -> &mut Self;
     /// Whose copy it is: the tab keeps unsaved edits for this owner only.
     fn owner(me: &Me) -> String;
+    /// Saves it (its server function).
+    fn put(self) -> impl std::future::Future<Output = Result<Self, CallError>>;
 }
 
 impl Document for UserSettings {
@@ -32,6 +34,9 @@ impl Document for UserSettings {
     fn owner(me: &Me) -> String {
         me.user.id.clone()
     }
+    fn put(self) -> impl std::future::Future<Output = Result<Self, CallError>> {
+        super::server_fns::put_user(JsonBody(self))
+    }
 }
 
 impl Document for WorkspaceSettings {
@@ -41,6 +46,9 @@ impl Document for WorkspaceSettings {
     }
     fn owner(me: &Me) -> String {
         format!("{}/{}", me.workspace.id, me.user.id)
+    }
+    fn put(self) -> impl std::future::Future<Output = Result<Self, CallError>> {
+        super::server_fns::put_workspace(JsonBody(self))
     }
 }
 
@@ -119,10 +127,7 @@ impl<T: Document> Saves<T> {
                 unsaved::forget(T::PATH);
                 return answer;
             }
-            // The server functions `put_user`/`put_workspace`, called by path: their typed
-            // calls cost 0.5 KB brotli of the first load, past its budget (docs/decisions.md).
-            let body = serde_json::to_value(&sent).ok();
-            match call::<T>("PUT", T::PATH, body).await {
+            match sent.clone().put().await {
                 Ok(saved) => {
                     let mut settings = settings;
                     if let Some(all) = settings.write().as_mut() {

@@ -3,9 +3,10 @@
 
 use super::live::use_live_list;
 use super::{Approval, Status};
+use crate::approvals::server_fns::{approve, reject};
 use crate::approvals::RunStatus;
 use crate::auth::SessionContext;
-use crate::http::{call, use_api, Loaded};
+use crate::http::{use_api, Loaded, MaybeJson};
 use crate::ui::BUTTON_SMALL;
 use dioxus::prelude::*;
 use std::rc::Rc;
@@ -32,13 +33,12 @@ pub fn ApprovalQueue() -> Element {
     });
     let decide = use_callback(move |(id, verb): (String, &'static str)| {
         spawn(async move {
-            // The approvals page's server functions `approve`/`reject`, called by path here: the
-            // widget ships in the dashboard's first load, where their typed bodies cost 1 KB
-            // brotli over its budget (docs/decisions.md, "Server functions, built").
-            if call::<Approval>("POST", &format!("/api/approvals/{id}/{verb}"), None)
-                .await
-                .is_ok()
-            {
+            let decision = MaybeJson(Default::default());
+            let answer = match verb {
+                "reject" => reject(id.clone(), decision).await,
+                _ => approve(id.clone(), decision).await,
+            };
+            if answer.is_ok() {
                 list.write().retain(|a| a.id != id);
             }
         });
