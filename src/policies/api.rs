@@ -1,33 +1,19 @@
-//! The policy endpoints (session cookie): every member reads the policy in force and runs a dry
-//! run; operators and admins save a new revision (audited with before and after) and add an
-//! "always allow" rule from an approval.
+//! The policy services behind `server_fns.rs` (session cookie): every member reads the policy in
+//! force and runs a dry run; operators and admins save a new revision (audited with before and
+//! after) and add an "always allow" rule from an approval.
 
 use super::decide::{Call, Compiled};
 use super::store::Saved;
 use super::{DryRun, DryRunCall, Effect, Policy, PolicyRevision, PolicyUpdate, Rule};
 use crate::audit::NewEntry;
 use crate::auth::api::Auth;
-use crate::http::{ApiError, JsonBody};
+use crate::http::ApiError;
 use crate::state::AppState;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde_json::json;
 
 /// Calls a dry run decides again.
 pub const DRY_RUN_CALLS: i64 = 100;
-
-/// The policy routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/policies", get(read).put(save))
-        .route("/api/policies/dry-run", post(dry_run))
-        .route(
-            "/api/approvals/{id}/always-allow",
-            post(always_allow_from_approval),
-        )
-}
 
 fn require_operator(auth: &Auth) -> Result<(), ApiError> {
     if auth.role.can_change_shared() {
@@ -49,20 +35,20 @@ fn checked(policy: &Policy) -> Result<Compiled, ApiError> {
 }
 
 /// GET /api/policies — the policy in force (revision 0: nobody saved one; everything asks).
-async fn read(State(state): State<AppState>, auth: Auth) -> Result<Json<PolicyRevision>, ApiError> {
-    Ok(Json(state.records.policy(&auth.workspace.id).await?))
+pub async fn read(state: &AppState, auth: &Auth) -> Result<PolicyRevision, ApiError> {
+    Ok(state.records.policy(&auth.workspace.id).await?)
 }
 
 /// PUT /api/policies — saves the rules as a new revision: 409 with the one in force when the
 /// edit started from an older one.
-async fn save(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(update): JsonBody<PolicyUpdate>,
-) -> Result<Json<PolicyRevision>, ApiError> {
-    require_operator(&auth)?;
+pub async fn save(
+    state: &AppState,
+    auth: &Auth,
+    update: PolicyUpdate,
+) -> Result<PolicyRevision, ApiError> {
+    require_operator(auth)?;
     checked(&update.policy)?;
-    store(&state, &auth, update.base_revision, update.policy).await
+    store(state, auth, update.base_revision, update.policy).await
 }
 
 /// Saves `policy` over `base` and audits it.
@@ -71,7 +57,7 @@ async fn store(
     auth: &Auth,
     base: i64,
     policy: Policy,
-) -> Result<Json<PolicyRevision>, ApiError> {
+) -> Result<PolicyRevision, ApiError> {
     let before = state.records.policy(&auth.workspace.id).await?;
     match state
         .records
@@ -93,7 +79,7 @@ async fn store(
                     ..NewEntry::default()
                 })
                 .await?;
-            Ok(Json(saved))
+            Ok(saved)
         }
         Saved::Stale(current) => Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -107,11 +93,7 @@ async fn store(
 
 /// POST /api/policies/dry-run — what `policy` would have done to the workspace's last 100
 /// gated calls.
-async fn dry_run(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(policy): JsonBody<Policy>,
-) -> Result<Json<DryRun>, ApiError> {
+pub async fn dry_run(state: &AppState, auth: &Auth, policy: Policy) -> Result<DryRun, ApiError> {
     let compiled = checked(&policy)?;
     let agents = state.records.agents(&auth.workspace.id).await?;
     let name_of = |id: &str| {
@@ -142,20 +124,20 @@ async fn dry_run(
         })
         .collect();
     let changed = calls.iter().filter(|c| c.would != c.call.effect).count();
-    Ok(Json(DryRun { calls, changed }))
+    Ok(DryRun { calls, changed })
 }
 
 /// POST /api/approvals/{id}/always-allow — from an approval the gateway asked for: a rule,
 /// first in the policy, that allows that tool of that server for that agent from now on.
-async fn always_allow_from_approval(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> Result<Json<PolicyRevision>, ApiError> {
-    require_operator(&auth)?;
+pub async fn always_allow_from_approval(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+) -> Result<PolicyRevision, ApiError> {
+    require_operator(auth)?;
     let approval = state
         .records
-        .approval(&auth.workspace.id, &id)
+        .approval(&auth.workspace.id, id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such approval"))?;
     let gate = approval.gate.ok_or_else(|| {
@@ -177,7 +159,7 @@ async fn always_allow_from_approval(
     let mut policy = current.policy.clone();
     policy.rules.insert(0, rule);
     checked(&policy)?;
-    store(&state, &auth, current.revision, policy).await
+    store(state, auth, current.revision, policy).await
 }
 
 /// `name` as a glob that matches only itself.

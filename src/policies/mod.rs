@@ -8,6 +8,7 @@
 pub mod api;
 #[cfg(feature = "server")]
 pub mod decide;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod store;
 pub mod ui;

@@ -3,9 +3,10 @@
 //! dry run) and save it as a new revision. A save from a stale revision is refused and says who
 //! saved in between.
 
+use super::server_fns;
 use super::{ArgumentMatch, DryRun, Effect, Hint, Policy, PolicyRevision, PolicyUpdate, Rule};
 use crate::auth::SessionContext;
-use crate::http::{call, use_answers, use_api, Api};
+use crate::http::{use_answers, use_api, Api, JsonBody};
 use crate::pages::PageHeader;
 use crate::ui::{BUTTON_SMALL, FIELD};
 use dioxus::prelude::*;
@@ -91,8 +92,7 @@ impl PolicyEditor {
         } = self;
         let Some(Ok(now)) = draft() else { return };
         spawn(async move {
-            let body = serde_json::to_value(&now.policy).ok();
-            match call::<DryRun>("POST", "/api/policies/dry-run", body).await {
+            match server_fns::dry_run(JsonBody(now.policy.clone())).await {
                 Ok(result) => dry.set(Some(result)),
                 Err(err) => message.set(Some((false, err.body.error))),
             }
@@ -108,12 +108,11 @@ impl PolicyEditor {
         } = self;
         let Some(Ok(now)) = draft() else { return };
         spawn(async move {
-            let body = serde_json::to_value(PolicyUpdate {
+            let update = JsonBody(PolicyUpdate {
                 base_revision: now.saved.revision,
                 policy: now.policy.clone(),
-            })
-            .ok();
-            match call::<PolicyRevision>("PUT", "/api/policies", body).await {
+            });
+            match server_fns::save(update).await {
                 Ok(saved) => {
                     message.set(Some((
                         true,

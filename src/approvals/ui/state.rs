@@ -9,7 +9,7 @@ use crate::approvals::server_fns::{approve, cancel, reject};
 use crate::approvals::{CancelQuery, Decision};
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
-use crate::http::{call, use_api, Api, MaybeJson, QueryParams};
+use crate::http::{use_api, Api, MaybeJson, QueryParams};
 use crate::settings::locale::lowercase;
 use dioxus::prelude::*;
 use std::collections::BTreeSet;
@@ -232,8 +232,7 @@ fn use_always_allow(queue: Queue) -> Callback<String> {
     let mut message = queue.message;
     use_callback(move |id: String| {
         spawn(async move {
-            let path = format!("/api/approvals/{id}/always-allow");
-            match call::<crate::policies::PolicyRevision>("POST", &path, None).await {
+            match crate::policies::server_fns::always_allow(id).await {
                 Ok(saved) => message.set(Some(format!(
                     "Rule added first in the policy (revision {}): this agent's next calls of this tool run without asking.",
                     saved.revision
