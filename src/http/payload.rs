@@ -11,3 +11,15 @@ pub struct MaybeJson<T>(pub T);
 
 /// The query string as `T`: a parameter that does not fit is a 400 saying which.
 pub struct QueryParams<T>(pub T);
+
+/// An answer that made something: sent as `201 Created` with `T` as its JSON body.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Created<T>(pub T);
+
+/// The answer of a removal: `{"success": true}`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Removed {
+    /// Always true on success.
+    pub success: bool,
+}

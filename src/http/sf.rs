@@ -175,7 +175,7 @@ pub use server::mount;
 #[cfg(feature = "server")]
 mod server {
     use crate::auth::api::Auth;
-    use crate::http::payload::{JsonBody, MaybeJson, QueryParams};
+    use crate::http::payload::{Created, JsonBody, MaybeJson, QueryParams};
     use crate::http::ApiError;
     use crate::state::AppState;
     use axum::http::request::Parts;
@@ -183,8 +183,8 @@ mod server {
     use axum::response::Response;
     use axum::{extract::FromRequestParts, Router};
     use dioxus::fullstack::{
-        AsStatusCode, ClientRequest, ClientResponse, FullstackContext, IntoRequest, RequestError,
-        ServerFnError,
+        AsStatusCode, ClientRequest, ClientResponse, FromResponse, FullstackContext, IntoRequest,
+        RequestError, ServerFnError,
     };
     use dioxus::server::{FullstackState, ServerFunction};
     use std::future::Future;
@@ -286,6 +286,29 @@ mod server {
         ) -> Result<Self, ApiError> {
             let state = AppState::from_request_parts(parts, context).await?;
             <Auth as FromRequestParts<AppState>>::from_request_parts(parts, &state).await
+        }
+    }
+
+    /// 201 with the JSON body.
+    impl<T: serde::Serialize> axum::response::IntoResponse for Created<T> {
+        fn into_response(self) -> Response {
+            (StatusCode::CREATED, axum::Json(self.0)).into_response()
+        }
+    }
+
+    /// How dioxus's client would read it (ours reads the JSON as `T`).
+    #[allow(clippy::manual_async_fn)]
+    impl<T: serde::de::DeserializeOwned> FromResponse for Created<T> {
+        fn from_response(
+            response: ClientResponse,
+        ) -> impl Future<Output = Result<Self, ServerFnError>> {
+            async move {
+                response
+                    .json()
+                    .await
+                    .map(Created)
+                    .map_err(ServerFnError::from)
+            }
         }
     }
 

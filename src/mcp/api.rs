@@ -1,4 +1,4 @@
-//! `/api/mcp/servers` — every member sees the workspace's MCP servers, their connections and
+//! The MCP services behind `server_fns.rs`: every member sees the workspace's MCP servers, their connections and
 //! tools, and the connectivity summary (URLs with their secrets hidden unless they are an
 //! admin); admins enable the operator's stdio programs by name or add streamable-HTTP URLs, and
 //! remove servers, which connect or disconnect at once. `/api/mcp/offered` lists what the
@@ -6,26 +6,14 @@
 
 use super::{McpOverview, McpServer, NewMcpServer, OfferedServer, ServerStatus, Transport};
 use crate::auth::api::Auth;
-use crate::http::{ApiError, JsonBody};
+use crate::http::{ApiError, Created, Removed};
 use crate::state::AppState;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use serde_json::json;
-
-/// The MCP routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/mcp/servers", get(list).post(add))
-        .route("/api/mcp/servers/{id}", delete(remove))
-        .route("/api/mcp/offered", get(offered))
-        .route("/api/mcp/clients", get(clients))
-}
 
 /// GET /api/mcp/servers — `{servers, health}`. The records say which servers there are (another
 /// instance may have added or removed one): this instance connects or drops them to match first.
-async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<McpOverview>, ApiError> {
+pub async fn list(state: &AppState, auth: &Auth) -> Result<McpOverview, ApiError> {
     let configured = state.records.mcp_servers(&auth.workspace.id).await?;
     state.mcp.reconcile(&auth.workspace.id, configured);
     let mut servers = state.mcp.statuses(&auth.workspace.id);
@@ -35,7 +23,7 @@ async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<McpOverv
             hide_secrets(status);
         }
     }
-    Ok(Json(McpOverview { servers, health }))
+    Ok(McpOverview { servers, health })
 }
 
 fn hide_secrets(status: &mut ServerStatus) {
@@ -44,12 +32,9 @@ fn hide_secrets(status: &mut ServerStatus) {
 
 /// GET /api/mcp/offered — admins: the stdio programs the operator offers (names, programs,
 /// and the names of their variables; values never leave the server).
-async fn offered(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Vec<OfferedServer>>, ApiError> {
+pub async fn offered(state: &AppState, auth: &Auth) -> Result<Vec<OfferedServer>, ApiError> {
     auth.require_admin("see the operator's MCP programs")?;
-    Ok(Json(state.mcp.offered().offered()))
+    Ok(state.mcp.offered().offered())
 }
 
 /// POST /api/mcp/servers — 201 with the server, which starts connecting at once. A stdio
@@ -58,11 +43,11 @@ async fn offered(
 /// the rule (a host name is checked when it is resolved, at each connection). 413 past
 /// `FLIGHTDECK_MAX_MCP_SERVERS`, or for an operator's program past
 /// `FLIGHTDECK_MAX_OPERATOR_PROGRAMS` (across workspaces); 409 for a program enabled here already.
-async fn add(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(new): JsonBody<NewMcpServer>,
-) -> Result<(StatusCode, Json<McpServer>), ApiError> {
+pub async fn add(
+    state: &AppState,
+    auth: &Auth,
+    new: NewMcpServer,
+) -> Result<Created<McpServer>, ApiError> {
     auth.require_admin("add or remove MCP servers")?;
     let max = state.config.limits.max_mcp_servers;
     if state.records.count_mcp_servers(&auth.workspace.id).await? >= max {
@@ -115,15 +100,11 @@ async fn add(
         Some(json!({ "name": server.name, "transport": server.transport.redacted() }));
     state.records.audit(entry).await?;
     state.mcp.connect(&auth.workspace.id, server.clone());
-    Ok((StatusCode::CREATED, Json(server)))
+    Ok(Created(server))
 }
 
 /// DELETE /api/mcp/servers/{id} — `{success}`; 404 for an unknown one.
-async fn remove(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn remove(state: &AppState, auth: &Auth, id: String) -> Result<Removed, ApiError> {
     auth.require_admin("add or remove MCP servers")?;
     if !state
         .records
@@ -136,11 +117,11 @@ async fn remove(
     let mut entry = auth.entry("mcp.remove", "mcp_server");
     entry.resource_id = Some(id);
     state.records.audit(entry).await?;
-    Ok(Json(json!({ "success": true })))
+    Ok(Removed { success: true })
 }
 
 /// GET /api/mcp/clients — the MCP clients connected to the workspace's gateway (`/mcp`) on
 /// this instance, with the names and versions they gave.
-async fn clients(State(state): State<AppState>, auth: Auth) -> Json<Vec<crate::mcp::McpClient>> {
-    Json(state.gateway.clients(&auth.workspace.id))
+pub fn clients(state: &AppState, auth: &Auth) -> Vec<crate::mcp::McpClient> {
+    state.gateway.clients(&auth.workspace.id)
 }

@@ -14,6 +14,7 @@ pub mod gateway;
 pub mod manager;
 #[cfg(feature = "server")]
 pub mod operator;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod store;
 

@@ -204,7 +204,6 @@ pub fn router(state: AppState) -> Router {
         ))
         .merge(crate::fleet::api::routes())
         .merge(crate::analytics::api::routes())
-        .merge(crate::mcp::api::routes())
         .merge(crate::sync::api::routes(state.config.state_max_bytes))
         .route("/api/{*rest}", any(unknown_api))
         .layer(Extension(state.clone()))

@@ -2,11 +2,10 @@
 //! and (admins) the form to add one, by URL or by a program the operator offers, and removal.
 
 use crate::auth::SessionContext;
-use crate::http::{call, use_api, Api, Loaded};
+use crate::http::{use_api, Api, JsonBody, Loaded};
 use crate::mcp::{McpOverview, NewMcpServer, OfferedServer, ServerStatus, Transport};
 use crate::ui::{BUTTON, INPUT};
 use dioxus::prelude::*;
-use serde_json::Value;
 
 /// The workspace's MCP servers: each one's connection and tools, the summary, and (admins) a
 /// form to add one and a button to remove each.
@@ -38,7 +37,7 @@ pub(super) fn McpServers(admin: bool) -> Element {
     });
     let on_remove = use_callback(move |id: String| {
         spawn(async move {
-            match call::<Value>("DELETE", &format!("/api/mcp/servers/{id}"), None).await {
+            match crate::mcp::server_fns::remove(id).await {
                 Ok(_) => reload(),
                 Err(err) => message.set(Some(err.body.error)),
             }
@@ -97,7 +96,7 @@ fn AddMcpServer(
                 message.set(Some(format!("{field}: {why}")));
                 return;
             }
-            match call::<Value>("POST", "/api/mcp/servers", serde_json::to_value(&new).ok()).await {
+            match crate::mcp::server_fns::add(JsonBody(new)).await {
                 Ok(_) => {
                     message.set(None);
                     name.set(String::new());
