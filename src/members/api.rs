@@ -1,31 +1,24 @@
 //! Members and invitations over HTTP. Every member lists the members; admins change roles,
-//! remove members (their open sockets of the workspace close at once) and invite; the public
-//! `/api/invites/{token}` routes let an invitee see what a link offers and accept it, by signing
-//! in first or by creating their account through it.
+//! remove members (their open sockets of the workspace close at once) and invite (services
+//! behind `server_fns.rs`); the public `/api/invites/{token}` routes let an invitee see what a
+//! link offers and accept it, by signing in first or by creating their account through it.
 
 use super::store::{AcceptError, ChangeError, MAX_PENDING_INVITES};
 use super::{AcceptInvite, Invite, InviteOffer, Member, NewInvite, SetRole};
 use crate::auth::api::{me_of, remember, sign_in, signed_in, Attempts, Auth};
 use crate::auth::{password, Email, Me, NewPassword, Role, SignupMode};
-use crate::http::{ApiError, JsonBody};
+use crate::http::{ApiError, Created, JsonBody, Removed};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_sessions::Session;
 
-/// The member and invitation routes.
+/// The invitation links' routes (the workspace's own are server functions).
 pub fn routes(attempts: &Attempts) -> Router<AppState> {
     Router::new()
-        .route("/api/workspace/members", get(list))
-        .route(
-            "/api/workspace/members/{user_id}",
-            patch(set_role).delete(remove),
-        )
-        .route("/api/workspace/invites", get(invites).post(invite))
-        .route("/api/workspace/invites/{id}", delete(revoke))
         .route("/api/invites/{token}", get(offer))
         .route("/api/invites/{token}/accept", attempts.limit(post(accept)))
 }
@@ -39,18 +32,18 @@ fn change_error(err: ChangeError) -> ApiError {
 }
 
 /// GET /api/workspace/members — the current workspace's members (every member may look).
-async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec<Member>>, ApiError> {
-    Ok(Json(state.records.members(&auth.workspace.id).await?))
+pub async fn list(state: &AppState, auth: &Auth) -> Result<Vec<Member>, ApiError> {
+    Ok(state.records.members(&auth.workspace.id).await?)
 }
 
 /// PATCH /api/workspace/members/{userId} `{role}` — admins: the members as they are now; 409
 /// for the last admin's demotion.
-async fn set_role(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(user_id): Path<String>,
-    JsonBody(SetRole { role }): JsonBody<SetRole>,
-) -> Result<Json<Vec<Member>>, ApiError> {
+pub async fn set_role(
+    state: &AppState,
+    auth: &Auth,
+    user_id: String,
+    SetRole { role }: SetRole,
+) -> Result<Vec<Member>, ApiError> {
     auth.require_admin("change members' roles")?;
     let before = state
         .records
@@ -62,17 +55,13 @@ async fn set_role(
     entry.before_state = Some(json!({ "email": before.email, "role": before.role }));
     entry.after_state = Some(json!({ "email": before.email, "role": role }));
     state.records.audit(entry).await?;
-    crate::sync::api::member_changed(&state, &auth.workspace.id, &user_id).await;
-    Ok(Json(state.records.members(&auth.workspace.id).await?))
+    crate::sync::api::member_changed(state, &auth.workspace.id, &user_id).await;
+    Ok(state.records.members(&auth.workspace.id).await?)
 }
 
 /// DELETE /api/workspace/members/{userId} — admins: `{success}`; the member's open sockets of
 /// this workspace close. 409 for the last admin, 404 for someone who is not a member.
-async fn remove(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(user_id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn remove(state: &AppState, auth: &Auth, user_id: String) -> Result<Removed, ApiError> {
     auth.require_admin("remove members")?;
     let before = state
         .records
@@ -83,23 +72,23 @@ async fn remove(
     entry.resource_id = Some(user_id.clone());
     entry.before_state = Some(json!({ "email": before.email, "role": before.role }));
     state.records.audit(entry).await?;
-    crate::sync::api::member_removed(&state, &auth.workspace.id, &user_id).await;
-    Ok(Json(json!({ "success": true })))
+    crate::sync::api::member_removed(state, &auth.workspace.id, &user_id).await;
+    Ok(Removed { success: true })
 }
 
 /// GET /api/workspace/invites — admins: the pending invitations with their links.
-async fn invites(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec<Invite>>, ApiError> {
+pub async fn invites(state: &AppState, auth: &Auth) -> Result<Vec<Invite>, ApiError> {
     auth.require_admin("see invitations")?;
-    Ok(Json(state.records.invites(&auth.workspace.id).await?))
+    Ok(state.records.invites(&auth.workspace.id).await?)
 }
 
 /// POST /api/workspace/invites `{email, role}` — admins: 201 with the invitation and its
 /// single-use link, valid 7 days. 409 for a member's email; 413 past the pending limit.
-async fn invite(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(new): JsonBody<NewInvite>,
-) -> Result<(StatusCode, Json<Invite>), ApiError> {
+pub async fn invite(
+    state: &AppState,
+    auth: &Auth,
+    new: NewInvite,
+) -> Result<Created<Invite>, ApiError> {
     auth.require_admin("invite members")?;
     let email =
         Email::parse(&new.email).map_err(|err| ApiError::field("email", err.to_string()))?;
@@ -125,15 +114,11 @@ async fn invite(
     entry.after_state =
         Some(json!({ "email": invite.email, "role": invite.role, "expiresAt": invite.expires_at }));
     state.records.audit(entry).await?;
-    Ok((StatusCode::CREATED, Json(invite)))
+    Ok(Created(invite))
 }
 
 /// DELETE /api/workspace/invites/{id} — admins: `{success}`; 404 when it is not pending here.
-async fn revoke(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn revoke(state: &AppState, auth: &Auth, id: String) -> Result<Removed, ApiError> {
     auth.require_admin("revoke invitations")?;
     if !state.records.revoke_invite(&auth.workspace.id, &id).await? {
         return Err(ApiError::new(
@@ -144,7 +129,7 @@ async fn revoke(
     let mut entry = auth.entry("workspace.invite_revoke", "invite");
     entry.resource_id = Some(id);
     state.records.audit(entry).await?;
-    Ok(Json(json!({ "success": true })))
+    Ok(Removed { success: true })
 }
 
 fn accept_error(err: AcceptError) -> ApiError {

@@ -5,6 +5,7 @@
 
 #[cfg(feature = "server")]
 pub mod api;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod store;
 mod ui;

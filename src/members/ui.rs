@@ -2,9 +2,10 @@
 //! and copy or revoke pending links (the invitation page itself is an account form, in
 //! `auth::ui`).
 
+use super::server_fns;
 use super::{Invite, Member, NewInvite, SetRole};
 use crate::auth::Role;
-use crate::http::{call, use_answers, use_api, Api};
+use crate::http::{use_answers, use_api, Api, CallError, Created, JsonBody};
 use crate::pages::{copy, origin};
 use dioxus::prelude::*;
 
@@ -48,17 +49,15 @@ impl Roster {
         self.invites.reload();
     }
 
-    /// Calls the API, says `done` or why not, then reloads.
-    fn act(
+    /// Makes the call, says `done` or why not, then reloads.
+    fn act<T: 'static>(
         self,
-        method: &'static str,
-        path: String,
-        body: Option<serde_json::Value>,
+        call: impl std::future::Future<Output = Result<T, CallError>> + 'static,
         done: String,
     ) {
         let mut message = self.message;
         spawn(async move {
-            match call::<serde_json::Value>(method, &path, body).await {
+            match call.await {
                 Ok(_) => message.set(Some(Ok(done))),
                 Err(err) => message.set(Some(Err(err.to_string()))),
             }
@@ -116,9 +115,7 @@ fn MemberList(roster: Roster) -> Element {
                                 move |next: Role| {
                                     roster
                                         .act(
-                                            "PATCH",
-                                            format!("/api/workspace/members/{id}"),
-                                            serde_json::to_value(SetRole { role: next }).ok(),
+                                            server_fns::set_role(id.clone(), JsonBody(SetRole { role: next })),
                                             format!("{email} is now {}.", next.as_str()),
                                         )
                                 }
@@ -133,9 +130,7 @@ fn MemberList(roster: Roster) -> Element {
                                 move |_| {
                                     roster
                                         .act(
-                                            "DELETE",
-                                            format!("/api/workspace/members/{id}"),
-                                            None,
+                                            server_fns::remove(id.clone()),
                                             format!("{email} was removed."),
                                         )
                                 }
@@ -193,9 +188,7 @@ fn PendingInvites(roster: Roster) -> Element {
                             move |_| {
                                 roster
                                     .act(
-                                        "DELETE",
-                                        format!("/api/workspace/invites/{id}"),
-                                        None,
+                                        server_fns::revoke(id.clone()),
                                         format!("The invitation for {email} was revoked."),
                                     )
                             }
@@ -216,14 +209,13 @@ fn InviteForm(roster: Roster) -> Element {
     let mut message = roster.message;
     let invite = move |event: FormEvent| {
         event.prevent_default();
-        let body = serde_json::to_value(NewInvite {
+        let new = JsonBody(NewInvite {
             email: email(),
             role: role(),
-        })
-        .ok();
+        });
         spawn(async move {
-            match call::<Invite>("POST", "/api/workspace/invites", body).await {
-                Ok(made) => {
+            match server_fns::invite(new).await {
+                Ok(Created(made)) => {
                     let link = format!("{}{}", origin(), made.path);
                     copy(&link);
                     message.set(Some(Ok(format!(
