@@ -1,20 +1,20 @@
-//! `/api/agents` — admins register agents (the token is shown once), everyone in the workspace
-//! lists them, admins revoke tokens. [`AgentAuth`] is how the `/api/v1` agent API knows its caller.
+//! The agent registry's services behind `server_fns.rs`: admins register agents (the token is
+//! shown once), everyone in the workspace lists them, admins revoke tokens. [`AgentAuth`] is how the `/api/v1` agent API knows its caller.
 
 use super::store::{RegisterError, TokenCheck};
-use super::{Agent, NewAgent, Registered};
+use super::{Agent, NewAgent, Registered, Revoked};
 use crate::audit::redact::redact_url;
 use crate::auth::api::Auth;
 use crate::config::AgentRate;
-use crate::http::{ApiError, JsonBody};
+use crate::http::{ApiError, Created};
 use crate::quota::Refused;
 use crate::state::AppState;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::header::RETRY_AFTER;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::json;
 use std::sync::Arc;
@@ -23,12 +23,10 @@ use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::KeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
 
-/// The agent-registry routes.
+/// The health check on demand (the registry's own routes are server functions, `server_fns.rs`:
+/// this one answers 429 with `Retry-After`).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/agents", get(list).post(register))
-        .route("/api/agents/{id}/token", delete(revoke))
-        .route("/api/agents/health/check", post(check_now))
+    Router::new().route("/api/agents/health/check", post(check_now))
 }
 
 /// The rate-limit key of an agent request: its token's digest (requests without a token share
@@ -176,25 +174,25 @@ impl FromRequestParts<AppState> for AgentAuth {
 
 /// GET /api/agents — the workspace's agents (health URLs with their secrets hidden unless the
 /// caller is an admin).
-async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec<Agent>>, ApiError> {
+pub async fn list(state: &AppState, auth: &Auth) -> Result<Vec<Agent>, ApiError> {
     let mut agents = state.records.agents(&auth.workspace.id).await?;
     if !auth.role.can_manage_members() {
         for agent in &mut agents {
             agent.health_url = agent.health_url.as_deref().map(redact_url);
         }
     }
-    Ok(Json(agents))
+    Ok(agents)
 }
 
 /// POST /api/agents — 201 `{id, token, agent}`; the token is never shown again. A `healthUrl`
 /// whose host is an IP address the egress policy refuses is a 400 naming the field and the
 /// rule; a host name is checked only when it is resolved, at each check. 413 past
 /// `FLIGHTDECK_MAX_AGENTS`.
-async fn register(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(new): JsonBody<NewAgent>,
-) -> Result<(StatusCode, Json<Registered>), ApiError> {
+pub async fn register(
+    state: &AppState,
+    auth: &Auth,
+    new: NewAgent,
+) -> Result<Created<Registered>, ApiError> {
     auth.require_admin("register agents or revoke their tokens")?;
     new.validate()
         .map_err(|(field, message)| ApiError::field(field, message))?;
@@ -225,23 +223,16 @@ async fn register(
     entry.after_state =
         Some(json!({ "name": agent.name, "role": agent.role, "healthUrl": health_url }));
     state.records.audit(entry).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Registered {
-            id: agent.id.clone(),
-            token,
-            agent,
-        }),
-    ))
+    Ok(Created(Registered {
+        id: agent.id.clone(),
+        token,
+        agent,
+    }))
 }
 
 /// DELETE /api/agents/{id}/token — `{success, revokedAt}`; 404 for an unknown agent. The
 /// token's open event streams end and its long-polls answer 401 at once.
-async fn revoke(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn revoke(state: &AppState, auth: &Auth, id: String) -> Result<Revoked, ApiError> {
     auth.require_admin("register agents or revoke their tokens")?;
     let agent = state
         .records
@@ -249,12 +240,13 @@ async fn revoke(
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such agent"))?;
     // Its open event streams and long-polls end now, on every instance.
-    super::streams::revoked(&state, &agent.id).await;
+    super::streams::revoked(state, &agent.id).await;
     let mut entry = auth.entry("agent.token_revoke", "agent");
     entry.resource_id = Some(agent.id.clone());
     entry.after_state = Some(json!({ "revokedAt": agent.revoked_at }));
     state.records.audit(entry).await?;
-    Ok(Json(
-        json!({ "success": true, "revokedAt": agent.revoked_at }),
-    ))
+    Ok(Revoked {
+        success: true,
+        revoked_at: agent.revoked_at,
+    })
 }

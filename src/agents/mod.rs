@@ -11,6 +11,7 @@ pub mod connect;
 pub mod health;
 #[cfg(feature = "server")]
 pub mod openapi;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod store;
 #[cfg(feature = "server")]
@@ -114,6 +115,16 @@ pub struct Registered {
     pub token: String,
     /// The agent.
     pub agent: Agent,
+}
+
+/// The answer to a token's revocation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Revoked {
+    /// Always true on success.
+    pub success: bool,
+    /// When the token stopped working, in milliseconds since the Unix epoch.
+    pub revoked_at: Option<i64>,
 }
 
 #[cfg(test)]

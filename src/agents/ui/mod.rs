@@ -42,7 +42,7 @@ pub fn Agents() -> Element {
     let mut message = use_signal(|| None::<String>);
     let on_revoke = use_callback(move |id: String| {
         spawn(async move {
-            match call::<Value>("DELETE", &format!("/api/agents/{id}/token"), None).await {
+            match crate::agents::server_fns::revoke(id).await {
                 Ok(_) => agents.reload(),
                 Err(err) => message.set(Some(err.body.error)),
             }

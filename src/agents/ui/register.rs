@@ -2,7 +2,7 @@
 //! issued, shown this once with how to connect the agent.
 
 use crate::agents::{Agent, NewAgent, Registered};
-use crate::http::{call, Api};
+use crate::http::{Api, Created, JsonBody};
 use crate::ui::{BUTTON, INPUT};
 use dioxus::prelude::*;
 
@@ -31,8 +31,8 @@ pub(super) fn RegisterForm(
                 message.set(Some(format!("{field}: {why}")));
                 return;
             }
-            match call::<Registered>("POST", "/api/agents", serde_json::to_value(&new).ok()).await {
-                Ok(registered) => {
+            match crate::agents::server_fns::register(JsonBody(new)).await {
+                Ok(Created(registered)) => {
                     issued.set(Some(registered));
                     message.set(None);
                     name.set(String::new());
