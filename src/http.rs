@@ -37,6 +37,8 @@ pub use payload::{Created, JsonBody, MaybeJson, QueryParams, Removed};
 pub mod sf;
 pub use loader::{use_answers, use_api, Api, Loaded};
 #[cfg(feature = "server")]
+pub(crate) use server::retry_header;
+#[cfg(feature = "server")]
 pub use server::{is_json, parse, require_json, ApiError};
 
 #[cfg(feature = "server")]
@@ -95,13 +97,10 @@ mod server {
             }
         }
 
-        /// 429 with `Retry-After: seconds`: the client may try again then.
-        pub fn retry_after(seconds: u64, message: impl Into<String>) -> Response {
-            let mut response = Self::new(StatusCode::TOO_MANY_REQUESTS, message).into_response();
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, seconds.into());
-            response
+        /// 429: the client may try again in `seconds`, said by the `Retry-After` header and the
+        /// body's `retryAfter`.
+        pub fn retry_after(seconds: u64, message: impl Into<String>) -> Self {
+            Self::new(StatusCode::TOO_MANY_REQUESTS, message).with(RETRY_AFTER, &seconds)
         }
 
         /// A 500 whose cause is logged here and never sent.
@@ -124,9 +123,26 @@ mod server {
         }
     }
 
+    /// The body member of a 429 that becomes its `Retry-After` header.
+    pub(crate) const RETRY_AFTER: &str = "retryAfter";
+
+    /// A 429's `Retry-After` header, from its body's `retryAfter` member.
+    pub(crate) fn retry_header(
+        status: StatusCode,
+        body: &serde_json::Map<String, serde_json::Value>,
+        headers: &mut axum::http::HeaderMap,
+    ) {
+        let seconds = body.get(RETRY_AFTER).and_then(serde_json::Value::as_u64);
+        if let (StatusCode::TOO_MANY_REQUESTS, Some(seconds)) = (status, seconds) {
+            headers.insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+    }
+
     impl IntoResponse for ApiError {
         fn into_response(self) -> Response {
-            (self.status, Json(&self)).into_response()
+            let mut response = (self.status, Json(&self)).into_response();
+            retry_header(self.status, &self.more, response.headers_mut());
+            response
         }
     }
 

@@ -2,32 +2,25 @@
 //! shown once), everyone in the workspace lists them, admins revoke tokens. [`AgentAuth`] is how the `/api/v1` agent API knows its caller.
 
 use super::store::{RegisterError, TokenCheck};
-use super::{Agent, NewAgent, Registered, Revoked};
+use super::{Agent, HealthRound, NewAgent, Registered, Revoked};
 use crate::audit::redact::redact_url;
 use crate::auth::api::Auth;
 use crate::config::AgentRate;
 use crate::http::{ApiError, Created};
 use crate::quota::Refused;
 use crate::state::AppState;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::header::RETRY_AFTER;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::KeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
-
-/// The health check on demand (the registry's own routes are server functions, `server_fns.rs`:
-/// this one answers 429 with `Retry-After`).
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/agents/health/check", post(check_now))
-}
 
 /// The rate-limit key of an agent request: its token's digest (requests without a token share
 /// one key; they are refused anyway).
@@ -107,11 +100,7 @@ fn over_limit(error: GovernorError, burst: u32) -> axum::response::Response {
 /// `{durationMs, results}` (each result is also published on the `fleet` topic). At most once
 /// per workspace every `FLIGHTDECK_HEALTH_CHECK_COOLDOWN_SECS` (per instance): 429 with
 /// `Retry-After` otherwise.
-async fn check_now(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
+pub async fn check_now(state: &AppState, auth: &Auth) -> Result<HealthRound, ApiError> {
     auth.require_shared_changes()?;
     let throttle = state.egress.on_demand();
     if let Err(wait) = throttle.try_now(&auth.workspace.id) {
@@ -120,15 +109,14 @@ async fn check_now(
             "health checks on demand are limited to one per workspace every {} s (FLIGHTDECK_HEALTH_CHECK_COOLDOWN_SECS); try again in {wait} s",
             throttle.every().as_secs()
         );
-        return Ok(ApiError::retry_after(wait, message));
+        return Err(ApiError::retry_after(wait, message));
     }
-    let targets = super::health::targets(&state, Some(&auth.workspace.id)).await?;
-    let (took, results) = super::health::run_round(&state, targets).await;
-    Ok(Json(json!({
-        "durationMs": took.as_millis() as u64,
-        "results": results,
-    }))
-    .into_response())
+    let targets = super::health::targets(state, Some(&auth.workspace.id)).await?;
+    let (took, results) = super::health::run_round(state, targets).await;
+    Ok(HealthRound {
+        duration_ms: took.as_millis() as u64,
+        results,
+    })
 }
 
 /// The agent calling `/api/v1`, from its bearer token: 401 without one, with an unknown one, or

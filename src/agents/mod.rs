@@ -117,6 +117,16 @@ pub struct Registered {
     pub agent: Agent,
 }
 
+/// What a health check on demand found (`POST /api/agents/health/check`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthRound {
+    /// How long the round took, in milliseconds.
+    pub duration_ms: u64,
+    /// One health item per agent checked (also published on the `fleet` topic).
+    pub results: Vec<crate::fleet::FleetItem>,
+}
+
 /// The answer to a token's revocation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

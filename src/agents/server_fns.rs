@@ -3,7 +3,7 @@
 
 #[cfg(feature = "server")]
 use super::api;
-use super::{Agent, NewAgent, Registered, Revoked};
+use super::{Agent, HealthRound, NewAgent, Registered, Revoked};
 #[cfg(feature = "server")]
 use crate::auth::api::Auth;
 use crate::http::{Created, JsonBody};
@@ -29,24 +29,25 @@ crate::server_fns! {
     pub async fn revoke(id: String) -> Revoked {
         api::revoke(&state, &auth, id).await
     }
+
+    #[post("/api/agents/health/check", auth: Auth, state: AppState)]
+    /// POST /api/agents/health/check — checks every agent of the workspace with a health URL
+    /// now: `{durationMs, results}`; members who may change shared things; 429 with
+    /// `Retry-After` more often than the workspace's cooldown.
+    pub async fn check_health() -> HealthRound {
+        api::check_now(&state, &auth).await
+    }
 }
 
 #[cfg(all(test, feature = "server"))]
 mod tests {
-    use dioxus::server::ServerFunction;
-
     #[test]
     fn every_route_of_the_agent_registry_is_a_server_function() {
-        let routes: Vec<String> = ServerFunction::collect()
-            .into_iter()
-            .map(|function| format!("{} {}", function.method(), function.path()))
-            .collect();
-        for route in [
+        crate::http::sf::assert_server_functions(&[
             "GET /api/agents",
             "POST /api/agents",
             "DELETE /api/agents/{id}/token",
-        ] {
-            assert!(routes.iter().any(|r| r == route), "{route} in {routes:?}");
-        }
+            "POST /api/agents/health/check",
+        ]);
     }
 }

@@ -6,10 +6,10 @@
 //! `GET /api/analytics/exports` and `/exports/{id}` — the reports made on the workspace's
 //! export schedule. Admins may run the schedule at once: `POST /api/analytics/exports/run`.
 
+use super::model::{ExportInfo, ReportQuery, RunQuery, RunResult};
 use super::period::{Kind, Window};
 use super::report::{to_csv, Report};
 use super::store::build_report;
-use super::store::ExportInfo;
 use super::{UsageEvent, MAX_BATCH};
 use crate::agents::api::AgentAuth;
 use crate::auth::api::Auth;
@@ -29,14 +29,11 @@ pub fn agent_routes() -> Router<AppState> {
     Router::new().route("/api/v1/usage", post(usage))
 }
 
-/// What the Analytics page reads.
+/// The Analytics page's downloads (its reads are server functions, `server_fns.rs`).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/analytics", get(report))
         .route("/api/analytics/report.csv", get(report_csv))
         .route("/api/analytics/report.json", get(report_json))
-        .route("/api/analytics/exports", get(exports))
-        .route("/api/analytics/exports/run", post(run_exports))
         .route("/api/analytics/exports/{id}", get(export))
 }
 
@@ -124,19 +121,6 @@ pub fn read_events(body: &[u8], now: i64) -> Result<Vec<UsageEvent>, ApiError> {
     Ok(events)
 }
 
-/// The report's query.
-#[derive(Debug, Default, Deserialize)]
-pub struct ReportQuery {
-    /// `day`, `week` (the default), `month` or `custom`.
-    pub period: Option<String>,
-    /// A custom period's first day (`YYYY-MM-DD`).
-    pub from: Option<String>,
-    /// A custom period's last day, inclusive.
-    pub to: Option<String>,
-    /// The IANA zone the days are in (default UTC).
-    pub tz: Option<String>,
-}
-
 impl ReportQuery {
     /// The period this asks for, at `now`.
     pub fn window(&self, now: i64) -> Result<Window, ApiError> {
@@ -167,13 +151,9 @@ async fn report_of(state: &AppState, auth: &Auth, query: &ReportQuery) -> Result
     .await?)
 }
 
-/// GET /api/analytics
-async fn report(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(query): Query<ReportQuery>,
-) -> Result<Json<Report>, ApiError> {
-    Ok(Json(report_of(&state, &auth, &query).await?))
+/// GET /api/analytics — the report of a period.
+pub async fn report(state: &AppState, auth: &Auth, query: ReportQuery) -> Result<Report, ApiError> {
+    report_of(state, auth, &query).await
 }
 
 /// A download of `content` named `name`.
@@ -225,16 +205,11 @@ async fn report_json(
 }
 
 /// GET /api/analytics/exports — the newest 100 scheduled reports.
-async fn exports(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Vec<ExportInfo>>, ApiError> {
-    Ok(Json(
-        state
-            .records
-            .analytics_exports(&auth.workspace.id, 100)
-            .await?,
-    ))
+pub async fn exports(state: &AppState, auth: &Auth) -> Result<Vec<ExportInfo>, ApiError> {
+    Ok(state
+        .records
+        .analytics_exports(&auth.workspace.id, 100)
+        .await?)
 }
 
 /// GET /api/analytics/exports/{id}
@@ -256,26 +231,12 @@ async fn export(
     Ok(download(content, &name, content_type))
 }
 
-/// The run's query.
-#[derive(Debug, Deserialize)]
-pub struct RunQuery {
-    /// Run as if the clock said this (ms); now when left out.
-    pub at: Option<i64>,
-}
-
-/// What a run made.
-#[derive(Debug, Serialize)]
-pub struct RunResult {
-    /// Reports produced.
-    pub created: usize,
-}
-
 /// POST /api/analytics/exports/run — the workspace's due reports now (admins).
-async fn run_exports(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(query): Query<RunQuery>,
-) -> Result<Json<RunResult>, ApiError> {
+pub async fn run_exports(
+    state: &AppState,
+    auth: &Auth,
+    query: RunQuery,
+) -> Result<RunResult, ApiError> {
     if auth.role != Role::Admin {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -296,5 +257,5 @@ async fn run_exports(
         at,
     )
     .await?;
-    Ok(Json(RunResult { created }))
+    Ok(RunResult { created })
 }

@@ -14,6 +14,7 @@ pub mod period;
 pub mod report;
 #[cfg(feature = "server")]
 pub mod schedule;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod store;
 pub mod ui;

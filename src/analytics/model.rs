@@ -202,3 +202,30 @@ pub struct ExportInfo {
     /// Its length in characters.
     pub bytes: i64,
 }
+
+/// The report's query.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportQuery {
+    /// `day`, `week` (the default), `month` or `custom`.
+    pub period: Option<String>,
+    /// A custom period's first day (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// A custom period's last day, inclusive.
+    pub to: Option<String>,
+    /// The IANA zone the days are in (default UTC).
+    pub tz: Option<String>,
+}
+
+/// The run's query.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunQuery {
+    /// Run as if the clock said this (ms); now when left out.
+    pub at: Option<i64>,
+}
+
+/// What a run made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// Reports produced.
+    pub created: usize,
+}

@@ -56,23 +56,15 @@ crate::server_fns! {
 
 #[cfg(all(test, feature = "server"))]
 mod tests {
-    use dioxus::server::ServerFunction;
-
     #[test]
     fn every_operator_route_of_approvals_is_a_server_function() {
-        let routes: Vec<String> = ServerFunction::collect()
-            .into_iter()
-            .map(|function| format!("{} {}", function.method(), function.path()))
-            .collect();
-        for route in [
+        crate::http::sf::assert_server_functions(&[
             "GET /api/approvals",
             "GET /api/approvals/{id}",
             "POST /api/approvals/{id}/approve",
             "POST /api/approvals/{id}/reject",
             "DELETE /api/approvals/{id}",
             "POST /api/approvals/bulk",
-        ] {
-            assert!(routes.iter().any(|r| r == route), "{route} in {routes:?}");
-        }
+        ]);
     }
 }

@@ -1,80 +1,55 @@
-//! The audit log's routes, for every role (viewers read too; nobody edits or deletes):
-//! `GET /api/audit-logs` — filtered pages, newest first, by offset or cursor;
-//! `GET /api/audit-logs/export.csv` — the same filter, every entry, streamed;
-//! `GET /api/audit-logs/facets` — the values the filters offer;
-//! `GET /api/audit-logs/{id}` — one entry (any other method: 405, the log is append-only);
-//! `GET /api/audit/verify` — whether the hash chain is intact;
-//! `GET /api/audit` — the newest entries (kept for earlier clients).
+//! The audit log over HTTP, for every role (viewers read too; nobody edits or deletes). The
+//! pages' reads are services behind `server_fns.rs`; the routes here are the CSV export (a
+//! streamed download) and the 405 for any method but `GET` on the log (it is append-only).
 
-use super::query::Params;
-use super::{AuditEntry, AuditFacets, AuditPage, ChainReport, NewEntry};
+use super::{AuditEntry, AuditFacets, AuditPage, ChainReport, NewEntry, Params, RecentQuery};
 use crate::auth::api::Auth;
 use crate::http::ApiError;
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
+use axum::routing::{any, get};
+use axum::Router;
 
-/// The audit routes.
+/// The audit routes that are not server functions: the export, and the log's refusal of every
+/// method but `GET` (merged with the server functions' `GET`s of the same paths).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/audit", get(list_entries))
-        .route("/api/audit/verify", get(verify))
-        .route("/api/audit-logs", get(page).fallback(append_only))
+        .route("/api/audit-logs", any(append_only))
         .route("/api/audit-logs/export.csv", get(export))
-        .route("/api/audit-logs/facets", get(facets))
-        .route("/api/audit-logs/{id}", get(one).fallback(append_only))
-}
-
-/// Query of `GET /api/audit`.
-#[derive(Deserialize)]
-pub struct ListQuery {
-    /// How many entries, 1 to 500 (default 100).
-    pub limit: Option<i64>,
+        .route("/api/audit-logs/{id}", any(append_only))
 }
 
 /// GET /api/audit?limit=N — newest first, only the session's workspace.
-async fn list_entries(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+pub async fn recent(
+    state: &AppState,
+    auth: &Auth,
+    query: RecentQuery,
+) -> Result<Vec<AuditEntry>, ApiError> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::field("limit", "limit must be from 1 to 500"));
     }
-    Ok(Json(
-        state
-            .records
-            .audit_entries(&auth.workspace.id, limit)
-            .await?,
-    ))
+    Ok(state
+        .records
+        .audit_entries(&auth.workspace.id, limit)
+        .await?)
 }
 
 /// GET /api/audit/verify — walks the workspace's hash chain.
-async fn verify(State(state): State<AppState>, auth: Auth) -> Result<Json<ChainReport>, ApiError> {
-    Ok(Json(
-        state.records.verify_audit_chain(&auth.workspace.id).await?,
-    ))
+pub async fn verify(state: &AppState, auth: &Auth) -> Result<ChainReport, ApiError> {
+    Ok(state.records.verify_audit_chain(&auth.workspace.id).await?)
 }
 
 /// GET /api/audit-logs — one page of the filter (see [`Params`]).
-async fn page(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(params): Query<Params>,
-) -> Result<Json<AuditPage>, ApiError> {
+pub async fn page(state: &AppState, auth: &Auth, params: Params) -> Result<AuditPage, ApiError> {
     let criteria = params.criteria()?;
-    Ok(Json(
-        state
-            .records
-            .audit_page(&auth.workspace.id, &criteria)
-            .await?,
-    ))
+    Ok(state
+        .records
+        .audit_page(&auth.workspace.id, &criteria)
+        .await?)
 }
 
 /// GET /api/audit-logs/export.csv — every entry of the filter as CSV, streamed. The export is
@@ -117,22 +92,17 @@ async fn export(
         .into_response())
 }
 
-/// GET /api/audit-logs/facets
-async fn facets(State(state): State<AppState>, auth: Auth) -> Result<Json<AuditFacets>, ApiError> {
-    Ok(Json(state.records.audit_facets(&auth.workspace.id).await?))
+/// GET /api/audit-logs/facets — the values the filters offer.
+pub async fn facets(state: &AppState, auth: &Auth) -> Result<AuditFacets, ApiError> {
+    Ok(state.records.audit_facets(&auth.workspace.id).await?)
 }
 
 /// GET /api/audit-logs/{id} — one entry of the session's workspace.
-async fn one(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> Result<Json<AuditEntry>, ApiError> {
+pub async fn one(state: &AppState, auth: &Auth, id: String) -> Result<AuditEntry, ApiError> {
     state
         .records
         .audit_entry(&auth.workspace.id, &id)
         .await?
-        .map(Json)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no audit entry {id}")))
 }
 

@@ -21,6 +21,7 @@ pub mod key;
 pub mod query;
 #[cfg(feature = "server")]
 pub mod redact;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod store;
 pub mod ui;
@@ -28,6 +29,39 @@ pub mod ui;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};
+
+/// The query string as sent: every parameter optional and read as text, so a bad one gets an
+/// error naming it rather than a generic rejection.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// Only this user's entries.
+    pub user_id: Option<String>,
+    /// Only this resource type.
+    pub resource_type: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// From: `YYYY-MM-DD` (the day's start in `tz`), an RFC 3339 instant, or epoch milliseconds.
+    pub date_from: Option<String>,
+    /// To, inclusive: `YYYY-MM-DD` (the whole day in `tz`), an RFC 3339 instant, or epoch ms.
+    pub date_to: Option<String>,
+    /// The IANA time zone of the days in `date_from` and `date_to` (default UTC).
+    pub tz: Option<String>,
+    /// Part of the resource's id, the action or the resource type (any case).
+    pub q: Option<String>,
+    /// Entries per page, 1 to 500.
+    pub limit: Option<String>,
+    /// Entries to skip, 0 to 10,000.
+    pub offset: Option<String>,
+    /// Continue after this entry (a previous page's `nextCursor`).
+    pub cursor: Option<String>,
+}
+
+/// Query of `GET /api/audit` (the newest entries, kept for earlier clients).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecentQuery {
+    /// How many entries, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+}
 
 /// One recorded change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,6 @@ use crate::http::ApiError;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use serde::Deserialize;
 
 /// Entries per page unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -16,31 +15,7 @@ pub const MAX_LIMIT: i64 = 500;
 /// The deepest `offset`; past it, pages continue by `cursor`.
 pub const MAX_OFFSET: i64 = 10_000;
 
-/// The query string as sent: every parameter optional and read as text, so a bad one gets an
-/// error naming it rather than a generic rejection.
-#[derive(Debug, Default, Deserialize)]
-pub struct Params {
-    /// Only this user's entries.
-    pub user_id: Option<String>,
-    /// Only this resource type.
-    pub resource_type: Option<String>,
-    /// Only this action.
-    pub action: Option<String>,
-    /// From: `YYYY-MM-DD` (the day's start in `tz`), an RFC 3339 instant, or epoch milliseconds.
-    pub date_from: Option<String>,
-    /// To, inclusive: `YYYY-MM-DD` (the whole day in `tz`), an RFC 3339 instant, or epoch ms.
-    pub date_to: Option<String>,
-    /// The IANA time zone of the days in `date_from` and `date_to` (default UTC).
-    pub tz: Option<String>,
-    /// Part of the resource's id, the action or the resource type (any case).
-    pub q: Option<String>,
-    /// Entries per page, 1 to [`MAX_LIMIT`].
-    pub limit: Option<String>,
-    /// Entries to skip, 0 to [`MAX_OFFSET`].
-    pub offset: Option<String>,
-    /// Continue after this entry (a previous page's `nextCursor`).
-    pub cursor: Option<String>,
-}
+pub use super::Params;
 
 /// Checked criteria.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -8,14 +8,13 @@ use super::sessions::{SessionAuth, AUTH_KEY};
 use super::store::Place;
 use super::{Email, LoginRequest, Me, Role, SwitchWorkspace, User, Workspace};
 use crate::audit::NewEntry;
-use crate::http::{ApiError, JsonBody};
+use crate::http::{ApiError, Removed};
 use crate::state::AppState;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::{get, post, MethodRouter};
-use axum::{Json, Router};
+use axum::routing::MethodRouter;
+use axum::Router;
 use serde_json::json;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::{GovernorError, GovernorLayer};
@@ -63,14 +62,10 @@ impl Default for Attempts {
     }
 }
 
-/// The account routes.
+/// The account routes that are not server functions: sign-up and the setup link (their
+/// answers, 202 and 204, are not a server function's).
 pub fn routes(attempts: &Attempts) -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/login", attempts.limit(post(login)))
-        .route("/api/auth/logout", post(logout))
-        .route("/api/auth/me", get(me))
-        .route("/api/auth/workspace", post(switch_workspace))
-        .merge(super::signup::routes(attempts))
+    super::signup::routes(attempts)
 }
 
 /// The signed-in user of a request, in the workspace their session is in.
@@ -139,6 +134,7 @@ fn too_many_attempts(error: GovernorError) -> axum::response::Response {
                 wait_time,
                 format!("too many attempts from your address; try again in {wait_time} s"),
             )
+            .into_response()
         }
         other => ApiError::internal(format!("rate limiter: {other}")).into_response(),
     }
@@ -249,19 +245,23 @@ pub(crate) async fn me_of(state: &AppState, place: Place) -> Result<Me, ApiError
 
 /// POST /api/auth/login — 401 for any wrong part, without saying which; 429 with `Retry-After`
 /// while the account backs off after failed attempts ([`super::backoff`]).
-async fn login(state: State<AppState>, session: Session, body: JsonBody<LoginRequest>) -> Response {
-    let (backoff, email) = (state.quotas.sign_in.clone(), body.0.email.clone());
+pub async fn login(
+    state: &AppState,
+    session: &Session,
+    request: LoginRequest,
+) -> Result<Me, ApiError> {
+    let (backoff, email) = (state.quotas.sign_in.clone(), request.email.clone());
     backoff
-        .guard(&email, check_credentials(state, session, body))
+        .guard(&email, check_credentials(state, session, request))
         .await
 }
 
 /// Signs in when the email and password match.
 async fn check_credentials(
-    State(state): State<AppState>,
-    session: Session,
-    JsonBody(request): JsonBody<LoginRequest>,
-) -> Result<Json<Me>, ApiError> {
+    state: &AppState,
+    session: &Session,
+    request: LoginRequest,
+) -> Result<Me, ApiError> {
     let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "wrong email or password");
     let email = Email::parse(&request.email).ok();
     let credentials = match &email {
@@ -289,7 +289,7 @@ async fn check_credentials(
             "this account belongs to no workspace; ask an admin to add you",
         )
     })?;
-    sign_in(&state, &session, &place).await?;
+    sign_in(state, session, &place).await?;
     state
         .records
         .audit(NewEntry {
@@ -301,14 +301,11 @@ async fn check_credentials(
             ..NewEntry::default()
         })
         .await?;
-    Ok(Json(me_of(&state, place).await?))
+    me_of(state, place).await
 }
 
 /// POST /api/auth/logout — ends the session (a no-op without one).
-async fn logout(
-    State(state): State<AppState>,
-    session: Session,
-) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn logout(state: &AppState, session: &Session) -> Result<Removed, ApiError> {
     if let Some(auth) = session
         .get::<SessionAuth>(AUTH_KEY)
         .await
@@ -329,27 +326,27 @@ async fn logout(
     let id = session.id().map(|id| id.to_string());
     session.flush().await.map_err(session_error)?;
     if let Some(id) = id {
-        crate::sync::api::end_session(&state, &id, crate::sync::api::Ending::SignedOut).await;
+        crate::sync::api::end_session(state, &id, crate::sync::api::Ending::SignedOut).await;
     }
-    Ok(Json(json!({ "success": true })))
+    Ok(Removed { success: true })
 }
 
 /// GET /api/auth/me — who is signed in, where, and their other workspaces.
-async fn me(State(state): State<AppState>, auth: Auth) -> Result<Json<Me>, ApiError> {
+pub async fn me(state: &AppState, auth: Auth) -> Result<Me, ApiError> {
     let place = Place {
         user: auth.user,
         workspace: auth.workspace,
         role: auth.role,
     };
-    Ok(Json(me_of(&state, place).await?))
+    me_of(state, place).await
 }
 
 /// POST /api/auth/workspace — 404 for a workspace that does not exist or is not the user's alike.
-async fn switch_workspace(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(request): JsonBody<SwitchWorkspace>,
-) -> Result<Json<Me>, ApiError> {
+pub async fn switch_workspace(
+    state: &AppState,
+    auth: &Auth,
+    request: SwitchWorkspace,
+) -> Result<Me, ApiError> {
     let place = state
         .records
         .place(&auth.user.id, &request.workspace_id)
@@ -362,7 +359,7 @@ async fn switch_workspace(
     state.records.audit(entry).await?;
     if let Some(id) = auth.session.id() {
         let why = crate::sync::api::Ending::WorkspaceChanged;
-        crate::sync::api::end_session(&state, &id.to_string(), why).await;
+        crate::sync::api::end_session(state, &id.to_string(), why).await;
     }
-    Ok(Json(me_of(&state, place).await?))
+    me_of(state, place).await
 }

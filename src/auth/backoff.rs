@@ -11,7 +11,6 @@
 
 use crate::http::ApiError;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -149,26 +148,26 @@ impl Backoff {
     /// its attempts is being checked (then 429 with `Retry-After`, the attempt never run); a
     /// 401 counts as a failure, a success forgets the failures. An address that is not an email
     /// is not tracked (it cannot sign in anyway).
-    pub async fn guard<T: IntoResponse>(
+    pub async fn guard<T>(
         &self,
         email: &str,
         attempt: impl Future<Output = Result<T, ApiError>>,
-    ) -> Response {
+    ) -> Result<T, ApiError> {
         let Ok(email) = super::Email::parse(email) else {
-            return attempt.await.into_response();
+            return attempt.await;
         };
         let key = email.as_str();
         if let Some(wait) = self.waiting(key, Instant::now()) {
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return ApiError::retry_after(seconds, format!(
+            return Err(ApiError::retry_after(seconds, format!(
                 "too many failed sign-ins for this account; try again in {seconds} s (FLIGHTDECK_SIGNIN_BACKOFF_AFTER failures allowed, then a wait that doubles up to FLIGHTDECK_SIGNIN_BACKOFF_MAX_SECS)"
-            ));
+            )));
         }
         let Some(_turn) = self.turn(key) else {
-            return ApiError::retry_after(
+            return Err(ApiError::retry_after(
                 1,
                 "another sign-in for this account is being checked; try again in 1 s",
-            );
+            ));
         };
         let result = attempt.await;
         match &result {
@@ -176,13 +175,14 @@ impl Backoff {
             Err(err) if err.status == StatusCode::UNAUTHORIZED => self.failed(key, Instant::now()),
             Err(_) => {}
         }
-        result.into_response()
+        result
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::response::IntoResponse;
 
     fn policy() -> Policy {
         Policy {
@@ -259,7 +259,7 @@ mod tests {
         });
         let wrong =
             || async { Err::<&'static str, _>(ApiError::new(StatusCode::UNAUTHORIZED, "wrong")) };
-        let response = backoff.guard("A@x.io", wrong()).await;
+        let response = backoff.guard("A@x.io", wrong()).await.into_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         let mut ran = false;
         let response = backoff
@@ -267,7 +267,8 @@ mod tests {
                 ran = true;
                 Ok("signed in")
             })
-            .await;
+            .await
+            .into_response();
         assert!(!ran, "refused before the attempt (and its hashing) runs");
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         let retry: u64 = response.headers()[axum::http::header::RETRY_AFTER]
@@ -276,7 +277,7 @@ mod tests {
             .parse()
             .unwrap();
         assert!((29..=30).contains(&retry), "{retry}");
-        let not_an_email = backoff.guard("nobody", wrong()).await;
+        let not_an_email = backoff.guard("nobody", wrong()).await.into_response();
         assert_eq!(not_an_email.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(backoff.tracked(), 1);
     }
@@ -294,6 +295,7 @@ mod tests {
                         Err::<&'static str, _>(ApiError::new(StatusCode::UNAUTHORIZED, "wrong"))
                     })
                     .await
+                    .into_response()
             }
         });
         while backoff.checking.lock().unwrap().is_empty() {
@@ -307,17 +309,24 @@ mod tests {
                 ran = true;
                 Ok("guessed")
             })
-            .await;
+            .await
+            .into_response();
         assert!(!ran);
         assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(second.headers()[axum::http::header::RETRY_AFTER], "1");
-        let other = backoff.guard("b@x.io", async { Ok("signed in") }).await;
+        let other = backoff
+            .guard("b@x.io", async { Ok("signed in") })
+            .await
+            .into_response();
         assert_eq!(other.status(), StatusCode::OK);
 
         release.send(()).unwrap();
         assert_eq!(first.await.unwrap().status(), StatusCode::UNAUTHORIZED);
         // The turn is over: the next attempt runs (and the failure was counted first).
-        let third = backoff.guard("a@x.io", async { Ok("signed in") }).await;
+        let third = backoff
+            .guard("a@x.io", async { Ok("signed in") })
+            .await
+            .into_response();
         assert_eq!(third.status(), StatusCode::OK);
         assert!(backoff.checking.lock().unwrap().is_empty());
     }

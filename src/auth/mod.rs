@@ -10,6 +10,7 @@ pub mod backoff;
 pub(crate) mod password;
 #[cfg(feature = "server")]
 pub mod seed;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod sessions;
 #[cfg(feature = "server")]

@@ -12,15 +12,14 @@ use crate::records::Records;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::json;
 use tower_sessions::Session;
 
-/// The sign-up, setup and options routes.
+/// The sign-up and setup routes (within the attempt limit).
 pub fn routes(attempts: &Attempts) -> Router<AppState> {
     Router::new()
-        .route("/api/auth/options", get(options))
         .route("/api/auth/signup", attempts.limit(post(signup)))
         .route(
             "/api/setup/{token}",
@@ -33,10 +32,10 @@ fn input(err: InputError) -> ApiError {
 }
 
 /// GET /api/auth/options — public: whether the sign-in page offers "Create an account".
-async fn options(State(state): State<AppState>) -> Json<AuthOptions> {
-    Json(AuthOptions {
+pub fn options(state: &AppState) -> AuthOptions {
+    AuthOptions {
         signup: state.config.security.signup,
-    })
+    }
 }
 
 /// POST /api/auth/signup — with `FLIGHTDECK_SIGNUP=open`, 202 alike whether the email was free

@@ -3,7 +3,7 @@
 //! workspace switcher and the user menu of the top bar.
 
 use super::{AuthOptions, LoginRequest, Me, SignupMode, SignupRequest, SwitchWorkspace};
-use crate::http::{call, use_api, Api, CallError, Loaded};
+use crate::http::{call, use_api, Api, CallError, JsonBody, Loaded};
 use crate::members::{AcceptInvite, InviteOffer};
 use crate::pages::PageTitle;
 use crate::settings::saves::Saves;
@@ -11,7 +11,6 @@ use crate::settings::{AllSettings, UserSettings, WorkspaceSettings};
 use crate::theme::Theme;
 use crate::ui::PRIMARY;
 use dioxus::prelude::*;
-use serde_json::json;
 
 /// The signed-in session, provided by the shell.
 #[derive(Clone, Copy, PartialEq)]
@@ -524,14 +523,15 @@ async fn send_account(
         email: email(),
         password: password(),
     };
+    let sign_in = async { super::server_fns::login(JsonBody(login)).await.map(|_| ()) };
     match mode {
         Mode::Setup => post(&format!("/api/setup/{token}"), &account).await,
         // Sign-up answers alike whether the email was free: signing in tells.
         Mode::SignUp => match post("/api/auth/signup", &account).await {
-            Ok(()) => post("/api/auth/login", &login).await,
+            Ok(()) => sign_in.await,
             Err(err) => Err(err),
         },
-        Mode::SignIn => post("/api/auth/login", &login).await,
+        Mode::SignIn => sign_in.await,
         Mode::Invite => {
             let accept = AcceptInvite {
                 password: (!(invitation.signed_in)()).then(|| password.cloned()),
@@ -571,8 +571,8 @@ pub fn WorkspaceSwitcher() -> Element {
                 onchange: move |event| {
                     let workspace_id = event.value();
                     spawn(async move {
-                        let body = serde_json::to_value(SwitchWorkspace { workspace_id }).ok();
-                        match call::<Me>("POST", "/api/auth/workspace", body).await {
+                        let to = JsonBody(SwitchWorkspace { workspace_id });
+                        match super::server_fns::switch_workspace(to).await {
                             Ok(_) => load_page("/"),
                             Err(err) => error.set(Some(err.to_string())),
                         }
@@ -610,10 +610,7 @@ pub fn UserMenu() -> Element {
             class: "rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-600 dark:text-slate-200 dark:hover:bg-slate-800",
             onclick: move |_| {
                 spawn(async move {
-                    let _ = call::<
-                        serde_json::Value,
-                    >("POST", "/api/auth/logout", Some(json!({})))
-                        .await;
+                    let _ = super::server_fns::logout().await;
                     load_page("/login");
                 });
             },

@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod provider;
 #[cfg(feature = "web")]
 mod remote;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod store;
 mod ui;
@@ -249,11 +250,36 @@ impl DashboardState {
     }
 }
 
-/// What the browser reads of `GET /api/dashboard/state`: the server's copy.
-#[derive(Clone, Deserialize)]
+/// `GET /api/dashboard/state`: the server's copy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ServerCopy {
+    /// The revision.
+    pub version: u64,
     /// The state, migrated to this build's schema.
     pub state: DashboardState,
+    /// When it was last written, in milliseconds since the Unix epoch.
+    pub last_modified: i64,
+}
+
+/// `POST /api/dashboard/state` body: the state and the revision it is based on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveRequest {
+    /// The server revision this state was based on (0 for one never saved).
+    pub version: u64,
+    /// The dashboard state (any known schema version; migrated before it is stored).
+    pub state: serde_json::Value,
+}
+
+/// The answer to a save that was stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SaveResponse {
+    /// Always true.
+    pub success: bool,
+    /// The revision the state was stored as.
+    pub server_version: u64,
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::http::{ApiError, ErrorBody, JsonBody};
 use crate::quota::Refused;
 use crate::records::{new_id, now_ms};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -33,13 +33,6 @@ pub fn agent_routes() -> Router<AppState> {
         .route("/api/v1/alerts", post(alerts))
         .route("/api/v1/activity", post(activity))
         .route("/api/v1/schema", get(schema))
-}
-
-/// What the dashboard reads.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/fleet", get(everything))
-        .route("/api/fleet/{kind}", get(of_kind))
 }
 
 /// The OpenAPI description of these endpoints (merged into `/api/v1/openapi.json`).
@@ -256,23 +249,20 @@ async fn activity(
 }
 
 /// GET /api/fleet — every fresh item of the workspace, kind by kind.
-async fn everything(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Vec<FleetItem>>, ApiError> {
+pub async fn everything(state: &AppState, auth: &Auth) -> Result<Vec<FleetItem>, ApiError> {
     let mut all = Vec::new();
     for kind in Kind::ALL {
         all.extend(state.fleet.list(&auth.workspace.id, kind).await?);
     }
-    Ok(Json(all))
+    Ok(all)
 }
 
 /// GET /api/fleet/{kind} — one kind's fresh items; 404 for a kind that does not exist.
-async fn of_kind(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(kind): Path<String>,
-) -> Result<Json<Vec<FleetItem>>, ApiError> {
+pub async fn of_kind(
+    state: &AppState,
+    auth: &Auth,
+    kind: String,
+) -> Result<Vec<FleetItem>, ApiError> {
     let kind = Kind::parse(&kind).ok_or_else(|| {
         let known: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
         ApiError::new(
@@ -283,7 +273,7 @@ async fn of_kind(
             ),
         )
     })?;
-    Ok(Json(state.fleet.list(&auth.workspace.id, kind).await?))
+    Ok(state.fleet.list(&auth.workspace.id, kind).await?)
 }
 
 /// GET /api/v1/schema — the JSON Schema (draft 2020-12) of every model an agent sends or

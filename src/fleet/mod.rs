@@ -9,6 +9,7 @@ pub mod api;
 pub mod demo;
 #[cfg(feature = "server")]
 mod memory;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod service;
 #[cfg(feature = "server")]

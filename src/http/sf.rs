@@ -172,6 +172,22 @@ pub fn prepare(path: String, args: &[&dyn Arg]) -> (String, Option<serde_json::V
 #[cfg(feature = "server")]
 pub use server::mount;
 
+/// Fails unless each of `routes` (`"METHOD /path"`) is a registered server function: each
+/// domain's test of its declarations.
+#[cfg(all(test, feature = "server"))]
+pub fn assert_server_functions(routes: &[&str]) {
+    let registered: Vec<String> = dioxus::server::ServerFunction::collect()
+        .into_iter()
+        .map(|function| format!("{} {}", function.method(), function.path()))
+        .collect();
+    for route in routes {
+        assert!(
+            registered.iter().any(|r| r == route),
+            "{route} in {registered:?}"
+        );
+    }
+}
+
 #[cfg(feature = "server")]
 mod server {
     use crate::auth::api::Auth;
@@ -181,6 +197,7 @@ mod server {
     use axum::http::request::Parts;
     use axum::http::{header, StatusCode};
     use axum::response::Response;
+    use axum::routing::MethodRouter;
     use axum::{extract::FromRequestParts, Router};
     use dioxus::fullstack::{
         AsStatusCode, ClientRequest, ClientResponse, FromResponse, FullstackContext, IntoRequest,
@@ -190,14 +207,19 @@ mod server {
     use std::future::Future;
 
     /// Adds every server function to the API's router, beside its other routes (so that layers
-    /// and in-process page loads see them as any route), with the API's error bodies.
-    pub fn mount(mut router: Router<AppState>, fullstack: &FullstackState) -> Router<AppState> {
+    /// and in-process page loads see them as any route), with the API's error bodies. `wrap`
+    /// gives a route the layers of its own (a body limit, an attempt limit), by its path.
+    pub fn mount(
+        mut router: Router<AppState>,
+        fullstack: &FullstackState,
+        wrap: impl Fn(&str, MethodRouter<AppState>) -> MethodRouter<AppState>,
+    ) -> Router<AppState> {
         for function in ServerFunction::collect() {
             let route = function
                 .method_router()
                 .with_state(fullstack.clone())
                 .layer(axum::middleware::map_response(plain_errors));
-            router = router.route(function.path(), route);
+            router = router.route(function.path(), wrap(function.path(), route));
         }
         router
     }
@@ -225,9 +247,13 @@ mod server {
             data: serde_json::Value,
         }
         let body = match serde_json::from_slice::<Wrapped>(&bytes) {
-            Ok(wrapped) if wrapped.data.is_object() => {
+            Ok(Wrapped {
+                data: serde_json::Value::Object(data),
+                ..
+            }) => {
                 parts.headers.remove(header::CONTENT_LENGTH);
-                axum::body::Body::from(wrapped.data.to_string())
+                crate::http::retry_header(parts.status, &data, &mut parts.headers);
+                axum::body::Body::from(serde_json::Value::Object(data).to_string())
             }
             _ => axum::body::Body::from(bytes),
         };

@@ -46,22 +46,14 @@ crate::server_fns! {
 
 #[cfg(all(test, feature = "server"))]
 mod tests {
-    use dioxus::server::ServerFunction;
-
     #[test]
     fn every_mcp_route_is_a_server_function() {
-        let routes: Vec<String> = ServerFunction::collect()
-            .into_iter()
-            .map(|function| format!("{} {}", function.method(), function.path()))
-            .collect();
-        for route in [
+        crate::http::sf::assert_server_functions(&[
             "GET /api/mcp/servers",
             "POST /api/mcp/servers",
             "DELETE /api/mcp/servers/{id}",
             "GET /api/mcp/offered",
             "GET /api/mcp/clients",
-        ] {
-            assert!(routes.iter().any(|r| r == route), "{route} in {routes:?}");
-        }
+        ]);
     }
 }

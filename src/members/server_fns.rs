@@ -53,23 +53,15 @@ crate::server_fns! {
 
 #[cfg(all(test, feature = "server"))]
 mod tests {
-    use dioxus::server::ServerFunction;
-
     #[test]
     fn every_route_of_the_workspace_roster_is_a_server_function() {
-        let routes: Vec<String> = ServerFunction::collect()
-            .into_iter()
-            .map(|function| format!("{} {}", function.method(), function.path()))
-            .collect();
-        for route in [
+        crate::http::sf::assert_server_functions(&[
             "GET /api/workspace/members",
             "PATCH /api/workspace/members/{user_id}",
             "DELETE /api/workspace/members/{user_id}",
             "GET /api/workspace/invites",
             "POST /api/workspace/invites",
             "DELETE /api/workspace/invites/{id}",
-        ] {
-            assert!(routes.iter().any(|r| r == route), "{route} in {routes:?}");
-        }
+        ]);
     }
 }

@@ -41,21 +41,13 @@ crate::server_fns! {
 
 #[cfg(all(test, feature = "server"))]
 mod tests {
-    use dioxus::server::ServerFunction;
-
     #[test]
     fn every_policy_route_is_a_server_function() {
-        let routes: Vec<String> = ServerFunction::collect()
-            .into_iter()
-            .map(|function| format!("{} {}", function.method(), function.path()))
-            .collect();
-        for route in [
+        crate::http::sf::assert_server_functions(&[
             "GET /api/policies",
             "PUT /api/policies",
             "POST /api/policies/dry-run",
             "POST /api/approvals/{id}/always-allow",
-        ] {
-            assert!(routes.iter().any(|r| r == route), "{route} in {routes:?}");
-        }
+        ]);
     }
 }

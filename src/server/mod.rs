@@ -17,13 +17,13 @@ use crate::http::ApiError;
 use crate::state::AppState;
 use crate::theme::CLIENT_HINT;
 use anyhow::Context;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::{HeaderName, CACHE_CONTROL, VARY};
 use axum::http::HeaderValue;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{any, get};
+use axum::routing::{any, get, MethodRouter};
 use axum::{middleware, Extension, Router};
 use dioxus::server::{FullstackState, ServeConfig};
 use std::io::IsTerminal;
@@ -187,12 +187,19 @@ pub fn router(state: AppState) -> Router {
     let sessions = state.sessions.layer(state.config.secure_cookies);
     let attempts = crate::auth::api::Attempts::new();
     let fullstack = FullstackState::new(ServeConfig::new(), App);
-    let api = crate::http::sf::mount(Router::new(), &fullstack)
+    let state_limit = DefaultBodyLimit::max(state.config.state_max_bytes);
+    let limited = attempts.clone();
+    let own_layers = move |path: &str, route: MethodRouter<AppState>| match path {
+        crate::dashboard::server_fns::PATH | crate::sync::server_fns::UPDATE_PATH => {
+            route.layer(state_limit)
+        }
+        crate::auth::server_fns::LOGIN_PATH => limited.limit(route),
+        _ => route,
+    };
+    let api = crate::http::sf::mount(Router::new(), &fullstack, own_layers)
         .merge(crate::auth::api::routes(&attempts))
         .merge(crate::members::api::routes(&attempts))
-        .merge(crate::dashboard::api::routes(state.config.state_max_bytes))
         .merge(crate::audit::api::routes())
-        .merge(crate::agents::api::routes())
         .merge(crate::agents::api::rate_limited(
             Router::new()
                 .merge(crate::approvals::agent_api::routes())
@@ -202,9 +209,8 @@ pub fn router(state: AppState) -> Router {
                 .merge(crate::mcp::gateway::routes(&state)),
             state.config.agent_rate,
         ))
-        .merge(crate::fleet::api::routes())
         .merge(crate::analytics::api::routes())
-        .merge(crate::sync::api::routes(state.config.state_max_bytes))
+        .merge(crate::sync::api::routes())
         .route("/api/{*rest}", any(unknown_api))
         .layer(Extension(state.clone()))
         .layer(sessions.clone())

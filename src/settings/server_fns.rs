@@ -32,20 +32,12 @@ crate::server_fns! {
 
 #[cfg(all(test, feature = "server"))]
 mod tests {
-    use dioxus::server::ServerFunction;
-
     #[test]
     fn every_settings_route_is_a_server_function() {
-        let routes: Vec<String> = ServerFunction::collect()
-            .into_iter()
-            .map(|function| format!("{} {}", function.method(), function.path()))
-            .collect();
-        for route in [
+        crate::http::sf::assert_server_functions(&[
             "GET /api/settings",
             "PUT /api/settings/user",
             "PUT /api/settings/workspace",
-        ] {
-            assert!(routes.iter().any(|r| r == route), "{route} in {routes:?}");
-        }
+        ]);
     }
 }

@@ -16,18 +16,18 @@ use super::fanout::{outgoing, Subscriptions};
 use super::hub::Message as HubMessage;
 use super::live;
 use super::service::{catch_up, commit_edit, scope, state_topic, SyncError};
-use super::{ClientFrame, ServerFrame, StateUpdate, TopicRef};
+use super::{Applied, ClientFrame, Polled, ServerFrame, Since, StateUpdate, TopicRef};
 use crate::auth::api::Auth;
-use crate::http::{ApiError, JsonBody};
+use crate::http::ApiError;
 use crate::quota::Refused;
 use crate::records::now_ms;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
@@ -56,15 +56,10 @@ pub const CLOSE_REOPEN: u16 = 4000;
 /// The close code when the user was removed from the workspace: the page leaves it.
 pub const CLOSE_REMOVED: u16 = 4403;
 
-/// The sync routes.
-pub fn routes(max_bytes: usize) -> Router<AppState> {
-    Router::new()
-        .route("/api/sync", get(open))
-        .route("/api/sync/poll", get(poll))
-        .route(
-            "/api/sync/update",
-            post(update).layer(DefaultBodyLimit::max(max_bytes)),
-        )
+/// The socket's route (the HTTP fallback, poll and update, are server functions:
+/// `server_fns.rs`).
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/sync", get(open))
 }
 
 /// Why connections are told to go: sent on a session's or a member's control topic.
@@ -150,14 +145,6 @@ struct OpenQuery {
     since: Option<u64>,
     #[serde(default)]
     live: bool,
-}
-
-/// `?since=`: the version a returning client has.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Since {
-    /// Its version; absent for a client starting afresh.
-    pub since: Option<u64>,
 }
 
 /// GET /api/sync — upgrades to the sync WebSocket; 401 signed out, 403 from another origin (the
@@ -459,29 +446,29 @@ async fn publish(
 
 /// GET /api/sync/poll?since= — for clients without a WebSocket: `{frames}`, the same frames a
 /// returning connection would get.
-async fn poll(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(Since { since }): Query<Since>,
-) -> Result<Response, ApiError> {
-    let frames = catch_up(&state, scope(&auth), since).await?;
-    let body = format!(r#"{{"frames":[{}]}}"#, frames.join(","));
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response())
+pub async fn poll(
+    state: &AppState,
+    auth: &Auth,
+    Since { since }: Since,
+) -> Result<Polled, ApiError> {
+    let frames = catch_up(state, scope(auth), since).await?;
+    let frames = frames
+        .iter()
+        .map(|frame| serde_json::from_str(frame))
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::internal)?;
+    Ok(Polled { frames })
 }
 
 /// POST /api/sync/update — a `state:update`'s payload over HTTP; `{version}` once applied and
 /// announced (the `state:sync` reaches every connection and the next poll).
-async fn update(
-    State(state): State<AppState>,
-    auth: Auth,
-    JsonBody(update): JsonBody<StateUpdate>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    match commit_edit(&state, &auth, update).await {
-        Ok(version) => Ok(Json(json!({ "version": version }))),
+pub async fn update(
+    state: &AppState,
+    auth: &Auth,
+    update: StateUpdate,
+) -> Result<Applied, ApiError> {
+    match commit_edit(state, auth, update).await {
+        Ok(version) => Ok(Applied { version }),
         Err(err @ SyncError::InvalidPath(_)) => Err(ApiError::field("path", err.to_string())),
         Err(err @ SyncError::Rejected(_)) => Err(ApiError::field("value", err.to_string())),
         Err(err @ SyncError::Forbidden(_)) => {

@@ -16,9 +16,9 @@
 //! notices, so its edits are sent too.
 
 use super::path::{self, StatePath};
-use super::{ClientFrame, Command, Connection, ServerFrame, StateUpdate};
+use super::{ClientFrame, Command, Connection, ServerFrame, Since, StateUpdate};
 use crate::dashboard::DashboardState;
-use crate::http::call;
+use crate::http::{JsonBody, QueryParams};
 use dioxus::prelude::*;
 use futures_util::future::{select, Either};
 use futures_util::stream::{self, LocalBoxStream};
@@ -26,7 +26,6 @@ use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
 use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use gloo_timers::future::{IntervalStream, TimeoutFuture};
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -540,16 +539,6 @@ impl Drop for FollowDown {
     }
 }
 
-#[derive(Deserialize)]
-struct Polled {
-    frames: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-struct Accepted {
-    version: u64,
-}
-
 /// The HTTP fallback for a while: sends the queue as `POST /api/sync/update`s and asks for
 /// other tabs' edits every few seconds, then hands back to the socket for another try.
 async fn poll(
@@ -564,8 +553,7 @@ async fn poll(
             if id.as_ref().is_some_and(|id| sync.accepted.contains_key(id)) {
                 continue;
             }
-            let body = serde_json::to_value(&edit).unwrap_or_default();
-            match call::<Accepted>("POST", "/api/sync/update", Some(body)).await {
+            match super::server_fns::update(JsonBody(edit.clone())).await {
                 Ok(answer) => {
                     // The tab's own edits all have an id (`Sync::edit`).
                     if let Some(id) = id {
@@ -581,11 +569,10 @@ async fn poll(
                 Err(_) => break,
             }
         }
-        let since = sync
-            .since()
-            .map(|v| format!("?since={v}"))
-            .unwrap_or_default();
-        match call::<Polled>("GET", &format!("/api/sync/poll{since}"), None).await {
+        let since = QueryParams(Since {
+            since: sync.since(),
+        });
+        match super::server_fns::poll(since).await {
             Ok(polled) => {
                 connection.set(Connection::Polling);
                 for frame in polled.frames {

@@ -22,6 +22,7 @@ pub mod hub;
 #[cfg(feature = "server")]
 pub mod live;
 pub mod path;
+pub mod server_fns;
 #[cfg(feature = "server")]
 pub mod service;
 
@@ -140,6 +141,28 @@ pub struct Publication {
     pub topic: Topic,
     /// What; the server adds who and when.
     pub data: Value,
+}
+
+/// `GET /api/sync/poll`'s query.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Since {
+    /// The version a returning client has; absent for a client starting afresh.
+    pub since: Option<u64>,
+}
+
+/// `GET /api/sync/poll`'s answer: the frames a returning connection would get.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Polled {
+    /// Server frames, oldest first (read with `ServerFrame::from_value`).
+    pub frames: Vec<serde_json::Value>,
+}
+
+/// `POST /api/sync/update`'s answer: the edit is applied and announced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Applied {
+    /// The state's version after the edit.
+    pub version: u64,
 }
 
 /// `state:update`'s payload.

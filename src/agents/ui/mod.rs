@@ -21,12 +21,11 @@ use super::{Agent, Registered};
 use crate::auth::SessionContext;
 use crate::dashboard::provider::use_saved_filter;
 use crate::fleet::Kind;
-use crate::http::{call, use_api};
+use crate::http::use_api;
 use crate::pages::PageHeader;
 use crate::ui::BUTTON;
 use crate::widgets::feed::use_feed_provider;
 use dioxus::prelude::*;
-use serde_json::Value;
 
 /// `/agents`.
 #[component]
@@ -50,10 +49,7 @@ pub fn Agents() -> Element {
     });
     let check_now = move |_| {
         spawn(async move {
-            if call::<Value>("POST", "/api/agents/health/check", None)
-                .await
-                .is_ok()
-            {
+            if super::server_fns::check_health().await.is_ok() {
                 feed.fetch(Kind::Health).await;
             }
         });
