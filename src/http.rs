@@ -33,7 +33,7 @@ mod extract;
 #[cfg(feature = "server")]
 pub use extract::JsonBytes;
 mod payload;
-pub use payload::{Created, JsonBody, MaybeJson, QueryParams, Removed};
+pub use payload::{Accepted, Created, JsonBody, MaybeJson, QueryParams, Removed};
 pub mod sf;
 pub use loader::{use_answers, use_api, Api, Loaded};
 #[cfg(feature = "server")]

@@ -1,20 +1,20 @@
 //! The account calls the pages make, as Dioxus server functions on the JSON API's own paths.
-//! Sign-in sits behind the per-address attempt limit, its route's own layer (given where the
-//! server functions are mounted, `server::router`). Sign-up and the setup link stay plain routes
-//! (`signup.rs`: they answer 202 and 204). Each body is one call of a service in `api.rs` or
-//! `signup.rs`.
+//! Sign-in, sign-up and the setup link sit behind the per-address attempt limit, their routes'
+//! own layer (given where the server functions are mounted, `server::router`). Each body is one
+//! call of a service in `api.rs` or `signup.rs`.
 
 #[cfg(feature = "server")]
 use super::api::{self, Auth};
-use super::{AuthOptions, LoginRequest, Me, SwitchWorkspace};
-use crate::http::{JsonBody, Removed};
+use super::{AuthOptions, LoginRequest, Me, SignupAccepted, SignupRequest, SwitchWorkspace};
+use crate::http::{Accepted, Created, JsonBody, Removed};
 #[cfg(feature = "server")]
 use crate::state::AppState;
 #[cfg(feature = "server")]
 use tower_sessions::Session;
 
-/// The path of sign-in (the attempt limit is set by path).
-pub const LOGIN_PATH: &str = "/api/auth/login";
+/// The paths within the per-address attempt limit (set by path): every call that hashes a
+/// password.
+pub const LIMITED_PATHS: [&str; 3] = ["/api/auth/login", "/api/auth/signup", "/api/setup/{token}"];
 
 crate::server_fns! {
     #[post("/api/auth/login", state: AppState, session: Session)]
@@ -23,6 +23,22 @@ crate::server_fns! {
     /// attempts, or past the address's attempt limit.
     pub async fn login(credentials: JsonBody<LoginRequest>) -> Me {
         api::login(&state, &session, credentials.0).await
+    }
+
+    #[post("/api/auth/signup", state: AppState)]
+    /// POST /api/auth/signup `{email, password, workspace}` — with `FLIGHTDECK_SIGNUP=open`, 202
+    /// alike whether the email was free (the account and its workspace now exist) or taken
+    /// (nothing changed): sign in next. Else 403: accounts come through invitations.
+    pub async fn signup(account: JsonBody<SignupRequest>) -> Accepted<SignupAccepted> {
+        crate::auth::signup::signup(&state, account.0).await
+    }
+
+    #[post("/api/setup/{token}", state: AppState, session: Session)]
+    /// POST /api/setup/{token} `{email, password, workspace}` — the single-use link printed in
+    /// the log of an empty store: creates the first admin and their workspace and signs them in
+    /// (201 with `me`); 404 once used or expired.
+    pub async fn setup(token: String, account: JsonBody<SignupRequest>) -> Created<Me> {
+        crate::auth::signup::setup(&state, &session, token, account.0).await
     }
 
     #[post("/api/auth/logout", state: AppState, session: Session)]
@@ -59,6 +75,8 @@ mod tests {
         crate::http::sf::assert_server_functions(&[
             "POST /api/auth/login",
             "POST /api/auth/logout",
+            "POST /api/auth/signup",
+            "POST /api/setup/{token}",
             "GET /api/auth/me",
             "POST /api/auth/workspace",
             "GET /api/auth/options",

@@ -7,24 +7,20 @@ use super::api::{me_of, sign_in, Attempts};
 use super::{parse_workspace_name, password, Email, InputError, NewPassword, SignupRequest};
 use super::{AuthOptions, Me, SignupAccepted, SignupMode};
 use crate::audit::NewEntry;
-use crate::http::{ApiError, JsonBody};
+use crate::http::{Accepted, ApiError, Created};
 use crate::records::Records;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::routing::get;
+use axum::Router;
 use serde_json::json;
 use tower_sessions::Session;
 
-/// The sign-up and setup routes (within the attempt limit).
+/// Whether a setup link is still good (204 or 404: not a server function's answer; within the
+/// attempt limit, as the setup itself is where the server functions are mounted).
 pub fn routes(attempts: &Attempts) -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/signup", attempts.limit(post(signup)))
-        .route(
-            "/api/setup/{token}",
-            attempts.limit(post(setup).get(setup_valid)),
-        )
+    Router::new().route("/api/setup/{token}", attempts.limit(get(setup_valid)))
 }
 
 fn input(err: InputError) -> ApiError {
@@ -41,10 +37,10 @@ pub fn options(state: &AppState) -> AuthOptions {
 /// POST /api/auth/signup — with `FLIGHTDECK_SIGNUP=open`, 202 alike whether the email was free
 /// (the account and its workspace now exist) or taken (nothing changed): sign in next. Else
 /// 403: accounts come through invitations.
-async fn signup(
-    State(state): State<AppState>,
-    JsonBody(request): JsonBody<SignupRequest>,
-) -> Result<(StatusCode, Json<SignupAccepted>), ApiError> {
+pub async fn signup(
+    state: &AppState,
+    request: SignupRequest,
+) -> Result<Accepted<SignupAccepted>, ApiError> {
     if state.config.security.signup != SignupMode::Open {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -69,12 +65,11 @@ async fn signup(
         }
         Err(super::store::CreateError::Store(err)) => return Err(err.into()),
     }
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(SignupAccepted {
-            message: "if this email had no account, it has one now with its own workspace: sign in with it".into(),
-        }),
-    ))
+    Ok(Accepted(SignupAccepted {
+        message:
+            "if this email had no account, it has one now with its own workspace: sign in with it"
+                .into(),
+    }))
 }
 
 /// Writes the audit entries of a new account and its workspace.
@@ -126,12 +121,12 @@ fn setup_not_valid() -> ApiError {
 
 /// POST /api/setup/{token} — the single-use link printed in the log of an empty store: creates
 /// the first admin and their workspace, and signs them in (201 with `me`).
-async fn setup(
-    State(state): State<AppState>,
-    session: Session,
-    Path(token): Path<String>,
-    JsonBody(request): JsonBody<SignupRequest>,
-) -> Result<(StatusCode, Json<Me>), ApiError> {
+pub async fn setup(
+    state: &AppState,
+    session: &Session,
+    token: String,
+    request: SignupRequest,
+) -> Result<Created<Me>, ApiError> {
     let email = Email::parse(&request.email).map_err(input)?;
     let password = NewPassword::parse(&request.password).map_err(input)?;
     let workspace = parse_workspace_name(&request.workspace).map_err(input)?;
@@ -145,6 +140,6 @@ async fn setup(
         .await?
         .ok_or_else(setup_not_valid)?;
     audit_account(&state.records, &place, json!({ "setup": true })).await?;
-    sign_in(&state, &session, &place).await?;
-    Ok((StatusCode::CREATED, Json(me_of(&state, place).await?)))
+    sign_in(state, session, &place).await?;
+    Ok(Created(me_of(state, place).await?))
 }

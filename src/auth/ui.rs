@@ -3,7 +3,7 @@
 //! workspace switcher and the user menu of the top bar.
 
 use super::{AuthOptions, LoginRequest, Me, SignupMode, SignupRequest, SwitchWorkspace};
-use crate::http::{call, use_api, Api, CallError, JsonBody, Loaded};
+use crate::http::{use_api, Api, CallError, JsonBody, Loaded};
 use crate::members::{AcceptInvite, InviteOffer};
 use crate::pages::PageTitle;
 use crate::settings::saves::Saves;
@@ -525,10 +525,12 @@ async fn send_account(
     };
     let sign_in = async { super::server_fns::login(JsonBody(login)).await.map(|_| ()) };
     match mode {
-        Mode::Setup => post(&format!("/api/setup/{token}"), &account).await,
+        Mode::Setup => super::server_fns::setup(token.to_owned(), JsonBody(account))
+            .await
+            .map(|_| ()),
         // Sign-up answers alike whether the email was free: signing in tells.
-        Mode::SignUp => match post("/api/auth/signup", &account).await {
-            Ok(()) => sign_in.await,
+        Mode::SignUp => match super::server_fns::signup(JsonBody(account)).await {
+            Ok(_) => sign_in.await,
             Err(err) => Err(err),
         },
         Mode::SignIn => sign_in.await,
@@ -536,16 +538,11 @@ async fn send_account(
             let accept = AcceptInvite {
                 password: (!(invitation.signed_in)()).then(|| password.cloned()),
             };
-            post(&format!("/api/invites/{token}/accept"), &accept).await
+            crate::members::server_fns::accept(token.to_owned(), JsonBody(accept))
+                .await
+                .map(|_| ())
         }
     }
-}
-
-/// POSTs `body` as JSON; the answer's content does not matter here.
-async fn post(path: &str, body: &impl serde::Serialize) -> Result<(), CallError> {
-    call::<serde_json::Value>("POST", path, serde_json::to_value(body).ok())
-        .await
-        .map(|_| ())
 }
 
 /// The top bar's workspace picker: switching reloads the app in the other workspace.

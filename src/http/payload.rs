@@ -17,6 +17,12 @@ pub struct QueryParams<T>(pub T);
 #[serde(transparent)]
 pub struct Created<T>(pub T);
 
+/// An answer taken for later or answered alike whatever happened (a sign-up: the same whether
+/// the email was free): sent as `202 Accepted` with `T` as its JSON body.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Accepted<T>(pub T);
+
 /// The answer of a removal: `{"success": true}`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Removed {

@@ -191,7 +191,7 @@ pub fn assert_server_functions(routes: &[&str]) {
 #[cfg(feature = "server")]
 mod server {
     use crate::auth::api::Auth;
-    use crate::http::payload::{Created, JsonBody, MaybeJson, QueryParams};
+    use crate::http::payload::{Accepted, Created, JsonBody, MaybeJson, QueryParams};
     use crate::http::ApiError;
     use crate::state::AppState;
     use axum::http::request::Parts;
@@ -315,28 +315,35 @@ mod server {
         }
     }
 
-    /// 201 with the JSON body.
-    impl<T: serde::Serialize> axum::response::IntoResponse for Created<T> {
-        fn into_response(self) -> Response {
-            (StatusCode::CREATED, axum::Json(self.0)).into_response()
-        }
+    /// An answer type sent with a status of its own and `T` as the JSON body; dioxus's client
+    /// would read the body as `T` (ours does, through `http::call_owned`).
+    macro_rules! status_answer {
+        ($answer:ident, $status:ident) => {
+            impl<T: serde::Serialize> axum::response::IntoResponse for $answer<T> {
+                fn into_response(self) -> Response {
+                    (StatusCode::$status, axum::Json(self.0)).into_response()
+                }
+            }
+
+            #[allow(clippy::manual_async_fn)]
+            impl<T: serde::de::DeserializeOwned> FromResponse for $answer<T> {
+                fn from_response(
+                    response: ClientResponse,
+                ) -> impl Future<Output = Result<Self, ServerFnError>> {
+                    async move {
+                        response
+                            .json()
+                            .await
+                            .map($answer)
+                            .map_err(ServerFnError::from)
+                    }
+                }
+            }
+        };
     }
 
-    /// How dioxus's client would read it (ours reads the JSON as `T`).
-    #[allow(clippy::manual_async_fn)]
-    impl<T: serde::de::DeserializeOwned> FromResponse for Created<T> {
-        fn from_response(
-            response: ClientResponse,
-        ) -> impl Future<Output = Result<Self, ServerFnError>> {
-            async move {
-                response
-                    .json()
-                    .await
-                    .map(Created)
-                    .map_err(ServerFnError::from)
-            }
-        }
-    }
+    status_answer!(Created, CREATED);
+    status_answer!(Accepted, ACCEPTED);
 
     // Dioxus checks at compile time that its client could send each argument. Ours sends them
     // (`Arg`); these say how dioxus's would, were it used. (The trait asks for a `'static`

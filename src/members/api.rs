@@ -1,27 +1,17 @@
 //! Members and invitations over HTTP. Every member lists the members; admins change roles,
 //! remove members (their open sockets of the workspace close at once) and invite (services
-//! behind `server_fns.rs`); the public `/api/invites/{token}` routes let an invitee see what a
-//! link offers and accept it, by signing in first or by creating their account through it.
+//! behind `server_fns.rs`); the invitation links' services let an invitee see what a link
+//! offers and accept it, by signing in first or by creating their account through it.
 
 use super::store::{AcceptError, ChangeError, MAX_PENDING_INVITES};
-use super::{AcceptInvite, Invite, InviteOffer, Member, NewInvite, SetRole};
-use crate::auth::api::{me_of, remember, sign_in, signed_in, Attempts, Auth};
-use crate::auth::{password, Email, Me, NewPassword, Role, SignupMode};
-use crate::http::{ApiError, Created, JsonBody, Removed};
+use super::{AcceptInvite, Invite, InviteOffer, Joined, Member, NewInvite, SetRole};
+use crate::auth::api::{me_of, remember, sign_in, signed_in, Auth};
+use crate::auth::{password, Email, NewPassword, Role, SignupMode};
+use crate::http::{ApiError, Created, Removed};
 use crate::state::AppState;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde_json::json;
 use tower_sessions::Session;
-
-/// The invitation links' routes (the workspace's own are server functions).
-pub fn routes(attempts: &Attempts) -> Router<AppState> {
-    Router::new()
-        .route("/api/invites/{token}", get(offer))
-        .route("/api/invites/{token}/accept", attempts.limit(post(accept)))
-}
 
 fn change_error(err: ChangeError) -> ApiError {
     match err {
@@ -144,16 +134,13 @@ fn accept_error(err: AcceptError) -> ApiError {
 
 /// GET /api/invites/{token} — public: what the link offers; 404 alike for unknown, used,
 /// revoked and expired links.
-async fn offer(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> Result<Json<InviteOffer>, ApiError> {
+pub async fn offer(state: &AppState, token: String) -> Result<InviteOffer, ApiError> {
     let pending = state
         .records
         .pending_invite(&token)
         .await?
         .ok_or_else(|| accept_error(AcceptError::NotValid))?;
-    Ok(Json(InviteOffer {
+    Ok(InviteOffer {
         workspace: pending.workspace_name,
         email: pending.email,
         role: Role::parse(&pending.role).ok_or_else(|| {
@@ -161,32 +148,33 @@ async fn offer(
         })?,
         expires_at: pending.expires_at,
         can_create_account: state.config.security.signup != SignupMode::Closed,
-    }))
+    })
 }
 
 /// POST /api/invites/{token}/accept — signed in as the invitee: joins (200 with `me`, now in
 /// that workspace). Signed out, with `{password}`: creates the invitee's account as a member
 /// and signs in (201), unless `FLIGHTDECK_SIGNUP=closed` (403) or the account exists (409:
 /// sign in first).
-async fn accept(
-    State(state): State<AppState>,
-    session: Session,
-    Path(token): Path<String>,
-    JsonBody(request): JsonBody<AcceptInvite>,
-) -> Result<(StatusCode, Json<Me>), ApiError> {
-    if let Some((current, ends_at)) = signed_in(&state, &session).await? {
+pub async fn accept(
+    state: &AppState,
+    session: &Session,
+    token: String,
+    request: AcceptInvite,
+) -> Result<Joined, ApiError> {
+    if let Some((current, ends_at)) = signed_in(state, session).await? {
         let place = state
             .records
             .accept_invite(&token, &current.user)
             .await
             .map_err(accept_error)?;
-        remember(&session, &place, ends_at).await?;
-        audit_join(&state, &place, false).await?;
+        remember(session, &place, ends_at).await?;
+        audit_join(state, &place, false).await?;
         if let Some(id) = session.id() {
             let why = crate::sync::api::Ending::WorkspaceChanged;
-            crate::sync::api::end_session(&state, &id.to_string(), why).await;
+            crate::sync::api::end_session(state, &id.to_string(), why).await;
         }
-        return Ok((StatusCode::OK, Json(me_of(&state, place).await?)));
+        let me = me_of(state, place).await?;
+        return Ok(Joined { me, created: false });
     }
     if state.config.security.signup == SignupMode::Closed {
         return Err(ApiError::new(
@@ -210,9 +198,10 @@ async fn accept(
         .join_by_invite(&pending, &hash)
         .await
         .map_err(accept_error)?;
-    sign_in(&state, &session, &place).await?;
-    audit_join(&state, &place, true).await?;
-    Ok((StatusCode::CREATED, Json(me_of(&state, place).await?)))
+    sign_in(state, session, &place).await?;
+    audit_join(state, &place, true).await?;
+    let me = me_of(state, place).await?;
+    Ok(Joined { me, created: true })
 }
 
 async fn audit_join(
@@ -234,4 +223,26 @@ async fn audit_join(
     };
     state.records.audit(entry).await?;
     Ok(())
+}
+
+/// 201 when the invitation created the account, 200 when a signed-in account joined; `me` as
+/// the body.
+impl axum::response::IntoResponse for Joined {
+    fn into_response(self) -> axum::response::Response {
+        let status = match self.created {
+            true => StatusCode::CREATED,
+            false => StatusCode::OK,
+        };
+        (status, axum::Json(self.me)).into_response()
+    }
+}
+
+/// How dioxus's client would read it (ours reads the JSON as `Joined`).
+impl dioxus::fullstack::FromResponse for Joined {
+    async fn from_response(
+        response: dioxus::fullstack::ClientResponse,
+    ) -> Result<Self, dioxus::fullstack::ServerFnError> {
+        let me = response.json().await?;
+        Ok(Joined { me, created: false })
+    }
 }

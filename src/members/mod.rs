@@ -92,6 +92,19 @@ pub struct AcceptInvite {
     pub password: Option<String>,
 }
 
+/// The answer to an accepted invitation: `me`, now in the workspace; sent with 201 when the
+/// invitation created the invitee's account and 200 when a signed-in account joined. The body is
+/// `me` alone: a reader of it gets `created: false` (the status is what says it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Joined {
+    /// Who is signed in, now in the invitation's workspace.
+    pub me: crate::auth::Me,
+    /// Whether the account was made by this invitation.
+    #[serde(skip)]
+    pub created: bool,
+}
+
 /// Why a membership change was refused (a 409).
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub enum MembershipError {

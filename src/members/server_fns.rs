@@ -3,12 +3,17 @@
 
 #[cfg(feature = "server")]
 use super::api;
-use super::{Invite, Member, NewInvite, SetRole};
+use super::{AcceptInvite, Invite, InviteOffer, Joined, Member, NewInvite, SetRole};
 #[cfg(feature = "server")]
 use crate::auth::api::Auth;
 use crate::http::{Created, JsonBody, Removed};
 #[cfg(feature = "server")]
 use crate::state::AppState;
+#[cfg(feature = "server")]
+use tower_sessions::Session;
+
+/// The path of an invitation's acceptance (the attempt limit is set by path).
+pub const ACCEPT_PATH: &str = "/api/invites/{token}/accept";
 
 crate::server_fns! {
     #[get("/api/workspace/members", auth: Auth, state: AppState)]
@@ -44,6 +49,22 @@ crate::server_fns! {
         api::invite(&state, &auth, new.0).await
     }
 
+    #[get("/api/invites/{token}", state: AppState)]
+    /// GET /api/invites/{token} — public: what the link offers (workspace, email, role, expiry,
+    /// whether an account may be made through it); 404 once used, revoked or expired.
+    pub async fn offer(token: String) -> InviteOffer {
+        api::offer(&state, token).await
+    }
+
+    #[post("/api/invites/{token}/accept", state: AppState, session: Session)]
+    /// POST /api/invites/{token}/accept — signed in as the invitee: joins (200 with `me`, now in
+    /// that workspace). Signed out, with `{password}`: creates the invitee's account as a member
+    /// and signs in (201), unless `FLIGHTDECK_SIGNUP=closed` (403) or the account exists (409:
+    /// sign in first).
+    pub async fn accept(token: String, request: JsonBody<AcceptInvite>) -> Joined {
+        api::accept(&state, &session, token, request.0).await
+    }
+
     #[delete("/api/workspace/invites/{id}", auth: Auth, state: AppState)]
     /// DELETE /api/workspace/invites/{id} — admins: `{success}`; 404 when it is not pending here.
     pub async fn revoke(id: String) -> Removed {
@@ -62,6 +83,8 @@ mod tests {
             "GET /api/workspace/invites",
             "POST /api/workspace/invites",
             "DELETE /api/workspace/invites/{id}",
+            "GET /api/invites/{token}",
+            "POST /api/invites/{token}/accept",
         ]);
     }
 }

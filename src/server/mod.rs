@@ -193,12 +193,15 @@ pub fn router(state: AppState) -> Router {
         crate::dashboard::server_fns::PATH | crate::sync::server_fns::UPDATE_PATH => {
             route.layer(state_limit)
         }
-        crate::auth::server_fns::LOGIN_PATH => limited.limit(route),
+        _ if crate::auth::server_fns::LIMITED_PATHS.contains(&path)
+            || path == crate::members::server_fns::ACCEPT_PATH =>
+        {
+            limited.limit(route)
+        }
         _ => route,
     };
     let api = crate::http::sf::mount(Router::new(), &fullstack, own_layers)
         .merge(crate::auth::api::routes(&attempts))
-        .merge(crate::members::api::routes(&attempts))
         .merge(crate::audit::api::routes())
         .merge(crate::agents::api::rate_limited(
             Router::new()
