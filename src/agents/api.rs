@@ -1,5 +1,7 @@
 //! The agent registry's services behind `server_fns.rs`: admins register agents (the token is
-//! shown once), everyone in the workspace lists them, admins revoke tokens. [`AgentAuth`] is how the `/api/v1` agent API knows its caller.
+//! shown once), everyone in the workspace lists them, admins revoke tokens, members who may
+//! change shared things run the health check on demand. [`AgentAuth`] is how the `/api/v1`
+//! agent API knows its caller, and [`rate_limited`] its per-token limit.
 
 use super::store::{RegisterError, TokenCheck};
 use super::{Agent, HealthRound, NewAgent, Registered, Revoked};

@@ -62,8 +62,8 @@ impl Default for Attempts {
     }
 }
 
-/// The account routes that are not server functions: sign-up and the setup link (their
-/// answers, 202 and 204, are not a server function's).
+/// The account route that is not a server function: whether a setup link is still good (204
+/// or 404, asked by scripts only).
 pub fn routes(attempts: &Attempts) -> Router<AppState> {
     super::signup::routes(attempts)
 }

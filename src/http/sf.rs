@@ -224,9 +224,6 @@ mod server {
         router
     }
 
-    /// The largest error body rewritten; a larger one is sent as it is.
-    const MAX_ERROR_BYTES: usize = 1024 * 1024;
-
     /// Dioxus wraps an error answer as `{"code", "message", "data": <the error>}`; the API's
     /// clients get the error itself (`{error, field, …}`), with the status dioxus already set.
     async fn plain_errors(response: Response) -> Response {
@@ -234,7 +231,9 @@ mod server {
             return response;
         }
         let (mut parts, body) = response.into_parts();
-        let bytes = match axum::body::to_bytes(body, MAX_ERROR_BYTES).await {
+        // The whole body, however large: it is this server's own answer, already in memory (a
+        // stale dashboard save's 409 carries the server's copy, up to its size limit).
+        let bytes = match axum::body::to_bytes(body, usize::MAX).await {
             Ok(bytes) => bytes,
             Err(err) => return ApiError::internal(format!("an error's body: {err}")).into(),
         };

@@ -147,6 +147,23 @@ async fn accounts_sign_up_in_and_out_with_a_lax_http_only_cookie(stack: Stack) {
 }
 
 #[tokio::test]
+async fn a_stale_save_of_a_large_state_gets_the_servers_copy() {
+    // Past axum's 2 MiB default (the route's own body limit is raised) and past 1 MiB in the
+    // 409's body: still a 409 with the server's whole copy, not a 500.
+    let stack = Stack::embedded();
+    let app = stack.spawn(&[("DASHBOARD_STATE_MAX_BYTES", "4194304")]);
+    let (client, _) = app.sign_up("large@example.com", "Large").await;
+    let note = "x".repeat(2_500_000);
+    let (status, body) = save(&client, &app, 0, &note).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = save(&client, &app, 0, "stale").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{}", body["error"]);
+    assert_eq!(body["serverVersion"], 1);
+    let kept = body["state"]["widgets"]["w1"]["config"]["note"].as_str();
+    assert_eq!(kept.map(str::len), Some(note.len()));
+}
+
+#[tokio::test]
 async fn the_session_cookie_is_secure_when_asked() {
     let stack = Stack::embedded();
     let app = stack.spawn(&[("FLIGHTDECK_SECURE_COOKIES", "1")]);
