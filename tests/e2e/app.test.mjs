@@ -3,7 +3,7 @@
 // overlap), a sidebar whose background runs the page's full height, and the PWA (installable, offline).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, launchBrowser, launchPersistent, hydrated, signIn, signUp, inNewContext } from "./helpers.mjs";
+import { serverAndBrowser, launchBrowser, launchPersistent, hydrated, signIn, signOut, signUp, inNewContext } from "./helpers.mjs";
 
 const env = serverAndBrowser();
 let accounts = 0;
@@ -335,10 +335,7 @@ test("the offline notice follows the connection, also after signing out and in a
   await withPage({}, async (page, context) => {
     await page.goto(env.server.url);
     await hydrated(page);
-    await page.click("#sign-out");
-    // The sign-in page, with or without `?next=/`: the sync socket's sign-out notice may navigate
-    // first (keeping where the user was), racing the button's own navigation.
-    await page.waitForURL((url) => url.pathname === "/login");
+    await signOut(page);
     await hydrated(page);
     const { email, password } = env.server.demo();
     await page.fill("#email", email);

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, serverAndBrowser, hydrated, signUp, inNewContext } from "./helpers.mjs";
+import { ROOT, serverAndBrowser, hydrated, signOut, signUp, inNewContext } from "./helpers.mjs";
 
 // Room for the 403-widget state below; a copy past it is refused (and kept aside).
 const MAX_WIDGETS = 450;
@@ -79,8 +79,7 @@ test("a browser whose storage was cleared gets the dashboard back from the serve
   await withPage(async (page, { key, me }) => {
     await page.click("#density-toggle");
     await synced(page);
-    await page.click("#sign-out");
-    await page.waitForURL(/\/login/);
+    await signOut(page);
     await page.evaluate(() => localStorage.clear());
     await hydrated(page);
     await page.fill("#email", me.user.email);

@@ -215,6 +215,21 @@ export async function hydrated(page) {
   await page.waitForSelector('#app[data-hydrated="true"]', { timeout: 30_000 });
 }
 
+/**
+ * Clicks "Sign out" and waits for the sign-in page, with or without `?next=`: the sync socket's
+ * sign-out notice may navigate first (keeping where the user was), racing the button's own
+ * navigation, and the later one aborts the earlier (net::ERR_ABORTED): then it waits for where
+ * the later one lands.
+ */
+export async function signOut(page) {
+  await page.click("#sign-out");
+  const onSignIn = (url) => url.pathname === "/login";
+  await page.waitForURL(onSignIn).catch((err) => {
+    if (!/ERR_ABORTED|detached/.test(String(err))) throw err;
+    return page.waitForURL(onSignIn);
+  });
+}
+
 /** For one test file: starts the server and a browser before its tests and stops them after. */
 export function serverAndBrowser(env = {}) {
   const shared = {};
