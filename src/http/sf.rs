@@ -348,35 +348,24 @@ mod server {
     // (`Arg`); these say how dioxus's would, were it used. (The trait asks for a `'static`
     // future, hence no `async fn`.)
 
-    #[allow(clippy::manual_async_fn)]
-    impl<T: serde::Serialize + 'static + Send> IntoRequest for JsonBody<T> {
-        fn into_request(
-            self,
-            request: ClientRequest,
-        ) -> impl Future<Output = Result<ClientResponse, RequestError>> + 'static {
-            async move { request.send_json(&self.0).await }
-        }
+    macro_rules! sent_as {
+        ($arg:ident, $request:ident, $value:ident => $send:expr) => {
+            #[allow(clippy::manual_async_fn)]
+            impl<T: serde::Serialize + 'static + Send> IntoRequest for $arg<T> {
+                fn into_request(
+                    self,
+                    $request: ClientRequest,
+                ) -> impl Future<Output = Result<ClientResponse, RequestError>> + 'static {
+                    let $value = self.0;
+                    async move { $send.await }
+                }
+            }
+        };
     }
 
-    #[allow(clippy::manual_async_fn)]
-    impl<T: serde::Serialize + 'static + Send> IntoRequest for MaybeJson<T> {
-        fn into_request(
-            self,
-            request: ClientRequest,
-        ) -> impl Future<Output = Result<ClientResponse, RequestError>> + 'static {
-            async move { request.send_json(&self.0).await }
-        }
-    }
-
-    #[allow(clippy::manual_async_fn)]
-    impl<T: serde::Serialize + 'static + Send> IntoRequest for QueryParams<T> {
-        fn into_request(
-            self,
-            request: ClientRequest,
-        ) -> impl Future<Output = Result<ClientResponse, RequestError>> + 'static {
-            async move { request.extend_query(&self.0).send_empty_body().await }
-        }
-    }
+    sent_as!(JsonBody, request, value => request.send_json(&value));
+    sent_as!(MaybeJson, request, value => request.send_json(&value));
+    sent_as!(QueryParams, request, value => request.extend_query(&value).send_empty_body());
 }
 
 #[cfg(test)]
