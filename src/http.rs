@@ -35,7 +35,7 @@ pub use extract::JsonBytes;
 mod payload;
 pub use payload::{Accepted, Created, JsonBody, MaybeJson, QueryParams, Removed};
 pub mod sf;
-pub use loader::{use_answers, use_api, Api, Loaded};
+pub use loader::{use_answers, use_api, Api, Load, Loaded};
 #[cfg(feature = "server")]
 pub(crate) use server::retry_header;
 #[cfg(feature = "server")]

@@ -2,12 +2,13 @@
 //! (the choice is kept in the dashboard state): metric cards, four charts, the top agents three
 //! ways, the report as CSV or JSON, and the exports written on a schedule.
 
-use super::model::{ExportInfo, Report};
+use super::model::{ExportInfo, Report, ReportQuery};
+use super::server_fns::load;
 use crate::app::Route;
-use crate::audit::encode;
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
-use crate::http::{use_api, Api, Loaded};
+use crate::http::sf::encode;
+use crate::http::{use_api, Api, Load, Loaded, QueryParams};
 use crate::pages::PageHeader;
 use crate::settings::locale::{use_locale, use_timezone, Style};
 use crate::ui::BUTTON;
@@ -51,21 +52,24 @@ fn period(saved: &SavedFilter) -> &'static str {
         .map_or("week", |(name, _)| name)
 }
 
-/// The report's query (without `?`) for the saved choice in zone `tz`; empty while a custom
-/// period still lacks a day.
-fn query(saved: &SavedFilter, tz: &str) -> String {
-    let day = |key: &str| saved.values.get(key).map_or("", |v| v.trim());
+/// The report's query for the saved choice in zone `tz`; none while a custom period still
+/// lacks a day.
+fn query(saved: &SavedFilter, tz: &str) -> Option<ReportQuery> {
+    let day = |key: &str| {
+        let day = saved.values.get(key).map_or("", |v| v.trim());
+        Some(day.to_owned()).filter(|day| !day.is_empty())
+    };
     let period = period(saved);
-    let mut out = format!("period={period}");
-    if period == "custom" {
-        let (from, to) = (day("from"), day("to"));
-        if from.is_empty() || to.is_empty() {
-            return String::new();
-        }
-        out.push_str(&format!("&from={}&to={}", encode(from), encode(to)));
-    }
-    out.push_str(&format!("&tz={}", encode(tz)));
-    out
+    let (from, to) = match period {
+        "custom" => (Some(day("from")?), Some(day("to")?)),
+        _ => (None, None),
+    };
+    Some(ReportQuery {
+        period: Some(period.to_owned()),
+        from,
+        to,
+        tz: Some(tz.to_owned()),
+    })
 }
 
 /// The period chosen: the saved choice, the report's query it makes, and the custom days as
@@ -73,8 +77,8 @@ fn query(saved: &SavedFilter, tz: &str) -> String {
 #[derive(Clone, Copy, PartialEq)]
 struct Choice {
     saved: Signal<SavedFilter>,
-    /// What the report is asked for (empty: not yet); a memo, so only a real change fetches again.
-    wanted: Memo<String>,
+    /// What the report is asked for (none: not yet); a memo, so only a real change fetches again.
+    wanted: Memo<Option<ReportQuery>>,
     from: Signal<String>,
     to: Signal<String>,
 }
@@ -131,14 +135,11 @@ pub fn Analytics() -> Element {
     let choice = use_choice();
     let wanted = choice.wanted;
     // The report shown (an answer to an older request is dropped), and the scheduled exports.
-    let report = use_api::<Report>(move || {
-        let query = wanted();
-        match query.is_empty() {
-            true => String::new(),
-            false => format!("/api/analytics?{query}"),
-        }
+    let report = use_api(move || match wanted() {
+        Some(query) => load::report(QueryParams(query)),
+        None => Load::nothing(),
     })?;
-    let exports = use_api::<Vec<ExportInfo>>(|| "/api/analytics/exports".into())?;
+    let exports = use_api(super::server_fns::load::exports)?;
     rsx! {
         PageHeader {
             title: "Analytics",
@@ -154,7 +155,7 @@ pub fn Analytics() -> Element {
 #[component]
 fn PeriodForm(choice: Choice, report: Api<Report>) -> Element {
     let chosen = period(&(choice.saved)());
-    let wanted = (choice.wanted)();
+    let wanted = (choice.wanted)().map(|query| QueryParams(query).encoded());
     rsx! {
         form {
             id: "analytics-filters",
@@ -189,7 +190,7 @@ fn PeriodForm(choice: Choice, report: Api<Report>) -> Element {
             if chosen == "custom" {
                 CustomDays { choice, report }
             }
-            if !wanted.is_empty() {
+            if let Some(wanted) = wanted {
                 div { class: "ml-auto flex gap-2",
                     a {
                         id: "analytics-export-csv",
@@ -257,9 +258,9 @@ fn CustomDays(choice: Choice, report: Api<Report>) -> Element {
 
 /// The report for the period, or why there is none yet.
 #[component]
-fn ReportView(wanted: Memo<String>, report: Api<Report>) -> Element {
+fn ReportView(wanted: Memo<Option<ReportQuery>>, report: Api<Report>) -> Element {
     let locale = use_locale();
-    if wanted().is_empty() {
+    if wanted().is_none() {
         return rsx! {
             p {
                 id: "analytics-pick",
@@ -381,6 +382,9 @@ mod tests {
 
     #[test]
     fn the_saved_choice_becomes_the_query() {
+        let query = |saved: &SavedFilter, tz: &str| {
+            query(saved, tz).map_or(String::new(), |q| QueryParams(q).encoded())
+        };
         assert_eq!(query(&SavedFilter::default(), "UTC"), "period=week&tz=UTC");
         assert_eq!(period(&saved(&[("period", "year")])), "week");
         let day = saved(&[("period", "day"), ("from", "2026-11-01")]);
@@ -395,7 +399,7 @@ mod tests {
         ]);
         assert_eq!(
             query(&custom, "UTC"),
-            "period=custom&from=2026-11-01&to=2026-11-09&tz=UTC"
+            "from=2026-11-01&period=custom&to=2026-11-09&tz=UTC"
         );
         let half = saved(&[("period", "custom"), ("from", "2026-11-01")]);
         assert_eq!(query(&half, "UTC"), "");

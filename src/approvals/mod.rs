@@ -481,6 +481,16 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
+impl ListQuery {
+    /// Those of one status (`pending`, …; `all`: every status), up to the default limit.
+    pub fn status(status: &str) -> Self {
+        Self {
+            status: Some(status.to_owned()),
+            limit: None,
+        }
+    }
+}
+
 /// `DELETE /api/approvals/{id}` query.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -117,46 +117,32 @@ pub struct AuditFilter {
 }
 
 impl AuditFilter {
-    /// The query string of this filter and the time zone its days and exported times are in
-    /// (left out for UTC, the default), without `?`.
-    pub fn query(&self, tz: &str) -> String {
-        let pairs = [
-            ("user_id", &self.user_id),
-            ("resource_type", &self.resource_type),
-            ("action", &self.action),
-            ("date_from", &self.date_from),
-            ("date_to", &self.date_to),
-            ("q", &self.q),
-        ];
-        let mut out: Vec<String> = pairs
-            .iter()
-            .filter(|(_, value)| !value.trim().is_empty())
-            .map(|(key, value)| format!("{key}={}", encode(value.trim())))
-            .collect();
-        // Days are read in the zone, and exports write times in it.
-        if tz != "UTC" {
-            out.push(format!("tz={}", encode(tz)));
+    /// The query of this filter, with the time zone its days and exported times are in (left
+    /// out for UTC, the default); what is empty is left out.
+    pub fn params(&self, tz: &str) -> Params {
+        let set = |value: &str| Some(value.trim().to_owned()).filter(|value| !value.is_empty());
+        Params {
+            user_id: set(&self.user_id),
+            resource_type: set(&self.resource_type),
+            action: set(&self.action),
+            date_from: set(&self.date_from),
+            date_to: set(&self.date_to),
+            // Days are read in the zone, and exports write times in it.
+            tz: set(tz).filter(|tz| tz != "UTC"),
+            q: set(&self.q),
+            ..Params::default()
         }
-        out.join("&")
+    }
+
+    /// [`Self::params`] as a query string, without `?` (the CSV export's link).
+    pub fn query(&self, tz: &str) -> String {
+        crate::http::QueryParams(self.params(tz)).encoded()
     }
 
     /// Whether any filter is set.
     pub fn is_empty(&self) -> bool {
         self == &Self::default()
     }
-}
-
-/// Percent-encodes a query value (RFC 3986's unreserved characters pass).
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// One page of `GET /api/audit-logs`, newest first.

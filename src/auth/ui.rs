@@ -2,8 +2,8 @@
 //! page (with sign-up where `FLIGHTDECK_SIGNUP=open`), the first admin's setup page, the
 //! workspace switcher and the user menu of the top bar.
 
-use super::{AuthOptions, LoginRequest, Me, SignupMode, SignupRequest, SwitchWorkspace};
-use crate::http::{use_api, Api, CallError, JsonBody, Loaded};
+use super::{LoginRequest, Me, SignupMode, SignupRequest, SwitchWorkspace};
+use crate::http::{use_api, Api, CallError, JsonBody, Load, Loaded};
 use crate::members::{AcceptInvite, InviteOffer};
 use crate::pages::PageTitle;
 use crate::settings::saves::Saves;
@@ -31,8 +31,8 @@ pub struct SessionContext {
 /// signed in and their settings), sends a browser whose session ended to the sign-in page, and
 /// applies the user's theme and language from their settings.
 pub fn use_session_provider() -> Result<SessionContext, RenderError> {
-    let me_api = use_api::<Me>(|| "/api/auth/me".into())?;
-    let settings_api = use_api::<AllSettings>(|| "/api/settings".into())?;
+    let me_api = use_api(super::server_fns::load::me)?;
+    let settings_api = use_api(crate::settings::server_fns::load::all)?;
     let me = use_signal(|| me_api.ok());
     let settings = use_signal(|| settings_api.ok());
     let error = use_signal(|| None);
@@ -200,7 +200,7 @@ enum Mode {
 pub fn Login() -> Element {
     let mut mode = use_signal(|| Mode::SignIn);
     // Whether sign-up is open (by default accounts come by invitation).
-    let options = use_api::<AuthOptions>(|| "/api/auth/options".into())?;
+    let options = use_api(super::server_fns::load::options)?;
     let open = move || options.ok().is_some_and(|o| o.signup == SignupMode::Open);
     let signing_up = mode() == Mode::SignUp;
     rsx! {
@@ -315,18 +315,14 @@ struct Invitation {
 /// mode only.
 fn use_invitation(mode: Mode, token: &str) -> Result<Invitation, RenderError> {
     let invite = mode == Mode::Invite;
-    let path = if invite {
-        format!("/api/invites/{token}")
-    } else {
-        String::new()
-    };
-    let offer = use_api::<InviteOffer>(move || path.clone())?;
-    let me = use_api::<Me>(move || {
-        if invite {
-            "/api/auth/me".into()
-        } else {
-            String::new()
-        }
+    let token = token.to_owned();
+    let offer = use_api(move || match invite {
+        true => crate::members::server_fns::load::offer(token.clone()),
+        false => Load::nothing(),
+    })?;
+    let me = use_api(move || match invite {
+        true => super::server_fns::load::me(),
+        false => Load::nothing(),
     })?;
     let signed_in = use_memo(move || me.ok().is_some());
     Ok(Invitation { offer, signed_in })

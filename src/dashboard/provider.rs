@@ -5,7 +5,7 @@
 
 #[cfg(feature = "web")]
 use super::merge::{merge_sections, on_sign_in};
-use super::{DashboardState, SavedFilter, ServerCopy};
+use super::{DashboardState, SavedFilter};
 use crate::auth::SessionContext;
 use crate::http::use_api;
 use crate::shell::Online;
@@ -61,7 +61,7 @@ impl DashboardStore {
 /// the page with its copy; the browser then reconciles that copy with its own.
 pub fn use_dashboard_provider() -> Result<DashboardStore, RenderError> {
     let session = use_context::<SessionContext>();
-    let server_copy = use_api::<ServerCopy>(|| "/api/dashboard/state".into())?;
+    let server_copy = use_api(super::server_fns::load::load)?;
     // The server's copy as the page was rendered with it (`Some(None)`: it has none).
     let rendered = use_hook(|| {
         let copy = match server_copy.peek_result() {

@@ -11,7 +11,44 @@ use dioxus::fullstack::{serialize_context, SerializeContextEntry};
 use dioxus::prelude::*;
 use serde::de::DeserializeOwned;
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 use std::rc::Rc;
+
+/// What [`use_api`] loads: a `GET` of the JSON API that answers a `T`. Made by a server
+/// function's twin in its domain's `server_fns::load` (`approvals::server_fns::load::list(…)`),
+/// so that a page names neither the path nor the query, only the typed arguments.
+pub struct Load<T> {
+    /// The path with its query; empty: nothing to load.
+    path: String,
+    answer: PhantomData<fn() -> T>,
+}
+
+impl<T> Load<T> {
+    /// The load of `path` (with its query), as `server_fns!` makes it.
+    #[doc(hidden)]
+    pub fn new(path: String) -> Self {
+        Self {
+            path,
+            answer: PhantomData,
+        }
+    }
+
+    /// Nothing to load (yet): the answer stays [`Loaded::Loading`].
+    pub fn nothing() -> Self {
+        Self::new(String::new())
+    }
+
+    /// The same load, its answer read as JSON: for the one hand reader the bytes of the browser
+    /// build call for (`widgets::feed`, which reads the live events' items the same way).
+    pub fn json(self) -> Load<serde_json::Value> {
+        Load::new(self.path)
+    }
+
+    /// The path with its query (empty for [`Self::nothing`]).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
 
 /// An answer as it travels in the page: its status and body (an error's `{error, field}`; status
 /// 0 when the server could not be reached).
@@ -164,12 +201,16 @@ fn parse<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, CallError> {
     }
 }
 
-/// Loads `path()` (`GET`, a path of the JSON API) and again whenever a signal `path` reads
-/// changes; an empty path loads nothing (the answer stays [`Loaded::Loading`]). On the server the
-/// page waits for the answer (so the HTML holds it); in the browser nothing waits: the page shows
-/// [`Loaded::Loading`] or the previous answer meanwhile.
+/// Loads `load()` (a server function's `GET`, from its domain's `server_fns::load`) and again
+/// whenever a signal `load` reads changes; [`Load::nothing`] loads nothing (the answer stays
+/// [`Loaded::Loading`]). On the server the page waits for the answer (so the HTML holds it); in
+/// the browser nothing waits: the page shows [`Loaded::Loading`] or the previous answer
+/// meanwhile.
 #[track_caller]
-pub fn use_api<T: 'static>(path: impl FnMut() -> String + 'static) -> Result<Api<T>, RenderError> {
+pub fn use_api<T: 'static>(
+    mut load: impl FnMut() -> Load<T> + 'static,
+) -> Result<Api<T>, RenderError> {
+    let path = move || load().path;
     let resource = use_answer(Box::new(path), std::panic::Location::caller())?;
     let parsed = use_hook(|| CopyValue::new(None));
     Ok(Api { resource, parsed })

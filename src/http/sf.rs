@@ -49,6 +49,17 @@ macro_rules! server_fns {
             )*
         }
 
+        /// Each `GET` above as a [`Load`](crate::http::Load) for
+        /// [`use_api`](crate::http::use_api): the same name and typed arguments, the answer type
+        /// it loads.
+        pub mod load {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                $crate::load_fn!($method $path, $name($($arg: $ty),*) -> $answer);
+            )*
+        }
+
         $(
             $(#[doc = $doc])*
             ///
@@ -118,8 +129,16 @@ impl<T: Serialize> Arg for super::QueryParams<T> {
     }
 }
 
-/// Percent-encodes a query name or value (everything but RFC 3986's unreserved characters).
-fn encode(text: &str) -> String {
+impl<T: Serialize> super::QueryParams<T> {
+    /// The query string it is, without `?` (a download link's, beside the load's).
+    pub fn encoded(&self) -> String {
+        self.query().unwrap_or_default()
+    }
+}
+
+/// Percent-encodes a query name or value or a path segment (everything but RFC 3986's
+/// unreserved characters).
+pub fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
@@ -130,6 +149,19 @@ fn encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// A `GET` server function as a [`Load`](super::Load) (other methods make none).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! load_fn {
+    (get $path:literal, $name:ident($($arg:ident: $ty:ty),*) -> $answer:ty) => {
+        #[doc = concat!("`GET ", $path, "`, loaded by `use_api`.")]
+        pub fn $name($($arg: $ty),*) -> $crate::http::Load<$answer> {
+            $crate::http::Load::new($crate::http::sf::prepare(format!($path), &[$(&$arg),*]).0)
+        }
+    };
+    ($method:ident $($rest:tt)*) => {};
 }
 
 /// The HTTP method of a route attribute (`post` → `"POST"`).
@@ -408,5 +440,37 @@ mod tests {
         let query = crate::http::QueryParams(serde_json::json!({"reason": "a b"}));
         let (path, body) = prepare("/api/x/7".into(), &[&query]);
         assert_eq!((path.as_str(), body), ("/api/x/7?reason=a%20b", None));
+    }
+
+    #[test]
+    fn a_get_is_also_the_load_of_its_path_with_its_typed_arguments() {
+        use crate::http::{Load, QueryParams};
+        let queue = crate::approvals::server_fns::load::list(QueryParams(
+            crate::approvals::ListQuery::status("pending"),
+        ));
+        assert_eq!(queue.path(), "/api/approvals?status=pending");
+        let offer = crate::members::server_fns::load::offer("tok-1".into());
+        assert_eq!(offer.path(), "/api/invites/tok-1");
+        assert_eq!(
+            crate::fleet::server_fns::load::of_kind("health".into())
+                .json()
+                .path(),
+            "/api/fleet/health"
+        );
+        let filter = crate::audit::AuditFilter {
+            action: "approval.decide".into(),
+            ..Default::default()
+        };
+        let page = crate::audit::server_fns::load::page(QueryParams(crate::audit::Params {
+            limit: Some("50".into()),
+            cursor: Some("1700000000000/e 1".into()),
+            ..filter.params("Europe/Paris")
+        }));
+        assert_eq!(
+            page.path(),
+            "/api/audit-logs?action=approval.decide&cursor=1700000000000%2Fe%201&limit=50\
+             &tz=Europe%2FParis"
+        );
+        assert_eq!(Load::<()>::nothing().path(), "");
     }
 }

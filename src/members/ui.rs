@@ -68,8 +68,8 @@ impl Roster {
 
 /// The members and invitations (the server renders the section with them).
 fn use_roster() -> Result<Roster, RenderError> {
-    let members = use_api::<Vec<Member>>(|| "/api/workspace/members".into())?;
-    let invites = use_api::<Vec<Invite>>(|| "/api/workspace/invites".into())?;
+    let members = use_api(super::server_fns::load::list)?;
+    let invites = use_api(super::server_fns::load::invites)?;
     let mut message = use_signal(|| None::<Result<String, String>>);
     use_answers(members, move |answer| {
         if let Err(err) = answer {

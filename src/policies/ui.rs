@@ -131,7 +131,7 @@ impl PolicyEditor {
 
 /// The policy as saved (the server renders the page with it), and the draft made from it.
 fn use_policy_editor() -> Result<PolicyEditor, RenderError> {
-    let saved = use_api::<PolicyRevision>(|| "/api/policies".into())?;
+    let saved = use_api(super::server_fns::load::read)?;
     let mut editor = PolicyEditor {
         saved,
         draft: use_signal(|| None::<Result<Draft, String>>),

@@ -24,9 +24,13 @@ impl Source {
     async fn reload(self) -> bool {
         match self {
             Source::Fleet(feed, kind) => feed.fetch(kind).await,
-            Source::Broken => crate::http::call::<Value>("GET", "/api/fleet/nope", None)
-                .await
-                .is_ok(),
+            Source::Broken => {
+                // A kind the server does not know: always 404.
+                let load = crate::fleet::server_fns::load::of_kind("nope".into());
+                crate::http::call::<Value>("GET", load.path(), None)
+                    .await
+                    .is_ok()
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 //! read from JSON by hand and kept per kind in a list ordered by time: derived deserializers,
 //! maps and sorts would each weigh on the browser build.
 
+use crate::fleet::server_fns::load;
 use crate::fleet::{FleetItem, Kind};
 use crate::http::{call, use_answers, use_api, CallError};
 use dioxus::prelude::*;
@@ -167,7 +168,8 @@ impl Feed {
 
     /// Reads every kind; each kind's state says how it went.
     pub async fn fetch_all(mut self) {
-        self.took(call::<Value>("GET", "/api/fleet", None).await, None);
+        let answer = call::<Value>("GET", load::everything().path(), None).await;
+        self.took(answer, None);
     }
 
     /// Takes a read of every kind, or of `only` one: the items, or why the kinds not read yet
@@ -198,8 +200,7 @@ impl Feed {
 
     /// Reads one kind again (a widget's retry); whether it worked.
     pub async fn fetch(mut self, kind: Kind) -> bool {
-        let path = format!("/api/fleet/{}", kind.as_str());
-        let answer = call::<Value>("GET", &path, None).await;
+        let answer = call::<Value>("GET", of_kind(kind).path(), None).await;
         let (load, ok) = match answer.map(parse_list) {
             Ok(Some(items)) => {
                 self.slot(kind).items.set(Vec::new());
@@ -217,6 +218,11 @@ impl Feed {
     }
 }
 
+/// The load of one kind's items.
+fn of_kind(kind: Kind) -> crate::http::Load<Vec<FleetItem>> {
+    load::of_kind(kind.as_str().to_owned())
+}
+
 impl Default for Feed {
     fn default() -> Self {
         Self::new()
@@ -227,11 +233,10 @@ impl Default for Feed {
 /// the page), then kept current over the `fleet` topic (read again whenever the subscription
 /// restarts, to catch what was missed).
 pub fn use_feed_provider(only: Option<Kind>) -> Result<Feed, RenderError> {
-    let path = move || match only {
-        Some(kind) => format!("/api/fleet/{}", kind.as_str()),
-        None => "/api/fleet".to_owned(),
-    };
-    let first = use_api::<Value>(path)?;
+    let first = use_api(move || match only {
+        Some(kind) => of_kind(kind).json(),
+        None => load::everything().json(),
+    })?;
     let mut feed = use_context_provider(Feed::new);
     use_answers(first, move |answer| feed.took(answer, only));
     let read = move || {

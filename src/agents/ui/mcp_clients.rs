@@ -8,7 +8,7 @@ use dioxus::prelude::*;
 /// since when; live.
 #[component]
 pub(super) fn McpClients() -> Element {
-    let clients = use_api::<Vec<crate::mcp::McpClient>>(|| "/api/mcp/clients".into())?;
+    let clients = use_api(crate::mcp::server_fns::load::clients)?;
     use_future(move || async move {
         #[cfg(feature = "web")]
         crate::sync::client::follow(

@@ -2,8 +2,8 @@
 //! and (admins) the form to add one, by URL or by a program the operator offers, and removal.
 
 use crate::auth::SessionContext;
-use crate::http::{use_api, Api, JsonBody, Loaded};
-use crate::mcp::{McpOverview, NewMcpServer, OfferedServer, ServerStatus, Transport};
+use crate::http::{use_api, Api, JsonBody, Load, Loaded};
+use crate::mcp::{McpOverview, NewMcpServer, ServerStatus, Transport};
 use crate::ui::{BUTTON, INPUT};
 use dioxus::prelude::*;
 
@@ -11,16 +11,16 @@ use dioxus::prelude::*;
 /// form to add one and a button to remove each.
 #[component]
 pub(super) fn McpServers(admin: bool) -> Element {
-    let overview = use_api::<McpOverview>(|| "/api/mcp/servers".into())?;
+    let overview = use_api(crate::mcp::server_fns::load::list)?;
     let mut message = use_signal(|| None::<String>);
     // What the operator offers (admins enable those by name).
     let session = use_context::<SessionContext>();
-    let offered = use_api::<Vec<OfferedServer>>(move || {
+    let offered = use_api(move || {
         let admin = (session.me)().is_some_and(|me| me.role.can_manage_members());
         if admin {
-            "/api/mcp/offered".into()
+            crate::mcp::server_fns::load::offered()
         } else {
-            String::new()
+            Load::nothing()
         }
     })?;
     let offered = offered.ok().unwrap_or_default();

@@ -17,7 +17,7 @@ use self::list::AgentList;
 use self::mcp_clients::McpClients;
 use self::mcp_servers::McpServers;
 use self::register::{NewToken, RegisterForm};
-use super::{Agent, Registered};
+use super::Registered;
 use crate::auth::SessionContext;
 use crate::dashboard::provider::use_saved_filter;
 use crate::fleet::Kind;
@@ -32,7 +32,7 @@ use dioxus::prelude::*;
 pub fn Agents() -> Element {
     let session = use_context::<SessionContext>();
     let admin = (session.me)().is_some_and(|me| me.role.can_manage_members());
-    let agents = use_api::<Vec<Agent>>(|| "/api/agents".into())?;
+    let agents = use_api(crate::agents::server_fns::load::list)?;
     // The last health check of each agent: read, then live over the `fleet` topic.
     let feed = use_feed_provider(Some(Kind::Health))?;
     // The search and health filter are kept per user in the dashboard state.

@@ -3,10 +3,10 @@
 
 use super::live::use_live_list;
 use super::{Approval, Status};
-use crate::approvals::server_fns::{approve, reject};
-use crate::approvals::RunStatus;
+use crate::approvals::server_fns::{approve, load, reject};
+use crate::approvals::{ListQuery, RunStatus};
 use crate::auth::SessionContext;
-use crate::http::{use_api, Loaded, MaybeJson};
+use crate::http::{use_api, Loaded, MaybeJson, QueryParams};
 use crate::ui::BUTTON_SMALL;
 use dioxus::prelude::*;
 use std::rc::Rc;
@@ -17,7 +17,7 @@ use std::rc::Rc;
 pub fn ApprovalQueue() -> Element {
     let session = use_context::<SessionContext>();
     let can_decide = (session.me)().is_some_and(|me| me.role.can_change_shared());
-    let answer = use_api::<Vec<Approval>>(|| "/api/approvals?status=pending".into())?;
+    let answer = use_api(|| load::list(QueryParams(ListQuery::status("pending"))))?;
     // Pending ones, and a run until the widget loads again: its bar, then its outcome.
     let live = use_live_list(answer, None);
     let mut list = live.list;

@@ -5,8 +5,8 @@
 use super::bulk::BulkDecision;
 use super::live::{use_live_list, LiveList};
 use super::{stays, upsert, Approval};
-use crate::approvals::server_fns::{approve, cancel, reject};
-use crate::approvals::{CancelQuery, Decision};
+use crate::approvals::server_fns::{self, approve, cancel, reject};
+use crate::approvals::{CancelQuery, Decision, ListQuery};
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
 use crate::http::{use_api, Api, MaybeJson, QueryParams};
@@ -58,9 +58,9 @@ impl Queue {
 pub(super) fn use_queue() -> Result<Queue, RenderError> {
     let saved = use_saved_filter("approvals");
     let show_all = use_memo(move || saved().values.get("status").is_some_and(|s| s == "all"));
-    let answer = use_api::<Vec<Approval>>(move || {
+    let answer = use_api(move || {
         let status = if show_all() { "all" } else { "pending" };
-        format!("/api/approvals?status={status}")
+        server_fns::load::list(QueryParams(ListQuery::status(status)))
     })?;
     let live = use_live_list(answer, Some(show_all));
     let search = use_memo(move || lowercase(saved().search.trim()));

@@ -3,10 +3,11 @@
 //! page of entries shown, loaded for them ([`use_entries`]).
 
 use super::{Shown, PAGE};
-use crate::audit::{AuditFilter, AuditPage};
+use crate::audit::server_fns::load;
+use crate::audit::{AuditFilter, AuditPage, Params};
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
-use crate::http::{use_api, Api, Loaded};
+use crate::http::{use_api, Api, Loaded, QueryParams};
 use crate::settings::locale::use_timezone;
 use dioxus::prelude::*;
 
@@ -85,17 +86,12 @@ pub(super) fn use_entries(
 ) -> Result<(Api<AuditPage>, Memo<Loaded<Shown>>), RenderError> {
     let Browse { filter, pages, .. } = browse;
     let zone = use_timezone();
-    let entries = use_api::<AuditPage>(move || {
-        let mut path = format!("/api/audit-logs?limit={PAGE}");
-        let query = filter().query(&zone());
-        if !query.is_empty() {
-            path.push('&');
-            path.push_str(&query);
-        }
-        if let Some(cursor) = pages().last().cloned().flatten() {
-            path.push_str(&format!("&cursor={}", crate::audit::encode(&cursor)));
-        }
-        path
+    let entries = use_api(move || {
+        load::page(QueryParams(Params {
+            limit: Some(PAGE.to_string()),
+            cursor: pages().last().cloned().flatten(),
+            ..filter().params(&zone())
+        }))
     })?;
     let shown = use_memo(move || entries.get().map(Shown::from));
     Ok((entries, shown))

@@ -1,14 +1,13 @@
 //! The audit page's hash chain status: whether the workspace's chain is intact, checked when the
 //! page opens and again on demand.
 
-use crate::audit::ChainReport;
 use crate::http::{use_api, Loaded};
 use dioxus::prelude::*;
 
 /// Whether the workspace's hash chain is intact, checked when the page opens.
 #[component]
 pub(super) fn ChainStatus() -> Element {
-    let report = use_api::<ChainReport>(|| "/api/audit/verify".into())?;
+    let report = use_api(crate::audit::server_fns::load::verify)?;
     let (tone, text) = match report.get() {
         _ if report.loading() => ("checking", "Checking the hash chain…".to_owned()),
         Loaded::Loading => ("checking", "Checking the hash chain…".to_owned()),

@@ -17,7 +17,7 @@ use self::browse::{use_browse, use_entries};
 use self::chain::ChainStatus;
 use self::filters::Filters;
 use self::list::Entries;
-use super::{AuditEntry, AuditFacets, AuditPage};
+use super::{AuditEntry, AuditPage};
 use crate::http::use_api;
 use crate::pages::PageHeader;
 use dioxus::prelude::*;
@@ -50,7 +50,7 @@ impl From<AuditPage> for Shown {
 pub fn Audit() -> Element {
     let browse = use_browse();
     let (entries, shown) = use_entries(browse)?;
-    let facets = use_api::<AuditFacets>(|| "/api/audit-logs/facets".into())?;
+    let facets = use_api(crate::audit::server_fns::load::facets)?;
     // One handler for the page's life: a new closure per render would make every row's props
     // unequal (handlers compare by pointer) and render all of them again.
     let mut open = browse.open;
@@ -81,7 +81,7 @@ pub fn Audit() -> Element {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::ChainReport;
+    use crate::audit::{AuditFacets, ChainReport};
 
     #[test]
     fn the_answers_read_back_as_the_models_the_server_writes() {
