@@ -240,8 +240,9 @@ pub fn router(state: AppState) -> Router {
             state.config.limits.request_timeout,
             crate::quota::timeout::cut,
         ))
+        // The counter needs the metrics only, not the whole state.
         .layer(middleware::from_fn_with_state(
-            state,
+            state.metrics.clone(),
             metrics::api::count_requests,
         ))
         .layer(CompressionLayer::new())

@@ -1,6 +1,7 @@
 //! `GET /metrics` (behind `FLIGHTDECK_METRICS_TOKEN` when set) and the middleware that counts
 //! every answered request.
 
+use super::Metrics;
 use crate::http::ApiError;
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
@@ -12,7 +13,7 @@ use sha2::{Digest, Sha256};
 /// Counts every answered request by its route's pattern; what no route matches (rendered pages)
 /// counts as `fallback`, so a scan of random paths cannot grow the series without bound.
 pub async fn count_requests(
-    State(state): State<AppState>,
+    State(metrics): State<Metrics>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -22,9 +23,7 @@ pub async fn count_requests(
         .get::<MatchedPath>()
         .map_or_else(|| "fallback".to_owned(), |path| path.as_str().to_owned());
     let response = next.run(request).await;
-    state
-        .metrics
-        .request_answered(method, route, response.status().as_u16());
+    metrics.request_answered(method, route, response.status().as_u16());
     response
 }
 
