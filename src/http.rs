@@ -340,24 +340,16 @@ impl std::fmt::Display for CallError {
 }
 
 /// Calls the JSON API from the browser: `method` on `path` with an optional JSON body, parsing a
-/// JSON answer. Outside the browser (server rendering) it does nothing and says so.
+/// JSON answer; what the browser's calls of server functions and a [`Load::fetch`] return (one
+/// future type per answer type, shared by every call with that answer). Outside the browser
+/// (server rendering) it does nothing and says so.
 pub async fn call<T: serde::de::DeserializeOwned>(
-    method: &str,
-    path: &str,
-    body: Option<serde_json::Value>,
-) -> Result<T, CallError> {
-    // Only the parsing is generic: the request itself is one function in the wasm, not one per
-    // answer type.
-    read(request(method, path, body).await)
-}
-
-/// [`call`] with an owned path: what the browser's calls of server functions return (one future
-/// type per answer type, shared by every function with that answer).
-pub async fn call_owned<T: serde::de::DeserializeOwned>(
     method: &'static str,
     path: String,
     body: Option<serde_json::Value>,
 ) -> Result<T, CallError> {
+    // Only the parsing is generic: the request itself is one function in the wasm, not one per
+    // answer type.
     read(request(method, &path, body).await)
 }
 

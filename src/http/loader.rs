@@ -44,6 +44,15 @@ impl<T> Load<T> {
         Load::new(self.path)
     }
 
+    /// Sends it once now, outside [`use_api`] (a retry or catch-up of a hand-kept list): the
+    /// answer read as a `T`, through the same request function (cache, shared in-flight GETs).
+    pub async fn fetch(self) -> Result<T, CallError>
+    where
+        T: DeserializeOwned,
+    {
+        super::call("GET", self.path, None).await
+    }
+
     /// The path with its query (empty for [`Self::nothing`]).
     pub fn path(&self) -> &str {
         &self.path

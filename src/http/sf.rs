@@ -74,7 +74,7 @@ macro_rules! server_fns {
                 #[cfg(not(feature = "server"))]
                 {
                     let (path, body) = $crate::http::sf::prepare(format!($path), &[$(&$arg),*]);
-                    $crate::http::call_owned($crate::verb!($method), path, body)
+                    $crate::http::call($crate::verb!($method), path, body)
                 }
             }
         )*
@@ -347,7 +347,7 @@ mod server {
     }
 
     /// An answer type sent with a status of its own and `T` as the JSON body; dioxus's client
-    /// would read the body as `T` (ours does, through `http::call_owned`).
+    /// would read the body as `T` (ours does, through `http::call`).
     macro_rules! status_answer {
         ($answer:ident, $status:ident) => {
             impl<T: serde::Serialize> axum::response::IntoResponse for $answer<T> {

@@ -6,7 +6,6 @@ use super::feed::Feed;
 use super::{Retry, RetryState};
 use crate::fleet::Kind;
 use dioxus::prelude::*;
-use serde_json::Value;
 
 use crate::ui::BUTTON_SMALL as BUTTON;
 
@@ -24,13 +23,12 @@ impl Source {
     async fn reload(self) -> bool {
         match self {
             Source::Fleet(feed, kind) => feed.fetch(kind).await,
-            Source::Broken => {
-                // A kind the server does not know: always 404.
-                let load = crate::fleet::server_fns::load::of_kind("nope".into());
-                crate::http::call::<Value>("GET", load.path(), None)
-                    .await
-                    .is_ok()
-            }
+            // A kind the server does not know: always 404.
+            Source::Broken => crate::fleet::server_fns::load::of_kind("nope".into())
+                .json()
+                .fetch()
+                .await
+                .is_ok(),
         }
     }
 }

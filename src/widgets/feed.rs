@@ -8,7 +8,7 @@
 
 use crate::fleet::server_fns::load;
 use crate::fleet::{FleetItem, Kind};
-use crate::http::{call, use_answers, use_api, CallError};
+use crate::http::{use_answers, use_api, CallError};
 use dioxus::prelude::*;
 use serde_json::Value;
 use std::rc::Rc;
@@ -168,7 +168,7 @@ impl Feed {
 
     /// Reads every kind; each kind's state says how it went.
     pub async fn fetch_all(mut self) {
-        let answer = call::<Value>("GET", load::everything().path(), None).await;
+        let answer = load::everything().json().fetch().await;
         self.took(answer, None);
     }
 
@@ -200,7 +200,7 @@ impl Feed {
 
     /// Reads one kind again (a widget's retry); whether it worked.
     pub async fn fetch(mut self, kind: Kind) -> bool {
-        let answer = call::<Value>("GET", of_kind(kind).path(), None).await;
+        let answer = of_kind(kind).json().fetch().await;
         let (load, ok) = match answer.map(parse_list) {
             Ok(Some(items)) => {
                 self.slot(kind).items.set(Vec::new());

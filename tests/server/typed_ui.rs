@@ -1,7 +1,8 @@
 //! The UI's shape. It decodes answers through the shared models, never by walking
 //! `serde_json::Value` by hand: no `.get("field")`, `["field"]`, `.as_i64()`, `Value::as_str`… in
 //! the pages (`src/**/ui.rs`, `src/**/ui/`), the widgets' views and the analytics view. Pages
-//! load through the one loader hook, and their components and hooks stay small. A reader by hand
+//! call the API only through server functions (loads through the one loader hook, given a
+//! server function's typed load), and their components and hooks stay small. A reader by hand
 //! may live only in one named module ([`READER`], none today), beside round-trip tests against
 //! its model.
 
@@ -122,7 +123,7 @@ fn the_ui_reads_no_json_by_hand() {
     assert!(
         found.is_empty(),
         "serde_json::Value read by hand in UI code (decode through the shared model: \
-         `call::<Model>`, `FleetItem::data::<T>()`):\n{}",
+         a server function's typed answer, `FleetItem::data::<T>()`):\n{}",
         found.join("\n")
     );
 }
@@ -157,16 +158,21 @@ fn the_check_tells_hand_reads_from_typed_code() {
     }
 }
 
-/// The loads by hand in `code`: a `GET` of the API called from a page instead of through the
-/// one loader hook (`http::use_api`, which the server answers while it renders the page, so the
-/// HTML holds the data, and which drops stale answers and retries).
+/// What a page must not write itself: the request function, a method and a path, or a load
+/// made from a path.
+const HAND_REQUESTS: [&str; 4] = ["(\"GET\"", "http::call", "call::<", "Load::new("];
+
+/// The requests by hand in `code`: an API call from a page that is not a server function (its
+/// typed call, or its `server_fns::load::…` given to the one loader hook `http::use_api`, which
+/// the server answers while it renders the page, so the HTML holds the data, and which drops
+/// stale answers and retries).
 pub fn hand_loads(code: &str) -> Vec<(usize, String)> {
     let code = code.split("#[cfg(test)]").next().unwrap_or_default();
     code.lines()
         .enumerate()
         .filter(|(_, line)| {
             let line = line.trim_start();
-            !line.starts_with("//") && line.contains("(\"GET\"")
+            !line.starts_with("//") && HAND_REQUESTS.iter().any(|hand| line.contains(hand))
         })
         .map(|(n, line)| (n + 1, line.trim().to_owned()))
         .collect()
@@ -186,7 +192,8 @@ fn the_pages_load_through_the_one_loader_hook() {
         .collect();
     assert!(
         found.is_empty(),
-        "a page loads by hand (use `http::use_api`: the server renders the page with its \
+        "a page calls the API by hand (call the server function, or give its \
+         `server_fns::load::…` to `http::use_api`: the server renders the page with its \
          answer):\n{}",
         found.join("\n")
     );
@@ -194,9 +201,20 @@ fn the_pages_load_through_the_one_loader_hook() {
         hand_loads(r#"let answer = call::<Vec<Agent>>("GET", "/api/agents", None).await;"#).len(),
         1
     );
-    assert!(
-        hand_loads(r#"let agents = use_api::<Vec<Agent>>(|| "/api/agents".into())?;"#).is_empty()
-    );
+    for hand in [
+        r#"crate::http::call::<Value>("PUT", path, None)"#,
+        r#"let agents = use_api(|| Load::new("/api/agents".into()))?;"#,
+    ] {
+        assert_eq!(hand_loads(hand).len(), 1, "not found: {hand}");
+    }
+    for typed in [
+        r#"let agents = use_api(server_fns::load::list)?;"#,
+        r#"let answer = server_fns::approve(id, MaybeJson(decision)).await;"#,
+        r#"Some(query) => load::report(QueryParams(query)),"#,
+        r#"None => Load::nothing(),"#,
+    ] {
+        assert!(hand_loads(typed).is_empty(), "flagged: {typed}");
+    }
 }
 
 /// The longest a page's component or hook may be, in lines from its `fn` to its closing brace.
