@@ -6,8 +6,9 @@
 //! One folder per domain (`agents`, `approvals`, `fleet`, `sync`, …), and in each, one kind of
 //! thing per file name: `mod.rs` the shared models (both builds), `api.rs` the HTTP handlers,
 //! `server_fns.rs` the browser's calls as Dioxus server functions (both builds; `http/sf.rs`;
-//! each `GET` also as the `load::` a page's `use_api` takes), `store.rs` where its data is kept, `service.rs` what handlers and background jobs both do
-//! (jobs call services, never handlers), `ui.rs` the pages. `state.rs` holds the stores every
+//! each `GET` also as the `load::` a page's `use_api` takes), `store.rs` where its data is
+//! kept, `service.rs` what handlers and background jobs both do (jobs call services, never
+//! handlers), `ui.rs` the pages. `state.rs` holds the stores every
 //! handler shares and imports nothing that imports it; `server/` composes the router. The
 //! README's layout map names every folder; `tests/server/layout.rs` checks the two rules.
 

@@ -39,7 +39,8 @@ impl<T> Load<T> {
     }
 
     /// The same load, its answer read as JSON: for the one hand reader the bytes of the browser
-    /// build call for (`widgets::feed`, which reads the live events' items the same way).
+    /// build call for (`widgets::feed`, which reads the live events' items the same way; the
+    /// gallery's broken source, which only asks whether it failed).
     pub fn json(self) -> Load<serde_json::Value> {
         Load::new(self.path)
     }

@@ -73,7 +73,7 @@ macro_rules! server_fns {
                 }
                 #[cfg(not(feature = "server"))]
                 {
-                    let (path, body) = $crate::http::sf::prepare(format!($path), &[$(&$arg),*]);
+                    let (path, body) = $crate::http::sf::prepare($crate::fill!($path, $($arg),*), &[$(&$arg),*]);
                     $crate::http::call($crate::verb!($method), path, body)
                 }
             }
@@ -158,10 +158,36 @@ macro_rules! load_fn {
     (get $path:literal, $name:ident($($arg:ident: $ty:ty),*) -> $answer:ty) => {
         #[doc = concat!("`GET ", $path, "`, loaded by `use_api`.")]
         pub fn $name($($arg: $ty),*) -> $crate::http::Load<$answer> {
-            $crate::http::Load::new($crate::http::sf::prepare(format!($path), &[$(&$arg),*]).0)
+            let path = $crate::fill!($path, $($arg),*);
+            $crate::http::Load::new($crate::http::sf::prepare(path, &[$(&$arg),*]).0)
         }
     };
     ($method:ident $($rest:tt)*) => {};
+}
+
+/// A route's path with its parameters filled in, each percent-encoded as one segment (an id
+/// with a `/` or a space stays one parameter). The arguments that are not path parameters are
+/// not in the path (they are the body or the query: [`prepare`]).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! fill {
+    ($path:literal, $($arg:ident),*) => {{
+        $(
+            #[allow(unused_variables)]
+            let $arg = $crate::http::sf::Segment(&$arg);
+        )*
+        format!($path)
+    }};
+}
+
+/// A path parameter as it goes into the path: percent-encoded.
+#[doc(hidden)]
+pub struct Segment<'a, T>(pub &'a T);
+
+impl std::fmt::Display for Segment<'_, String> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&encode(self.0))
+    }
 }
 
 /// The HTTP method of a route attribute (`post` → `"POST"`).
@@ -451,6 +477,9 @@ mod tests {
         assert_eq!(queue.path(), "/api/approvals?status=pending");
         let offer = crate::members::server_fns::load::offer("tok-1".into());
         assert_eq!(offer.path(), "/api/invites/tok-1");
+        // A path parameter stays one segment, whatever it holds.
+        let entry = crate::audit::server_fns::load::one("a b/../c?d".into());
+        assert_eq!(entry.path(), "/api/audit-logs/a%20b%2F..%2Fc%3Fd");
         assert_eq!(
             crate::fleet::server_fns::load::of_kind("health".into())
                 .json()
