@@ -72,7 +72,8 @@ const token = (i) => `U${String(i).padStart(6, "0")}`;
 // Rendered: Dioxus applies a render's edits in the microtasks after that event (dioxus-web's loop
 // renders as soon as there is work, not on an animation frame); a MutationObserver then sees the
 // records. An update counts only when a record under the scenario's root carries its token (or,
-// for the audit list, when the list shows exactly the expected entries): an update that changed
+// for the audit list, when the list shows exactly the expected entries; for a request arriving
+// past the approval rows shown, when the queue's count says it is there): an update that changed
 // nothing on screen is never counted, and the bench fails if any update sent did not render.
 //
 // Frame: after that mutation, requestAnimationFrame runs at the start of the next rendering
@@ -88,7 +89,7 @@ const token = (i) => `U${String(i).padStart(6, "0")}`;
 // rendering step (rAF to frame); the rest is time the frame waited for the compositor (on a
 // 2-core machine also for the server and the agents posting). Both are printed.
 function instrument() {
-  const bench = (window.__renderBench = { root: null, pending: new Map(), done: new Set(), samples: [], expected: null, keys: [] });
+  const bench = (window.__renderBench = { root: null, pending: new Map(), done: new Set(), samples: [], expected: null, counted: null, keys: [] });
   const TOKEN = /U\d{6}/g;
   const Native = window.WebSocket;
   window.WebSocket = class extends Native {
@@ -140,6 +141,16 @@ function instrument() {
         found.push([name, bench.pending.get(name)]);
         bench.pending.delete(name);
       }
+    } else if (bench.counted) {
+      // {selector, need: {token: count}}: rendered once the element's data-total reaches it.
+      const total = Number(document.querySelector(bench.counted.selector)?.dataset.total ?? 0);
+      for (const [t, arrival] of bench.pending) {
+        if (bench.counted.need[t] <= total) {
+          found.push([t, arrival]);
+          bench.pending.delete(t);
+          bench.done.add(t);
+        }
+      }
     } else {
       for (const record of records) {
         if (!within(record.target)) continue;
@@ -154,7 +165,7 @@ function instrument() {
       }
     }
     if (found.length) frame(found, mutated);
-  }).observe(document, { subtree: true, childList: true, characterData: true });
+  }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["data-total"] });
   // Typing: each keystroke in the audit search to the next frame (the input's own text is the
   // browser's, not a DOM mutation; the page re-renders for it all the same).
   window.addEventListener(
@@ -270,20 +281,28 @@ async function approvals(browser, server) {
   await signUp(context, server, "render-approvals@example.com", "Render approvals");
   const ask = await agent(context, server, "render-asker");
   for (let i = 0; i < PENDING; i++) await ask("approvals", { tool: `seed_${i}`, arguments: { i }, reason: "render bench", risk: "low" }, 201);
-  // The page asks for the pending ones with the API's default page (the oldest 200 of them),
-  // then adds each new request as it arrives.
-  const listed = (await checked(await context.request.get(`${server.url}/api/approvals?status=pending`), 200, "GET /api/approvals")).length;
+  // The page asks for the pending ones, as many as one answer holds (1,000), then adds each new
+  // request as it arrives.
+  const listed = (await checked(await context.request.get(`${server.url}/api/approvals?status=pending&limit=1000`), 200, "GET /api/approvals")).length;
   const page = await openPage(context, server, "/approvals");
-  await page.waitForFunction((n) => document.querySelectorAll("#approval-list li.approval").length === n, listed, { timeout: 60_000 });
+  // The page shows the first rows of the queue and counts the rest ("Showing the first 100 of
+  // 1000."): a request arriving past those rows renders as the count going up.
+  const total = () => page.evaluate(() => Number(document.querySelector("#approvals-more")?.dataset.total));
+  await page.waitForFunction((n) => document.querySelector("#approvals-more")?.dataset.total === String(n), listed, { timeout: 60_000 });
+  const shown = await page.locator("#approval-list li.approval").count();
+  if (!(shown > 0 && shown < listed)) fail(`the queue shows ${shown} of ${listed} rows: this scenario is for a queue longer than its rows shown`);
   await page.waitForTimeout(1000);
   await arm(page, "#approval-list");
+  const need = Object.fromEntries(Array.from({ length: ASKS }, (_, i) => [token(i), listed + i + 1]));
+  await page.evaluate((need) => Object.assign(window.__renderBench, { counted: { selector: "#approvals-more", need } }), need);
   await atRate(ASKS_PER_SECOND, ASKS, (i) => ask("approvals", { tool: `bench_${token(i)}`, arguments: { i }, reason: "render bench", risk: "medium" }, 201));
   const samples = await collect(page, Array.from({ length: ASKS }, (_, i) => token(i)));
   const rows = await page.locator("#approval-list li.approval").count();
-  if (rows !== listed + ASKS) fail(`the queue shows ${rows} approvals, expected ${listed} + ${ASKS}`);
+  if (rows !== shown) fail(`the queue shows ${rows} rows, expected the first ${shown} still`);
+  if ((await total()) !== listed + ASKS) fail(`the queue counts ${await total()} approvals, expected ${listed} + ${ASKS}`);
   if (page.errors.length) fail(`the approvals page threw: ${page.errors.join("; ")}`);
   await context.close();
-  console.log(`approvals: ${PENDING} pending, the page lists ${listed} at first, then ${rows} with the new ones`);
+  console.log(`approvals: ${PENDING} pending, the page loads ${listed} and shows the first ${shown} rows; it counts ${listed + ASKS} with the new ones`);
   return samples;
 }
 

@@ -6,7 +6,7 @@ use super::events::{end, end_edited, Actor};
 use super::store::Transition;
 use super::{
     Approval, Bulk, BulkAnswer, BulkResult, CancelQuery, Decision, ListQuery, Status, Verdict,
-    MAX_ARGUMENTS, MAX_BULK, MAX_COMMENT,
+    MAX_ARGUMENTS, MAX_BULK, MAX_COMMENT, MAX_LIST,
 };
 use crate::auth::api::Auth;
 use crate::http::ApiError;
@@ -85,8 +85,11 @@ pub async fn list(
         })?),
     };
     let limit = query.limit.unwrap_or(200);
-    if !(1..=1_000).contains(&limit) {
-        return Err(ApiError::field("limit", "limit must be from 1 to 1000"));
+    if !(1..=MAX_LIST).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            format!("limit must be from 1 to {MAX_LIST}"),
+        ));
     }
     Ok(state
         .records

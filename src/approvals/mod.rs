@@ -443,6 +443,10 @@ pub struct Bulk {
 /// Most ids in one bulk request.
 pub const MAX_BULK: usize = 1_000;
 
+/// The most approvals one list answer holds (`limit`), and what the approvals page asks for:
+/// the whole queue up to that, which a bulk decision can then take at once.
+pub const MAX_LIST: i64 = 1_000;
+
 /// One id's result in a bulk decision.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -487,6 +491,14 @@ impl ListQuery {
         Self {
             status: Some(status.to_owned()),
             limit: None,
+        }
+    }
+
+    /// Those of one status, as many as one answer holds ([`MAX_LIST`]).
+    pub fn all_of(status: &str) -> Self {
+        Self {
+            limit: Some(MAX_LIST),
+            ..Self::status(status)
         }
     }
 }

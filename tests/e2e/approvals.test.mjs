@@ -1,12 +1,14 @@
 // End-to-end: the Approvals page in Chromium. An operator approves, rejects (with a comment) and
 // cancels requests that agents made over the agent API; a request made while the page is open
-// appears live; the keyboard decides; twenty requests are approved in bulk after a confirmation,
-// with the progress bar counting to twenty.
+// appears live; the keyboard decides; a long queue shows its first hundred rows and counts the
+// rest; twenty requests are approved in bulk after a confirmation, with the progress bar
+// counting to twenty.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serverAndBrowser, hydrated, openPage, signUp } from "./helpers.mjs";
 
-const env = serverAndBrowser();
+// The long queue's agent asks 206 times in a few seconds, past the default per-token limit.
+const env = serverAndBrowser({ AGENT_RATE_LIMIT_BURST: "1000", AGENT_RATE_LIMIT_PER_MINUTE: "10000" });
 
 /** Signs up an operator and registers an agent; returns a function that asks for approvals. */
 async function fleet(context, email) {
@@ -90,6 +92,42 @@ test("the keyboard moves, selects and decides", async () => {
     await page.keyboard.press("x");
     await page.waitForSelector("#bulk-approve:not([disabled])");
     assert.match(await page.textContent("#bulk-approve"), /\(1\)/);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a long queue shows its first hundred rows and counts the rest; Show more and j reach them", async () => {
+  const context = await env.browser.newContext();
+  try {
+    const ask = await fleet(context, "long-queue@example.com");
+    const ids = [];
+    for (let i = 0; i < 205; i++) ids.push(await ask(`long_${i}`));
+    const page = await openQueue(context);
+    await row(page, ids[99]).waitFor();
+    const rows = () => page.locator("li.approval").count();
+    assert.equal(await rows(), 100);
+    assert.equal(await row(page, ids[100]).count(), 0, "the 101st waits behind Show more");
+    assert.match(await page.textContent("#approvals-more"), /Showing the first 100 of 205\..*Show 100 more/s);
+    // A request made past the rows shown changes the count, not the rows.
+    const live = await ask("long_live");
+    await page.waitForSelector('#approvals-more[data-total="206"]', { timeout: 10_000 });
+    assert.equal(await rows(), 100);
+    await page.click("#approvals-more button");
+    await row(page, ids[199]).waitFor();
+    assert.equal(await rows(), 200);
+    assert.match(await page.textContent("#approvals-more"), /Showing the first 200 of 206\..*Show 6 more/s);
+    // The keyboard's j past the last row shown shows the rest, and moves onto the next row.
+    await page.focus("#approval-list");
+    for (let i = 0; i < 200; i++) await page.keyboard.press("j");
+    await page.waitForSelector(`li.approval[data-id="${ids[200]}"][data-current="true"]`);
+    await row(page, live).waitFor();
+    assert.equal(await rows(), 206);
+    assert.equal(await page.locator("#approvals-more").count(), 0, "no Show more once every row shows");
+    // Select all takes the whole queue loaded, shown or not.
+    await page.check("#select-all");
+    assert.match(await page.textContent("#bulk-approve"), /\(206\)/);
+    assert.deepEqual(page.errors, []);
   } finally {
     await context.close();
   }
@@ -226,7 +264,7 @@ for (const [where, path, count] of [
       let release;
       const held = new Promise((resolve) => (release = resolve));
       const answered = [];
-      await context.route(/\/api\/approvals\?status=pending/, async (route) => {
+      await context.route(/\/api\/approvals\?(?:.*&)?status=pending/, async (route) => {
         const response = await route.fetch();
         read();
         await held;

@@ -16,6 +16,8 @@ pub(super) struct LiveList {
     pub answer: Api<Vec<Approval>>,
     /// The list as loaded, then kept current.
     pub list: Signal<Vec<Rc<Approval>>>,
+    /// How many approvals the last answer held (a full answer says more may wait).
+    pub loaded: Signal<usize>,
     /// The changes that arrived while a load was on its way, for its answer.
     late: CopyValue<Vec<Change>>,
     /// Whether decided approvals are shown too (`None`: never).
@@ -48,18 +50,21 @@ impl LiveList {
 /// The list `answer` loads, shown by `show_all`'s filter (`None`: the pending ones, and runs).
 pub(super) fn use_live_list(answer: Api<Vec<Approval>>, show_all: Option<Memo<bool>>) -> LiveList {
     let mut list = use_signal(Vec::new);
+    let mut loaded = use_signal(|| 0);
     let mut late = use_hook(|| CopyValue::new(Vec::<Change>::new()));
-    use_answers(answer, move |loaded| {
+    use_answers(answer, move |answer| {
         // Kept for this load only: after a failed one they would be older than the next answer.
         let changes = std::mem::take(&mut *late.write());
-        if let Ok(items) = loaded {
+        if let Ok(items) = answer {
             let all = show_all.is_some_and(|all| *all.peek());
+            loaded.set(items.len());
             list.set(answered(items, changes, all));
         }
     });
     LiveList {
         answer,
         list,
+        loaded,
         late,
         show_all,
     }

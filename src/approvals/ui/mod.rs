@@ -2,6 +2,8 @@
 //! with agent, tool, pretty-printed arguments, risk, reason and time left. Approve, reject (with
 //! an optional comment) or cancel one; select several and decide them in bulk, confirmed, with a
 //! progress bar and every failure listed. New requests and decisions made elsewhere arrive live.
+//! A long queue (up to 1,000 loaded) shows its first 100 rows, a count of the rest and "Show
+//! more".
 //! Keyboard: j/k move, x selects, a approves, r rejects, Enter opens the arguments. A call the
 //! MCP gateway asked about shows its server, tool, rule and policy revision; an operator may edit
 //! its arguments before approving, or always allow that tool for that agent; once approved, its

@@ -6,7 +6,7 @@ use super::bulk::BulkDecision;
 use super::live::{use_live_list, LiveList};
 use super::{stays, upsert, Approval};
 use crate::approvals::server_fns::{self, approve, cancel, reject};
-use crate::approvals::{CancelQuery, Decision, ListQuery};
+use crate::approvals::{CancelQuery, Decision, ListQuery, MAX_LIST};
 use crate::dashboard::provider::use_saved_filter;
 use crate::dashboard::SavedFilter;
 use crate::http::{use_api, Api, MaybeJson, QueryParams};
@@ -37,9 +37,24 @@ pub(super) struct Queue {
 }
 
 impl Queue {
+    /// Whether the last answer was as long as an answer may be: more may wait on the server.
+    pub fn truncated(&self) -> bool {
+        (self.live.loaded)() as i64 >= MAX_LIST
+    }
+
     /// The approvals the search lets through, in queue order.
     pub fn visible(&self) -> Vec<Rc<Approval>> {
         (self.shown)()
+    }
+
+    /// The ids of the pending approvals the search lets through.
+    pub fn pending_ids(&self) -> BTreeSet<String> {
+        self.shown
+            .read()
+            .iter()
+            .filter(|a| a.status == super::Status::Pending)
+            .map(|a| a.id.clone())
+            .collect()
     }
 
     /// The comment, unless blank.
@@ -60,7 +75,9 @@ pub(super) fn use_queue() -> Result<Queue, RenderError> {
     let show_all = use_memo(move || saved().values.get("status").is_some_and(|s| s == "all"));
     let answer = use_api(move || {
         let status = if show_all() { "all" } else { "pending" };
-        server_fns::load::list(QueryParams(ListQuery::status(status)))
+        // The whole queue, up to what one answer holds: the list shows its first rows, counts
+        // the rest, and a bulk decision may take it all.
+        server_fns::load::list(QueryParams(ListQuery::all_of(status)))
     })?;
     let live = use_live_list(answer, Some(show_all));
     let search = use_memo(move || lowercase(saved().search.trim()));

@@ -17,17 +17,16 @@ pub(super) fn Toolbar(queue: Queue, confirm: Signal<Option<Verdict>>, can_decide
         mut comment,
         ..
     } = queue;
-    let pending: Vec<String> = queue
-        .visible()
-        .iter()
-        .filter(|a| a.status == Status::Pending)
-        .map(|a| a.id.clone())
-        .collect();
-    let chosen = selected.read().len();
-    let all_chosen = {
+    // Counted, not collected: this renders again for every request that arrives (the ids are
+    // collected when "Select all" is clicked).
+    let (pending, all_chosen) = {
+        let items = queue.visible();
         let chosen = selected.read();
-        !pending.is_empty() && pending.iter().all(|id| chosen.contains(id))
+        let mut pending = items.iter().filter(|a| a.status == Status::Pending);
+        let count = pending.clone().count();
+        (count, count > 0 && pending.all(|a| chosen.contains(&a.id)))
     };
+    let chosen = selected.read().len();
     rsx! {
         div { class: "mb-4 flex flex-wrap items-center gap-3 text-sm",
             label { class: "flex items-center gap-2",
@@ -35,10 +34,10 @@ pub(super) fn Toolbar(queue: Queue, confirm: Signal<Option<Verdict>>, can_decide
                     id: "select-all",
                     r#type: "checkbox",
                     checked: all_chosen,
-                    disabled: pending.is_empty() || !can_decide,
+                    disabled: pending == 0 || !can_decide,
                     onchange: move |e: FormEvent| {
                         if e.checked() {
-                            selected.set(pending.iter().cloned().collect())
+                            selected.set(queue.pending_ids())
                         } else {
                             selected.set(BTreeSet::new())
                         }
