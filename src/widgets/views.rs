@@ -131,43 +131,53 @@ fn reading(metric: &MetricView, locale: &Locale) -> String {
     }
 }
 
+/// A metric's change as an arrow and its colour: up green, down red, none muted.
+fn change(delta: f64) -> (&'static str, &'static str) {
+    if delta > 0.0 {
+        ("▲", "text-emerald-700 dark:text-emerald-300")
+    } else if delta < 0.0 {
+        ("▼", "text-red-700 dark:text-red-300")
+    } else {
+        ("", MUTED)
+    }
+}
+
 /// The KPIs, each with its change and a sparkline of its trend.
+///
+/// The loop's body is the `li` itself, so its key is the list item's: a body that is a block
+/// (`{ let …; rsx! {…} }`) is an unkeyed wrapper, and when the newest metric moves to the end,
+/// Dioxus compares the rows by position and rebuilds every one whose key moved.
 #[component]
 pub(super) fn Metrics(items: Vec<Rc<FleetItem>>) -> Element {
     let locale = use_locale();
     rsx! {
         ul { class: "metrics mt-3 flex flex-col gap-3",
             for (item, metric) in typed::<MetricView>(&items) {
-                {
-                    let (arrow, colour) = match metric.delta {
-                        Some(d) if d > 0.0 => ("▲", "text-emerald-700 dark:text-emerald-300"),
-                        Some(d) if d < 0.0 => ("▼", "text-red-700 dark:text-red-300"),
-                        _ => ("", MUTED),
-                    };
-                    rsx! {
-                        li {
-                            key: "{item.key}",
-                            class: "metric flex items-center gap-3",
-                            "data-key": "{item.key}",
-                            div { class: "min-w-0",
-                                p { class: "truncate text-xs {MUTED}", "{metric.label}" }
-                                p { class: "metric-value text-lg font-semibold", {reading(&metric, &locale)} }
-                            }
-                            if let Some(d) = metric.delta {
-                                span { class: "metric-delta text-xs {colour}", "{arrow} {one_decimal(d.abs())}" }
-                            }
-                            svg {
-                                class: "sparkline ml-auto h-6 w-24 text-sky-600",
-                                view_box: "0 0 100 20",
-                                preserve_aspect_ratio: "none",
-                                "aria-hidden": "true",
-                                polyline {
-                                    fill: "none",
-                                    stroke: "currentColor",
-                                    stroke_width: "1.5",
-                                    points: "{sparkline(&metric.trend, 100, 20)}",
-                                }
-                            }
+                li {
+                    key: "{item.key}",
+                    class: "metric flex items-center gap-3",
+                    "data-key": "{item.key}",
+                    div { class: "min-w-0",
+                        p { class: "truncate text-xs {MUTED}", "{metric.label}" }
+                        p { class: "metric-value text-lg font-semibold",
+                            {reading(&metric, &locale)}
+                        }
+                    }
+                    if let Some(d) = metric.delta {
+                        span { class: "metric-delta text-xs {change(d).1}",
+                            "{change(d).0} {one_decimal(d.abs())}"
+                        }
+                    }
+                    svg {
+                        class: "sparkline ml-auto h-6 w-24 text-sky-600",
+                        view_box: "0 0 100 20",
+                        preserve_aspect_ratio: "none",
+                        "aria-hidden": "true",
+                        polyline {
+                            fill: "none",
+                            stroke: "currentColor",
+                            stroke_width: "1.5",
+                            points: "{sparkline(&metric.trend, 100, 20)}",
                         }
                     }
                 }
@@ -322,6 +332,15 @@ mod tests {
         let read = typed::<Project>(&items);
         assert_eq!(read.len(), 1, "an item that is not a project is left out");
         assert_eq!(read[0].1, project);
+    }
+
+    #[test]
+    fn a_change_is_an_arrow_up_green_down_red_or_none() {
+        assert_eq!(change(2.5).0, "▲");
+        assert!(change(2.5).1.contains("emerald"));
+        assert_eq!(change(-0.1).0, "▼");
+        assert!(change(-0.1).1.contains("red"));
+        assert_eq!(change(0.0), ("", MUTED));
     }
 
     #[test]

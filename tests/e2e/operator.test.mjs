@@ -36,7 +36,7 @@ test("filter and search the audit log, read a diff, export the filter as CSV; th
   try {
     const { ask } = await fleet(context, "auditor@example.com");
     await ask("deploy");
-    await ask("restart");
+    const restarted = await ask("restart");
     const dropped = await ask("drop_table");
     const page = await open(context, "/audit");
     await page.waitForSelector('#audit-chain[data-state="intact"]');
@@ -49,6 +49,17 @@ test("filter and search the audit log, read a diff, export the filter as CSV; th
     await page.selectOption("#audit-action", "approval.request");
     await page.waitForFunction(() => [...document.querySelectorAll("li.audit-entry")].every((r) => r.dataset.action === "approval.request"));
     assert.equal((await actions(page)).length, 3);
+
+    // A search shows its entries in the rows already there: the one entry found (the second
+    // row before) is shown by the first row's element, given new text, not built again.
+    await page.locator("li.audit-entry").evaluateAll((rows) => rows.forEach((row, i) => (row.position = i)));
+    await page.fill("#audit-search", restarted);
+    await page.press("#audit-search", "Enter");
+    await page.waitForFunction((id) => {
+      const rows = document.querySelectorAll("li.audit-entry");
+      return rows.length === 1 && rows[0].dataset.id !== undefined && rows[0].textContent.includes(id);
+    }, restarted);
+    assert.equal(await page.locator("li.audit-entry").evaluate((row) => row.position), 0);
 
     // Search by resource: the one approval.
     await page.fill("#audit-search", dropped);

@@ -95,14 +95,21 @@ test("an agent's pushes fill the widgets live, with health checks", async () => 
     await widget("activity").locator("li.event", { hasText: "Sent the morning digest" }).waitFor();
     assert.equal(await widget("activity").locator("li.event .agent").first().getAttribute("title"), "Activity");
 
-    // A second push updates them in place.
+    // A second push updates them in place. A second metric first: the one updated moves to the
+    // end, and the rows keep their elements through the move (diffed by key, not rebuilt).
+    await pulse("metrics", { metrics: [{ key: "errors", label: "Errors", value: 2, unit: "" }] });
+    await widget("metrics").locator('li.metric[data-key="errors"]').waitFor();
+    const metricRows = () => widget("metrics").locator("li.metric").evaluateAll((rows) => rows.map((row) => [row.dataset.key, row.kept === true]));
+    assert.deepEqual(await metricRows(), [["latency", false], ["errors", false]]);
+    await widget("metrics").locator("li.metric").evaluateAll((rows) => rows.forEach((row) => (row.kept = true)));
     await pulse("metrics", { metrics: [{ key: "latency", label: "p95 latency", value: 95, unit: "ms" }] });
     await pulse("tasks", { tasks: [{ id: "t2", title: "Rotate the keys", status: "done", assignee: "herald-7" }] });
     await pulse("heartbeat", { status: "idle", vitals: { cpuPercent: 7, memoryMb: 250, queueDepth: 0 } });
     await herald("activity", { text: "Closed 3 tickets" });
     await widget("metrics").locator(".metric-value", { hasText: "95ms" }).waitFor();
     assert.match(await widget("metrics").locator(".metric-delta").textContent(), /▼ 25/);
-    assert.equal((await widget("metrics").locator("svg.sparkline polyline").getAttribute("points")).split(" ").length, 2);
+    assert.equal((await widget("metrics").locator('li.metric[data-key="latency"] svg.sparkline polyline').getAttribute("points")).split(" ").length, 2);
+    assert.deepEqual(await metricRows(), [["errors", true], ["latency", true]]);
     await widget("tasks").locator('li.task[data-status="done"]', { hasText: "Rotate the keys" }).waitFor();
     await widget("vitals").locator("li.vital", { hasText: "CPU 7% · 250 MB · queue 0" }).waitFor();
     await page.waitForFunction(() =>

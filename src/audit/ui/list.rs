@@ -67,9 +67,13 @@ pub(super) fn Entries(
                     ol {
                         id: "audit-entries",
                         class: "divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900",
-                        for entry in page.entries.iter().cloned() {
+                        // Keyed by position, not by id: a search or a page turn shows other
+                        // entries, and rows keyed by id would all be removed and built again.
+                        // By position each row keeps its elements and gets new text; a row has
+                        // no state of its own (which one is open is the page's).
+                        for (i, entry) in page.entries.iter().cloned().enumerate() {
                             EntryRow {
-                                key: "{entry.id}",
+                                key: "{i}",
                                 when: locale.format(entry.timestamp, Style::DateTime),
                                 expanded: open().as_deref() == Some(entry.id.as_str()),
                                 on_toggle,

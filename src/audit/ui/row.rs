@@ -17,6 +17,16 @@ fn actor(entry: &AuditEntry) -> String {
     }
 }
 
+/// One change as the diff table's cells: its path, its kind, the value before and after (empty
+/// where there is none).
+fn cells((path, change): (String, Change)) -> (String, &'static str, String, String) {
+    match change {
+        Change::Added(after) => (path, "added", String::new(), show(&after)),
+        Change::Removed(before) => (path, "removed", show(&before), String::new()),
+        Change::Changed(before, after) => (path, "changed", show(&before), show(&after)),
+    }
+}
+
 /// One entry: when, who, what, on which resource; its changes on demand.
 #[component]
 pub(super) fn EntryRow(
@@ -32,8 +42,11 @@ pub(super) fn EntryRow(
     };
     let id = entry.id.clone();
     rsx! {
+        // Rows out of sight skip style, layout and paint (content-visibility), sized as last
+        // shown: the list keeps its rows from one search to the next, so the skipped ones stay
+        // skipped (new rows would be laid out twice, at the placeholder's size and then their own).
         li {
-            class: "audit-entry px-4 py-3",
+            class: "audit-entry px-4 py-3 [content-visibility:auto] [contain-intrinsic-size:auto_3rem]",
             "data-action": "{entry.action}",
             "data-id": "{entry.id}",
             div { class: "flex flex-wrap items-baseline gap-x-3 gap-y-1 text-sm",
@@ -64,26 +77,20 @@ pub(super) fn EntryRow(
                         }
                     }
                     tbody { class: "font-mono",
-                        for (path, change) in changes {
-                            {
-                                let (kind, before, after) = match change {
-                                    Change::Added(after) => ("added", String::new(), show(&after)),
-                                    Change::Removed(before) => ("removed", show(&before), String::new()),
-                                    Change::Changed(before, after) => ("changed", show(&before), show(&after)),
-                                };
-                                rsx! {
-                                    tr { key: "{path}", class: "change align-top", "data-change": kind,
-                                        td { class: "break-all py-0.5 pr-2", "{path}" }
-                                        td { class: "break-all py-0.5 pr-2 text-rose-700 dark:text-rose-300",
-                                            if !before.is_empty() {
-                                                del { "{before}" }
-                                            }
-                                        }
-                                        td { class: "break-all py-0.5 text-emerald-700 dark:text-emerald-300",
-                                            if !after.is_empty() {
-                                                ins { class: "no-underline", "{after}" }
-                                            }
-                                        }
+                        for (path, kind, before, after) in changes.into_iter().map(cells) {
+                            tr {
+                                key: "{path}",
+                                class: "change align-top",
+                                "data-change": kind,
+                                td { class: "break-all py-0.5 pr-2", "{path}" }
+                                td { class: "break-all py-0.5 pr-2 text-rose-700 dark:text-rose-300",
+                                    if !before.is_empty() {
+                                        del { "{before}" }
+                                    }
+                                }
+                                td { class: "break-all py-0.5 text-emerald-700 dark:text-emerald-300",
+                                    if !after.is_empty() {
+                                        ins { class: "no-underline", "{after}" }
                                     }
                                 }
                             }
@@ -98,6 +105,24 @@ pub(super) fn EntryRow(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_is_shown_as_its_cells() {
+        use serde_json::json;
+        let cells = |change| cells(("tool".into(), change));
+        assert_eq!(
+            cells(Change::Added(json!("deploy"))),
+            ("tool".into(), "added", String::new(), "deploy".into())
+        );
+        assert_eq!(
+            cells(Change::Removed(json!(3))),
+            ("tool".into(), "removed", "3".into(), String::new())
+        );
+        assert_eq!(
+            cells(Change::Changed(json!(true), json!(false))),
+            ("tool".into(), "changed", "true".into(), "false".into())
+        );
+    }
 
     #[test]
     fn the_actor_is_the_person_then_the_agent_then_the_system() {
