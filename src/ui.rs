@@ -25,3 +25,46 @@ pub const MUTED: &str = "text-slate-500 dark:text-slate-400";
 
 /// A small label: add its colours (`{BADGE} bg-amber-100 text-amber-900`).
 pub const BADGE: &str = "rounded px-1.5 py-0.5 text-xs font-medium";
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The `for` loops in `rsx!` whose body is a block (`for … { { let …; rsx! {…} } }`), as
+    /// `file:line`, in every file under `dir` that uses `rsx!`.
+    fn block_bodied_loops(dir: &Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("src is readable") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                block_bodied_loops(&path, found);
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if path.extension().is_none_or(|ext| ext != "rs") || !text.contains("rsx!") {
+                continue;
+            }
+            let lines: Vec<&str> = text.lines().map(str::trim).collect();
+            for (i, pair) in lines.windows(2).enumerate() {
+                if pair[0].starts_with("for ") && pair[0].ends_with('{') && pair[1] == "{" {
+                    found.push(format!("{}:{}", path.display(), i + 1));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn list_loops_are_keyed_by_their_rows() {
+        // A loop whose body is a block makes each row an unkeyed wrapper around the keyed element:
+        // Dioxus then compares the rows by position and rebuilds each one whose key moved
+        // (docs/decisions.md, "Rows that re-render keep their elements"). Compute the row's values
+        // in helpers or in the iterator, and make the keyed element the loop's body.
+        let mut found = Vec::new();
+        block_bodied_loops(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(found.is_empty(), "block-bodied rsx loops: {found:?}");
+    }
+}
